@@ -1,0 +1,183 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import KioskStore
+
+/// `accueil`: the one binary of Accueil. Each role and action is a subcommand.
+public struct AccueilCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "accueil",
+        abstract: "Badges and check-in for conferences: roster, door search and check-in, offline first.",
+        discussion: """
+            Every command works on a kiosk's local store, a directory given by --data (default: \
+            $ACCUEIL_DATA, else ~/.local/share/accueil). Every change is an event in an append-only \
+            log, durable on disk when the command returns.
+
+            Exit statuses: 0 success; 2 usage error or nothing done (unreadable file, bad options); \
+            3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo.
+            """,
+        subcommands: [
+            RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
+            StatsCommand.self, DoorCommand.self, BenchCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with the statuses documented above. Usage errors exit 2
+    /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
+    public static func mainWithExitCodes() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as CommandFailure {
+            if !error.message.isEmpty { FileHandle.standardError.write(Data("error: \(error.message)\n".utf8)) }
+            Foundation.exit(error.status)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((message.isEmpty ? "" : message + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// A command failed in a way the user should read; `status` is the process exit status.
+struct CommandFailure: Error {
+    var message: String
+    var status: Int32
+
+    static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, status: 2) }
+}
+
+/// Options every command that touches a store takes.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The kiosk's data directory (default: $ACCUEIL_DATA, else ~/.local/share/accueil).",
+            valueName: "dir"))
+    var data: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the host name).", valueName: "name"))
+    var kiosk: String?
+
+    var directory: URL {
+        if let data, !data.isEmpty { return URL(fileURLWithPath: data) }
+        let env = ProcessInfo.processInfo.environment
+        if let path = env["ACCUEIL_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("accueil")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/accueil")
+    }
+
+    var kioskName: String {
+        if let kiosk, !kiosk.isEmpty { return kiosk }
+        if let env = ProcessInfo.processInfo.environment["ACCUEIL_KIOSK"], !env.isEmpty { return env }
+        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiosk"
+    }
+
+    func open() throws -> KioskDatabase {
+        do {
+            return try KioskDatabase(directory: directory)
+        } catch {
+            throw CommandFailure(message: error.message, status: 2)
+        }
+    }
+}
+
+/// Maps errors to the documented exit statuses.
+func commandFailure(_ error: any Error) -> CommandFailure {
+    if let failure = error as? CommandFailure { return failure }
+    guard let error = error as? StoreError else { return CommandFailure(message: "\(error)", status: 1) }
+    return switch error.kind {
+    case .unknownAttendee: CommandFailure(message: error.message, status: 5)
+    case .notCheckedIn: CommandFailure(message: error.message, status: 6)
+    case .idTaken: CommandFailure(message: error.message, status: 2)
+    case .failure: CommandFailure(message: error.message, status: 1)
+    }
+}
+
+extension Role: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+extension RosterPreset: ExpressibleByArgument {}
+
+// MARK: Output helpers
+
+enum Output {
+
+    /// "09:12", local time.
+    static func time(_ date: Date) -> String {
+        let c = Calendar.current.dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+    }
+
+    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    }
+
+    static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    static func err(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    /// Writes a line to standard output at once, unbuffered: what is printed has happened.
+    static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+}
+
+/// An attendee as commands print them in JSON.
+struct AttendeeJSON: Encodable {
+    var attendee: Attendee
+    var checkIn: CheckInRecord?
+    var duplicates: Int = 0
+    var match: MatchKind?
+    var score: Int?
+
+    enum Keys: String, CodingKey {
+        case id, first_name, last_name, native_name, organisation, title, country, role, role_label, delegation
+        case email, language, sessions, vip, walk_in, checked_in, checked_in_at, checked_in_kiosk, duplicates
+        case match, score
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        let a = attendee
+        try c.encode(a.id, forKey: .id)
+        try c.encode(a.firstName, forKey: .first_name)
+        try c.encode(a.lastName, forKey: .last_name)
+        try c.encode(a.nativeName, forKey: .native_name)
+        try c.encode(a.organisation, forKey: .organisation)
+        try c.encode(a.title, forKey: .title)
+        try c.encode(a.country, forKey: .country)
+        try c.encode(a.role.rawValue, forKey: .role)
+        try c.encode(a.role.label, forKey: .role_label)
+        try c.encode(a.delegation, forKey: .delegation)
+        try c.encode(a.email, forKey: .email)
+        try c.encode(a.language, forKey: .language)
+        try c.encode(a.sessions, forKey: .sessions)
+        try c.encode(a.vip, forKey: .vip)
+        try c.encode(a.walkIn, forKey: .walk_in)
+        try c.encode(checkIn != nil, forKey: .checked_in)
+        try c.encodeIfPresent(checkIn.map { Output.iso($0.at) }, forKey: .checked_in_at)
+        try c.encodeIfPresent(checkIn?.kiosk, forKey: .checked_in_kiosk)
+        try c.encode(duplicates, forKey: .duplicates)
+        try c.encodeIfPresent(match.map { "\($0)" }, forKey: .match)
+        try c.encodeIfPresent(score, forKey: .score)
+    }
+}

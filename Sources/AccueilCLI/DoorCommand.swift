@@ -1,0 +1,11 @@
+import ArgumentParser
+
+struct DoorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "door", abstract: "Interactive door screen.")
+    func run() throws {}
+}
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.")
+    func run() throws {}
+}

@@ -1,0 +1,290 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import KioskStore
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find attendees by name, native-script name, organisation, delegation or id.",
+        discussion: """
+            Accents and case do not matter ("helene" finds "Hélène", "oeuvre" finds "Œuvre"), words \
+            can come in any order and be cut short ("hid" finds "Hidalgo"), and one typo is forgiven \
+            in words of five letters or more ("Hidlago"). Names typed in Arabic, Chinese, Japanese, \
+            Korean, Cyrillic, Armenian, Greek, Hebrew, Thai or Vietnamese are found too. Results are \
+            ranked exact > prefix > one typo, and show the role and whether the person is checked in.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "What to look for.")
+    var query: [String]
+
+    @Option(help: "Most results to show.")
+    var limit = 20
+
+    @Flag(help: "Print results as JSON.")
+    var json = false
+
+    func run() throws {
+        let db = try store.open()
+        let snapshot: RosterSnapshot
+        do { snapshot = try db.snapshot() } catch { throw commandFailure(error) }
+        let text = query.joined(separator: " ")
+        let results = snapshot.search(text, limit: max(1, limit))
+        if json {
+            struct Out: Encodable {
+                var query: String
+                var count: Int
+                var results: [AttendeeJSON]
+            }
+            print(
+                Output.json(
+                    Out(
+                        query: text, count: results.count,
+                        results: results.map {
+                            AttendeeJSON(
+                                attendee: $0.record.attendee, checkIn: $0.record.checkIn, duplicates: $0.record.duplicates,
+                                match: $0.hit.match, score: $0.hit.score == .max ? nil : $0.hit.score)
+                        })))
+            return
+        }
+        if results.isEmpty {
+            print("No attendee matches \"\(text)\".")
+            return
+        }
+        for result in results { print(Format.line(result.record)) }
+    }
+}
+
+enum Format {
+    /// "ACC-00042  HIDALGO Anne (…)  ÉLU·E / ELECTED OFFICIAL  Ville de Paris  ✓ 09:12 door-2"
+    static func line(_ record: AttendeeRecord) -> String {
+        let a = record.attendee
+        var parts = [a.id, name(a)]
+        parts.append(a.role.label)
+        let place = [a.organisation, a.country.isEmpty ? "" : Country.name(a.country)].filter { !$0.isEmpty }
+        if !place.isEmpty { parts.append(place.joined(separator: ", ")) }
+        if let checkIn = record.checkIn {
+            parts.append("✓ in \(Output.time(checkIn.at)) \(checkIn.kiosk)")
+        } else {
+            parts.append("not in")
+        }
+        return parts.joined(separator: "  ")
+    }
+
+    /// "HIDALGO Anne (安娜)" — family name in capitals as French protocol writes it.
+    static func name(_ a: Attendee) -> String {
+        var name = [a.lastName.uppercased(), a.firstName].filter { !$0.isEmpty }.joined(separator: " ")
+        if !a.nativeName.isEmpty { name += name.isEmpty ? a.nativeName : " (\(a.nativeName))" }
+        return name
+    }
+}
+
+struct CheckInCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkin",
+        abstract: "Check attendees in by id.",
+        discussion: """
+            The check-in is on disk when the command prints it. A second check-in of the same person is \
+            refused ("already checked in at 09:12 at door-2") and recorded as a duplicate attempt.
+
+            Exit status: 0 checked in; 4 already checked in; 5 unknown id. With several ids, the \
+            highest of these.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "Attendee ids.")
+    var ids: [String]
+
+    @Flag(help: "Print the outcome as JSON (one object per id, in an array).")
+    var json = false
+
+    struct Out: Encodable {
+        var id: String
+        var status: String
+        var checked_in_at: String?
+        var kiosk: String?
+        var message: String
+        var attendee: AttendeeJSON?
+    }
+
+    func run() throws {
+        guard !ids.isEmpty else { throw CommandFailure.usage("give at least one attendee id") }
+        let db = try store.open()
+        var status: Int32 = 0
+        var outs: [Out] = []
+        for id in ids {
+            let out: Out
+            do {
+                switch try db.checkIn(id, kiosk: store.kioskName) {
+                case .checkedIn(let record):
+                    let attendee = try db.attendee(id: id)
+                    let a = attendee?.attendee
+                    var message = "✓ checked in: \(a.map(Format.name) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
+                    if let vip = a?.vip, !vip.isEmpty { message += "\n  VIP: \(vip)" }
+                    out = Out(
+                        id: id, status: "checked_in", checked_in_at: Output.iso(record.at), kiosk: record.kiosk,
+                        message: message, attendee: attendee.map { AttendeeJSON(attendee: $0.attendee, checkIn: $0.checkIn) })
+                case .alreadyCheckedIn(let previous):
+                    status = max(status, 4)
+                    out = Out(
+                        id: id, status: "already_checked_in", checked_in_at: Output.iso(previous.at), kiosk: previous.kiosk,
+                        message: "\(id): already checked in at \(Output.time(previous.at)) at \(previous.kiosk)", attendee: nil)
+                }
+            } catch {
+                guard error.kind == .unknownAttendee else { throw commandFailure(error) }
+                status = max(status, 5)
+                out = Out(id: id, status: "unknown", checked_in_at: nil, kiosk: nil, message: error.message, attendee: nil)
+            }
+            if !json {
+                if out.status == "checked_in" { Output.line(out.message) } else { Output.err(out.message) }
+            }
+            outs.append(out)
+        }
+        if json { print(Output.json(outs)) }
+        if status != 0 { throw CommandFailure(message: "", status: status) }
+    }
+}
+
+struct UndoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undo",
+        abstract: "Reverse an attendee's check-in (kept in the history, with the reason).",
+        discussion: "Exit status: 0 undone; 5 unknown id; 6 not checked in."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "Attendee id.")
+    var id: String
+
+    @Option(help: "Why (e.g. \"wrong person\").")
+    var reason: String
+
+    @Flag(help: "Print the outcome as JSON.")
+    var json = false
+
+    func run() throws {
+        let trimmed = reason.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw CommandFailure.usage("--reason must say why") }
+        let db = try store.open()
+        let undone: CheckInRecord
+        do { undone = try db.undoCheckIn(id, reason: trimmed, kiosk: store.kioskName) } catch { throw commandFailure(error) }
+        if json {
+            struct Out: Encodable {
+                var id: String
+                var status = "undone"
+                var undone_checkin_at: String
+                var undone_checkin_kiosk: String
+                var reason: String
+            }
+            print(Output.json(Out(id: id, undone_checkin_at: Output.iso(undone.at), undone_checkin_kiosk: undone.kiosk, reason: trimmed)))
+        } else {
+            print("↺ check-in of \(id) (\(Output.time(undone.at)) at \(undone.kiosk)) undone: \(trimmed)")
+        }
+    }
+}
+
+struct WalkInCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "walkin",
+        abstract: "Register someone who is not on the roster, and check them in.",
+        discussion: "The new attendee is marked as a walk-in; their id is printed (W-1, W-2… unless --id is given)."
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("first-name")) var firstName = ""
+    @Option(name: .customLong("last-name")) var lastName = ""
+    @Option(name: .customLong("native-name"), help: "Name in its own script.") var nativeName = ""
+    @Option var organisation = ""
+    @Option var title = ""
+    @Option(help: "ISO code or country name.") var country = ""
+    @Option(help: ArgumentHelp("Role (default: participant).", valueName: "role")) var role: Role = .participant
+    @Option var delegation = ""
+    @Option var email = ""
+    @Option var language = ""
+    @Option(help: "Attendee id (default: the next W-n).") var id: String?
+    @Flag(help: "Print the outcome as JSON.") var json = false
+
+    func run() throws {
+        guard !(firstName + lastName + nativeName).trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandFailure.usage("give a name: --first-name, --last-name or --native-name")
+        }
+        var countryCode = ""
+        if !country.isEmpty {
+            guard let code = Country.code(for: country) else {
+                throw CommandFailure.usage("unknown country \"\(country)\": give an ISO 3166 code or a French or English name")
+            }
+            countryCode = code
+        }
+        if !email.isEmpty && !email.contains("@") { throw CommandFailure.usage("\"\(email)\" is not an e-mail address") }
+        let db = try store.open()
+        do {
+            let attendee = Attendee(
+                id: try id ?? db.nextWalkInID(), firstName: firstName, lastName: lastName, nativeName: nativeName,
+                organisation: organisation, title: title, country: countryCode, role: role, delegation: delegation,
+                email: email, language: language.lowercased(), walkIn: true)
+            let record = try db.walkIn(attendee, kiosk: store.kioskName)
+            if json {
+                print(Output.json(AttendeeJSON(attendee: attendee, checkIn: record)))
+            } else {
+                print("✓ walk-in registered and checked in: \(Format.name(attendee)) (\(attendee.id)), \(attendee.role.label), \(Output.time(record.at)) at \(record.kiosk)")
+            }
+        } catch {
+            throw commandFailure(error)
+        }
+    }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Counts: registered, checked in, by role and country, walk-ins, duplicates.",
+        discussion: """
+            --json prints an object with registered, checked_in, walk_ins, duplicates (check-ins made \
+            twice at doors that did not know, e.g. offline), duplicate_attempts (second check-ins \
+            refused), by_role and by_country (each {registered, checked_in}) and outbox (changes not \
+            yet sent to the server).
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print the counts as JSON.") var json = false
+
+    func run() throws {
+        let db = try store.open()
+        var stats: Stats
+        do { stats = try db.stats() } catch { throw commandFailure(error) }
+        for role in Role.allCases where stats.byRole[role.rawValue] == nil {
+            stats.byRole[role.rawValue] = Stats.Count(registered: 0, checkedIn: 0)
+        }
+        if json {
+            print(Output.json(stats))
+            return
+        }
+        let percent = stats.registered == 0 ? 0 : stats.checkedIn * 100 / stats.registered
+        print("Checked in: \(stats.checkedIn) / \(stats.registered) registered (\(percent)%)")
+        print("Walk-ins: \(stats.walkIns)   duplicates: \(stats.duplicates)   refused second check-ins: \(stats.refusedAttempts)   not yet synced: \(stats.outbox)")
+        print("")
+        print("By role:")
+        for role in Role.allCases {
+            let c = stats.byRole[role.rawValue]!
+            print("  \(role.label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)")
+        }
+        print("")
+        print("By country:")
+        for (code, c) in stats.byCountry.sorted(by: { $0.value.registered > $1.value.registered }) {
+            let name = "\(Country.name(code, language: .fr)) (\(code))"
+            print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)")
+        }
+    }
+}
+
+extension String {
+    func leftPad(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,221 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import KioskStore
+
+struct RosterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "roster",
+        abstract: "Import the pre-registered roster, or generate a fictional one.",
+        subcommands: [RosterImportCommand.self, RosterGenerateCommand.self]
+    )
+}
+
+struct RosterImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a registration export (CSV) into the store.",
+        discussion: """
+            Columns are found by their header, in any order and any case, in French or English: \
+            id, first_name (prénom), last_name (nom), native_name, organisation, title (fonction), \
+            country (pays: ISO code or name), role, delegation, email, language, sessions (ids separated \
+            by |), vip, notes. Only id, a name and role are required.
+
+            Delimiter (, ; tab) and encoding (UTF-8 with or without BOM, UTF-16, Windows-1252) are \
+            detected. Importing the same file again changes nothing; a changed row updates its attendee \
+            and never touches their check-in. Bad rows are reported with line, column and reason, and \
+            the good rows are imported.
+
+            Exit status: 0 every row imported; 3 some rows rejected; 2 nothing imported (usage error, \
+            unreadable file, --strict with bad rows).
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: ArgumentHelp("The CSV file.", valueName: "file.csv"))
+    var file: String
+
+    @Option(
+        name: .customLong("map"),
+        help: ArgumentHelp("Read a header as a column: \"Nom=last_name\". Repeatable. Column \"ignore\" leaves it out.", valueName: "header=column"))
+    var maps: [String] = []
+
+    @Option(help: ArgumentHelp("Column layout of an export: pretix, eventbrite or indico.", valueName: "name"))
+    var preset: RosterPreset?
+
+    @Option(
+        name: .customLong("role-map"),
+        help: ArgumentHelp("Read a role cell as a role: \"Billet VIP=elected_official\". Repeatable.", valueName: "value=role"))
+    var roleMaps: [String] = []
+
+    @Option(name: .customLong("default-role"), help: ArgumentHelp("Role for rows with an empty role, or files without a role column.", valueName: "role"))
+    var defaultRole: Role?
+
+    @Flag(name: .customLong("remove-missing"), help: "Remove attendees that are not in this file (their history stays).")
+    var removeMissing = false
+
+    @Flag(help: "Import nothing if any row is bad.")
+    var strict = false
+
+    @Flag(name: .customLong("dry-run"), help: "Only report what the import would do.")
+    var dryRun = false
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    struct Summary: Encodable {
+        var file: String
+        var encoding: String
+        var delimiter: String
+        var rows: Int
+        var imported: Int
+        var added: Int
+        var updated: Int
+        var unchanged: Int
+        var removed: Int
+        var skipped: Int
+        var rejected: Int
+        var dry_run: Bool
+        var rejections: [RowRejection]
+        var unused_columns: [String]
+    }
+
+    func run() throws {
+        var options = RosterOptions(preset: preset, defaultRole: defaultRole)
+        for map in maps {
+            guard let eq = map.lastIndex(of: "="), let field = RosterField(rawValue: String(map[map.index(after: eq)...]).trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure.usage(
+                    "--map \"\(map)\": expected HEADER=COLUMN with COLUMN one of \(RosterField.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.headerMap[String(map[..<eq])] = field
+        }
+        for map in roleMaps {
+            guard let eq = map.lastIndex(of: "="), let role = Role(parsing: String(map[map.index(after: eq)...])) else {
+                throw CommandFailure.usage(
+                    "--role-map \"\(map)\": expected VALUE=ROLE with ROLE one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            options.roleMap[String(map[..<eq])] = role
+        }
+
+        let data: [UInt8]
+        do {
+            data = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            throw CommandFailure.usage("cannot read \(file): \((error as NSError).localizedDescription)")
+        }
+        let parsed: ParsedRoster
+        do {
+            parsed = try RosterParser.parse(data, options: options)
+        } catch {
+            throw CommandFailure.usage("\(file): \(error.message)")
+        }
+
+        let refuse = strict && !parsed.rejections.isEmpty
+        var changes = ImportSummary()
+        if !refuse {
+            let db = try store.open()
+            let total = parsed.attendees.count
+            let bar = Output.stderrIsTerminal && !json && total >= 1000 ? ProgressBar(total: total, label: "Importing") : nil
+            var progress: (@Sendable (Int) -> Void)? = nil
+            if let bar { progress = { done in bar.update(done) } }
+            do {
+                changes = try db.importRoster(
+                    parsed.attendees, removeMissing: removeMissing, dryRun: dryRun, kiosk: store.kioskName,
+                    progress: progress)
+            } catch {
+                throw commandFailure(error)
+            }
+            bar?.finish()
+        }
+        let imported = refuse || dryRun ? 0 : changes.added + changes.updated + changes.unchanged
+        let summary = Summary(
+            file: file, encoding: parsed.encoding.rawValue,
+            delimiter: parsed.delimiter == "\t" ? "tab" : String(parsed.delimiter), rows: parsed.rowCount,
+            imported: imported, added: changes.added, updated: changes.updated, unchanged: changes.unchanged,
+            removed: changes.removed, skipped: parsed.skipped, rejected: parsed.rejections.count, dry_run: dryRun,
+            rejections: parsed.rejections, unused_columns: parsed.unusedHeaders)
+        if json {
+            print(Output.json(summary))
+        } else {
+            print("\(file): \(parsed.rowCount) rows (\(parsed.encoding.rawValue), delimiter \(summary.delimiter))")
+            for rejection in parsed.rejections.prefix(200) { print("  rejected: \(rejection)") }
+            if parsed.rejections.count > 200 { print("  … and \(parsed.rejections.count - 200) more rejected rows") }
+            if parsed.skipped > 0 { print("  skipped \(parsed.skipped) cancelled registrations") }
+            if !parsed.unusedHeaders.isEmpty { print("  columns not used: \(parsed.unusedHeaders.joined(separator: ", "))") }
+            if refuse {
+                print("Nothing imported: \(parsed.rejections.count) bad rows and --strict.")
+            } else {
+                let verb = dryRun ? "Would import" : "Imported"
+                print(
+                    "\(verb) \(parsed.attendees.count): \(changes.added) added, \(changes.updated) updated, \(changes.unchanged) unchanged"
+                        + (removeMissing ? ", \(changes.removed) removed" : "")
+                        + (parsed.rejections.isEmpty ? "." : "; \(parsed.rejections.count) rejected."))
+            }
+        }
+        if refuse || (parsed.attendees.isEmpty && !parsed.rejections.isEmpty) {
+            throw CommandFailure(message: "", status: 2)
+        }
+        if !parsed.rejections.isEmpty { throw CommandFailure(message: "", status: 3) }
+    }
+}
+
+struct RosterGenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write a fictional roster of the model event as CSV (for demos and benchmarks).",
+        discussion: "The demo roster demo/roster.csv is `accueil roster generate --count 800`."
+    )
+
+    @Option(help: "Number of attendees.")
+    var count = 800
+
+    @Option(help: "Random seed; the same seed gives the same roster.")
+    var seed: UInt64 = 2026
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+        guard count > 0 else { throw CommandFailure.usage("--count must be at least 1") }
+        let csv = RosterGenerator.csv(RosterGenerator(seed: seed).attendees(count: count))
+        if let output {
+            do {
+                try Data(csv.utf8).write(to: URL(fileURLWithPath: output))
+            } catch {
+                throw CommandFailure.usage("cannot write \(output): \(error.localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(csv.utf8))
+        }
+    }
+}
+
+/// A progress bar on standard error, for long imports on a terminal.
+final class ProgressBar: @unchecked Sendable {
+    private let total: Int
+    private let label: String
+    private let lock = NSLock()
+    private var lastPercent = -1
+
+    init(total: Int, label: String) {
+        self.total = max(total, 1)
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let percent = min(100, done * 100 / total)
+        guard percent != lastPercent else { return }
+        lastPercent = percent
+        let width = 30
+        let filled = percent * width / 100
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// A registered person, as the roster and organisers describe them.
+///
+/// JSON keys are snake_case and stable: scripts read them.
+public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
+    public var id: String
+    public var firstName: String
+    public var lastName: String
+    /// The name in its own script (Arabic, Chinese, Cyrillic…), when the roster gives it.
+    public var nativeName: String
+    public var organisation: String
+    /// What they are, e.g. "Maire de Rennes".
+    public var title: String
+    /// ISO 3166-1 alpha-2 code, or empty.
+    public var country: String
+    public var role: Role
+    public var delegation: String
+    public var email: String
+    public var language: String
+    /// Session ids the attendee registered for.
+    public var sessions: [String]
+    /// Attention note for protocol staff; empty when none.
+    public var vip: String
+    public var notes: String
+    /// Registered on site rather than pre-registered.
+    public var walkIn: Bool
+
+    public init(
+        id: String, firstName: String = "", lastName: String = "", nativeName: String = "",
+        organisation: String = "", title: String = "", country: String = "", role: Role = .participant,
+        delegation: String = "", email: String = "", language: String = "", sessions: [String] = [],
+        vip: String = "", notes: String = "", walkIn: Bool = false
+    ) {
+        self.id = id
+        self.firstName = firstName
+        self.lastName = lastName
+        self.nativeName = nativeName
+        self.organisation = organisation
+        self.title = title
+        self.country = country
+        self.role = role
+        self.delegation = delegation
+        self.email = email
+        self.language = language
+        self.sessions = sessions
+        self.vip = vip
+        self.notes = notes
+        self.walkIn = walkIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case nativeName = "native_name"
+        case organisation, title, country, role, delegation, email, language, sessions, vip, notes
+        case walkIn = "walk_in"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        firstName = try c.decodeIfPresent(String.self, forKey: .firstName) ?? ""
+        lastName = try c.decodeIfPresent(String.self, forKey: .lastName) ?? ""
+        nativeName = try c.decodeIfPresent(String.self, forKey: .nativeName) ?? ""
+        organisation = try c.decodeIfPresent(String.self, forKey: .organisation) ?? ""
+        title = try c.decodeIfPresent(String.self, forKey: .title) ?? ""
+        country = try c.decodeIfPresent(String.self, forKey: .country) ?? ""
+        role = try c.decode(Role.self, forKey: .role)
+        delegation = try c.decodeIfPresent(String.self, forKey: .delegation) ?? ""
+        email = try c.decodeIfPresent(String.self, forKey: .email) ?? ""
+        language = try c.decodeIfPresent(String.self, forKey: .language) ?? ""
+        sessions = try c.decodeIfPresent([String].self, forKey: .sessions) ?? []
+        vip = try c.decodeIfPresent(String.self, forKey: .vip) ?? ""
+        notes = try c.decodeIfPresent(String.self, forKey: .notes) ?? ""
+        walkIn = try c.decodeIfPresent(Bool.self, forKey: .walkIn) ?? false
+    }
+
+    /// "Anne Hidalgo"; the native-script name when there is no Latin one.
+    public var displayName: String {
+        let latin = [firstName, lastName].filter { !$0.isEmpty }.joined(separator: " ")
+        return latin.isEmpty ? nativeName : latin
+    }
+
+    /// "HIDALGO Anne" — the way French protocol lists sort and print names.
+    public var sortKey: String {
+        TextFolding.shared.fold(lastName + " " + firstName + " " + nativeName + " " + id)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Something that happened, as the append-only log keeps it. State is derived from these.
+public struct Event: Sendable, Equatable, Identifiable {
+    /// Unique across all kiosks and the server; sync is idempotent by this id.
+    public var id: UUID
+    public var attendeeID: String
+    /// When it happened, by the clock of the kiosk that recorded it.
+    public var at: Date
+    /// Name of the kiosk (or "import", "server") that recorded it.
+    public var kiosk: String
+    public var body: Body
+
+    public init(id: UUID = UUID(), attendeeID: String, at: Date, kiosk: String, body: Body) {
+        self.id = id
+        self.attendeeID = attendeeID
+        self.at = at
+        self.kiosk = kiosk
+        self.body = body
+    }
+
+    public enum Body: Sendable, Equatable {
+        /// Created or updated from a roster import, an organiser's edit or a walk-in.
+        case attendeeUpserted(Attendee)
+        /// Removed from the roster (`--remove-missing`). Their check-ins stay in the log.
+        case attendeeRemoved
+        /// Arrived at a door.
+        case checkedIn
+        /// A door that knew the person was already in refused a second check-in.
+        case checkInRefused(previousKiosk: String, previousAt: Date)
+        /// A check-in reversed by staff; `checkIn` is the id of the check-in event it cancels.
+        case checkInUndone(checkIn: UUID, reason: String)
+    }
+
+    /// Stable type names, as stored and sent over the wire.
+    public var type: String {
+        switch body {
+        case .attendeeUpserted: "attendee.upserted"
+        case .attendeeRemoved: "attendee.removed"
+        case .checkedIn: "checkin"
+        case .checkInRefused: "checkin.refused"
+        case .checkInUndone: "checkin.undone"
+        }
+    }
+
+    /// Orders events the same way on every machine: by time, then kiosk, then id.
+    public static func logOrder(_ a: Event, _ b: Event) -> Bool {
+        if a.at != b.at { return a.at < b.at }
+        if a.kiosk != b.kiosk { return a.kiosk < b.kiosk }
+        return a.id.uuidString < b.id.uuidString
+    }
+}
+
+/// A check-in as the state shows it.
+public struct CheckInRecord: Sendable, Equatable, Codable {
+    public var eventID: UUID
+    public var at: Date
+    public var kiosk: String
+
+    public init(eventID: UUID, at: Date, kiosk: String) {
+        self.eventID = eventID
+        self.at = at
+        self.kiosk = kiosk
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case eventID = "event_id"
+        case at, kiosk
+    }
+}
+
+/// One attendee's current state, folded from their events.
+public struct AttendeeState: Sendable, Equatable {
+    public var attendee: Attendee?
+    public var removed: Bool = false
+    /// The arrival that counts: the earliest check-in not undone.
+    public var checkIn: CheckInRecord?
+    /// Other check-ins not undone (two doors checked the same person in while offline): a
+    /// possible second badge, for staff to look at.
+    public var duplicateCheckIns: [CheckInRecord] = []
+    /// Second check-ins that a door refused because it knew the person was in.
+    public var refusedAttempts: Int = 0
+    public var undoCount: Int = 0
+
+    public init() {}
+
+    public var isCheckedIn: Bool { checkIn != nil }
+
+    /// Folds one attendee's events. The result does not depend on the order of `events`.
+    public static func fold<S: Sequence>(_ events: S) -> AttendeeState where S.Element == Event {
+        let sorted = events.sorted(by: Event.logOrder)
+        var state = AttendeeState()
+        var undone = Set<UUID>()
+        var checkIns: [CheckInRecord] = []
+        var seen = Set<UUID>()
+        for event in sorted {
+            guard seen.insert(event.id).inserted else { continue }
+            switch event.body {
+            case .attendeeUpserted(let attendee):
+                state.attendee = attendee
+                state.removed = false
+            case .attendeeRemoved:
+                state.removed = true
+            case .checkedIn:
+                checkIns.append(CheckInRecord(eventID: event.id, at: event.at, kiosk: event.kiosk))
+            case .checkInRefused:
+                state.refusedAttempts += 1
+            case .checkInUndone(let checkIn, _):
+                undone.insert(checkIn)
+                state.undoCount += 1
+            }
+        }
+        let active = checkIns.filter { !undone.contains($0.eventID) }
+        state.checkIn = active.first
+        state.duplicateCheckIns = Array(active.dropFirst())
+        return state
+    }
+
+    /// Folds a whole log into per-attendee states.
+    public static func foldAll<S: Sequence>(_ events: S) -> [String: AttendeeState] where S.Element == Event {
+        var byAttendee: [String: [Event]] = [:]
+        for event in events { byAttendee[event.attendeeID, default: []].append(event) }
+        return byAttendee.mapValues { fold($0) }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Turns event bodies into the JSON payloads stored in the log and sent over the wire, and back.
+public enum EventCodec {
+    public struct DecodingError: Error, Sendable, CustomStringConvertible {
+        public var type: String
+        public var message: String
+        public var description: String { "event \(type): \(message)" }
+    }
+
+    private struct Refused: Codable {
+        var previous_kiosk: String
+        var previous_at: Double
+    }
+
+    private struct Undone: Codable {
+        var checkin: UUID
+        var reason: String
+    }
+
+    /// The JSON payload of `body`, or nil for events that carry none.
+    public static func payload(_ body: Event.Body) -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func encode<T: Encodable>(_ value: T) -> String {
+            // Encoding these plain structs cannot fail.
+            String(decoding: try! encoder.encode(value), as: UTF8.self)
+        }
+        switch body {
+        case .attendeeUpserted(let attendee): return encode(attendee)
+        case .attendeeRemoved, .checkedIn: return nil
+        case .checkInRefused(let kiosk, let at):
+            return encode(Refused(previous_kiosk: kiosk, previous_at: at.timeIntervalSince1970))
+        case .checkInUndone(let checkIn, let reason): return encode(Undone(checkin: checkIn, reason: reason))
+        }
+    }
+
+    public static func body(type: String, payload: String?) throws(DecodingError) -> Event.Body {
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_: T.Type) throws(DecodingError) -> T {
+            guard let payload else { throw DecodingError(type: type, message: "missing payload") }
+            do {
+                return try decoder.decode(T.self, from: Data(payload.utf8))
+            } catch {
+                throw DecodingError(type: type, message: "bad payload: \(error)")
+            }
+        }
+        switch type {
+        case "attendee.upserted": return .attendeeUpserted(try decode(Attendee.self))
+        case "attendee.removed": return .attendeeRemoved
+        case "checkin": return .checkedIn
+        case "checkin.refused":
+            let r = try decode(Refused.self)
+            return .checkInRefused(previousKiosk: r.previous_kiosk, previousAt: Date(timeIntervalSince1970: r.previous_at))
+        case "checkin.undone":
+            let u = try decode(Undone.self)
+            return .checkInUndone(checkIn: u.checkin, reason: u.reason)
+        default:
+            throw DecodingError(type: type, message: "unknown event type")
+        }
+    }
+}

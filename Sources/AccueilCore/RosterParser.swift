@@ -1,0 +1,350 @@
+import Foundation
+
+/// A column of the canonical roster, as named in CSV headers and in `--map`.
+public enum RosterField: String, CaseIterable, Sendable, Codable {
+    case id
+    case firstName = "first_name"
+    case lastName = "last_name"
+    /// A single "name" column, split into first and last name on its first space.
+    case fullName = "full_name"
+    case nativeName = "native_name"
+    case organisation, title, country, role, delegation, email, language, sessions, vip, notes
+    /// Registration status ("Canceled", "Cancelled", "Annulé"…): such rows are skipped.
+    case status
+    /// Parts of a composite id (pretix: order code and position).
+    case orderCode = "order_code"
+    case position
+    /// A column to leave out.
+    case ignore
+}
+
+/// Known export layouts of registration systems.
+public enum RosterPreset: String, CaseIterable, Sendable, Codable {
+    case pretix, eventbrite, indico
+
+    /// Header (as folded) → field, applied before the generic synonyms.
+    var headers: [String: RosterField] {
+        switch self {
+        case .pretix:
+            // pretix "Order data" export, sheet "Order positions".
+            return [
+                "order code": .orderCode, "position id": .position, "product": .role,
+                "attendee name": .fullName, "attendee name given name": .firstName,
+                "attendee name family name": .lastName, "attendee email": .email, "email": .email,
+                "company": .organisation, "country": .country, "order comment": .notes, "status": .status,
+                "order locale": .language, "invoice address name": .ignore, "variation": .ignore,
+            ]
+        case .eventbrite:
+            // Eventbrite "Attendee Summary" report.
+            return [
+                "attendee": .id, "attendee no": .id, "attendee id": .id, "order": .ignore, "order no": .ignore,
+                "first name": .firstName, "last name": .lastName, "email": .email, "ticket type": .role,
+                "company": .organisation, "job title": .title, "attendee status": .status,
+                "work country": .country, "home country": .country, "barcode": .ignore, "barcode no": .ignore,
+            ]
+        case .indico:
+            // Indico registrations export; "Title" there is Mr/Ms/Dr, "Position" the job title.
+            return [
+                "id": .id, "first name": .firstName, "last name": .lastName, "email": .email,
+                "affiliation": .organisation, "position": .title, "title": .ignore, "country": .country,
+                "registration state": .status, "name": .fullName,
+            ]
+        }
+    }
+
+    /// Indico has no role column: everyone is a participant unless the file says otherwise.
+    var defaultRole: Role? { self == .indico ? .participant : nil }
+}
+
+/// What `roster import` is told beyond the file.
+public struct RosterOptions: Sendable {
+    public var preset: RosterPreset?
+    /// Header → field, from `--map "Nom=last_name"`.
+    public var headerMap: [String: RosterField]
+    /// Role cell value → role, from `--role-map "Billet VIP=elected_official"`.
+    public var roleMap: [String: Role]
+    /// Role for rows whose role cell is empty, or for files with no role column.
+    public var defaultRole: Role?
+
+    public init(
+        preset: RosterPreset? = nil, headerMap: [String: RosterField] = [:], roleMap: [String: Role] = [:],
+        defaultRole: Role? = nil
+    ) {
+        self.preset = preset
+        self.headerMap = headerMap
+        self.roleMap = roleMap
+        self.defaultRole = defaultRole
+    }
+}
+
+/// A row the import refused, with where and why.
+public struct RowRejection: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// Line of the file where the row starts (the header is line 1).
+    public var line: Int
+    /// 1-based column number, 0 when the problem is the row as a whole.
+    public var column: Int
+    /// The header of that column as written in the file.
+    public var columnName: String
+    public var reason: String
+    public var value: String
+
+    enum CodingKeys: String, CodingKey {
+        case line, column, reason, value
+        case columnName = "column_name"
+    }
+
+    public var description: String {
+        let place = column > 0 ? "line \(line), column \(column) (\(columnName))" : "line \(line)"
+        return value.isEmpty ? "\(place): \(reason)" : "\(place): \(reason): \"\(value)\""
+    }
+}
+
+/// The file could not be read as a roster at all.
+public struct RosterFileError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}
+
+/// A parsed roster: the good rows as attendees, the bad rows with their reasons.
+public struct ParsedRoster: Sendable {
+    public var attendees: [Attendee]
+    /// Line of each attendee's row, parallel to `attendees`.
+    public var lines: [Int]
+    public var rejections: [RowRejection]
+    /// Rows skipped on purpose (cancelled registrations).
+    public var skipped: Int
+    public var encoding: TextEncodingGuess
+    public var delimiter: Character
+    /// Header → field it was read as; headers that fit nothing are listed in `unusedHeaders`.
+    public var mappedHeaders: [String: RosterField]
+    public var unusedHeaders: [String]
+    public var rowCount: Int { attendees.count + rejections.count + skipped }
+}
+
+/// Turns a registration export into attendees. Pure: bytes in, attendees and rejections out.
+public enum RosterParser {
+    /// Generic header names, folded (lowercase, no accents, words separated by one space).
+    static let synonyms: [String: RosterField] = {
+        let table: [RosterField: [String]] = [
+            .id: [
+                "id", "identifiant", "identifier", "ref", "reference", "registration id", "registration no",
+                "numero", "numero d inscription", "no", "n", "code", "attendee id", "participant id", "badge id",
+                "ticket id", "uid",
+            ],
+            .firstName: ["first name", "firstname", "first", "given name", "givenname", "forename", "prenom", "prenoms"],
+            .lastName: [
+                "last name", "lastname", "last", "surname", "family name", "familyname", "nom", "nom de famille",
+                "nom d usage",
+            ],
+            .fullName: ["name", "full name", "fullname", "nom complet", "nom et prenom", "prenom et nom", "participant"],
+            .nativeName: [
+                "native name", "name in native script", "native script name", "original name", "local name",
+                "nom natif", "nom en ecriture originale", "nom ecriture d origine", "nom dans sa langue",
+                "nom en alphabet d origine", "nom original",
+            ],
+            .organisation: [
+                "organisation", "organization", "organisme", "org", "collectivite", "collectivite locale",
+                "structure", "company", "entreprise", "societe", "institution", "employer", "affiliation",
+                "authority", "local authority", "etablissement",
+            ],
+            .title: ["title", "titre", "fonction", "position", "job title", "job", "poste", "qualite", "mandat"],
+            .country: ["country", "pays", "country code", "code pays", "nationality", "nationalite"],
+            .role: [
+                "role", "roles", "category", "categorie", "type", "profil", "profile", "attendee type",
+                "type de participant", "participant type", "badge type", "type de badge", "ticket type",
+                "ticket", "badge",
+            ],
+            .delegation: ["delegation", "delegation name", "nom de la delegation", "group", "groupe"],
+            .email: ["email", "e mail", "mail", "courriel", "adresse e mail", "adresse email", "email address"],
+            .language: ["language", "langue", "lang", "preferred language", "langue preferee", "locale"],
+            .sessions: ["sessions", "session", "ateliers", "workshops", "session ids", "inscriptions ateliers"],
+            .vip: ["vip", "protocol", "protocole", "attention", "vip note", "note protocole", "protocol note"],
+            .notes: ["notes", "note", "comment", "comments", "commentaire", "commentaires", "remarques", "remarks"],
+            .status: ["status", "statut", "etat", "state", "registration status"],
+        ]
+        var map: [String: RosterField] = [:]
+        for (field, names) in table {
+            for name in names { map[name] = field }
+        }
+        for field in RosterField.allCases { map[fold(field.rawValue)] = field }
+        return map
+    }()
+
+    static func fold(_ text: String) -> String {
+        var folded = TextFolding.shared.fold(text)
+        // "N°", "No.", "#": numbering signs are noise in headers.
+        folded = folded.replacingOccurrences(of: "#", with: "").trimmingCharacters(in: .whitespaces)
+        return folded
+    }
+
+    /// Parses `data`. Throws `RosterFileError` when the file as a whole cannot be used (no header,
+    /// no id or name column, an unclosed quote); row problems become `rejections`.
+    public static func parse(_ data: [UInt8], options: RosterOptions = RosterOptions()) throws(RosterFileError)
+        -> ParsedRoster
+    {
+        let (text, encoding) = TextDecoder.decode(data)
+        let delimiter = CSVReader.detectDelimiter(text)
+        let records: [CSVRecord]
+        do {
+            records = try CSVReader(delimiter: delimiter).records(text)
+        } catch {
+            throw RosterFileError("The file is not valid CSV: \(error.description).")
+        }
+        guard let header = records.first else { throw RosterFileError("The file is empty: no header line.") }
+
+        // Map headers to fields; the first column of a field wins ("Company" appears twice in pretix).
+        let userMap = Dictionary(options.headerMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
+        let presetMap = options.preset?.headers ?? [:]
+        var columnOf: [RosterField: Int] = [:]
+        var mapped: [String: RosterField] = [:]
+        var unused: [String] = []
+        for (index, name) in header.fields.enumerated() {
+            let key = fold(name)
+            if key.isEmpty { continue }  // trailing empty columns
+            let field = userMap[key] ?? presetMap[key] ?? synonyms[key]
+            guard let field, field != .ignore else {
+                unused.append(name)
+                continue
+            }
+            mapped[name] = field
+            if columnOf[field] == nil { columnOf[field] = index }
+        }
+        let hasID = columnOf[.id] != nil || columnOf[.orderCode] != nil
+        guard hasID else {
+            throw RosterFileError(
+                "No id column: the header has \(header.fields.filter { !$0.isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")). Name one with --map \"HEADER=id\"."
+            )
+        }
+        guard [.firstName, .lastName, .fullName, .nativeName].contains(where: { columnOf[$0] != nil }) else {
+            throw RosterFileError(
+                "No name column (first_name, last_name, full_name or native_name). Name one with --map \"HEADER=last_name\"."
+            )
+        }
+        let defaultRole = options.defaultRole ?? options.preset?.defaultRole
+        guard columnOf[.role] != nil || defaultRole != nil else {
+            throw RosterFileError("No role column. Name one with --map \"HEADER=role\", or give --default-role.")
+        }
+        let roleMap = Dictionary(options.roleMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
+
+        var result = ParsedRoster(
+            attendees: [], lines: [], rejections: [], skipped: 0, encoding: encoding,
+            delimiter: Character(Unicode.Scalar(delimiter)), mappedHeaders: mapped, unusedHeaders: unused)
+        var seen: [String: Int] = [:]
+        result.attendees.reserveCapacity(records.count)
+        result.lines.reserveCapacity(records.count)
+
+        for record in records.dropFirst() {
+            func cell(_ field: RosterField) -> String {
+                guard let index = columnOf[field], index < record.fields.count else { return "" }
+                return record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
+                let column = field.flatMap { columnOf[$0] }
+                result.rejections.append(
+                    RowRejection(
+                        line: record.line, column: column.map { $0 + 1 } ?? 0,
+                        columnName: column.map { header.fields[$0] } ?? "", reason: reason, value: value))
+            }
+
+            let status = fold(cell(.status))
+            if ["canceled", "cancelled", "annule", "annulee", "refunded", "rembourse", "expired", "expire",
+                "withdrawn", "rejected", "refuse", "deleted"].contains(status) {
+                result.skipped += 1
+                continue
+            }
+
+            var id = cell(.id)
+            if id.isEmpty, columnOf[.orderCode] != nil {
+                let code = cell(.orderCode)
+                let position = cell(.position)
+                id = position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
+            }
+            if id.isEmpty {
+                reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
+                continue
+            }
+            if let first = seen[id] {
+                reject(columnOf[.id] != nil ? .id : .orderCode, "duplicate id, already on line \(first)", id)
+                continue
+            }
+
+            var firstName = cell(.firstName)
+            var lastName = cell(.lastName)
+            let fullName = cell(.fullName)
+            if firstName.isEmpty && lastName.isEmpty && !fullName.isEmpty {
+                if let space = fullName.firstIndex(of: " ") {
+                    firstName = String(fullName[..<space])
+                    lastName = fullName[space...].trimmingCharacters(in: .whitespaces)
+                } else {
+                    lastName = fullName
+                }
+            }
+            let nativeName = cell(.nativeName)
+            if firstName.isEmpty && lastName.isEmpty && nativeName.isEmpty {
+                let field: RosterField =
+                    columnOf[.lastName] != nil ? .lastName : columnOf[.fullName] != nil ? .fullName
+                    : columnOf[.firstName] != nil ? .firstName : .nativeName
+                reject(field, "missing name")
+                continue
+            }
+
+            let roleText = cell(.role)
+            let role: Role
+            if roleText.isEmpty {
+                guard let defaultRole else {
+                    reject(.role, "missing role")
+                    continue
+                }
+                role = defaultRole
+            } else if let mappedRole = roleMap[fold(roleText)] ?? Role(parsing: roleText) {
+                role = mappedRole
+            } else {
+                reject(
+                    .role,
+                    "unknown role (expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), or map it with --role-map)",
+                    roleText)
+                continue
+            }
+
+            let countryText = cell(.country)
+            var country = ""
+            if !countryText.isEmpty {
+                guard let code = Country.code(for: countryText) else {
+                    reject(.country, "unknown country (give an ISO 3166 code or a French or English name)", countryText)
+                    continue
+                }
+                country = code
+            }
+
+            let email = cell(.email)
+            if !email.isEmpty && !isPlausibleEmail(email) {
+                reject(.email, "not an e-mail address", email)
+                continue
+            }
+
+            let sessions = cell(.sessions)
+                .split(whereSeparator: { $0 == "|" })
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+
+            seen[id] = record.line
+            result.attendees.append(
+                Attendee(
+                    id: id, firstName: firstName, lastName: lastName, nativeName: nativeName,
+                    organisation: cell(.organisation), title: cell(.title), country: country, role: role,
+                    delegation: cell(.delegation), email: email, language: cell(.language).lowercased(),
+                    sessions: sessions, vip: cell(.vip), notes: cell(.notes)))
+            result.lines.append(record.line)
+        }
+        return result
+    }
+
+    static func isPlausibleEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
+        else { return false }
+        return !text.contains(where: { $0.isWhitespace })
+    }
+}

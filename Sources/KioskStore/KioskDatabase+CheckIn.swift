@@ -1,0 +1,143 @@
+import AccueilCore
+import Foundation
+import GRDB
+
+/// What happened when a door tried to check someone in.
+public enum CheckInOutcome: Sendable, Equatable {
+    /// Checked in now; the record is on disk.
+    case checkedIn(CheckInRecord)
+    /// Already in: the earlier check-in is returned, and this attempt is logged as a refused duplicate.
+    case alreadyCheckedIn(CheckInRecord)
+}
+
+extension KioskDatabase {
+    /// Checks `attendeeID` in at `kiosk`. The event, the attendee's new state and the outbox row
+    /// are committed together and synced to disk before this returns.
+    public func checkIn(_ attendeeID: String, kiosk: String, at now: Date = Date()) throws(StoreError)
+        -> CheckInOutcome
+    {
+        try write { db in
+            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [attendeeID])
+                .map(AttendeeRecord.init(row:)), !record.removed
+            else { throw StoreError.unknownAttendee(attendeeID) }
+            if let previous = record.checkIn {
+                try Self.append(
+                    db,
+                    Event(
+                        attendeeID: attendeeID, at: now, kiosk: kiosk,
+                        body: .checkInRefused(previousKiosk: previous.kiosk, previousAt: previous.at)))
+                try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [attendeeID])
+                return .alreadyCheckedIn(previous)
+            }
+            let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
+            try Self.append(db, event)
+            try Self.refresh(db, attendeeID: attendeeID)
+            return .checkedIn(CheckInRecord(eventID: event.id, at: now, kiosk: kiosk))
+        }
+    }
+
+    /// Reverses the attendee's current check-in; the check-in and its undoing stay in the history.
+    @discardableResult
+    public func undoCheckIn(_ attendeeID: String, reason: String, kiosk: String, at now: Date = Date())
+        throws(StoreError) -> CheckInRecord
+    {
+        try write { db in
+            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [attendeeID])
+                .map(AttendeeRecord.init(row:)), !record.removed
+            else { throw StoreError.unknownAttendee(attendeeID) }
+            guard let checkIn = record.checkIn else { throw StoreError.notCheckedIn(attendeeID) }
+            try Self.append(
+                db,
+                Event(
+                    attendeeID: attendeeID, at: now, kiosk: kiosk,
+                    body: .checkInUndone(checkIn: checkIn.eventID, reason: reason)))
+            try Self.refresh(db, attendeeID: attendeeID)
+            return checkIn
+        }
+    }
+
+    /// Registers someone who is not on the roster and checks them in, in one transaction.
+    public func walkIn(_ attendee: Attendee, kiosk: String, at now: Date = Date()) throws(StoreError) -> CheckInRecord {
+        var attendee = attendee
+        attendee.walkIn = true
+        return try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM attendees WHERE id = ?", arguments: [attendee.id]) == true {
+                throw StoreError.idTaken(attendee.id)
+            }
+            try Self.append(db, Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .attendeeUpserted(attendee)))
+            let checkIn = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .checkedIn)
+            try Self.append(db, checkIn)
+            try Self.refresh(db, attendeeID: attendee.id)
+            return CheckInRecord(eventID: checkIn.id, at: now, kiosk: kiosk)
+        }
+    }
+
+    /// A fresh id for a walk-in: "W-" and a number not used yet.
+    public func nextWalkInID() throws(StoreError) -> String {
+        try read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attendees WHERE walk_in = 1") ?? 0
+            var n = count + 1
+            while try Bool.fetchOne(db, sql: "SELECT 1 FROM attendees WHERE id = ?", arguments: ["W-\(n)"]) == true {
+                n += 1
+            }
+            return "W-\(n)"
+        }
+    }
+
+    /// Checks that the projection is what the log says, attendee by attendee, and that every
+    /// event is either sent or in the outbox. Returns the ids whose row disagrees with their events.
+    public func verifyConsistency() throws(StoreError) -> [String] {
+        try read { db in
+            var bad: [String] = []
+            var byAttendee: [String: [Event]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM events") {
+                let event = try Self.event(from: row)
+                byAttendee[event.attendeeID, default: []].append(event)
+            }
+            var rows: [String: AttendeeRecord] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM attendees") {
+                let record = try AttendeeRecord(row: row)
+                rows[record.attendee.id] = record
+            }
+            for (id, events) in byAttendee {
+                let state = AttendeeState.fold(events)
+                guard let row = rows[id] else {
+                    if state.attendee != nil { bad.append(id) }
+                    continue
+                }
+                if row.attendee != state.attendee || row.checkIn != state.checkIn
+                    || row.duplicates != state.duplicateCheckIns.count || row.refusedAttempts != state.refusedAttempts
+                    || row.removed != state.removed
+                {
+                    bad.append(id)
+                }
+            }
+            for id in rows.keys where byAttendee[id] == nil { bad.append(id) }
+            let unsent = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE seq NOT IN (SELECT event_seq FROM outbox)") ?? 0
+            let sent = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sent_events'").flatMap(Int.init) ?? 0
+            if unsent != sent { bad.append("<outbox: \(unsent) events neither sent nor queued>") }
+            return bad.sorted()
+        }
+    }
+}
+
+extension StoreError {
+    /// Exit status 5 in the CLI.
+    public static func unknownAttendee(_ id: String) -> StoreError {
+        var error = StoreError("unknown attendee id \"\(id)\": not on the roster")
+        error.kind = .unknownAttendee
+        return error
+    }
+
+    public static func notCheckedIn(_ id: String) -> StoreError {
+        var error = StoreError("\(id) is not checked in: nothing to undo")
+        error.kind = .notCheckedIn
+        return error
+    }
+
+    public static func idTaken(_ id: String) -> StoreError {
+        var error = StoreError("the id \"\(id)\" is already on the roster")
+        error.kind = .idTaken
+        return error
+    }
+}

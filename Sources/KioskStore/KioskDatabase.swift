@@ -1,0 +1,314 @@
+import AccueilCore
+import Foundation
+import GRDB
+
+/// The kiosk's local store: the append-only event log, the attendee projection derived from it,
+/// and the outbox of events not yet sent to the server.
+///
+/// SQLite in WAL mode with `synchronous = FULL`: a check-in is on disk when its call returns, and
+/// its event, projection and outbox row are written in one transaction, so a crash leaves all of
+/// them or none. Several processes may open the same directory (the door screen and a script).
+public struct KioskDatabase: Sendable {
+    private let writer: DatabasePool
+    public let directory: URL
+
+    public static let fileName = "kiosk.sqlite"
+
+    /// Opens (creating if needed) the store in `directory`, and migrates it.
+    public init(directory: URL) throws(StoreError) {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError("cannot create the data directory \(directory.path): \(error.localizedDescription)")
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            writer = try DatabasePool(path: directory.appendingPathComponent(Self.fileName).path, configuration: config)
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw StoreError("cannot open the store in \(directory.path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: event log, attendees, outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        type TEXT NOT NULL,
+                        attendee_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,            -- milliseconds since 1970, kiosk clock
+                        kiosk TEXT NOT NULL,
+                        payload TEXT
+                    );
+                    CREATE INDEX events_attendee ON events(attendee_id);
+                    CREATE TABLE attendees (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        first_name TEXT NOT NULL, last_name TEXT NOT NULL, native_name TEXT NOT NULL,
+                        organisation TEXT NOT NULL, title TEXT NOT NULL, country TEXT NOT NULL,
+                        role TEXT NOT NULL, delegation TEXT NOT NULL, email TEXT NOT NULL,
+                        language TEXT NOT NULL, sessions TEXT NOT NULL, vip TEXT NOT NULL, notes TEXT NOT NULL,
+                        walk_in INTEGER NOT NULL DEFAULT 0,
+                        removed INTEGER NOT NULL DEFAULT 0,
+                        checkin_event TEXT, checked_in_at INTEGER, checked_in_kiosk TEXT,
+                        duplicates INTEGER NOT NULL DEFAULT 0,
+                        refused INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    CREATE TABLE outbox (
+                        event_seq INTEGER PRIMARY KEY REFERENCES events(seq)
+                    );
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: Reading
+
+    /// Every attendee still on the roster, with their state, in no particular order.
+    public func attendees() throws(StoreError) -> [AttendeeRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attendees WHERE removed = 0").map(AttendeeRecord.init(row:))
+        }
+    }
+
+    /// One attendee by id, removed ones included.
+    public func attendee(id: String) throws(StoreError) -> AttendeeRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [id]).map(
+                AttendeeRecord.init(row:))
+        }
+    }
+
+    /// An attendee's events, in log order.
+    public func events(attendeeID: String) throws(StoreError) -> [Event] {
+        try read { db in try Self.events(db, attendeeID: attendeeID) }
+    }
+
+    /// The whole log, in the order it was written here.
+    public func allEvents() throws(StoreError) -> [Event] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq").map(Self.event(from:))
+        }
+    }
+
+    /// Number of events waiting to be sent to the server.
+    public func outboxCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0 }
+    }
+
+    public func stats() throws(StoreError) -> Stats {
+        try read { db in
+            var stats = Stats()
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT role, COUNT(*) AS n, COUNT(checkin_event) AS arrived, SUM(walk_in) AS walkins,
+                           SUM(duplicates) AS dup, SUM(refused) AS refused
+                    FROM attendees WHERE removed = 0 GROUP BY role
+                    """)
+            {
+                let role: String = row["role"]
+                let n: Int = row["n"]
+                let arrived: Int = row["arrived"]
+                stats.registered += n
+                stats.checkedIn += arrived
+                stats.walkIns += row["walkins"] ?? 0
+                stats.duplicates += row["dup"] ?? 0
+                stats.refusedAttempts += row["refused"] ?? 0
+                stats.byRole[role] = Stats.Count(registered: n, checkedIn: arrived)
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, COUNT(*) AS n, COUNT(checkin_event) AS arrived
+                    FROM attendees WHERE removed = 0 AND country <> '' GROUP BY country
+                    """)
+            {
+                stats.byCountry[row["country"]] = Stats.Count(registered: row["n"], checkedIn: row["arrived"])
+            }
+            stats.outbox = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            return stats
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot read the store: \(error)")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot write to the store: \(error)")
+        }
+    }
+
+    // MARK: Events
+
+    static func event(from row: Row) throws -> Event {
+        let type: String = row["type"]
+        let idText: String = row["id"]
+        guard let id = UUID(uuidString: idText) else { throw StoreError("corrupt event id \(idText)") }
+        let ms: Int64 = row["at"]
+        return Event(
+            id: id, attendeeID: row["attendee_id"], at: Date(timeIntervalSince1970: Double(ms) / 1000),
+            kiosk: row["kiosk"], body: try EventCodec.body(type: type, payload: row["payload"]))
+    }
+
+    static func events(_ db: Database, attendeeID: String) throws -> [Event] {
+        try Row.fetchAll(db, sql: "SELECT * FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID])
+            .map(event(from:))
+    }
+
+    /// Appends `event` to the log and to the outbox. Returns false when an event with this id is
+    /// already there (appending is idempotent).
+    @discardableResult
+    static func append(_ db: Database, _ event: Event, outbox: Bool = true) throws -> Bool {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO events (id, type, attendee_id, at, kiosk, payload) VALUES (?, ?, ?, ?, ?, ?)")
+        try statement.execute(arguments: [
+            event.id.uuidString, event.type, event.attendeeID, Self.milliseconds(event.at), event.kiosk,
+            EventCodec.payload(event.body),
+        ])
+        guard db.changesCount > 0 else { return false }
+        if outbox {
+            try db.cachedStatement(sql: "INSERT INTO outbox (event_seq) VALUES (?)").execute(arguments: [
+                db.lastInsertedRowID
+            ])
+        }
+        return true
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Re-derives one attendee's row from their events.
+    static func refresh(_ db: Database, attendeeID: String) throws {
+        let state = AttendeeState.fold(try events(db, attendeeID: attendeeID))
+        guard let attendee = state.attendee else {
+            // Events for someone we do not know yet (sync may bring the upsert later).
+            try db.execute(sql: "DELETE FROM attendees WHERE id = ?", arguments: [attendeeID])
+            return
+        }
+        try upsertFields(db, attendee)
+        try db.execute(
+            sql: """
+                UPDATE attendees SET removed = ?, checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?,
+                    duplicates = ?, refused = ? WHERE id = ?
+                """,
+            arguments: [
+                state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
+                state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, attendeeID,
+            ])
+    }
+
+    static func upsertFields(_ db: Database, _ a: Attendee) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO attendees (id, first_name, last_name, native_name, organisation, title, country, role,
+                    delegation, email, language, sessions, vip, notes, walk_in, removed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+                    native_name = excluded.native_name, organisation = excluded.organisation, title = excluded.title,
+                    country = excluded.country, role = excluded.role, delegation = excluded.delegation,
+                    email = excluded.email, language = excluded.language, sessions = excluded.sessions,
+                    vip = excluded.vip, notes = excluded.notes, walk_in = excluded.walk_in, removed = 0
+                """
+        ).execute(arguments: [
+            a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
+            a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
+        ])
+    }
+}
+
+/// A store operation failed; the message says what and where, in words for an organiser.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable { case failure, unknownAttendee, notCheckedIn, idTaken }
+    public var message: String
+    public var kind: Kind = .failure
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An attendee with their current state, as the projection holds them.
+public struct AttendeeRecord: Sendable, Equatable {
+    public var attendee: Attendee
+    public var checkIn: CheckInRecord?
+    public var duplicates: Int
+    public var refusedAttempts: Int
+    public var removed: Bool
+
+    init(row: Row) throws {
+        let roleText: String = row["role"]
+        guard let role = Role(rawValue: roleText) else { throw StoreError("corrupt role \(roleText)") }
+        let sessions: String = row["sessions"]
+        attendee = Attendee(
+            id: row["id"], firstName: row["first_name"], lastName: row["last_name"], nativeName: row["native_name"],
+            organisation: row["organisation"], title: row["title"], country: row["country"], role: role,
+            delegation: row["delegation"], email: row["email"], language: row["language"],
+            sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row["vip"],
+            notes: row["notes"], walkIn: row["walk_in"])
+        if let event: String = row["checkin_event"], let id = UUID(uuidString: event) {
+            let ms: Int64 = row["checked_in_at"]
+            checkIn = CheckInRecord(
+                eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row["checked_in_kiosk"])
+        }
+        duplicates = row["duplicates"]
+        refusedAttempts = row["refused"]
+        removed = row["removed"]
+    }
+}
+
+/// Counts for `accueil stats`.
+public struct Stats: Sendable, Codable, Equatable {
+    public struct Count: Sendable, Codable, Equatable {
+        public var registered: Int
+        public var checkedIn: Int
+        public init(registered: Int, checkedIn: Int) {
+            self.registered = registered
+            self.checkedIn = checkedIn
+        }
+        enum CodingKeys: String, CodingKey {
+            case registered
+            case checkedIn = "checked_in"
+        }
+    }
+    public var registered = 0
+    public var checkedIn = 0
+    public var walkIns = 0
+    /// Check-ins beyond the first for one person, made at doors that did not know (offline).
+    public var duplicates = 0
+    /// Second check-ins refused by a door that knew.
+    public var refusedAttempts = 0
+    public var byRole: [String: Count] = [:]
+    public var byCountry: [String: Count] = [:]
+    /// Events waiting to be sent to the server.
+    public var outbox = 0
+
+    enum CodingKeys: String, CodingKey {
+        case registered
+        case checkedIn = "checked_in"
+        case walkIns = "walk_ins"
+        case duplicates
+        case refusedAttempts = "duplicate_attempts"
+        case byRole = "by_role"
+        case byCountry = "by_country"
+        case outbox
+    }
+}

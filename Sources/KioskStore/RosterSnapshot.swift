@@ -1,0 +1,50 @@
+import AccueilCore
+import Foundation
+
+/// The attendees of a store with a search index over them: what a door searches.
+/// Immutable; take a new snapshot after changes (``KioskDatabase/snapshot()``).
+public struct RosterSnapshot: Sendable {
+    public let records: [AttendeeRecord]
+    public let index: SearchIndex
+    private let positions: [String: Int]
+
+    public init(records: [AttendeeRecord]) {
+        self.records = records
+        self.index = SearchIndex(records.map(\.attendee))
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(records.count)
+        for (i, record) in records.enumerated() { positions[record.attendee.id] = i }
+        self.positions = positions
+    }
+
+    public struct Result: Sendable {
+        public var record: AttendeeRecord
+        public var hit: SearchHit
+    }
+
+    /// Attendees matching `query`, best first. An exact id (as typed or scanned) comes first.
+    public func search(_ query: String, limit: Int = 20) -> [Result] {
+        var results = index.search(query, limit: limit).map { Result(record: records[$0.index], hit: $0) }
+        let trimmed = query.trimmingCharacters(in: .whitespaces)
+        if let exact = positions[trimmed] {
+            results.removeAll { $0.hit.index == exact }
+            results.insert(Result(record: records[exact], hit: SearchHit(index: exact, score: .max, match: .exact)), at: 0)
+            if results.count > limit { results.removeLast() }
+        }
+        return results
+    }
+
+    public func record(id: String) -> AttendeeRecord? { positions[id].map { records[$0] } }
+}
+
+extension KioskDatabase {
+    /// Loads every attendee and indexes them for search.
+    public func snapshot() throws(StoreError) -> RosterSnapshot {
+        RosterSnapshot(records: try attendees())
+    }
+
+    /// The number of events in the log: changes when anything (here or in another process) writes.
+    public func logVersion() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 }
+    }
+}

@@ -1,0 +1,3 @@
+import AccueilCLI
+
+AccueilCommand.mainWithExitCodes()
