@@ -14,7 +14,7 @@ public struct Event: Sendable, Equatable, Identifiable {
     public init(id: UUID = UUID(), attendeeID: String, at: Date, kiosk: String, body: Body) {
         self.id = id
         self.attendeeID = attendeeID
-        self.at = at
+        self.at = at.roundedToMilliseconds
         self.kiosk = kiosk
         self.body = body
     }
@@ -121,5 +121,13 @@ public struct AttendeeState: Sendable, Equatable {
         var byAttendee: [String: [Event]] = [:]
         for event in events { byAttendee[event.attendeeID, default: []].append(event) }
         return byAttendee.mapValues { fold($0) }
+    }
+}
+
+extension Date {
+    /// The log keeps times to the millisecond; events are made with such times so that what is
+    /// returned equals what is read back.
+    public var roundedToMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 }

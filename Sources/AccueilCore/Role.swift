@@ -87,6 +87,8 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
         TextFolding.shared.fold(text).replacingOccurrences(of: " ", with: "_")
     }
 
+    static var synonymTable: [String: Role] { synonyms }
+
     private static let synonyms: [String: Role] = {
         let table: [Role: [String]] = [
             .electedOfficial: [

@@ -14,6 +14,8 @@ public enum RosterField: String, CaseIterable, Sendable, Codable {
     /// Parts of a composite id (pretix: order code and position).
     case orderCode = "order_code"
     case position
+    /// The buyer's e-mail, used when the attendee's own is empty (pretix).
+    case buyerEmail = "buyer_email"
     /// A column to leave out.
     case ignore
 }
@@ -30,7 +32,7 @@ public enum RosterPreset: String, CaseIterable, Sendable, Codable {
             return [
                 "order code": .orderCode, "position id": .position, "product": .role,
                 "attendee name": .fullName, "attendee name given name": .firstName,
-                "attendee name family name": .lastName, "attendee email": .email, "email": .email,
+                "attendee name family name": .lastName, "attendee email": .email, "email": .buyerEmail,
                 "company": .organisation, "country": .country, "order comment": .notes, "status": .status,
                 "order locale": .language, "invoice address name": .ignore, "variation": .ignore,
             ]
@@ -317,9 +319,10 @@ public enum RosterParser {
                 country = code
             }
 
-            let email = cell(.email)
+            var email = cell(.email)
+            if email.isEmpty { email = cell(.buyerEmail) }
             if !email.isEmpty && !isPlausibleEmail(email) {
-                reject(.email, "not an e-mail address", email)
+                reject(cell(.email).isEmpty ? .buyerEmail : .email, "not an e-mail address", email)
                 continue
             }
 

@@ -145,6 +145,7 @@ public struct TextFolding: Sendable {
         case separator, joiner, drop
         case bytes(UInt32)
         case multi(Int)
+        case string([UInt8])
     }
 
     @inline(__always)
@@ -170,13 +171,10 @@ public struct TextFolding: Sendable {
             }
         }
         guard let scalar = Unicode.Scalar(value) else { return .separator }
-        if (0xFF00...0xFFEF).contains(value) {
-            // Full-width and half-width forms: fold through their compatibility decomposition.
+        if (0xFB00...0xFB4F).contains(value) || (0xFF00...0xFFEF).contains(value) {
+            // Ligatures, full-width and half-width forms: fold their compatibility decomposition.
             let folded = fold(String(scalar).decomposedStringWithCompatibilityMapping)
-            if folded.unicodeScalars.count == 1, let only = folded.unicodeScalars.first {
-                return only == " " ? .separator : .bytes(only.value)
-            }
-            return .separator
+            return folded.isEmpty || folded.contains(" ") ? .separator : .string(Array(folded.utf8))
         }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return .drop
@@ -243,6 +241,13 @@ public struct TextFolding: Sendable {
                     endCompound()
                 }
                 current.append(contentsOf: multi[index])
+            case .string(let bytes):
+                let unsegmented = bytes.first.map { TextFolding.isUnsegmented(UInt32($0)) } ?? false
+                if !current.isEmpty && unsegmented != currentUnsegmented {
+                    endWord()
+                    endCompound()
+                }
+                current.append(contentsOf: bytes)
             }
         }
         endWord()
@@ -271,6 +276,12 @@ public struct TextFolding: Sendable {
                     pendingSpace = false
                 }
                 bytes.append(contentsOf: multi[index])
+            case .string(let folded):
+                if pendingSpace {
+                    bytes.append(0x20)
+                    pendingSpace = false
+                }
+                bytes.append(contentsOf: folded)
             }
         }
         return String(decoding: bytes, as: UTF8.self)

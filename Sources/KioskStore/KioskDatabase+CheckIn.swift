@@ -32,7 +32,7 @@ extension KioskDatabase {
             let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
             try Self.append(db, event)
             try Self.refresh(db, attendeeID: attendeeID)
-            return .checkedIn(CheckInRecord(eventID: event.id, at: now, kiosk: kiosk))
+            return .checkedIn(CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk))
         }
     }
 
@@ -68,7 +68,7 @@ extension KioskDatabase {
             let checkIn = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .checkedIn)
             try Self.append(db, checkIn)
             try Self.refresh(db, attendeeID: attendee.id)
-            return CheckInRecord(eventID: checkIn.id, at: now, kiosk: kiosk)
+            return CheckInRecord(eventID: checkIn.id, at: checkIn.at, kiosk: kiosk)
         }
     }
 

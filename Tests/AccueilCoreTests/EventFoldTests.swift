@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import AccueilCore
+
+@Suite("Event log fold")
+struct EventFoldTests {
+    let anne = Attendee(id: "A", firstName: "Anne", lastName: "Hidalgo", role: .electedOfficial)
+    let t0 = Date(timeIntervalSince1970: 1_780_000_000)
+
+    func log() -> [Event] {
+        var renamed = anne
+        renamed.title = "Maire de Paris"
+        let first = Event(attendeeID: "A", at: t0.addingTimeInterval(60), kiosk: "door-1", body: .checkedIn)
+        let second = Event(attendeeID: "A", at: t0.addingTimeInterval(90), kiosk: "door-2", body: .checkedIn)
+        let late = Event(attendeeID: "A", at: t0.addingTimeInterval(300), kiosk: "door-3", body: .checkedIn)
+        return [
+            Event(attendeeID: "A", at: t0, kiosk: "import", body: .attendeeUpserted(anne)),
+            first, second, late,
+            Event(attendeeID: "A", at: t0.addingTimeInterval(120), kiosk: "door-1", body: .checkInRefused(previousKiosk: "door-1", previousAt: first.at)),
+            Event(attendeeID: "A", at: t0.addingTimeInterval(200), kiosk: "door-3", body: .checkInUndone(checkIn: late.id, reason: "wrong person")),
+            Event(attendeeID: "A", at: t0.addingTimeInterval(400), kiosk: "server", body: .attendeeUpserted(renamed)),
+        ]
+    }
+
+    @Test("earliest check-in counts, concurrent ones are duplicates, undo cancels its own check-in")
+    func fold() {
+        let events = log()
+        let state = AttendeeState.fold(events)
+        #expect(state.checkIn?.kiosk == "door-1")
+        #expect(state.duplicateCheckIns.map(\.kiosk) == ["door-2"])
+        #expect(state.refusedAttempts == 1)
+        #expect(state.undoCount == 1)
+        #expect(state.attendee?.title == "Maire de Paris")
+    }
+
+    @Test("any order of arrival gives the same state", arguments: 0..<50)
+    func orderIndependent(seed: Int) {
+        let events = log()
+        var generator = SystemRandomNumberGenerator()
+        var shuffled = events.shuffled(using: &generator)
+        if seed % 2 == 0 { shuffled += shuffled.prefix(3) }  // re-delivered events count once
+        #expect(AttendeeState.fold(shuffled) == AttendeeState.fold(events))
+    }
+
+    @Test("payloads round-trip through the codec")
+    func codec() throws {
+        for event in log() {
+            let body = try EventCodec.body(type: event.type, payload: EventCodec.payload(event.body))
+            #expect(body == event.body)
+        }
+        #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "teleported", payload: nil) }
+        #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "attendee.upserted", payload: "{") }
+    }
+}
