@@ -5,7 +5,3 @@ struct DoorCommand: ParsableCommand {
     func run() throws {}
 }
 
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks.")
-    func run() throws {}
-}

@@ -11,7 +11,7 @@ public struct Event: Sendable, Equatable, Identifiable {
     public var kiosk: String
     public var body: Body
 
-    public init(id: UUID = UUID(), attendeeID: String, at: Date, kiosk: String, body: Body) {
+    public init(id: UUID = .random(), attendeeID: String, at: Date, kiosk: String, body: Body) {
         self.id = id
         self.attendeeID = attendeeID
         self.at = at.roundedToMilliseconds
@@ -129,5 +129,19 @@ extension Date {
     /// returned equals what is read back.
     public var roundedToMilliseconds: Date {
         Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+}
+
+extension UUID {
+    /// A version 4 UUID from the system's random generator (getrandom), without the file
+    /// descriptor Foundation's `UUID()` opens each time on Linux.
+    public static func random() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            raw[6] = (raw[6] & 0x0F) | 0x40
+            raw[8] = (raw[8] & 0x3F) | 0x80
+            return UUID(uuid: (raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]))
+        }
     }
 }

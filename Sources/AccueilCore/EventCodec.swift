@@ -27,7 +27,7 @@ public enum EventCodec {
             String(decoding: try! encoder.encode(value), as: UTF8.self)
         }
         switch body {
-        case .attendeeUpserted(let attendee): return encode(attendee)
+        case .attendeeUpserted(let attendee): return attendee.json
         case .attendeeRemoved, .checkedIn: return nil
         case .checkInRefused(let kiosk, let at):
             return encode(Refused(previous_kiosk: kiosk, previous_at: at.timeIntervalSince1970))

@@ -84,7 +84,7 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Lowercased, accent-free, words joined by "_" ("Délégation étrangère" → "delegation_etrangere").
     static func normalize(_ text: String) -> String {
-        TextFolding.shared.fold(text).replacingOccurrences(of: " ", with: "_")
+        String(decoding: TextFolding.shared.fold(text).utf8.map { $0 == 0x20 ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
     }
 
     static var synonymTable: [String: Role] { synonyms }

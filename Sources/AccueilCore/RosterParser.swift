@@ -173,12 +173,8 @@ public enum RosterParser {
         return map
     }()
 
-    static func fold(_ text: String) -> String {
-        var folded = TextFolding.shared.fold(text)
-        // "N°", "No.", "#": numbering signs are noise in headers.
-        folded = folded.replacingOccurrences(of: "#", with: "").trimmingCharacters(in: .whitespaces)
-        return folded
-    }
+    /// Folded for comparison; "N°", "No.", "#" and other signs fall away as separators.
+    static func fold(_ text: String) -> String { TextFolding.shared.fold(text) }
 
     /// Parses `data`. Throws `RosterFileError` when the file as a whole cannot be used (no header,
     /// no id or name column, an unclosed quote); row problems become `rejections`.
@@ -239,7 +235,7 @@ public enum RosterParser {
         for record in records.dropFirst() {
             func cell(_ field: RosterField) -> String {
                 guard let index = columnOf[field], index < record.fields.count else { return "" }
-                return record.fields[index].trimmingCharacters(in: .whitespacesAndNewlines)
+                return record.fields[index].trimmed
             }
             func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
                 let column = field.flatMap { columnOf[$0] }
@@ -277,7 +273,7 @@ public enum RosterParser {
             if firstName.isEmpty && lastName.isEmpty && !fullName.isEmpty {
                 if let space = fullName.firstIndex(of: " ") {
                     firstName = String(fullName[..<space])
-                    lastName = fullName[space...].trimmingCharacters(in: .whitespaces)
+                    lastName = String(fullName[space...]).trimmed
                 } else {
                     lastName = fullName
                 }
@@ -328,7 +324,7 @@ public enum RosterParser {
 
             let sessions = cell(.sessions)
                 .split(whereSeparator: { $0 == "|" })
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { String($0).trimmed }
                 .filter { !$0.isEmpty }
 
             seen[id] = record.line
@@ -344,10 +340,21 @@ public enum RosterParser {
     }
 
     static func isPlausibleEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix(".")
-        else { return false }
-        return !text.contains(where: { $0.isWhitespace })
+        var at = -1
+        var lastDot = -1
+        var count = 0
+        for (i, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "@"):
+                if at >= 0 { return false }
+                at = i
+            case UInt8(ascii: "."): if at >= 0 { lastDot = i }
+            case 0...0x20: return false
+            default: break
+            }
+            count = i + 1
+        }
+        // local@domain.tld: something before @, a dot inside the domain, not at its ends.
+        return at > 0 && lastDot > at + 1 && lastDot < count - 1 && !text.utf8.dropFirst(at + 1).starts(with: [0x2E])
     }
 }

@@ -40,7 +40,7 @@ public struct SearchIndex: Sendable {
     /// Rank of each attendee in name order, for ties.
     private let rank: [UInt32]
     /// Hashes of each fuzzy-eligible word and of its one-deletion variants, sorted, with the word.
-    private let deletionHashes: [UInt64]
+    private let deletionHashes: [UInt32]
     private let deletionWords: [UInt32]
 
     /// Number of attendees indexed.
@@ -51,26 +51,14 @@ public struct SearchIndex: Sendable {
     /// Builds the index. 100,000 attendees take well under a second (see BENCHMARKS.md).
     public init(_ attendees: [Attendee]) {
         let fold = TextFolding.shared
-        var ids: [[UInt8]: UInt32] = [:]
-        ids.reserveCapacity(attendees.count * 4)
-        var words: [[UInt8]] = []
+        // Name order (for ties) is computed on the other core while this one reads the words.
+        let rankTask = Background { SearchIndex.nameRanks(attendees) }
+        var table = WordTable(expected: attendees.count * 3)
         var docStart: [Int32] = [0]
         docStart.reserveCapacity(attendees.count + 1)
         var docWords: [UInt32] = []
-        docWords.reserveCapacity(attendees.count * 10)
-        var tokens: [FoldedToken] = []
-
-        func add(_ token: [UInt8], name: Bool) {
-            let id: UInt32
-            if let existing = ids[token] {
-                id = existing
-            } else {
-                id = UInt32(words.count)
-                ids[token] = id
-                words.append(token)
-            }
-            docWords.append(id << 1 | (name ? 1 : 0))
-        }
+        docWords.reserveCapacity(attendees.count * 12)
+        var scratch = TextFolding.TokenScratch()
 
         for attendee in attendees {
             let begin = docWords.count
@@ -79,31 +67,35 @@ public struct SearchIndex: Sendable {
                 (attendee.organisation, false), (attendee.title, false), (attendee.delegation, false),
                 (attendee.id, false), (attendee.email, false),
             ] where !text.isEmpty {
-                tokens.removeAll(keepingCapacity: true)
-                fold.tokens(text, into: &tokens)
-                for token in tokens {
-                    if token.isUnsegmented {
-                        // Every suffix, so that a prefix search finds any part of the run.
-                        var start = 0
-                        while start < token.bytes.count {
-                            add(Array(token.bytes[start...]), name: isName)
-                            start += 1
-                            while start < token.bytes.count && token.bytes[start] & 0xC0 == 0x80 { start += 1 }
+                let flag: UInt32 = isName ? 1 : 0
+                fold.forEachToken(text, scratch: &scratch) { bytes, unsegmented in
+                    bytes.withUnsafeBufferPointer { buffer in
+                        if unsegmented {
+                            // Every suffix, so that a prefix search finds any part of the run.
+                            var start = 0
+                            while start < buffer.count {
+                                let suffix = UnsafeBufferPointer(rebasing: buffer[start...])
+                                docWords.append(table.id(suffix) << 1 | flag)
+                                start += 1
+                                while start < buffer.count && buffer[start] & 0xC0 == 0x80 { start += 1 }
+                            }
+                        } else {
+                            docWords.append(table.id(buffer) << 1 | flag)
                         }
-                    } else {
-                        add(token.bytes, name: isName)
                     }
                 }
             }
             // A word found in a name field and elsewhere counts once, as a name.
-            var seen: [UInt32: Int] = [:]
             var write = begin
             for read in begin..<docWords.count {
                 let entry = docWords[read]
-                if let at = seen[entry >> 1] {
+                var duplicate = false
+                for at in begin..<write where docWords[at] >> 1 == entry >> 1 {
                     docWords[at] |= entry & 1
-                } else {
-                    seen[entry >> 1] = write
+                    duplicate = true
+                    break
+                }
+                if !duplicate {
                     docWords[write] = entry
                     write += 1
                 }
@@ -113,25 +105,28 @@ public struct SearchIndex: Sendable {
         }
 
         // Sort words by bytes and renumber.
-        let order = words.indices.sorted { SearchIndex.less(words[$0], words[$1]) }
-        var newID = [UInt32](repeating: 0, count: words.count)
+        let wordCount = table.count
+        let order = table.sortedOrder()
+        var newID = [UInt32](repeating: 0, count: wordCount)
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(table.arena.count)
         var offsets: [Int32] = [0]
-        offsets.reserveCapacity(words.count + 1)
+        offsets.reserveCapacity(wordCount + 1)
         for (position, old) in order.enumerated() {
-            newID[old] = UInt32(position)
-            bytes.append(contentsOf: words[old])
+            newID[Int(old)] = UInt32(position)
+            bytes.append(contentsOf: table.word(Int(old)))
             offsets.append(Int32(bytes.count))
         }
+        table = WordTable(expected: 0)
         for i in docWords.indices {
             let entry = docWords[i]
             docWords[i] = newID[Int(entry >> 1)] << 1 | (entry & 1)
         }
 
         // Postings, grouped per word (counting sort).
-        var postingStart = [Int32](repeating: 0, count: words.count + 1)
+        var postingStart = [Int32](repeating: 0, count: wordCount + 1)
         for entry in docWords { postingStart[Int(entry >> 1) + 1] += 1 }
-        for i in 0..<words.count { postingStart[i + 1] += postingStart[i] }
+        for i in 0..<wordCount { postingStart[i + 1] += postingStart[i] }
         var fill = postingStart
         var postings = [UInt32](repeating: 0, count: docWords.count)
         for doc in 0..<attendees.count {
@@ -144,11 +139,13 @@ public struct SearchIndex: Sendable {
         }
 
         // One-deletion variants of every word long enough to be reached by a typo.
-        var pairs: [(UInt64, UInt32)] = []
+        // Typos are forgiven in names only: organisations and titles are typed as prefixes.
+        var inName = [Bool](repeating: false, count: wordCount)
+        for entry in docWords where entry & 1 == 1 { inName[Int(entry >> 1)] = true }
+        var pairs: [(UInt32, UInt32)] = []
         var scalars: [UInt32] = []
-        for (position, old) in order.enumerated() {
-            let word = words[old]
-            SearchIndex.decodeScalars(word, into: &scalars)
+        for position in 0..<wordCount where inName[position] {
+            SearchIndex.decodeScalars(bytes[Int(offsets[position])..<Int(offsets[position + 1])], into: &scalars)
             guard scalars.count >= SearchIndex.fuzzyMinimumLength - 1, scalars.count <= 32,
                 SearchIndex.isFuzzyEligible(scalars)
             else { continue }
@@ -159,9 +156,7 @@ public struct SearchIndex: Sendable {
         }
         pairs.sort { $0.0 < $1.0 }
 
-        let rankOrder = attendees.indices.sorted { attendees[$0].sortKey < attendees[$1].sortKey }
-        var rank = [UInt32](repeating: 0, count: attendees.count)
-        for (position, doc) in rankOrder.enumerated() { rank[doc] = UInt32(position) }
+        let rank = rankTask.wait()
 
         self.bytes = bytes
         self.offsets = offsets
@@ -173,6 +168,15 @@ public struct SearchIndex: Sendable {
         self.deletionHashes = pairs.map(\.0)
         self.deletionWords = pairs.map(\.1)
         self.count = attendees.count
+    }
+
+    /// Each attendee's position in name order.
+    static func nameRanks(_ attendees: [Attendee]) -> [UInt32] {
+        let sortKeys = attendees.map { Array($0.sortKey.utf8) }
+        let order = attendees.indices.sorted { less(sortKeys[$0], sortKeys[$1]) }
+        var rank = [UInt32](repeating: 0, count: attendees.count)
+        for (position, doc) in order.enumerated() { rank[doc] = UInt32(position) }
+        return rank
     }
 
     // MARK: Query
@@ -208,6 +212,7 @@ public struct SearchIndex: Sendable {
             if word.cost == 0 { return [] }
             queryWords.append(word)
         }
+        if queryWords.count == 1 { return searchOneWord(queryWords[0], limit: limit) }
         // The most selective word proposes candidates; the others filter and score them.
         let driver = queryWords.indices.min { queryWords[$0].cost < queryWords[$1].cost }!
         var seen = [UInt64](repeating: 0, count: (count + 63) / 64)
@@ -268,6 +273,45 @@ public struct SearchIndex: Sendable {
         return top
     }
 
+    /// One word: each posting already says how the attendee matches, so candidates are taken
+    /// best kind first (exact, prefix, typo; names before other fields) and the scan stops as
+    /// soon as no later candidate can enter the results.
+    private func searchOneWord(_ word: QueryWord, limit: Int) -> [SearchHit] {
+        var seen = [UInt64](repeating: 0, count: (count + 63) / 64)
+        var top: [SearchHit] = []
+        top.reserveCapacity(limit + 1)
+        var prefixWords: [Int32] = []
+        for w in word.lo..<word.hi where w != word.exact { prefixWords.append(w) }
+        let passes: [([Int32], MatchKind)] = [
+            (word.exact >= 0 ? [word.exact] : [], .exact), (prefixWords, .prefix),
+            (word.fuzzy.map { Int32($0) }, .fuzzy),
+        ]
+        for (words, kind) in passes where !words.isEmpty {
+            for flag: UInt32 in [1, 0] {
+                let score = kind.rawValue * 2 + Int(flag)
+                if top.count == limit && score < top[limit - 1].score { return top }
+                for w in words {
+                    for i in Int(postingStart[Int(w)])..<Int(postingStart[Int(w) + 1]) {
+                        let entry = postings[i]
+                        guard entry & 1 == flag else { continue }
+                        let doc = Int(entry >> 1)
+                        if seen[doc >> 6] & (1 << UInt64(doc & 63)) != 0 { continue }
+                        seen[doc >> 6] |= 1 << UInt64(doc & 63)
+                        let hit = SearchHit(index: doc, score: score, match: kind)
+                        if top.count == limit {
+                            if !better(hit, than: top[limit - 1]) { continue }
+                            top.removeLast()
+                        }
+                        var at = top.count
+                        while at > 0 && better(hit, than: top[at - 1]) { at -= 1 }
+                        top.insert(hit, at: at)
+                    }
+                }
+            }
+        }
+        return top
+    }
+
     @inline(__always)
     private func better(_ a: SearchHit, than b: SearchHit) -> Bool {
         a.score != b.score ? a.score > b.score : rank[a.index] < rank[b.index]
@@ -319,7 +363,7 @@ public struct SearchIndex: Sendable {
         return lo
     }
 
-    private func lowerBoundHash(_ h: UInt64) -> Int {
+    private func lowerBoundHash(_ h: UInt32) -> Int {
         var lo = 0
         var hi = deletionHashes.count
         while lo < hi {
@@ -354,12 +398,12 @@ public struct SearchIndex: Sendable {
     }
 
     /// FNV-1a over the scalars, leaving out the one at `skipping` (-1: none).
-    static func hash(_ scalars: [UInt32], skipping: Int) -> UInt64 {
+    static func hash(_ scalars: [UInt32], skipping: Int) -> UInt32 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for (i, s) in scalars.enumerated() where i != skipping {
             h = (h ^ UInt64(s)) &* 0x100_0000_01b3
         }
-        return h
+        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 
     /// Damerau–Levenshtein distance of at most one (one insertion, deletion, substitution or
@@ -376,5 +420,100 @@ public struct SearchIndex: Sendable {
             return i + 1 < m && a[i] == b[i + 1] && a[i + 1] == b[i] && a[(i + 2)...] == b[(i + 2)...]
         }
         return m > n ? a[(i + 1)...] == b[i...] : a[i...] == b[(i + 1)...]
+    }
+}
+
+/// Interns words during the build: an open-addressing hash table over one byte arena.
+struct WordTable {
+    private(set) var arena: [UInt8] = []
+    private var offsets: [Int32] = [0]
+    private var slots: [Int32]
+    private var mask: Int
+
+    init(expected: Int) {
+        var capacity = 1024
+        while capacity < expected * 2 { capacity <<= 1 }
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        arena.reserveCapacity(expected * 8)
+        offsets.reserveCapacity(expected + 1)
+    }
+
+    var count: Int { offsets.count - 1 }
+
+    func word(_ id: Int) -> ArraySlice<UInt8> { arena[Int(offsets[id])..<Int(offsets[id + 1])] }
+
+    /// The id of `bytes`, adding it if new.
+    mutating func id(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        while true {
+            let id = slots[slot]
+            if id < 0 { break }
+            let start = Int(offsets[Int(id)])
+            let length = Int(offsets[Int(id) + 1]) - start
+            if length == bytes.count {
+                let same = arena.withUnsafeBufferPointer { a in
+                    length == 0 || memcmp(a.baseAddress! + start, bytes.baseAddress!, length) == 0
+                }
+                if same { return UInt32(id) }
+            }
+            slot = (slot + 1) & mask
+        }
+        let id = Int32(count)
+        arena.append(contentsOf: bytes)
+        offsets.append(Int32(arena.count))
+        slots[slot] = id
+        if count * 2 > slots.count { grow() }
+        return UInt32(id)
+    }
+
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        slots = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+        for id in 0..<count {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in word(id) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(id)
+        }
+    }
+
+    /// Word ids in byte order.
+    func sortedOrder() -> [Int32] {
+        arena.withUnsafeBufferPointer { a in
+            offsets.withUnsafeBufferPointer { o in
+                (0..<Int32(count)).sorted { x, y in
+                    let xs = Int(o[Int(x)])
+                    let xl = Int(o[Int(x) + 1]) - xs
+                    let ys = Int(o[Int(y)])
+                    let yl = Int(o[Int(y) + 1]) - ys
+                    let n = min(xl, yl)
+                    let c = n == 0 ? 0 : memcmp(a.baseAddress! + xs, a.baseAddress! + ys, n)
+                    return c != 0 ? c < 0 : xl < yl
+                }
+            }
+        }
+    }
+}
+
+/// Runs a closure on another thread now; `wait()` returns its result.
+final class Background<T: Sendable>: @unchecked Sendable {
+    private var result: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> T) {
+        Thread.detachNewThread { [self] in
+            result = work()
+            done.signal()
+        }
+    }
+
+    func wait() -> T {
+        done.wait()
+        return result!
     }
 }

@@ -196,30 +196,54 @@ public struct TextFolding: Sendable {
     }
 
     public func tokens(_ text: String, compounds: Bool = true, into out: inout [FoldedToken]) {
+        var scratch = TokenScratch()
+        forEachToken(text, compounds: compounds, scratch: &scratch) { bytes, unsegmented in
+            out.append(FoldedToken(bytes: bytes, isUnsegmented: unsegmented))
+        }
+    }
+
+    /// Reusable buffers for `forEachToken`, so that indexing many texts allocates once.
+    public struct TokenScratch {
         var current: [UInt8] = []
-        var currentUnsegmented = false
         var compound: [UInt8] = []
+        public init() {}
+    }
+
+    /// Calls `body` with each folded word of `text` (its UTF-8 bytes, and whether it is in a script
+    /// without spaces). The bytes are only valid during the call.
+    public func forEachToken(
+        _ text: String, compounds: Bool = true, scratch: inout TokenScratch, _ body: ([UInt8], Bool) -> Void
+    ) {
+        scratch.current.removeAll(keepingCapacity: true)
+        scratch.compound.removeAll(keepingCapacity: true)
+        var currentUnsegmented = false
         var compoundParts = 0
 
         func endWord() {
-            guard !current.isEmpty else { return }
-            out.append(FoldedToken(bytes: current, isUnsegmented: currentUnsegmented))
+            guard !scratch.current.isEmpty else { return }
+            body(scratch.current, currentUnsegmented)
             if !currentUnsegmented {
-                compound.append(contentsOf: current)
+                scratch.compound.append(contentsOf: scratch.current)
                 compoundParts += 1
             }
-            current.removeAll(keepingCapacity: true)
+            scratch.current.removeAll(keepingCapacity: true)
             currentUnsegmented = false
         }
         func endCompound() {
-            if compounds && compoundParts > 1 { out.append(FoldedToken(bytes: compound, isUnsegmented: false)) }
-            compound.removeAll(keepingCapacity: true)
+            if compounds && compoundParts > 1 { body(scratch.compound, false) }
+            scratch.compound.removeAll(keepingCapacity: true)
             compoundParts = 0
+        }
+        func append(_ unsegmented: Bool) {
+            if !scratch.current.isEmpty && unsegmented != currentUnsegmented {
+                endWord()
+                endCompound()
+            }
+            currentUnsegmented = unsegmented
         }
 
         for scalar in text.unicodeScalars {
-            let value = scalar.value
-            switch step(value) {
+            switch step(scalar.value) {
             case .separator:
                 endWord()
                 endCompound()
@@ -228,26 +252,15 @@ public struct TextFolding: Sendable {
             case .drop:
                 continue
             case .bytes(let folded):
-                let unsegmented = TextFolding.isUnsegmented(folded)
-                if !current.isEmpty && unsegmented != currentUnsegmented {
-                    endWord()
-                    endCompound()
-                }
-                currentUnsegmented = unsegmented
-                TextFolding.appendUTF8(folded, to: &current)
+                append(TextFolding.isUnsegmented(folded))
+                TextFolding.appendUTF8(folded, to: &scratch.current)
             case .multi(let index):
-                if currentUnsegmented && !current.isEmpty {
-                    endWord()
-                    endCompound()
-                }
-                current.append(contentsOf: multi[index])
+                append(false)
+                scratch.current.append(contentsOf: multi[index])
             case .string(let bytes):
-                let unsegmented = bytes.first.map { TextFolding.isUnsegmented(UInt32($0)) } ?? false
-                if !current.isEmpty && unsegmented != currentUnsegmented {
-                    endWord()
-                    endCompound()
-                }
-                current.append(contentsOf: bytes)
+                let first = String(decoding: bytes, as: UTF8.self).unicodeScalars.first?.value ?? 0
+                append(TextFolding.isUnsegmented(first))
+                scratch.current.append(contentsOf: bytes)
             }
         }
         endWord()

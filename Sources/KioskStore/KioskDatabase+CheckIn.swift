@@ -17,7 +17,7 @@ extension KioskDatabase {
         -> CheckInOutcome
     {
         try write { db in
-            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [attendeeID])
+            guard let record = try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID])
                 .map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
             if let previous = record.checkIn {
@@ -42,7 +42,7 @@ extension KioskDatabase {
         throws(StoreError) -> CheckInRecord
     {
         try write { db in
-            guard let record = try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [attendeeID])
+            guard let record = try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID])
                 .map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
             guard let checkIn = record.checkIn else { throw StoreError.notCheckedIn(attendeeID) }
@@ -90,12 +90,12 @@ extension KioskDatabase {
         try read { db in
             var bad: [String] = []
             var byAttendee: [String: [Event]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM events") {
+            for row in try Row.fetchAll(db, sql: "SELECT \(Self.eventColumns) FROM events") {
                 let event = try Self.event(from: row)
                 byAttendee[event.attendeeID, default: []].append(event)
             }
             var rows: [String: AttendeeRecord] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM attendees") {
+            for row in try Row.fetchAll(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees") {
                 let record = try AttendeeRecord(row: row)
                 rows[record.attendee.id] = record
             }

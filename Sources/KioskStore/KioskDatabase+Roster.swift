@@ -26,7 +26,7 @@ extension KioskDatabase {
         let work = { (db: Database) throws -> ImportSummary in
             var existing: [String: (Attendee, Bool)] = [:]
             existing.reserveCapacity(attendees.count)
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM attendees") {
+            for row in try Row.fetchAll(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees") {
                 let record = try AttendeeRecord(row: row)
                 existing[record.attendee.id] = (record.attendee, record.removed)
             }

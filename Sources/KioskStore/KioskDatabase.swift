@@ -76,14 +76,18 @@ public struct KioskDatabase: Sendable {
     /// Every attendee still on the roster, with their state, in no particular order.
     public func attendees() throws(StoreError) -> [AttendeeRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attendees WHERE removed = 0").map(AttendeeRecord.init(row:))
+            // A cursor decodes row by row, instead of holding every raw row at once.
+            var records: [AttendeeRecord] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 0")
+            while let row = try rows.next() { records.append(try AttendeeRecord(row: row)) }
+            return records
         }
     }
 
     /// One attendee by id, removed ones included.
     public func attendee(id: String) throws(StoreError) -> AttendeeRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM attendees WHERE id = ?", arguments: [id]).map(
+            try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [id]).map(
                 AttendeeRecord.init(row:))
         }
     }
@@ -96,7 +100,7 @@ public struct KioskDatabase: Sendable {
     /// The whole log, in the order it was written here.
     public func allEvents() throws(StoreError) -> [Event] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq").map(Self.event(from:))
+            try Row.fetchAll(db, sql: "SELECT \(Self.eventColumns) FROM events ORDER BY seq").map(Self.event(from:))
         }
     }
 
@@ -162,18 +166,21 @@ public struct KioskDatabase: Sendable {
 
     // MARK: Events
 
+    static let eventColumns = "id, type, attendee_id, at, kiosk, payload"
+
+    /// Reads a row selected with `eventColumns`, by position.
     static func event(from row: Row) throws -> Event {
-        let type: String = row["type"]
-        let idText: String = row["id"]
+        let idText: String = row[0]
+        let type: String = row[1]
         guard let id = UUID(uuidString: idText) else { throw StoreError("corrupt event id \(idText)") }
-        let ms: Int64 = row["at"]
+        let ms: Int64 = row[3]
         return Event(
-            id: id, attendeeID: row["attendee_id"], at: Date(timeIntervalSince1970: Double(ms) / 1000),
-            kiosk: row["kiosk"], body: try EventCodec.body(type: type, payload: row["payload"]))
+            id: id, attendeeID: row[2], at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[4],
+            body: try EventCodec.body(type: type, payload: row[5]))
     }
 
     static func events(_ db: Database, attendeeID: String) throws -> [Event] {
-        try Row.fetchAll(db, sql: "SELECT * FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID])
+        try Row.fetchAll(db, sql: "SELECT \(eventColumns) FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID])
             .map(event(from:))
     }
 
@@ -254,24 +261,29 @@ public struct AttendeeRecord: Sendable, Equatable {
     public var refusedAttempts: Int
     public var removed: Bool
 
+    /// The columns `init(row:)` reads, in order: select exactly these.
+    static let columns = """
+        id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \
+        sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused
+        """
+
+    /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
     init(row: Row) throws {
-        let roleText: String = row["role"]
+        let roleText: String = row[7]
         guard let role = Role(rawValue: roleText) else { throw StoreError("corrupt role \(roleText)") }
-        let sessions: String = row["sessions"]
+        let sessions: String = row[11]
         attendee = Attendee(
-            id: row["id"], firstName: row["first_name"], lastName: row["last_name"], nativeName: row["native_name"],
-            organisation: row["organisation"], title: row["title"], country: row["country"], role: role,
-            delegation: row["delegation"], email: row["email"], language: row["language"],
-            sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row["vip"],
-            notes: row["notes"], walkIn: row["walk_in"])
-        if let event: String = row["checkin_event"], let id = UUID(uuidString: event) {
-            let ms: Int64 = row["checked_in_at"]
-            checkIn = CheckInRecord(
-                eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row["checked_in_kiosk"])
+            id: row[0], firstName: row[1], lastName: row[2], nativeName: row[3], organisation: row[4], title: row[5],
+            country: row[6], role: role, delegation: row[8], email: row[9], language: row[10],
+            sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row[12],
+            notes: row[13], walkIn: row[14])
+        removed = row[15]
+        if let event: String = row[16], let id = UUID(uuidString: event) {
+            let ms: Int64 = row[17]
+            checkIn = CheckInRecord(eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[18])
         }
-        duplicates = row["duplicates"]
-        refusedAttempts = row["refused"]
-        removed = row["removed"]
+        duplicates = row[19]
+        refusedAttempts = row[20]
     }
 }
 

@@ -1,6 +1,12 @@
 import AccueilCore
 import Foundation
 
+#if canImport(Glibc)
+    /// glibc's malloc_trim(3), which the Glibc module does not export.
+    @_silgen_name("malloc_trim")
+    private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// The attendees of a store with a search index over them: what a door searches.
 /// Immutable; take a new snapshot after changes (``KioskDatabase/snapshot()``).
 public struct RosterSnapshot: Sendable {
@@ -15,6 +21,10 @@ public struct RosterSnapshot: Sendable {
         positions.reserveCapacity(records.count)
         for (i, record) in records.enumerated() { positions[record.attendee.id] = i }
         self.positions = positions
+        #if canImport(Glibc)
+            // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
+            _ = glibcMallocTrim(0)
+        #endif
     }
 
     public struct Result: Sendable {

@@ -49,6 +49,10 @@ struct EventFoldTests {
             let body = try EventCodec.body(type: event.type, payload: EventCodec.payload(event.body))
             #expect(body == event.body)
         }
+        var odd = anne
+        odd.notes = "line 1\nline 2\t\"quoted\" \\ back\u{01} é 王"
+        odd.sessions = ["A", "B|C"]
+        #expect(try EventCodec.body(type: "attendee.upserted", payload: odd.json) == .attendeeUpserted(odd))
         #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "teleported", payload: nil) }
         #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "attendee.upserted", payload: "{") }
     }

@@ -1,0 +1,232 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import KioskStore
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure import, index, search, check-in and memory on a generated roster.",
+        discussion: """
+            Build with `swift build -c release` and run `.build/release/accueil bench` for figures \
+            worth writing down (BENCHMARKS.md). Works in a temporary directory unless --data is given.
+            """,
+        subcommands: [BenchRunCommand.self, BenchHoldCommand.self],
+        defaultSubcommand: BenchRunCommand.self
+    )
+}
+
+struct BenchRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the benchmarks (default).")
+
+    @Option(help: "Attendees in the generated roster.") var count = 100_000
+    @Option(help: "Search queries to time.") var queries = 20_000
+    @Option(help: "Check-ins to time.") var checkins = 2_000
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: ArgumentHelp("Work in this directory (emptied first) instead of a temporary one.", valueName: "dir")) var data: String?
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    struct Figures: Encodable {
+        var attendees: Int
+        var import_seconds: Double
+        var reimport_seconds: Double
+        var index_build_seconds: Double
+        var snapshot_load_seconds: Double
+        var search_queries: Int
+        var search_p50_ms: Double
+        var search_p99_ms: Double
+        var search_max_ms: Double
+        var search_by_script: [String: [String: Double]]
+        var checkins: Int
+        var checkin_p50_ms: Double
+        var checkin_p99_ms: Double
+        var memory_rss_mb: Double
+    }
+
+    func run() throws {
+        let directory = data.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { if data == nil { try? FileManager.default.removeItem(at: directory) } }
+
+        log("Generating \(count) attendees…")
+        let attendees = RosterGenerator(seed: seed).attendees(count: count)
+        let csv = Array(RosterGenerator.csv(attendees).utf8)
+        let csvFile = directory.appendingPathComponent("roster.csv")
+        try Data(csv).write(to: csvFile)
+
+        // Import: read the file, parse, write to the store, as `roster import` does.
+        let db = try KioskDatabase(directory: directory.appendingPathComponent("store"))
+        log("Importing…")
+        var start = DispatchTime.now()
+        let parsed = try RosterParser.parse(Array(try Data(contentsOf: csvFile)))
+        _ = try db.importRoster(parsed.attendees, kiosk: "bench")
+        let importSeconds = seconds(since: start)
+        start = DispatchTime.now()
+        let parsedAgain = try RosterParser.parse(Array(try Data(contentsOf: csvFile)))
+        _ = try db.importRoster(parsedAgain.attendees, kiosk: "bench")
+        let reimportSeconds = seconds(since: start)
+
+        log("Indexing…")
+        start = DispatchTime.now()
+        let snapshot = try db.snapshot()
+        let snapshotSeconds = seconds(since: start)
+        start = DispatchTime.now()
+        let index = SearchIndex(attendees)
+        let indexSeconds = seconds(since: start)
+
+        log("Searching…")
+        var rng = SystemRandomNumberGenerator()
+        let queryList = Self.queries(attendees, count: queries, using: &rng)
+        var all: [Double] = []
+        var byScript: [String: [Double]] = [:]
+        all.reserveCapacity(queryList.count)
+        var found = 0
+        for (script, query) in queryList {
+            let t = DispatchTime.now()
+            let hits = index.search(query, limit: 20)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6
+            found += hits.isEmpty ? 0 : 1
+            all.append(ms)
+            byScript[script, default: []].append(ms)
+        }
+        guard found * 10 >= queryList.count * 9 else {
+            throw CommandFailure(message: "only \(found) of \(queryList.count) benchmark queries found anyone", status: 1)
+        }
+
+        log("Checking in…")
+        var checkinTimes: [Double] = []
+        for attendee in attendees.shuffled(using: &rng).prefix(checkins) {
+            let t = DispatchTime.now()
+            _ = try db.checkIn(attendee.id, kiosk: "bench")
+            checkinTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6)
+        }
+        _ = snapshot
+
+        log("Measuring memory in a fresh process…")
+        let rss = try Self.memoryOfFreshProcess(directory: directory.appendingPathComponent("store"))
+
+        let figures = Figures(
+            attendees: count, import_seconds: importSeconds, reimport_seconds: reimportSeconds,
+            index_build_seconds: indexSeconds, snapshot_load_seconds: snapshotSeconds, search_queries: all.count,
+            search_p50_ms: percentile(all, 50), search_p99_ms: percentile(all, 99), search_max_ms: all.max() ?? 0,
+            search_by_script: byScript.mapValues { ["p50_ms": percentile($0, 50), "p99_ms": percentile($0, 99), "queries": Double($0.count)] },
+            checkins: checkinTimes.count, checkin_p50_ms: percentile(checkinTimes, 50),
+            checkin_p99_ms: percentile(checkinTimes, 99), memory_rss_mb: rss)
+        if json {
+            print(Output.json(figures))
+        } else {
+            print("attendees                \(count)")
+            print("import (parse + store)   \(fmt(importSeconds)) s    re-import unchanged \(fmt(reimportSeconds)) s")
+            print("index build              \(fmt(indexSeconds)) s    load store + index \(fmt(snapshotSeconds)) s")
+            print("search (\(all.count) queries)  p50 \(fmt(percentile(all, 50))) ms  p99 \(fmt(percentile(all, 99))) ms  max \(fmt(all.max() ?? 0)) ms")
+            for (script, times) in byScript.sorted(by: { $0.key < $1.key }) {
+                print("  \(script.padding(toLength: 22, withPad: " ", startingAt: 0)) p50 \(fmt(percentile(times, 50))) ms  p99 \(fmt(percentile(times, 99))) ms  (\(times.count))")
+            }
+            print("check-in, durable        p50 \(fmt(percentile(checkinTimes, 50))) ms  p99 \(fmt(percentile(checkinTimes, 99))) ms  (\(checkinTimes.count))")
+            print("memory, process holding the index  \(fmt(rss)) MB RSS")
+        }
+    }
+
+    func log(_ text: String) { if !json { Output.err(text) } }
+
+    /// Queries of 3–6 characters as door staff type them, in each script of the roster, plus
+    /// two-word queries and five-letter-or-longer names with one typo.
+    static func queries(_ attendees: [Attendee], count: Int, using rng: inout SystemRandomNumberGenerator) -> [(String, String)] {
+        var out: [(String, String)] = []
+        out.reserveCapacity(count)
+        var tries = 0
+        while out.count < count && tries < count * 20 {
+            tries += 1
+            let a = attendees.randomElement(using: &rng)!
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0:
+                let word = a.lastName.split(separator: " ").first.map(String.init) ?? a.lastName
+                guard word.count >= 3 else { continue }
+                out.append(("latin prefix", String(word.prefix(Int.random(in: 3...6, using: &rng)))))
+            case 1:
+                guard let word = a.nativeName.split(separator: " ").first.map(String.init), let script = scriptName(word) else { continue }
+                let n = script == "han/kana/hangul" ? min(word.count, Int.random(in: 1...3, using: &rng)) : min(word.count, Int.random(in: 3...6, using: &rng))
+                out.append((script, String(word.prefix(n))))
+            case 2:
+                guard a.lastName.count >= 5, a.lastName.allSatisfy(\.isLetter) else { continue }
+                var chars = Array(a.lastName)
+                let i = Int.random(in: 1..<(chars.count - 1), using: &rng)
+                chars.swapAt(i, i + 1)
+                out.append(("latin one typo", String(chars)))
+            default:
+                guard a.firstName.count >= 3, a.lastName.count >= 3 else { continue }
+                out.append(("two words", "\(a.firstName.prefix(4)) \(a.lastName.prefix(3))"))
+            }
+        }
+        return out
+    }
+
+    static func scriptName(_ word: String) -> String? {
+        guard let scalar = word.unicodeScalars.first else { return nil }
+        switch scalar.value {
+        case 0x0600...0x06FF: return "arabic"
+        case 0x0400...0x04FF: return "cyrillic"
+        case 0x0530...0x058F: return "armenian"
+        case 0x0370...0x03FF: return "greek"
+        case 0x0590...0x05FF: return "hebrew"
+        case 0x0900...0x097F: return "devanagari"
+        case 0x0E00...0x0E7F: return "thai"
+        case 0x3040...0x30FF, 0x4E00...0x9FFF, 0xAC00...0xD7AF: return "han/kana/hangul"
+        case 0x0041...0x024F, 0x1E00...0x1EFF: return "latin (vietnamese)"
+        default: return nil
+        }
+    }
+
+    static func memoryOfFreshProcess(directory: URL) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["bench", "hold", "--data", directory.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Double(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+}
+
+/// Loads a store and its search index, then prints the resident memory in MB (for `bench`).
+struct BenchHoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hold", abstract: "Load a store's roster and search index; print resident memory (MB).", shouldDisplay: false)
+
+    @Option var data: String
+
+    func run() throws {
+        let db = try KioskDatabase(directory: URL(fileURLWithPath: data))
+        let snapshot = try db.snapshot()
+        precondition(snapshot.index.count > 0)
+        print(fmt(residentMegabytes()))
+        withExtendedLifetime(snapshot) {}
+    }
+}
+
+/// VmRSS of this process, from /proc.
+func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? -1
+        return kb / 1024
+    }
+    return -1
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let rank = Int((p / 100 * Double(sorted.count - 1)).rounded())
+    return sorted[min(max(rank, 0), sorted.count - 1)]
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+func fmt(_ value: Double) -> String { String(format: value < 1 ? "%.3f" : "%.2f", value) }
