@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import GRDB
 
 #if canImport(Glibc)
     /// glibc's malloc_trim(3), which the Glibc module does not export.
@@ -56,5 +57,33 @@ extension KioskDatabase {
     /// The number of events in the log: changes when anything (here or in another process) writes.
     public func logVersion() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 }
+    }
+}
+
+/// What changed in the log after a given point.
+public struct LogChanges: Sendable {
+    /// The log's version now (see ``KioskDatabase/logVersion()``).
+    public var version: Int
+    /// Attendees with new events.
+    public var attendeeIDs: Set<String>
+    /// Some of the new events change who is on the roster or what they are (not only check-ins):
+    /// the search index must be rebuilt.
+    public var rosterChanged: Bool
+}
+
+extension KioskDatabase {
+    /// The attendees touched since `version`, so that a screen refreshes only them.
+    public func changes(since version: Int) throws(StoreError) -> LogChanges {
+        try read { db in
+            var changes = LogChanges(version: version, attendeeIDs: [], rosterChanged: false)
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq", arguments: [version])
+            while let row = try rows.next() {
+                changes.version = row[0]
+                changes.attendeeIDs.insert(row[1])
+                let type: String = row[2]
+                if type.hasPrefix("attendee.") { changes.rosterChanged = true }
+            }
+            return changes
+        }
     }
 }
