@@ -33,11 +33,8 @@ let package = Package(
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
-        .testTarget(
-            name: "AccueilCLITests",
-            dependencies: ["accueil", "AccueilCore", "KioskStore"],
-            resources: [.copy("Fixtures")]
-        ),
+        // Runs the real `accueil` binary, as organisers and their scripts do.
+        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

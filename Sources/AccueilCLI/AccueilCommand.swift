@@ -66,7 +66,9 @@ struct StoreOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the host name).", valueName: "name"))
+        help: ArgumentHelp(
+            "This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the host name).",
+            valueName: "name"))
     var kiosk: String?
 
     var directory: URL {

@@ -23,7 +23,8 @@ struct BenchRunCommand: ParsableCommand {
     @Option(help: "Search queries to time.") var queries = 20_000
     @Option(help: "Check-ins to time.") var checkins = 2_000
     @Option(help: "Random seed.") var seed: UInt64 = 42
-    @Option(help: ArgumentHelp("Work in this directory (emptied first) instead of a temporary one.", valueName: "dir")) var data: String?
+    @Option(help: ArgumentHelp("Work in this directory (emptied first) instead of a temporary one.", valueName: "dir"))
+    var data: String?
     @Flag(help: "Print the figures as JSON.") var json = false
 
     struct Figures: Encodable {
@@ -44,7 +45,8 @@ struct BenchRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = data.map { URL(fileURLWithPath: $0) }
+        let directory =
+            data.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-\(getpid())")
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -92,7 +94,8 @@ struct BenchRunCommand: ParsableCommand {
             byScript[script, default: []].append(ms)
         }
         guard found * 10 >= queryList.count * 9 else {
-            throw CommandFailure(message: "only \(found) of \(queryList.count) benchmark queries found anyone", status: 1)
+            throw CommandFailure(
+                message: "only \(found) of \(queryList.count) benchmark queries found anyone", status: 1)
         }
 
         log("Checking in…")
@@ -111,7 +114,9 @@ struct BenchRunCommand: ParsableCommand {
             attendees: count, import_seconds: importSeconds, reimport_seconds: reimportSeconds,
             index_build_seconds: indexSeconds, snapshot_load_seconds: snapshotSeconds, search_queries: all.count,
             search_p50_ms: percentile(all, 50), search_p99_ms: percentile(all, 99), search_max_ms: all.max() ?? 0,
-            search_by_script: byScript.mapValues { ["p50_ms": percentile($0, 50), "p99_ms": percentile($0, 99), "queries": Double($0.count)] },
+            search_by_script: byScript.mapValues {
+                ["p50_ms": percentile($0, 50), "p99_ms": percentile($0, 99), "queries": Double($0.count)]
+            },
             checkins: checkinTimes.count, checkin_p50_ms: percentile(checkinTimes, 50),
             checkin_p99_ms: percentile(checkinTimes, 99), memory_rss_mb: rss)
         if json {
@@ -120,11 +125,17 @@ struct BenchRunCommand: ParsableCommand {
             print("attendees                \(count)")
             print("import (parse + store)   \(fmt(importSeconds)) s    re-import unchanged \(fmt(reimportSeconds)) s")
             print("index build              \(fmt(indexSeconds)) s    load store + index \(fmt(snapshotSeconds)) s")
-            print("search (\(all.count) queries)  p50 \(fmt(percentile(all, 50))) ms  p99 \(fmt(percentile(all, 99))) ms  max \(fmt(all.max() ?? 0)) ms")
+            print(
+                "search (\(all.count) queries)  p50 \(fmt(percentile(all, 50))) ms  p99 \(fmt(percentile(all, 99))) ms  max \(fmt(all.max() ?? 0)) ms"
+            )
             for (script, times) in byScript.sorted(by: { $0.key < $1.key }) {
-                print("  \(script.padding(toLength: 22, withPad: " ", startingAt: 0)) p50 \(fmt(percentile(times, 50))) ms  p99 \(fmt(percentile(times, 99))) ms  (\(times.count))")
+                print(
+                    "  \(script.padding(toLength: 22, withPad: " ", startingAt: 0)) p50 \(fmt(percentile(times, 50))) ms  p99 \(fmt(percentile(times, 99))) ms  (\(times.count))"
+                )
             }
-            print("check-in, durable        p50 \(fmt(percentile(checkinTimes, 50))) ms  p99 \(fmt(percentile(checkinTimes, 99))) ms  (\(checkinTimes.count))")
+            print(
+                "check-in, durable        p50 \(fmt(percentile(checkinTimes, 50))) ms  p99 \(fmt(percentile(checkinTimes, 99))) ms  (\(checkinTimes.count))"
+            )
             print("memory, process holding the index  \(fmt(rss)) MB RSS")
         }
     }
@@ -133,7 +144,9 @@ struct BenchRunCommand: ParsableCommand {
 
     /// Queries of 3–6 characters as door staff type them, in each script of the roster, plus
     /// two-word queries and five-letter-or-longer names with one typo.
-    static func queries(_ attendees: [Attendee], count: Int, using rng: inout SystemRandomNumberGenerator) -> [(String, String)] {
+    static func queries(_ attendees: [Attendee], count: Int, using rng: inout SystemRandomNumberGenerator) -> [(
+        String, String
+    )] {
         var out: [(String, String)] = []
         out.reserveCapacity(count)
         var tries = 0
@@ -146,8 +159,13 @@ struct BenchRunCommand: ParsableCommand {
                 guard word.count >= 3 else { continue }
                 out.append(("latin prefix", String(word.prefix(Int.random(in: 3...6, using: &rng)))))
             case 1:
-                guard let word = a.nativeName.split(separator: " ").first.map(String.init), let script = scriptName(word) else { continue }
-                let n = script == "han/kana/hangul" ? min(word.count, Int.random(in: 1...3, using: &rng)) : min(word.count, Int.random(in: 3...6, using: &rng))
+                guard let word = a.nativeName.split(separator: " ").first.map(String.init),
+                    let script = scriptName(word)
+                else { continue }
+                let n =
+                    script == "han/kana/hangul"
+                    ? min(word.count, Int.random(in: 1...3, using: &rng))
+                    : min(word.count, Int.random(in: 3...6, using: &rng))
                 out.append((script, String(word.prefix(n))))
             case 2:
                 guard a.lastName.count >= 5, a.lastName.allSatisfy(\.isLetter) else { continue }
@@ -195,7 +213,8 @@ struct BenchRunCommand: ParsableCommand {
 /// Loads a store and its search index, then prints the resident memory in MB (for `bench`).
 struct BenchHoldCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "hold", abstract: "Load a store's roster and search index; print resident memory (MB).", shouldDisplay: false)
+        commandName: "hold", abstract: "Load a store's roster and search index; print resident memory (MB).",
+        shouldDisplay: false)
 
     @Option var data: String
 

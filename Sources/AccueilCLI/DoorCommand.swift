@@ -61,7 +61,9 @@ final class DoorScreen {
     var running = true
     private var pending: [UInt8] = []
 
-    static let walkInFields = ["First name / Prénom", "Last name / Nom", "Organisation", "Country / Pays", "Role / Rôle [participant]"]
+    static let walkInFields = [
+        "First name / Prénom", "Last name / Nom", "Organisation", "Country / Pays", "Role / Rôle [participant]",
+    ]
 
     init(db: KioskDatabase, kiosk: String) throws(StoreError) {
         self.db = db
@@ -312,9 +314,15 @@ final class DoorScreen {
             switch try db.checkIn(a.id, kiosk: kiosk) {
             case .checkedIn(let r):
                 let vip = a.vip.isEmpty ? "" : "   ★ VIP: \(a.vip)"
-                message = ("✓ \(Format.name(a)) — \(a.role.label) — checked in / enregistré·e \(Output.time(r.at))\(vip)", .success)
+                message = (
+                    "✓ \(Format.name(a)) — \(a.role.label) — checked in / enregistré·e \(Output.time(r.at))\(vip)",
+                    .success
+                )
             case .alreadyCheckedIn(let previous):
-                message = ("⚠ \(Format.name(a)): already checked in at \(Output.time(previous.at)) at \(previous.kiosk) / déjà enregistré·e", .warning)
+                message = (
+                    "⚠ \(Format.name(a)): already checked in at \(Output.time(previous.at)) at \(previous.kiosk) / déjà enregistré·e",
+                    .warning
+                )
             }
             refresh(a.id, expectedEvents: 1)
         } catch {
@@ -357,7 +365,9 @@ final class DoorScreen {
         guard !(text[0] + text[1]).isEmpty else { return fail(1, "A name is needed / Nom obligatoire") }
         var country = ""
         if !text[3].isEmpty {
-            guard let code = Country.code(for: text[3]) else { return fail(3, "Unknown country / Pays inconnu: \(text[3])") }
+            guard let code = Country.code(for: text[3]) else {
+                return fail(3, "Unknown country / Pays inconnu: \(text[3])")
+            }
             country = code
         }
         var role = Role.participant
@@ -367,7 +377,8 @@ final class DoorScreen {
         }
         do {
             let attendee = Attendee(
-                id: try db.nextWalkInID(), firstName: text[0], lastName: text[1], organisation: text[2], country: country,
+                id: try db.nextWalkInID(), firstName: text[0], lastName: text[1], organisation: text[2],
+                country: country,
                 role: role, walkIn: true)
             let r = try db.walkIn(attendee, kiosk: kiosk)
             mode = .search
@@ -378,7 +389,10 @@ final class DoorScreen {
             query = Array(attendee.id)
             selected = 0
             updateResults()
-            message = ("✓ Walk-in \(Format.name(attendee)) (\(attendee.id)) registered and checked in / inscrit·e et enregistré·e \(Output.time(r.at))", .success)
+            message = (
+                "✓ Walk-in \(Format.name(attendee)) (\(attendee.id)) registered and checked in / inscrit·e et enregistré·e \(Output.time(r.at))",
+                .success
+            )
         } catch {
             fail(4, error.message)
         }
@@ -416,31 +430,44 @@ final class DoorScreen {
         case .search:
             line(" Search / Recherche › \(String(query))▏", "\u{1B}[1m")
         case .undoReason(let record, let reason):
-            line(" Undo the check-in of \(Format.name(record.attendee)) — reason / motif › \(String(reason))▏", "\u{1B}[1;33m")
+            line(
+                " Undo the check-in of \(Format.name(record.attendee)) — reason / motif › \(String(reason))▏",
+                "\u{1B}[1;33m")
         case .walkIn(let field, let values):
             line(" Walk-in / Inscription sur place (Enter: next · Esc: cancel)", "\u{1B}[1;36m")
             for (i, name) in Self.walkInFields.enumerated() {
-                line("   \(i == field ? "›" : " ") \(name): \(String(values[i]))\(i == field ? "▏" : "")", i == field ? "\u{1B}[1m" : "")
+                line(
+                    "   \(i == field ? "›" : " ") \(name): \(String(values[i]))\(i == field ? "▏" : "")",
+                    i == field ? "\u{1B}[1m" : "")
             }
         }
         line(String(repeating: "─", count: max(columns - 1, 1)), "\u{1B}[2m")
-        let used = 6 + (detail.isEmpty ? 0 : 1) + { if case .walkIn = mode { return Self.walkInFields.count + 1 } else { return 0 } }()
+        let used =
+            6 + (detail.isEmpty ? 0 : 1)
+            + { if case .walkIn = mode { return Self.walkInFields.count + 1 } else { return 0 } }()
         let visible = max(rows - used, 1)
         let first = max(0, selected - visible + 1)
         for (i, result) in results.enumerated().dropFirst(first).prefix(visible) {
             let r = record(result)
             let a = r.attendee
             let status = r.checkIn.map { "✓ \(Output.time($0.at)) \($0.kiosk)" } ?? "·"
-            let text = "\(i == selected ? "▶" : " ") \(Terminal.pad(Format.name(a), 36)) \(Terminal.pad(a.role.label, 34)) \(Terminal.pad(a.organisation, 28)) \(status)"
+            let text =
+                "\(i == selected ? "▶" : " ") \(Terminal.pad(Format.name(a), 36)) \(Terminal.pad(a.role.label, 34)) \(Terminal.pad(a.organisation, 28)) \(status)"
             let roleColour = Terminal.colour(a.role)
             line(text, i == selected ? "\u{1B}[7m" : (r.checkIn != nil ? "\u{1B}[2m" : roleColour))
         }
         if results.isEmpty, case .search = mode {
-            line(query.isEmpty ? "   Type a name, organisation or id… / Tapez un nom, un organisme ou un numéro…" : "   Nobody matches / Aucun résultat — Ctrl-N: walk-in / inscription sur place", "\u{1B}[2m")
+            line(
+                query.isEmpty
+                    ? "   Type a name, organisation or id… / Tapez un nom, un organisme ou un numéro…"
+                    : "   Nobody matches / Aucun résultat — Ctrl-N: walk-in / inscription sur place", "\u{1B}[2m")
         }
         // Footer, at the bottom of the screen.
         out += "\u{1B}[\(max(rows - 2, 1));1H"
-        if !detail.isEmpty, case .search = mode { out += "\u{1B}[\(max(rows - 3, 1));1H"; line(" " + detail, "\u{1B}[36m") }
+        if !detail.isEmpty, case .search = mode {
+            out += "\u{1B}[\(max(rows - 3, 1));1H"
+            line(" " + detail, "\u{1B}[36m")
+        }
         let tone: String
         switch message.1 {
         case .success: tone = "\u{1B}[1;32m"
@@ -449,7 +476,11 @@ final class DoorScreen {
         case .info: tone = ""
         }
         line(" " + message.0, tone)
-        out += "\u{1B}[2m" + Terminal.fit(" Enter check in · ↑↓ choose · Ctrl-U undo · Ctrl-N walk-in · Esc clear · Ctrl-C quit", columns) + "\u{1B}[0m"
+        out +=
+            "\u{1B}[2m"
+            + Terminal.fit(
+                " Enter check in · ↑↓ choose · Ctrl-U undo · Ctrl-N walk-in · Esc clear · Ctrl-C quit", columns)
+            + "\u{1B}[0m"
         write(out)
     }
 
@@ -457,7 +488,9 @@ final class DoorScreen {
         var data = Array(text.utf8)
         var offset = 0
         while offset < data.count {
-            let n = data.withUnsafeMutableBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            let n = data.withUnsafeMutableBytes {
+                Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset)
+            }
             if n <= 0 { break }
             offset += n
         }

@@ -10,7 +10,7 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Accents and case do not matter ("helene" finds "Hélène", "oeuvre" finds "Œuvre"), words \
             can come in any order and be cut short ("hid" finds "Hidalgo"), and one typo is forgiven \
-            in words of five letters or more ("Hidlago"). Names typed in Arabic, Chinese, Japanese, \
+            in names of five letters or more ("Hidlago"). Names typed in Arabic, Chinese, Japanese, \
             Korean, Cyrillic, Armenian, Greek, Hebrew, Thai or Vietnamese are found too. Results are \
             ranked exact > prefix > one typo, and show the role and whether the person is checked in.
             """
@@ -45,7 +45,8 @@ struct SearchCommand: ParsableCommand {
                         query: text, count: results.count,
                         results: results.map {
                             AttendeeJSON(
-                                attendee: $0.record.attendee, checkIn: $0.record.checkIn, duplicates: $0.record.duplicates,
+                                attendee: $0.record.attendee, checkIn: $0.record.checkIn,
+                                duplicates: $0.record.duplicates,
                                 match: $0.hit.match, score: $0.hit.score == .max ? nil : $0.hit.score)
                         })))
             return
@@ -124,21 +125,26 @@ struct CheckInCommand: ParsableCommand {
                 case .checkedIn(let record):
                     let attendee = try db.attendee(id: id)
                     let a = attendee?.attendee
-                    var message = "✓ checked in: \(a.map(Format.name) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
+                    var message =
+                        "✓ checked in: \(a.map(Format.name) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
                     if let vip = a?.vip, !vip.isEmpty { message += "\n  VIP: \(vip)" }
                     out = Out(
                         id: id, status: "checked_in", checked_in_at: Output.iso(record.at), kiosk: record.kiosk,
-                        message: message, attendee: attendee.map { AttendeeJSON(attendee: $0.attendee, checkIn: $0.checkIn) })
+                        message: message,
+                        attendee: attendee.map { AttendeeJSON(attendee: $0.attendee, checkIn: $0.checkIn) })
                 case .alreadyCheckedIn(let previous):
                     status = max(status, 4)
                     out = Out(
-                        id: id, status: "already_checked_in", checked_in_at: Output.iso(previous.at), kiosk: previous.kiosk,
-                        message: "\(id): already checked in at \(Output.time(previous.at)) at \(previous.kiosk)", attendee: nil)
+                        id: id, status: "already_checked_in", checked_in_at: Output.iso(previous.at),
+                        kiosk: previous.kiosk,
+                        message: "\(id): already checked in at \(Output.time(previous.at)) at \(previous.kiosk)",
+                        attendee: nil)
                 }
             } catch {
                 guard error.kind == .unknownAttendee else { throw commandFailure(error) }
                 status = max(status, 5)
-                out = Out(id: id, status: "unknown", checked_in_at: nil, kiosk: nil, message: error.message, attendee: nil)
+                out = Out(
+                    id: id, status: "unknown", checked_in_at: nil, kiosk: nil, message: error.message, attendee: nil)
             }
             if !json {
                 if out.status == "checked_in" { Output.line(out.message) } else { Output.err(out.message) }
@@ -173,7 +179,9 @@ struct UndoCommand: ParsableCommand {
         guard !trimmed.isEmpty else { throw CommandFailure.usage("--reason must say why") }
         let db = try store.open()
         let undone: CheckInRecord
-        do { undone = try db.undoCheckIn(id, reason: trimmed, kiosk: store.kioskName) } catch { throw commandFailure(error) }
+        do { undone = try db.undoCheckIn(id, reason: trimmed, kiosk: store.kioskName) } catch {
+            throw commandFailure(error)
+        }
         if json {
             struct Out: Encodable {
                 var id: String
@@ -182,7 +190,11 @@ struct UndoCommand: ParsableCommand {
                 var undone_checkin_kiosk: String
                 var reason: String
             }
-            print(Output.json(Out(id: id, undone_checkin_at: Output.iso(undone.at), undone_checkin_kiosk: undone.kiosk, reason: trimmed)))
+            print(
+                Output.json(
+                    Out(
+                        id: id, undone_checkin_at: Output.iso(undone.at), undone_checkin_kiosk: undone.kiosk,
+                        reason: trimmed)))
         } else {
             print("↺ check-in of \(id) (\(Output.time(undone.at)) at \(undone.kiosk)) undone: \(trimmed)")
         }
@@ -218,11 +230,14 @@ struct WalkInCommand: ParsableCommand {
         var countryCode = ""
         if !country.isEmpty {
             guard let code = Country.code(for: country) else {
-                throw CommandFailure.usage("unknown country \"\(country)\": give an ISO 3166 code or a French or English name")
+                throw CommandFailure.usage(
+                    "unknown country \"\(country)\": give an ISO 3166 code or a French or English name")
             }
             countryCode = code
         }
-        if !email.isEmpty && !email.contains("@") { throw CommandFailure.usage("\"\(email)\" is not an e-mail address") }
+        if !email.isEmpty && !email.contains("@") {
+            throw CommandFailure.usage("\"\(email)\" is not an e-mail address")
+        }
         let db = try store.open()
         do {
             let attendee = Attendee(
@@ -233,7 +248,9 @@ struct WalkInCommand: ParsableCommand {
             if json {
                 print(Output.json(AttendeeJSON(attendee: attendee, checkIn: record)))
             } else {
-                print("✓ walk-in registered and checked in: \(Format.name(attendee)) (\(attendee.id)), \(attendee.role.label), \(Output.time(record.at)) at \(record.kiosk)")
+                print(
+                    "✓ walk-in registered and checked in: \(Format.name(attendee)) (\(attendee.id)), \(attendee.role.label), \(Output.time(record.at)) at \(record.kiosk)"
+                )
             }
         } catch {
             throw commandFailure(error)
@@ -269,18 +286,24 @@ struct StatsCommand: ParsableCommand {
         }
         let percent = stats.registered == 0 ? 0 : stats.checkedIn * 100 / stats.registered
         print("Checked in: \(stats.checkedIn) / \(stats.registered) registered (\(percent)%)")
-        print("Walk-ins: \(stats.walkIns)   duplicates: \(stats.duplicates)   refused second check-ins: \(stats.refusedAttempts)   not yet synced: \(stats.outbox)")
+        print(
+            "Walk-ins: \(stats.walkIns)   duplicates: \(stats.duplicates)   refused second check-ins: \(stats.refusedAttempts)   not yet synced: \(stats.outbox)"
+        )
         print("")
         print("By role:")
         for role in Role.allCases {
             let c = stats.byRole[role.rawValue]!
-            print("  \(role.label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)")
+            print(
+                "  \(role.label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)"
+            )
         }
         print("")
         print("By country:")
         for (code, c) in stats.byCountry.sorted(by: { $0.value.registered > $1.value.registered }) {
             let name = "\(Country.name(code, language: .fr)) (\(code))"
-            print("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)")
+            print(
+                "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)"
+            )
         }
     }
 }

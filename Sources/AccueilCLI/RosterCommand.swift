@@ -38,7 +38,9 @@ struct RosterImportCommand: ParsableCommand {
 
     @Option(
         name: .customLong("map"),
-        help: ArgumentHelp("Read a header as a column: \"Nom=last_name\". Repeatable. Column \"ignore\" leaves it out.", valueName: "header=column"))
+        help: ArgumentHelp(
+            "Read a header as a column: \"Nom=last_name\". Repeatable. Column \"ignore\" leaves it out.",
+            valueName: "header=column"))
     var maps: [String] = []
 
     @Option(help: ArgumentHelp("Column layout of an export: pretix, eventbrite or indico.", valueName: "name"))
@@ -46,13 +48,17 @@ struct RosterImportCommand: ParsableCommand {
 
     @Option(
         name: .customLong("role-map"),
-        help: ArgumentHelp("Read a role cell as a role: \"Billet VIP=elected_official\". Repeatable.", valueName: "value=role"))
+        help: ArgumentHelp(
+            "Read a role cell as a role: \"Billet VIP=elected_official\". Repeatable.", valueName: "value=role"))
     var roleMaps: [String] = []
 
-    @Option(name: .customLong("default-role"), help: ArgumentHelp("Role for rows with an empty role, or files without a role column.", valueName: "role"))
+    @Option(
+        name: .customLong("default-role"),
+        help: ArgumentHelp("Role for rows with an empty role, or files without a role column.", valueName: "role"))
     var defaultRole: Role?
 
-    @Flag(name: .customLong("remove-missing"), help: "Remove attendees that are not in this file (their history stays).")
+    @Flag(
+        name: .customLong("remove-missing"), help: "Remove attendees that are not in this file (their history stays).")
     var removeMissing = false
 
     @Flag(help: "Import nothing if any row is bad.")
@@ -84,16 +90,21 @@ struct RosterImportCommand: ParsableCommand {
     func run() throws {
         var options = RosterOptions(preset: preset, defaultRole: defaultRole)
         for map in maps {
-            guard let eq = map.lastIndex(of: "="), let field = RosterField(rawValue: String(map[map.index(after: eq)...]).trimmingCharacters(in: .whitespaces)) else {
+            guard let eq = map.lastIndex(of: "="),
+                let field = RosterField(
+                    rawValue: String(map[map.index(after: eq)...]).trimmingCharacters(in: .whitespaces))
+            else {
                 throw CommandFailure.usage(
-                    "--map \"\(map)\": expected HEADER=COLUMN with COLUMN one of \(RosterField.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "--map \"\(map)\": expected HEADER=COLUMN with COLUMN one of \(RosterField.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             options.headerMap[String(map[..<eq])] = field
         }
         for map in roleMaps {
             guard let eq = map.lastIndex(of: "="), let role = Role(parsing: String(map[map.index(after: eq)...])) else {
                 throw CommandFailure.usage(
-                    "--role-map \"\(map)\": expected VALUE=ROLE with ROLE one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "--role-map \"\(map)\": expected VALUE=ROLE with ROLE one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             options.roleMap[String(map[..<eq])] = role
         }
@@ -116,7 +127,8 @@ struct RosterImportCommand: ParsableCommand {
         if !refuse {
             let db = try store.open()
             let total = parsed.attendees.count
-            let bar = Output.stderrIsTerminal && !json && total >= 1000 ? ProgressBar(total: total, label: "Importing") : nil
+            let bar =
+                Output.stderrIsTerminal && !json && total >= 1000 ? ProgressBar(total: total, label: "Importing") : nil
             var progress: (@Sendable (Int) -> Void)? = nil
             if let bar { progress = { done in bar.update(done) } }
             do {
@@ -142,7 +154,9 @@ struct RosterImportCommand: ParsableCommand {
             for rejection in parsed.rejections.prefix(200) { print("  rejected: \(rejection)") }
             if parsed.rejections.count > 200 { print("  … and \(parsed.rejections.count - 200) more rejected rows") }
             if parsed.skipped > 0 { print("  skipped \(parsed.skipped) cancelled registrations") }
-            if !parsed.unusedHeaders.isEmpty { print("  columns not used: \(parsed.unusedHeaders.joined(separator: ", "))") }
+            if !parsed.unusedHeaders.isEmpty {
+                print("  columns not used: \(parsed.unusedHeaders.joined(separator: ", "))")
+            }
             if refuse {
                 print("Nothing imported: \(parsed.rejections.count) bad rows and --strict.")
             } else {
@@ -173,7 +187,8 @@ struct RosterGenerateCommand: ParsableCommand {
     @Option(help: "Random seed; the same seed gives the same roster.")
     var seed: UInt64 = 2026
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var output: String?
 
     func run() throws {

@@ -51,7 +51,8 @@ public enum EventCodec {
         case "checkin": return .checkedIn
         case "checkin.refused":
             let r = try decode(Refused.self)
-            return .checkInRefused(previousKiosk: r.previous_kiosk, previousAt: Date(timeIntervalSince1970: r.previous_at))
+            return .checkInRefused(
+                previousKiosk: r.previous_kiosk, previousAt: Date(timeIntervalSince1970: r.previous_at))
         case "checkin.undone":
             let u = try decode(Undone.self)
             return .checkInUndone(checkIn: u.checkin, reason: u.reason)

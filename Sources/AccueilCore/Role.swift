@@ -77,7 +77,8 @@ public enum Role: String, CaseIterable, Codable, Sendable, Comparable {
             return
         }
         // "Speaker pass", "Billet presse", "Délégué officiel": one known word decides, if only one role is named.
-        let found = Set(key.split(separator: "_").compactMap { Role.synonyms[String($0)] ?? Role(rawValue: String($0)) })
+        let found = Set(
+            key.split(separator: "_").compactMap { Role.synonyms[String($0)] ?? Role(rawValue: String($0)) })
         guard found.count == 1, let role = found.first else { return nil }
         self = role
     }

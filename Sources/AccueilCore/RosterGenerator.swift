@@ -103,23 +103,45 @@ public struct RosterGenerator: Sendable {
             familyFirst: true, nativeSeparator: ""),
         Culture(
             country: "UA", language: "uk",
-            first: [("Olena", "Олена"), ("Andriy", "Андрій"), ("Iryna", "Ірина"), ("Oleksandr", "Олександр"), ("Yulia", "Юлія")],
-            last: [("Shevchenko", "Шевченко"), ("Kovalenko", "Коваленко"), ("Bondarenko", "Бондаренко"), ("Tkachenko", "Ткаченко")]),
+            first: [
+                ("Olena", "Олена"), ("Andriy", "Андрій"), ("Iryna", "Ірина"), ("Oleksandr", "Олександр"),
+                ("Yulia", "Юлія"),
+            ],
+            last: [
+                ("Shevchenko", "Шевченко"), ("Kovalenko", "Коваленко"), ("Bondarenko", "Бондаренко"),
+                ("Tkachenko", "Ткаченко"),
+            ]),
         Culture(
             country: "BG", language: "bg",
-            first: [("Ivan", "Иван"), ("Maria", "Мария"), ("Georgi", "Георги"), ("Elena", "Елена"), ("Dimitar", "Димитър")],
+            first: [
+                ("Ivan", "Иван"), ("Maria", "Мария"), ("Georgi", "Георги"), ("Elena", "Елена"), ("Dimitar", "Димитър"),
+            ],
             last: [("Petrov", "Петров"), ("Ivanova", "Иванова"), ("Dimitrov", "Димитров"), ("Georgieva", "Георгиева")]),
         Culture(
             country: "AM", language: "hy",
-            first: [("Armen", "Արմեն"), ("Anahit", "Անահիտ"), ("Tigran", "Տիգրան"), ("Lilit", "Լիլիթ"), ("Narek", "Նարեկ")],
-            last: [("Sargsyan", "Սարգսյան"), ("Hakobyan", "Հակոբյան"), ("Grigoryan", "Գրիգորյան"), ("Petrosyan", "Պետրոսյան")]),
+            first: [
+                ("Armen", "Արմեն"), ("Anahit", "Անահիտ"), ("Tigran", "Տիգրան"), ("Lilit", "Լիլիթ"), ("Narek", "Նարեկ"),
+            ],
+            last: [
+                ("Sargsyan", "Սարգսյան"), ("Hakobyan", "Հակոբյան"), ("Grigoryan", "Գրիգորյան"),
+                ("Petrosyan", "Պետրոսյան"),
+            ]),
         Culture(
             country: "GR", language: "el",
-            first: [("Nikos", "Νίκος"), ("Eleni", "Ελένη"), ("Giorgos", "Γιώργος"), ("Maria", "Μαρία"), ("Dimitris", "Δημήτρης")],
-            last: [("Papadopoulos", "Παπαδόπουλος"), ("Georgiou", "Γεωργίου"), ("Nikolaou", "Νικολάου"), ("Oikonomou", "Οικονόμου")]),
+            first: [
+                ("Nikos", "Νίκος"), ("Eleni", "Ελένη"), ("Giorgos", "Γιώργος"), ("Maria", "Μαρία"),
+                ("Dimitris", "Δημήτρης"),
+            ],
+            last: [
+                ("Papadopoulos", "Παπαδόπουλος"), ("Georgiou", "Γεωργίου"), ("Nikolaou", "Νικολάου"),
+                ("Oikonomou", "Οικονόμου"),
+            ]),
         Culture(
             country: "VN", language: "vi",
-            first: [("Van An", "Văn An"), ("Thi Lan", "Thị Lan"), ("Duc Minh", "Đức Minh"), ("Thu Huong", "Thu Hương"), ("Quoc Bao", "Quốc Bảo")],
+            first: [
+                ("Van An", "Văn An"), ("Thi Lan", "Thị Lan"), ("Duc Minh", "Đức Minh"), ("Thu Huong", "Thu Hương"),
+                ("Quoc Bao", "Quốc Bảo"),
+            ],
             last: [("Nguyen", "Nguyễn"), ("Tran", "Trần"), ("Le", "Lê"), ("Pham", "Phạm"), ("Hoang", "Hoàng")],
             familyFirst: true),
         Culture(
@@ -191,7 +213,9 @@ public struct RosterGenerator: Sendable {
         "IT": "Turin", "PL": "Cracovie", "TR": "Izmir", "BR": "Curitiba", "CA": "Québec",
     ]
     static let embassies = ["MA", "TN", "LB", "CN", "JP", "KR", "UA", "AM", "GR", "VN", "SN", "CI", "DE", "IN", "BR"]
-    static let press = ["AFP", "Le Monde", "Ouest-France", "La Gazette des communes", "Reuters", "France 24", "RFI", "Le Parisien"]
+    static let press = [
+        "AFP", "Le Monde", "Ouest-France", "La Gazette des communes", "Reuters", "France 24", "RFI", "Le Parisien",
+    ]
     static let partners = [
         "Banque des Territoires", "Agence française de développement", "Cités Unies France", "ONU-Habitat",
         "Région Île-de-France", "Fondation des Villes", "Caisse des Dépôts",
@@ -209,7 +233,9 @@ public struct RosterGenerator: Sendable {
     /// "de Rennes", "d'Angers", "du Havre".
     static func de(_ city: String) -> String {
         if city.hasPrefix("Le ") { return "du " + city.dropFirst(3) }
-        if let first = TextFolding.shared.fold(String(city.prefix(1))).first, "aeiouy".contains(first) { return "d'" + city }
+        if let first = TextFolding.shared.fold(String(city.prefix(1))).first, "aeiouy".contains(first) {
+            return "d'" + city
+        }
         return "de " + city
     }
 
@@ -235,8 +261,15 @@ public struct RosterGenerator: Sendable {
     private func make(id: String, n: Int, count: Int, rng: inout RNG) -> Attendee {
         let roll = rng.int(1000)
         let role: Role =
-            roll < 200 ? .electedOfficial : roll < 350 ? .delegation : roll < 380 ? .embassy : roll < 440 ? .speaker
-            : roll < 490 ? .press : roll < 550 ? .staff : roll < 600 ? .partner : .participant
+            roll < 200
+            ? .electedOfficial
+            : roll < 350
+                ? .delegation
+                : roll < 380
+                    ? .embassy
+                    : roll < 440
+                        ? .speaker
+                        : roll < 490 ? .press : roll < 550 ? .staff : roll < 600 ? .partner : .participant
         let foreign: Bool
         switch role {
         case .delegation, .embassy: foreign = true
@@ -282,7 +315,10 @@ public struct RosterGenerator: Sendable {
                 default:
                     organisation = "Ville \(Self.de(city))"
                     let r = rng.int(10)
-                    title = r == 0 ? "Maire \(Self.de(city))" : r < 5 ? "Adjoint·e au maire \(Self.de(city))" : "Conseiller·ère municipal·e"
+                    title =
+                        r == 0
+                        ? "Maire \(Self.de(city))"
+                        : r < 5 ? "Adjoint·e au maire \(Self.de(city))" : "Conseiller·ère municipal·e"
                     if r == 0 { vip = "Maire — accueil protocolaire" }
                 }
                 if rng.chance(0.01) {
@@ -298,7 +334,10 @@ public struct RosterGenerator: Sendable {
             }
         case .delegation:
             organisation = rng.chance(0.5) ? "Ville \(Self.de(city))" : "Association des villes (\(countryFR))"
-            title = rng.pick(["Chef·fe de délégation", "Chargé·e de mission", "Directeur·rice des relations internationales", "Délégué·e"])
+            title = rng.pick([
+                "Chef·fe de délégation", "Chargé·e de mission", "Directeur·rice des relations internationales",
+                "Délégué·e",
+            ])
             delegation = "Délégation \(countryFR)"
             if title.hasPrefix("Chef") { vip = "Chef de délégation" }
         case .embassy:
@@ -306,7 +345,9 @@ public struct RosterGenerator: Sendable {
             title = rng.pick(["Ambassadeur·rice", "Premier·ère conseiller·ère", "Attaché·e de coopération"])
             if title.hasPrefix("Ambassadeur") { vip = "Ambassadeur — placement protocolaire au premier rang" }
         case .speaker:
-            organisation = country == "FR" ? rng.pick(["Ville \(Self.de(city))", "Sciences Po", "CNRS", "Cerema"]) : "Ville \(Self.de(city))"
+            organisation =
+                country == "FR"
+                ? rng.pick(["Ville \(Self.de(city))", "Sciences Po", "CNRS", "Cerema"]) : "Ville \(Self.de(city))"
             title = rng.pick(["Intervenant·e plénière", "Animateur·rice d'atelier", "Chercheur·euse"])
         case .press:
             organisation = rng.pick(Self.press)
@@ -318,14 +359,19 @@ public struct RosterGenerator: Sendable {
             organisation = rng.pick(Self.partners)
             title = rng.pick(["Chargé·e de partenariats", "Directeur·rice", "Responsable de programme"])
         case .participant:
-            organisation = country == "FR" ? rng.pick(["Ville \(Self.de(city))", "Département", "Agglomération \(Self.de(city))", "Association"]) : "Ville \(Self.de(city))"
+            organisation =
+                country == "FR"
+                ? rng.pick(["Ville \(Self.de(city))", "Département", "Agglomération \(Self.de(city))", "Association"])
+                : "Ville \(Self.de(city))"
             title = rng.pick(["Directeur·rice général·e des services", "Chargé·e de mission", "Chef·fe de projet", ""])
         }
         var sessions = ["PLEN-OUV", "PLEN-CLO"]
         sessions.append("ATELIER-\(1 + rng.int(12))")
         if rng.chance(0.6) { sessions.append("MICRO-\(1 + rng.int(20))") }
-        let emailLocal = TextFolding.shared.fold(firstLatin + " " + lastLatin).split(separator: " ").joined(separator: ".")
-        let email = emailLocal.allSatisfy(\.isASCII) && !emailLocal.isEmpty
+        let emailLocal = TextFolding.shared.fold(firstLatin + " " + lastLatin).split(separator: " ").joined(
+            separator: ".")
+        let email =
+            emailLocal.allSatisfy(\.isASCII) && !emailLocal.isEmpty
             ? "\(emailLocal)\(n % 7 == 0 ? String(n) : "")@example.org" : ""
         let language = country == "FR" ? "fr" : rng.chance(0.5) ? "en" : culture.language
         return Attendee(

@@ -134,12 +134,16 @@ public enum RosterParser {
                 "numero", "numero d inscription", "no", "n", "code", "attendee id", "participant id", "badge id",
                 "ticket id", "uid",
             ],
-            .firstName: ["first name", "firstname", "first", "given name", "givenname", "forename", "prenom", "prenoms"],
+            .firstName: [
+                "first name", "firstname", "first", "given name", "givenname", "forename", "prenom", "prenoms",
+            ],
             .lastName: [
                 "last name", "lastname", "last", "surname", "family name", "familyname", "nom", "nom de famille",
                 "nom d usage",
             ],
-            .fullName: ["name", "full name", "fullname", "nom complet", "nom et prenom", "prenom et nom", "participant"],
+            .fullName: [
+                "name", "full name", "fullname", "nom complet", "nom et prenom", "prenom et nom", "participant",
+            ],
             .nativeName: [
                 "native name", "name in native script", "native script name", "original name", "local name",
                 "nom natif", "nom en ecriture originale", "nom ecriture d origine", "nom dans sa langue",
@@ -246,8 +250,10 @@ public enum RosterParser {
             }
 
             let status = fold(cell(.status))
-            if ["canceled", "cancelled", "annule", "annulee", "refunded", "rembourse", "expired", "expire",
-                "withdrawn", "rejected", "refuse", "deleted"].contains(status) {
+            if [
+                "canceled", "cancelled", "annule", "annulee", "refunded", "rembourse", "expired", "expire",
+                "withdrawn", "rejected", "refuse", "deleted",
+            ].contains(status) {
                 result.skipped += 1
                 continue
             }
@@ -281,8 +287,11 @@ public enum RosterParser {
             let nativeName = cell(.nativeName)
             if firstName.isEmpty && lastName.isEmpty && nativeName.isEmpty {
                 let field: RosterField =
-                    columnOf[.lastName] != nil ? .lastName : columnOf[.fullName] != nil ? .fullName
-                    : columnOf[.firstName] != nil ? .firstName : .nativeName
+                    columnOf[.lastName] != nil
+                    ? .lastName
+                    : columnOf[.fullName] != nil
+                        ? .fullName
+                        : columnOf[.firstName] != nil ? .firstName : .nativeName
                 reject(field, "missing name")
                 continue
             }

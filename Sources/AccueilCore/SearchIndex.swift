@@ -2,7 +2,9 @@ import Foundation
 
 /// How a query word matched a word of the attendee.
 public enum MatchKind: Int, Sendable, Comparable, Codable {
-    case fuzzy = 1, prefix = 2, exact = 3
+    case fuzzy = 1
+    case prefix = 2
+    case exact = 3
     public static func < (a: MatchKind, b: MatchKind) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -23,8 +25,8 @@ public struct SearchHit: Sendable, Equatable {
 /// An in-memory index over attendees for the door's search-as-you-type.
 ///
 /// Every query word must match a word of the attendee (in any order), exactly, as a prefix, or
-/// with one typo (insertion, deletion, substitution or transposition) for words of five letters
-/// or more. Names, native-script names, organisation, title, delegation, e-mail and id are
+/// with one typo (insertion, deletion, substitution or transposition) for names of five letters
+/// or more (organisations and ids are matched exactly or by prefix). Names, native-script names, organisation, title, delegation, e-mail and id are
 /// searched; names weigh more. Scripts written without spaces (Chinese, Japanese, Korean, Thai)
 /// match anywhere inside a name. Immutable and `Sendable`: build once, query from any thread.
 public struct SearchIndex: Sendable {

@@ -8,7 +8,9 @@ extension String {
         var start = scalars.startIndex
         var end = scalars.endIndex
         while start < end && scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
-        while end > start && scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        while end > start && scalars[scalars.index(before: end)].properties.isWhitespace {
+            end = scalars.index(before: end)
+        }
         return String(scalars[start..<end])
     }
 }

@@ -13,11 +13,15 @@ public enum CheckInOutcome: Sendable, Equatable {
 extension KioskDatabase {
     /// Checks `attendeeID` in at `kiosk`. The event, the attendee's new state and the outbox row
     /// are committed together and synced to disk before this returns.
+    @discardableResult
     public func checkIn(_ attendeeID: String, kiosk: String, at now: Date = Date()) throws(StoreError)
         -> CheckInOutcome
     {
         try write { db in
-            guard let record = try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID])
+            guard
+                let record = try Row.fetchOne(
+                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
+                )
                 .map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
             if let previous = record.checkIn {
@@ -42,7 +46,10 @@ extension KioskDatabase {
         throws(StoreError) -> CheckInRecord
     {
         try write { db in
-            guard let record = try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID])
+            guard
+                let record = try Row.fetchOne(
+                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
+                )
                 .map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
             guard let checkIn = record.checkIn else { throw StoreError.notCheckedIn(attendeeID) }
@@ -57,6 +64,7 @@ extension KioskDatabase {
     }
 
     /// Registers someone who is not on the roster and checks them in, in one transaction.
+    @discardableResult
     public func walkIn(_ attendee: Attendee, kiosk: String, at now: Date = Date()) throws(StoreError) -> CheckInRecord {
         var attendee = attendee
         attendee.walkIn = true
@@ -64,7 +72,8 @@ extension KioskDatabase {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM attendees WHERE id = ?", arguments: [attendee.id]) == true {
                 throw StoreError.idTaken(attendee.id)
             }
-            try Self.append(db, Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .attendeeUpserted(attendee)))
+            try Self.append(
+                db, Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .attendeeUpserted(attendee)))
             let checkIn = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .checkedIn)
             try Self.append(db, checkIn)
             try Self.refresh(db, attendeeID: attendee.id)
@@ -113,8 +122,11 @@ extension KioskDatabase {
                 }
             }
             for id in rows.keys where byAttendee[id] == nil { bad.append(id) }
-            let unsent = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE seq NOT IN (SELECT event_seq FROM outbox)") ?? 0
-            let sent = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sent_events'").flatMap(Int.init) ?? 0
+            let unsent =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE seq NOT IN (SELECT event_seq FROM outbox)")
+                ?? 0
+            let sent =
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sent_events'").flatMap(Int.init) ?? 0
             if unsent != sent { bad.append("<outbox: \(unsent) events neither sent nor queued>") }
             return bad.sorted()
         }

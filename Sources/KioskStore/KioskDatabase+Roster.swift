@@ -19,6 +19,7 @@ extension KioskDatabase {
     /// removed (their history stays). With `dryRun`, computes the summary and writes nothing.
     ///
     /// All of it happens in one transaction: an interrupted import leaves the store as it was.
+    @discardableResult
     public func importRoster(
         _ attendees: [Attendee], removeMissing: Bool = false, dryRun: Bool = false, kiosk: String,
         now: Date = Date(), progress: (@Sendable (Int) -> Void)? = nil

@@ -87,8 +87,9 @@ public struct KioskDatabase: Sendable {
     /// One attendee by id, removed ones included.
     public func attendee(id: String) throws(StoreError) -> AttendeeRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [id]).map(
-                AttendeeRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [id])
+                .map(
+                    AttendeeRecord.init(row:))
         }
     }
 
@@ -180,8 +181,10 @@ public struct KioskDatabase: Sendable {
     }
 
     static func events(_ db: Database, attendeeID: String) throws -> [Event] {
-        try Row.fetchAll(db, sql: "SELECT \(eventColumns) FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID])
-            .map(event(from:))
+        try Row.fetchAll(
+            db, sql: "SELECT \(eventColumns) FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID]
+        )
+        .map(event(from:))
     }
 
     /// Appends `event` to the log and to the outbox. Returns false when an event with this id is

@@ -39,7 +39,8 @@ public struct RosterSnapshot: Sendable {
         let trimmed = query.trimmingCharacters(in: .whitespaces)
         if let exact = positions[trimmed] {
             results.removeAll { $0.hit.index == exact }
-            results.insert(Result(record: records[exact], hit: SearchHit(index: exact, score: .max, match: .exact)), at: 0)
+            results.insert(
+                Result(record: records[exact], hit: SearchHit(index: exact, score: .max, match: .exact)), at: 0)
             if results.count > limit { results.removeLast() }
         }
         return results
@@ -76,7 +77,8 @@ extension KioskDatabase {
     public func changes(since version: Int) throws(StoreError) -> LogChanges {
         try read { db in
             var changes = LogChanges(version: version, attendeeIDs: [], rosterChanged: false)
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq", arguments: [version])
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq", arguments: [version])
             while let row = try rows.next() {
                 changes.version = row[0]
                 changes.attendeeIDs.insert(row[1])

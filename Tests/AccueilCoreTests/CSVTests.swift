@@ -11,7 +11,8 @@ struct CSVTests {
 
     @Test("delimiters are detected from the header", arguments: [(",", ","), (";", ";"), ("\t", "\t")])
     func delimiters(delimiter: String, expected: String) throws {
-        let text = ["id", "last_name", "role"].joined(separator: delimiter) + "\n"
+        let text =
+            ["id", "last_name", "role"].joined(separator: delimiter) + "\n"
             + ["1", "Dupont, Jean", "élu"].map { $0.contains(",") && delimiter == "," ? "\"\($0)\"" : $0 }
             .joined(separator: delimiter)
         #expect(CSVReader.detectDelimiter(text) == UInt8(ascii: Unicode.Scalar(expected)!))
@@ -56,7 +57,8 @@ struct CSVTests {
         #expect(TextDecoder.decode(le) == (text, .utf16LE))
         #expect(TextDecoder.decode(be) == (text, .utf16BE))
         // Windows-1252: é = E9, Œ = 8C, € = 80.
-        let cp1252: [UInt8] = Array("id;nom\n1;H".utf8) + [0xE9] + Array("l".utf8) + [0xE8] + Array("ne ".utf8) + [0x8C]
+        let cp1252: [UInt8] =
+            Array("id;nom\n1;H".utf8) + [0xE9] + Array("l".utf8) + [0xE8] + Array("ne ".utf8) + [0x8C]
             + Array("uvray ".utf8) + [0x80, 0x0A]
         #expect(TextDecoder.decode(cp1252) == (text, .windows1252))
     }

@@ -17,8 +17,12 @@ struct EventFoldTests {
         return [
             Event(attendeeID: "A", at: t0, kiosk: "import", body: .attendeeUpserted(anne)),
             first, second, late,
-            Event(attendeeID: "A", at: t0.addingTimeInterval(120), kiosk: "door-1", body: .checkInRefused(previousKiosk: "door-1", previousAt: first.at)),
-            Event(attendeeID: "A", at: t0.addingTimeInterval(200), kiosk: "door-3", body: .checkInUndone(checkIn: late.id, reason: "wrong person")),
+            Event(
+                attendeeID: "A", at: t0.addingTimeInterval(120), kiosk: "door-1",
+                body: .checkInRefused(previousKiosk: "door-1", previousAt: first.at)),
+            Event(
+                attendeeID: "A", at: t0.addingTimeInterval(200), kiosk: "door-3",
+                body: .checkInUndone(checkIn: late.id, reason: "wrong person")),
             Event(attendeeID: "A", at: t0.addingTimeInterval(400), kiosk: "server", body: .attendeeUpserted(renamed)),
         ]
     }

@@ -72,7 +72,8 @@ struct RosterParserTests {
     func headerMap() throws {
         let roster = try parse(
             "Matricule,Apellido,Categoria\nA1,García,prensa\n",
-            RosterOptions(headerMap: ["Matricule": .id, "Apellido": .lastName, "Categoria": .role], roleMap: ["prensa": .press]))
+            RosterOptions(
+                headerMap: ["Matricule": .id, "Apellido": .lastName, "Categoria": .role], roleMap: ["prensa": .press]))
         #expect(roster.attendees.first?.lastName == "García")
         #expect(roster.attendees.first?.role == .press)
     }

@@ -5,20 +5,39 @@ import Testing
 @Suite("Search")
 struct SearchIndexTests {
     static let people: [Attendee] = [
-        Attendee(id: "P-001", firstName: "Anne", lastName: "Hidalgo", organisation: "Ville de Paris", title: "Maire de Paris", country: "FR", role: .electedOfficial),
-        Attendee(id: "P-002", firstName: "Hélène", lastName: "Œuvray", organisation: "Région Bretagne", country: "FR", role: .electedOfficial),
-        Attendee(id: "P-003", firstName: "Youssef", lastName: "El Amrani", nativeName: "يوسف العمراني", organisation: "Ville de Casablanca", country: "MA", role: .delegation, delegation: "Délégation du Maroc"),
-        Attendee(id: "P-004", firstName: "Xiaoming", lastName: "Wang", nativeName: "王小明", organisation: "Ville de Chengdu", country: "CN", role: .delegation),
+        Attendee(
+            id: "P-001", firstName: "Anne", lastName: "Hidalgo", organisation: "Ville de Paris",
+            title: "Maire de Paris", country: "FR", role: .electedOfficial),
+        Attendee(
+            id: "P-002", firstName: "Hélène", lastName: "Œuvray", organisation: "Région Bretagne", country: "FR",
+            role: .electedOfficial),
+        Attendee(
+            id: "P-003", firstName: "Youssef", lastName: "El Amrani", nativeName: "يوسف العمراني",
+            organisation: "Ville de Casablanca", country: "MA", role: .delegation, delegation: "Délégation du Maroc"),
+        Attendee(
+            id: "P-004", firstName: "Xiaoming", lastName: "Wang", nativeName: "王小明", organisation: "Ville de Chengdu",
+            country: "CN", role: .delegation),
         Attendee(id: "P-005", firstName: "Aiko", lastName: "Sato", nativeName: "佐藤 愛子", country: "JP", role: .embassy),
-        Attendee(id: "P-006", firstName: "Ivan", lastName: "Petrov", nativeName: "Иван Петров", country: "BG", role: .delegation),
-        Attendee(id: "P-007", firstName: "Armen", lastName: "Sargsyan", nativeName: "Արմեն Սարգսյան", country: "AM", role: .electedOfficial),
-        Attendee(id: "P-008", firstName: "Nikos", lastName: "Papadopoulos", nativeName: "Νίκος Παπαδόπουλος", country: "GR", role: .speaker),
-        Attendee(id: "P-009", firstName: "Thu Huong", lastName: "Nguyen", nativeName: "Nguyễn Thu Hương", country: "VN", role: .press),
+        Attendee(
+            id: "P-006", firstName: "Ivan", lastName: "Petrov", nativeName: "Иван Петров", country: "BG",
+            role: .delegation),
+        Attendee(
+            id: "P-007", firstName: "Armen", lastName: "Sargsyan", nativeName: "Արմեն Սարգսյան", country: "AM",
+            role: .electedOfficial),
+        Attendee(
+            id: "P-008", firstName: "Nikos", lastName: "Papadopoulos", nativeName: "Νίκος Παπαδόπουλος", country: "GR",
+            role: .speaker),
+        Attendee(
+            id: "P-009", firstName: "Thu Huong", lastName: "Nguyen", nativeName: "Nguyễn Thu Hương", country: "VN",
+            role: .press),
         Attendee(id: "P-010", firstName: "Anne-Sophie", lastName: "Hidalgo-Martin", country: "FR", role: .participant),
         Attendee(id: "P-011", firstName: "Hidalgo", lastName: "Fernández", country: "ES", role: .partner),
         Attendee(id: "P-012", firstName: "Minjun", lastName: "Kim", nativeName: "김민준", country: "KR", role: .staff),
-        Attendee(id: "P-013", firstName: "Sakura", lastName: "Suzuki", nativeName: "鈴木 さくら", country: "JP", role: .speaker),
-        Attendee(id: "P-014", firstName: "Somchai", lastName: "Jaidee", nativeName: "สมชาย ใจดี", country: "TH", role: .participant),
+        Attendee(
+            id: "P-013", firstName: "Sakura", lastName: "Suzuki", nativeName: "鈴木 さくら", country: "JP", role: .speaker),
+        Attendee(
+            id: "P-014", firstName: "Somchai", lastName: "Jaidee", nativeName: "สมชาย ใจดี", country: "TH",
+            role: .participant),
         Attendee(id: "P-015", firstName: "Hidalga", lastName: "Ruiz", country: "ES", role: .participant),
     ]
     static let index = SearchIndex(people)
@@ -40,10 +59,13 @@ struct SearchIndexTests {
         #expect(ids(query).first == expected, "\(query) → \(ids(query))")
     }
 
-    @Test("one typo is forgiven in words of five letters or more", arguments: [
-        ("Hidlago", "P-001"), ("Hidalgi", "P-001"), ("Hidalo", "P-001"), ("Hiddalgo", "P-001"), ("Sargsian", "P-007"),
-        ("Papadopolos", "P-008"), ("Youssed", "P-003"),
-    ])
+    @Test(
+        "one typo is forgiven in words of five letters or more",
+        arguments: [
+            ("Hidlago", "P-001"), ("Hidalgi", "P-001"), ("Hidalo", "P-001"), ("Hiddalgo", "P-001"),
+            ("Sargsian", "P-007"),
+            ("Papadopolos", "P-008"), ("Youssed", "P-003"),
+        ])
     func typo(query: String, expected: String) {
         #expect(ids(query).contains(expected), "\(query) → \(ids(query))")
     }
@@ -78,7 +100,8 @@ struct SearchIndexTests {
 
     @Test("the limit is respected and the best come first")
     func limit() {
-        let many = (0..<500).map { Attendee(id: "M\($0)", firstName: "Marie", lastName: "Martin\($0)", role: .participant) }
+        let many =
+            (0..<500).map { Attendee(id: "M\($0)", firstName: "Marie", lastName: "Martin\($0)", role: .participant) }
             + [Attendee(id: "X", firstName: "Mar", lastName: "Exact", role: .participant)]
         let index = SearchIndex(many)
         let hits = index.search("mar", limit: 10)

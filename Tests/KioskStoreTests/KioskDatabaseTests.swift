@@ -111,7 +111,9 @@ struct KioskDatabaseTests {
         let db = try store()
         try db.importRoster(roster, kiosk: "import")
         let id = roster[2].id
-        #expect { try db.undoCheckIn(id, reason: "x", kiosk: "door-1") } throws: { ($0 as? StoreError)?.kind == .notCheckedIn }
+        #expect { try db.undoCheckIn(id, reason: "x", kiosk: "door-1") } throws: {
+            ($0 as? StoreError)?.kind == .notCheckedIn
+        }
         try db.checkIn(id, kiosk: "door-1")
         try db.undoCheckIn(id, reason: "wrong person", kiosk: "door-1")
         #expect(try db.attendee(id: id)?.checkIn == nil)
@@ -120,7 +122,8 @@ struct KioskDatabaseTests {
             Issue.record("check-in after undo refused")
             return
         }
-        #expect(try db.events(attendeeID: id).map(\.type) == ["attendee.upserted", "checkin", "checkin.undone", "checkin"])
+        #expect(
+            try db.events(attendeeID: id).map(\.type) == ["attendee.upserted", "checkin", "checkin.undone", "checkin"])
         #expect(try db.verifyConsistency() == [])
     }
 
@@ -134,7 +137,9 @@ struct KioskDatabaseTests {
         let record = try #require(try db.attendee(id: id))
         #expect(record.attendee.walkIn && record.checkIn != nil)
         #expect(try db.nextWalkInID() == "W-2")
-        #expect { try db.walkIn(Attendee(id: id, lastName: "Other"), kiosk: "door-1") } throws: { ($0 as? StoreError)?.kind == .idTaken }
+        #expect { try db.walkIn(Attendee(id: id, lastName: "Other"), kiosk: "door-1") } throws: {
+            ($0 as? StoreError)?.kind == .idTaken
+        }
         try db.importRoster(roster, kiosk: "import")
         #expect(try db.stats().walkIns == 1)
         #expect(try db.stats().registered == 301)
@@ -187,6 +192,7 @@ struct KioskDatabaseTests {
         let result = try #require(snapshot.search(target.id).first)
         #expect(result.record.attendee.id == target.id)
         #expect(result.record.checkIn?.kiosk == "door-1")
-        #expect(snapshot.search(target.lastName + " " + target.firstName).contains { $0.record.attendee.id == target.id })
+        #expect(
+            snapshot.search(target.lastName + " " + target.firstName).contains { $0.record.attendee.id == target.id })
     }
 }

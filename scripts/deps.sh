@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Accueil needs to build, run and test, if any is missing.
+# Sourced by scripts/run and scripts/test. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+ACCUEIL_APT_PACKAGES=(
+    libsqlite3-dev   # GRDB's SQLite (the kiosk store)
+    tmux             # tests drive the door's terminal screen in a real terminal
+    ca-certificates
+)
+
+accueil_install_deps() {
+    local missing=()
+    for package in "${ACCUEIL_APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing: ${missing[*]}" >&2
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    fi
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="$PATH:/opt/swift/usr/bin"
+        else
+            echo "Swift 6 is needed (https://www.swift.org/install/linux/); not found on PATH or in /opt/swift." >&2
+            exit 2
+        fi
+    fi
+}
