@@ -243,11 +243,12 @@ public struct RosterGenerator: Sendable {
     public func attendees(count: Int) -> [Attendee] {
         var rng = RNG(state: seed)
         var out: [Attendee] = []
+        var embassyCount = 0
         out.reserveCapacity(count)
         let idWidth = max(5, String(count).count)
         for n in 1...max(count, 1) where n <= count {
             let id = "ACC-" + String(repeating: "0", count: max(0, idWidth - String(n).count)) + String(n)
-            out.append(make(id: id, n: n, count: count, rng: &rng))
+            out.append(make(id: id, n: n, count: count, embassies: &embassyCount, rng: &rng))
         }
         return out
     }
@@ -258,7 +259,7 @@ public struct RosterGenerator: Sendable {
         return name.prefix(1).uppercased() + name.dropFirst()
     }
 
-    private func make(id: String, n: Int, count: Int, rng: inout RNG) -> Attendee {
+    private func make(id: String, n: Int, count: Int, embassies: inout Int, rng: inout RNG) -> Attendee {
         let roll = rng.int(1000)
         let role: Role =
             roll < 200
@@ -277,7 +278,9 @@ public struct RosterGenerator: Sendable {
         case .electedOfficial: foreign = rng.chance(0.12)
         default: foreign = rng.chance(0.18)
         }
-        let embassy = rng.pick(Self.embassies)
+        // Embassies take turns, so that all fifteen are represented.
+        let embassy = Self.embassies[embassies % Self.embassies.count]
+        if role == .embassy { embassies += 1 }
         let culture: Culture =
             role == .embassy
             ? Self.cultures.first { $0.country == embassy }!
