@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
@@ -22,24 +23,39 @@ let package = Package(
             name: "KioskStore",
             dependencies: ["AccueilCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // C libraries from Debian's -dev packages (see scripts/deps.sh), one module each.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+        .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
+        .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        // Badges: signed QR payloads, keyring, QR matrix, templates, PDF/PNG rendering, QR reading.
+        .target(
+            name: "Badges",
+            dependencies: [
+                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore",
+                "AccueilCore", "KioskStore", "Badges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
+        .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore"]),
         // Runs the real `accueil` binary, as organisers and their scripts do.
         .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings

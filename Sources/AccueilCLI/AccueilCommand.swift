@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import KioskStore
 
@@ -14,15 +15,21 @@ public struct AccueilCommand: ParsableCommand {
             log, durable on disk when the command returns.
 
             Exit statuses: 0 success; 2 usage error or nothing done (unreadable file, bad options); \
-            3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo.
+            3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo; \
+            7 badge refused by `badge verify`; 8 a name has characters no installed font can draw.
             """,
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
-            StatsCommand.self, DoorCommand.self, BenchCommand.self,
+            StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, BenchCommand.self,
         ]
     )
 
     public init() {}
+
+    static func report(_ failure: CommandFailure) -> Never {
+        if !failure.message.isEmpty { FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8)) }
+        Foundation.exit(failure.status)
+    }
 
     /// Runs the command line and exits with the statuses documented above. Usage errors exit 2
     /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
@@ -31,9 +38,12 @@ public struct AccueilCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
             Foundation.exit(0)
+        } catch let error as StoreError {
+            report(commandFailure(error))
+        } catch let error as BadgeError {
+            report(commandFailure(error))
         } catch let error as CommandFailure {
-            if !error.message.isEmpty { FileHandle.standardError.write(Data("error: \(error.message)\n".utf8)) }
-            Foundation.exit(error.status)
+            report(error)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -99,6 +109,7 @@ struct StoreOptions: ParsableArguments {
 /// Maps errors to the documented exit statuses.
 func commandFailure(_ error: any Error) -> CommandFailure {
     if let failure = error as? CommandFailure { return failure }
+    if let error = error as? BadgeError { return CommandFailure(message: error.description, status: 2) }
     guard let error = error as? StoreError else { return CommandFailure(message: "\(error)", status: 1) }
     return switch error.kind {
     case .unknownAttendee: CommandFailure(message: error.message, status: 5)

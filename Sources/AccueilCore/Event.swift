@@ -30,6 +30,9 @@ public struct Event: Sendable, Equatable, Identifiable {
         case checkInRefused(previousKiosk: String, previousAt: Date)
         /// A check-in reversed by staff; `checkIn` is the id of the check-in event it cancels.
         case checkInUndone(checkIn: UUID, reason: String)
+        /// A new badge replaces the previous one (lost, damaged): its QR carries the next version
+        /// and older badges are refused.
+        case badgeReissued(reason: String)
     }
 
     /// Stable type names, as stored and sent over the wire.
@@ -40,6 +43,7 @@ public struct Event: Sendable, Equatable, Identifiable {
         case .checkedIn: "checkin"
         case .checkInRefused: "checkin.refused"
         case .checkInUndone: "checkin.undone"
+        case .badgeReissued: "badge.reissued"
         }
     }
 
@@ -81,6 +85,8 @@ public struct AttendeeState: Sendable, Equatable {
     /// Second check-ins that a door refused because it knew the person was in.
     public var refusedAttempts: Int = 0
     public var undoCount: Int = 0
+    /// Version of the attendee's current badge: 1, plus one per reissue.
+    public var badgeVersion: Int = 1
 
     public init() {}
 
@@ -108,6 +114,8 @@ public struct AttendeeState: Sendable, Equatable {
             case .checkInUndone(let checkIn, _):
                 undone.insert(checkIn)
                 state.undoCount += 1
+            case .badgeReissued:
+                state.badgeVersion += 1
             }
         }
         let active = checkIns.filter { !undone.contains($0.eventID) }

@@ -13,6 +13,10 @@ public enum EventCodec {
         var previous_at: Double
     }
 
+    private struct Reissued: Codable {
+        var reason: String
+    }
+
     private struct Undone: Codable {
         var checkin: UUID
         var reason: String
@@ -32,6 +36,7 @@ public enum EventCodec {
         case .checkInRefused(let kiosk, let at):
             return encode(Refused(previous_kiosk: kiosk, previous_at: at.timeIntervalSince1970))
         case .checkInUndone(let checkIn, let reason): return encode(Undone(checkin: checkIn, reason: reason))
+        case .badgeReissued(let reason): return encode(Reissued(reason: reason))
         }
     }
 
@@ -56,6 +61,7 @@ public enum EventCodec {
         case "checkin.undone":
             let u = try decode(Undone.self)
             return .checkInUndone(checkIn: u.checkin, reason: u.reason)
+        case "badge.reissued": return .badgeReissued(reason: try decode(Reissued.self).reason)
         default:
             throw DecodingError(type: type, message: "unknown event type")
         }

@@ -81,6 +81,24 @@ extension KioskDatabase {
         }
     }
 
+    /// Replaces the attendee's badge: the next badge carries version + 1 and older ones are refused.
+    /// Returns the new version.
+    @discardableResult
+    public func reissueBadge(_ attendeeID: String, reason: String, kiosk: String, at now: Date = Date()) throws(StoreError)
+        -> Int
+    {
+        try write { db in
+            guard
+                let record = try Row.fetchOne(
+                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
+                ).map(AttendeeRecord.init(row:)), !record.removed
+            else { throw StoreError.unknownAttendee(attendeeID) }
+            try Self.append(db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))
+            try Self.refresh(db, attendeeID: attendeeID)
+            return record.badgeVersion + 1
+        }
+    }
+
     /// A fresh id for a walk-in: "W-" and a number not used yet.
     public func nextWalkInID() throws(StoreError) -> String {
         try read { db in
@@ -116,7 +134,7 @@ extension KioskDatabase {
                 }
                 if row.attendee != state.attendee || row.checkIn != state.checkIn
                     || row.duplicates != state.duplicateCheckIns.count || row.refusedAttempts != state.refusedAttempts
-                    || row.removed != state.removed
+                    || row.removed != state.removed || row.badgeVersion != state.badgeVersion
                 {
                     bad.append(id)
                 }

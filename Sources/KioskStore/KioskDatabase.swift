@@ -68,6 +68,9 @@ public struct KioskDatabase: Sendable {
                     CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: badge versions") { db in
+            try db.execute(sql: "ALTER TABLE attendees ADD COLUMN badge_version INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 
@@ -220,11 +223,12 @@ public struct KioskDatabase: Sendable {
         try db.execute(
             sql: """
                 UPDATE attendees SET removed = ?, checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?,
-                    duplicates = ?, refused = ? WHERE id = ?
+                    duplicates = ?, refused = ?, badge_version = ? WHERE id = ?
                 """,
             arguments: [
                 state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
-                state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, attendeeID,
+                state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
+                attendeeID,
             ])
     }
 
@@ -263,11 +267,14 @@ public struct AttendeeRecord: Sendable, Equatable {
     public var duplicates: Int
     public var refusedAttempts: Int
     public var removed: Bool
+    /// Version of the current badge (1 + reissues); older QR codes are refused.
+    public var badgeVersion: Int
 
     /// The columns `init(row:)` reads, in order: select exactly these.
     static let columns = """
         id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \
-        sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused
+        sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused, \
+        badge_version
         """
 
     /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
@@ -287,6 +294,7 @@ public struct AttendeeRecord: Sendable, Equatable {
         }
         duplicates = row[19]
         refusedAttempts = row[20]
+        badgeVersion = row[21]
     }
 }
 

@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+
+/// The event's badge-signing keys, kept in `keys.json` in the data directory (mode 0600).
+///
+/// The newest key signs; every listed key verifies, so a rotation leaves printed badges valid.
+public struct Keyring: Sendable, Codable {
+    public struct Key: Sendable, Codable {
+        public var id: Int
+        /// Raw Ed25519 public key, base64.
+        public var publicKey: String
+        /// Raw Ed25519 private key, base64; absent on stations that only verify.
+        public var privateKey: String?
+        public var created: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case publicKey = "public_key"
+            case privateKey = "private_key"
+            case created
+        }
+
+        /// First 8 bytes of SHA-256 of the public key, hex: to compare keys between stations.
+        public var fingerprint: String {
+            let digest = SHA256.hash(data: Data(base64Encoded: publicKey) ?? Data())
+            return digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    /// Short code of the event, carried in every badge (e.g. "RGL26").
+    public var event: String
+    /// Name printed on badges.
+    public var eventName: String
+    public var keys: [Key]
+
+    enum CodingKeys: String, CodingKey {
+        case event
+        case eventName = "event_name"
+        case keys
+    }
+
+    public static let fileName = "keys.json"
+
+    public var activeKey: Key? { keys.max { $0.id < $1.id } }
+
+    /// Creates a keyring with its first key.
+    public static func create(event: String, eventName: String) throws(BadgeError) -> Keyring {
+        guard (1...16).contains(event.utf8.count), event.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) else {
+            throw .invalidInput("the event code must be 1 to 16 printable ASCII characters, e.g. RGL26")
+        }
+        var ring = Keyring(event: event, eventName: eventName, keys: [])
+        ring.rotate()
+        return ring
+    }
+
+    /// Adds a new signing key; the older ones keep verifying.
+    @discardableResult
+    public mutating func rotate(now: Date = Date()) -> Key {
+        let key = Curve25519.Signing.PrivateKey()
+        let entry = Key(
+            id: (keys.map(\.id).max() ?? 0) + 1, publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
+            privateKey: key.rawRepresentation.base64EncodedString(), created: now)
+        keys.append(entry)
+        return entry
+    }
+
+    public func signingKey() throws(BadgeError) -> (id: Int, key: Curve25519.Signing.PrivateKey) {
+        guard let active = activeKey, let raw = active.privateKey.flatMap({ Data(base64Encoded: $0) }),
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        else { throw .invalidInput("this station has no private signing key: it can verify badges, not make them") }
+        return (active.id, key)
+    }
+
+    public var verifier: BadgeVerifier {
+        var publicKeys: [Int: Curve25519.Signing.PublicKey] = [:]
+        for key in keys {
+            if let raw = Data(base64Encoded: key.publicKey),
+                let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            {
+                publicKeys[key.id] = publicKey
+            }
+        }
+        return BadgeVerifier(event: event, publicKeys: publicKeys)
+    }
+
+    /// The keyring without private keys, for stations that only verify.
+    public var publicOnly: Keyring {
+        var copy = self
+        for i in copy.keys.indices { copy.keys[i].privateKey = nil }
+        return copy
+    }
+
+    // MARK: File
+
+    public static func url(in directory: URL) -> URL { directory.appendingPathComponent(fileName) }
+
+    /// Loads the keyring of a data directory; nil when there is none yet.
+    public static func load(from directory: URL) throws(BadgeError) -> Keyring? {
+        let url = url(in: directory)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(Keyring.self, from: Data(contentsOf: url))
+        } catch {
+            throw .invalidInput("cannot read the keyring \(url.path): \(error)")
+        }
+    }
+
+    public func save(to directory: URL) throws(BadgeError) {
+        let url = Self.url(in: directory)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            let data = try encoder.encode(self)
+            let temporary = url.appendingPathExtension("tmp")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
+            else { throw BadgeError.invalidInput("cannot create \(temporary.path)") }
+            guard rename(temporary.path, url.path) == 0 else { throw BadgeError.invalidInput("rename failed: errno \(errno)") }
+        } catch {
+            throw .invalidInput("cannot write the keyring \(url.path): \(error)")
+        }
+    }
+}
