@@ -28,11 +28,12 @@ let package = Package(
         .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Badges: signed QR payloads, keyring, QR matrix, templates, PDF/PNG rendering, QR reading.
         .target(
             name: "Badges",
             dependencies: [
-                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar",
+                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -4,8 +4,19 @@
 set -euo pipefail
 
 ACCUEIL_APT_PACKAGES=(
-    libsqlite3-dev   # GRDB's SQLite (the kiosk store)
-    tmux             # tests drive the door's terminal screen in a real terminal
+    pkg-config
+    libsqlite3-dev     # GRDB's SQLite (the kiosk store)
+    libqrencode-dev    # QR code matrices
+    libcairo2-dev      # badge drawing, PDF and PNG
+    libpango1.0-dev    # text layout and shaping (Arabic, CJK…)
+    librsvg2-dev       # SVG logos on badges
+    libzbar-dev        # reading QR codes from images (badge verify --image)
+    zlib1g-dev         # fast PNG previews
+    fonts-noto-core    # fonts for Latin, Greek, Cyrillic, Armenian, Arabic, Hebrew, Thai, Devanagari…
+    fonts-noto-cjk     # fonts for Chinese, Japanese, Korean
+    tmux               # tests: the door's terminal screen in a real terminal
+    poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
+    zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     ca-certificates
 )
 

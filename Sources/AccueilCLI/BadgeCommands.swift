@@ -19,18 +19,23 @@ struct KeysCommand: ParsableCommand {
 }
 
 struct KeysCreateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create the event's keyring and first key.")
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Create the event's keyring and first key.")
     @OptionGroup var store: StoreOptions
     @Option(help: "Short event code carried by every badge (1–16 ASCII characters).") var event = "RGL26"
-    @Option(help: "Event name printed on badges.") var name = "Rencontre internationale des gouvernements locaux — Paris"
+    @Option(help: "Event name printed on badges.") var name =
+        "Rencontre internationale des gouvernements locaux — Paris"
 
     func run() throws {
         if try Keyring.load(from: store.directory) != nil {
-            throw CommandFailure.usage("\(Keyring.url(in: store.directory).path) exists already: use `accueil keys rotate` for a new key")
+            throw CommandFailure.usage(
+                "\(Keyring.url(in: store.directory).path) exists already: use `accueil keys rotate` for a new key")
         }
         let ring = try Keyring.create(event: event, eventName: name)
         try ring.save(to: store.directory)
-        print("Created the keyring of \(event) with key \(ring.activeKey!.id) (\(ring.activeKey!.fingerprint)) in \(Keyring.url(in: store.directory).path)")
+        print(
+            "Created the keyring of \(event) with key \(ring.activeKey!.id) (\(ring.activeKey!.fingerprint)) in \(Keyring.url(in: store.directory).path)"
+        )
     }
 }
 
@@ -47,29 +52,42 @@ struct KeysListCommand: ParsableCommand {
                 var event_name: String
                 var keys: [[String: String]]
             }
-            print(Output.json(Out(event: ring.event, event_name: ring.eventName, keys: ring.keys.map {
-                ["id": String($0.id), "fingerprint": $0.fingerprint, "public_key": $0.publicKey, "created": Output.iso($0.created),
-                 "signs": $0.id == ring.activeKey?.id ? "true" : "false", "private": $0.privateKey == nil ? "false" : "true"]
-            })))
+            print(
+                Output.json(
+                    Out(
+                        event: ring.event, event_name: ring.eventName,
+                        keys: ring.keys.map {
+                            [
+                                "id": String($0.id), "fingerprint": $0.fingerprint, "public_key": $0.publicKey,
+                                "created": Output.iso($0.created),
+                                "signs": $0.id == ring.activeKey?.id ? "true" : "false",
+                                "private": $0.privateKey == nil ? "false" : "true",
+                            ]
+                        })))
             return
         }
         print("Event \(ring.event): \(ring.eventName)")
         for key in ring.keys {
             let role = key.id == ring.activeKey?.id ? "signs and verifies" : "verifies"
-            print("  key \(key.id)  \(key.fingerprint)  created \(Output.iso(key.created))  \(role)\(key.privateKey == nil ? " (public only)" : "")")
+            print(
+                "  key \(key.id)  \(key.fingerprint)  created \(Output.iso(key.created))  \(role)\(key.privateKey == nil ? " (public only)" : "")"
+            )
         }
     }
 }
 
 struct KeysRotateCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Add a new signing key; older keys keep verifying.")
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Add a new signing key; older keys keep verifying.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         var ring = try loadKeyring(store)
         let key = ring.rotate()
         try ring.save(to: store.directory)
-        print("Key \(key.id) (\(key.fingerprint)) now signs new badges; keys \(ring.keys.map { String($0.id) }.joined(separator: ", ")) verify.")
+        print(
+            "Key \(key.id) (\(key.fingerprint)) now signs new badges; keys \(ring.keys.map { String($0.id) }.joined(separator: ", ")) verify."
+        )
     }
 }
 
@@ -83,7 +101,10 @@ func loadKeyring(_ store: StoreOptions) throws -> Keyring {
 /// Where badge templates and their assets are: --badges, $ACCUEIL_BADGES, ./badges, next to the
 /// installed binary (../share/accueil/badges), or the source tree the binary was built in.
 struct BadgeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder with templates/ and assets (default: $ACCUEIL_BADGES, else found next to the program).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder with templates/ and assets (default: $ACCUEIL_BADGES, else found next to the program).",
+            valueName: "dir"))
     var badges: String?
 
     @Option(help: ArgumentHelp("Template name (a file in badges/templates without .json).", valueName: "name"))
@@ -91,8 +112,12 @@ struct BadgeOptions: ParsableArguments {
 
     var directory: URL {
         if let badges { return URL(fileURLWithPath: badges) }
-        if let env = ProcessInfo.processInfo.environment["ACCUEIL_BADGES"], !env.isEmpty { return URL(fileURLWithPath: env) }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("badges")]
+        if let env = ProcessInfo.processInfo.environment["ACCUEIL_BADGES"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        var candidates = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("badges")
+        ]
         var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         candidates.append(dir.appendingPathComponent("../share/accueil/badges").standardized)
         while dir.path != "/" {
@@ -148,10 +173,13 @@ func reportGlyphs(_ reports: [(String, RenderReport)]) throws {
     for (who, report) in reports {
         for (field, count) in report.unknownGlyphs.sorted(by: { $0.key < $1.key }) where count > 0 {
             missing = true
-            Output.err("warning: \(who): \(count) character(s) of \(field) have no installed font and print as empty boxes (install fonts-noto-core, fonts-noto-cjk)")
+            Output.err(
+                "warning: \(who): \(count) character(s) of \(field) have no installed font and print as empty boxes (install fonts-noto-core, fonts-noto-cjk)"
+            )
         }
         for field in report.truncated {
-            Output.err("note: \(who): \(field) is too long for its box even at its smallest size and was cut with \"…\"")
+            Output.err(
+                "note: \(who): \(field) is too long for its box even at its smallest size and was cut with \"…\"")
         }
     }
     if missing { throw CommandFailure(message: "", status: 8) }
@@ -175,11 +203,13 @@ struct BadgeCommand: ParsableCommand {
 }
 
 struct BadgeRenderCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "render", abstract: "Render one attendee's badge to PDF or PNG.")
+    static let configuration = CommandConfiguration(
+        commandName: "render", abstract: "Render one attendee's badge to PDF or PNG.")
     @OptionGroup var store: StoreOptions
     @OptionGroup var options: BadgeOptions
     @Argument(help: "Attendee id.") var id: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output file: .pdf (print) or .png (preview).", valueName: "file")) var out: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file: .pdf (print) or .png (preview).", valueName: "file"))
+    var out: String
     @Option(help: "Resolution of a PNG.") var dpi: Double = 150
 
     func run() throws {
@@ -192,13 +222,16 @@ struct BadgeRenderCommand: ParsableCommand {
         case "png": report = try renderer.png(content, to: out, dpi: dpi)
         default: throw CommandFailure.usage("--out must end in .pdf or .png")
         }
-        print("\(out): badge of \(Format.name(content.attendee)) (\(id)), \(renderer.template.name), version \(try maker.record(id).badgeVersion)")
+        print(
+            "\(out): badge of \(Format.name(content.attendee)) (\(id)), \(renderer.template.name), version \(try maker.record(id).badgeVersion)"
+        )
         try reportGlyphs([(id, report)])
     }
 }
 
 struct BadgeQRCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "qr", abstract: "Print the signed QR text of an attendee's current badge.")
+    static let configuration = CommandConfiguration(
+        commandName: "qr", abstract: "Print the signed QR text of an attendee's current badge.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Attendee id.") var id: String
 
@@ -247,9 +280,15 @@ struct BadgeVerifyCommand: ParsableCommand {
         do {
             let record = try db.attendee(id: payload.attendeeID)
             if json {
-                print(Output.json(["valid": "true", "attendee_id": payload.attendeeID, "version": String(payload.version), "role": payload.role.rawValue, "key_id": String(payload.keyID), "event": payload.event]))
+                print(
+                    Output.json([
+                        "valid": "true", "attendee_id": payload.attendeeID, "version": String(payload.version),
+                        "role": payload.role.rawValue, "key_id": String(payload.keyID), "event": payload.event,
+                    ]))
             } else {
-                print("valid: \(record.map { Format.name($0.attendee) } ?? payload.attendeeID) (\(payload.attendeeID)), \(payload.role.label), badge version \(payload.version), key \(payload.keyID)")
+                print(
+                    "valid: \(record.map { Format.name($0.attendee) } ?? payload.attendeeID) (\(payload.attendeeID)), \(payload.role.label), badge version \(payload.version), key \(payload.keyID)"
+                )
             }
         } catch {
             throw commandFailure(error)
@@ -267,7 +306,8 @@ struct BadgeVerifyCommand: ParsableCommand {
 
 struct BadgeReissueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reissue", abstract: "Replace a badge (lost, damaged): the new one gets the next version; the old QR is refused.")
+        commandName: "reissue",
+        abstract: "Replace a badge (lost, damaged): the new one gets the next version; the old QR is refused.")
     @OptionGroup var store: StoreOptions
     @Argument(help: "Attendee id.") var id: String
     @Option(help: "Why: lost, damaged, misprint…") var reason: String
@@ -293,7 +333,8 @@ struct BadgeSheetCommand: ParsableCommand {
     @Option(help: "Only these attendee ids (repeatable).") var id: [String] = []
     @Option(help: "Only attendees of this country (ISO code or name).") var country: String?
     @Flag(name: .customLong("not-checked-in"), help: "Only attendees not checked in yet.") var notCheckedIn = false
-    @Option(name: .customLong("per-page"), help: "Badges per A4 page (default: the template's, else as many as fit).") var perPage: Int?
+    @Option(name: .customLong("per-page"), help: "Badges per A4 page (default: the template's, else as many as fit).")
+    var perPage: Int?
 
     func run() throws {
         let maker = try BadgeMaker(store: store)
@@ -321,23 +362,41 @@ struct BadgeSamplesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "samples",
         abstract: "Render sample PNGs of every template for a few roles and scripts (badges/samples).",
-        discussion: "Uses fictional attendees and a throwaway key; needs no store. Regenerate with `accueil badge samples`."
+        discussion:
+            "Uses fictional attendees and a throwaway key; needs no store. Regenerate with `accueil badge samples`."
     )
     @OptionGroup var options: BadgeOptions
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output folder (default: the badges folder's samples/).", valueName: "dir")) var out: String?
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Output folder (default: the badges folder's samples/).", valueName: "dir")) var out: String?
     @Option(help: "Resolution.") var dpi: Double = 150
 
     static let people: [Attendee] = [
-        Attendee(id: "ACC-00001", firstName: "Anne", lastName: "Hidalgo-Ménard", organisation: "Ville de Paris", title: "Maire de Paris", country: "FR", role: .electedOfficial),
-        Attendee(id: "ACC-00002", firstName: "Youssef", lastName: "El Amrani", nativeName: "يوسف العمراني", organisation: "Ville de Casablanca", title: "Chef de délégation", country: "MA", role: .delegation, delegation: "Délégation du Maroc"),
-        Attendee(id: "ACC-00003", firstName: "Aiko", lastName: "Sato", nativeName: "佐藤 愛子", organisation: "Ambassade du Japon en France", title: "Première conseillère", country: "JP", role: .embassy),
-        Attendee(id: "ACC-00004", firstName: "Maximilienne-Marguerite", lastName: "de La Tour d'Auvergne-Lauraguais", organisation: "Communauté d'agglomération du Grand Montauban", title: "Vice-présidente chargée des relations internationales", country: "FR", role: .speaker),
-        Attendee(id: "ACC-00005", firstName: "Olena", lastName: "Shevchenko", nativeName: "Олена Шевченко", organisation: "Kyiv Post", title: "Journaliste", country: "UA", role: .press),
-        Attendee(id: "ACC-00006", firstName: "Thu Hương", lastName: "Nguyễn", organisation: "Organisation de la Rencontre", title: "Accueil", country: "VN", role: .staff),
+        Attendee(
+            id: "ACC-00001", firstName: "Anne", lastName: "Hidalgo-Ménard", organisation: "Ville de Paris",
+            title: "Maire de Paris", country: "FR", role: .electedOfficial),
+        Attendee(
+            id: "ACC-00002", firstName: "Youssef", lastName: "El Amrani", nativeName: "يوسف العمراني",
+            organisation: "Ville de Casablanca", title: "Chef de délégation", country: "MA", role: .delegation,
+            delegation: "Délégation du Maroc"),
+        Attendee(
+            id: "ACC-00003", firstName: "Aiko", lastName: "Sato", nativeName: "佐藤 愛子",
+            organisation: "Ambassade du Japon en France", title: "Première conseillère", country: "JP", role: .embassy),
+        Attendee(
+            id: "ACC-00004", firstName: "Maximilienne-Marguerite", lastName: "de La Tour d'Auvergne-Lauraguais",
+            organisation: "Communauté d'agglomération du Grand Montauban",
+            title: "Vice-présidente chargée des relations internationales", country: "FR", role: .speaker),
+        Attendee(
+            id: "ACC-00005", firstName: "Olena", lastName: "Shevchenko", nativeName: "Олена Шевченко",
+            organisation: "Kyiv Post", title: "Journaliste", country: "UA", role: .press),
+        Attendee(
+            id: "ACC-00006", firstName: "Thu Hương", lastName: "Nguyễn", organisation: "Organisation de la Rencontre",
+            title: "Accueil", country: "VN", role: .staff),
     ]
 
     func run() throws {
-        let ring = try Keyring.create(event: "DEMO", eventName: "Rencontre internationale des gouvernements locaux — Paris")
+        let ring = try Keyring.create(
+            event: "DEMO", eventName: "Rencontre internationale des gouvernements locaux — Paris")
         let signing = try ring.signingKey()
         let directory = out.map { URL(fileURLWithPath: $0) } ?? options.directory.appendingPathComponent("samples")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -345,9 +404,16 @@ struct BadgeSamplesCommand: ParsableCommand {
         for name in BadgeTemplate.available(in: options.directory) {
             let renderer = try options.renderer(name)
             for person in Self.people {
-                let text = try BadgePayload(event: ring.event, attendeeID: person.id, version: 1, role: person.role, keyID: signing.id).signed(with: signing.key)
+                let text = try BadgePayload(
+                    event: ring.event, attendeeID: person.id, version: 1, role: person.role, keyID: signing.id
+                ).signed(with: signing.key)
                 let file = directory.appendingPathComponent("\(name)-\(person.role.rawValue).png").path
-                reports.append((file, try renderer.png(BadgeContent(attendee: person, eventName: ring.eventName, qrText: text), to: file, dpi: dpi)))
+                reports.append(
+                    (
+                        file,
+                        try renderer.png(
+                            BadgeContent(attendee: person, eventName: ring.eventName, qrText: text), to: file, dpi: dpi)
+                    ))
                 print(file)
             }
         }

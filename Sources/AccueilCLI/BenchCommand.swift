@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import KioskStore
 
@@ -11,13 +12,14 @@ struct BenchCommand: ParsableCommand {
             Build with `swift build -c release` and run `.build/release/accueil bench` for figures \
             worth writing down (BENCHMARKS.md). Works in a temporary directory unless --data is given.
             """,
-        subcommands: [BenchRunCommand.self, BenchHoldCommand.self],
+        subcommands: [BenchRunCommand.self, BenchBadgesCommand.self, BenchHoldCommand.self],
         defaultSubcommand: BenchRunCommand.self
     )
 }
 
 struct BenchRunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the benchmarks (default).")
+    static let configuration = CommandConfiguration(
+        commandName: "door", abstract: "Roster import, search index, search, check-in and memory (default).")
 
     @Option(help: "Attendees in the generated roster.") var count = 100_000
     @Option(help: "Search queries to time.") var queries = 20_000
@@ -249,3 +251,94 @@ func seconds(since start: DispatchTime) -> Double {
 }
 
 func fmt(_ value: Double) -> String { String(format: value < 1 ? "%.3f" : "%.2f", value) }
+
+struct BenchBadgesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "badges", abstract: "QR signing and verifying, badge rendering to PDF and PNG, an 800-badge sheet."
+    )
+
+    @OptionGroup var options: BadgeOptions
+    @Option(help: "Badges to render one by one, per format.") var renders = 200
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    struct Figures: Encodable {
+        var sign_encode_p50_ms: Double
+        var sign_encode_p99_ms: Double
+        var verify_p50_ms: Double
+        var verify_p99_ms: Double
+        var pdf_p50_ms: Double
+        var pdf_p99_ms: Double
+        var png_p50_ms: Double
+        var png_p99_ms: Double
+        var sheet_800_seconds: Double
+        var template: String
+    }
+
+    func run() throws {
+        let ring = try Keyring.create(
+            event: "RGL26", eventName: "Rencontre internationale des gouvernements locaux — Paris")
+        let signing = try ring.signingKey()
+        let verifier = ring.verifier
+        let people = RosterGenerator(seed: 7).attendees(count: 800)
+        func ms(_ block: () throws -> Void) rethrows -> Double {
+            let t = DispatchTime.now()
+            try block()
+            return Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6
+        }
+        var texts: [String] = []
+        var signTimes: [Double] = []
+        for a in people + people {
+            signTimes.append(
+                try ms {
+                    let text = try BadgePayload(
+                        event: ring.event, attendeeID: a.id, version: 1, role: a.role, keyID: signing.id
+                    ).signed(with: signing.key)
+                    _ = try QRMatrix(text)
+                    texts.append(text)
+                })
+        }
+        var verifyTimes: [Double] = []
+        for text in texts { verifyTimes.append(try ms { _ = try verifier.verify(text) }) }
+
+        let renderer = try options.renderer()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-badges-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let contents = zip(people, texts).map { BadgeContent(attendee: $0, eventName: ring.eventName, qrText: $1) }
+        _ = try renderer.pdf(contents[0], to: dir.appendingPathComponent("warm.pdf").path)
+        _ = try renderer.png(contents[0], to: dir.appendingPathComponent("warm.png").path)
+        var pdfTimes: [Double] = []
+        var pngTimes: [Double] = []
+        for (i, content) in contents.prefix(renders).enumerated() {
+            pdfTimes.append(try ms { _ = try renderer.pdf(content, to: dir.appendingPathComponent("\(i).pdf").path) })
+            pngTimes.append(try ms { _ = try renderer.png(content, to: dir.appendingPathComponent("\(i).png").path) })
+        }
+        let sheetSeconds =
+            try ms {
+                _ = try renderer.sheet(
+                    contents, to: dir.appendingPathComponent("sheet.pdf").path, perPage: renderer.template.perPage ?? 0)
+            } / 1000
+
+        let f = Figures(
+            sign_encode_p50_ms: percentile(signTimes, 50), sign_encode_p99_ms: percentile(signTimes, 99),
+            verify_p50_ms: percentile(verifyTimes, 50), verify_p99_ms: percentile(verifyTimes, 99),
+            pdf_p50_ms: percentile(pdfTimes, 50), pdf_p99_ms: percentile(pdfTimes, 99),
+            png_p50_ms: percentile(pngTimes, 50),
+            png_p99_ms: percentile(pngTimes, 99), sheet_800_seconds: sheetSeconds, template: renderer.template.name)
+        if json {
+            print(Output.json(f))
+            return
+        }
+        print("template                 \(f.template)")
+        print(
+            "QR sign + encode         p50 \(fmt(f.sign_encode_p50_ms)) ms  p99 \(fmt(f.sign_encode_p99_ms)) ms  (\(signTimes.count))"
+        )
+        print(
+            "QR verify                p50 \(fmt(f.verify_p50_ms)) ms  p99 \(fmt(f.verify_p99_ms)) ms  (\(verifyTimes.count))"
+        )
+        print("one badge to PDF         p50 \(fmt(f.pdf_p50_ms)) ms  p99 \(fmt(f.pdf_p99_ms)) ms  (\(pdfTimes.count))")
+        print(
+            "one badge to PNG (150 dpi) p50 \(fmt(f.png_p50_ms)) ms  p99 \(fmt(f.png_p99_ms)) ms  (\(pngTimes.count))")
+        print("800 badges, one sheet PDF  \(fmt(f.sheet_800_seconds)) s")
+    }
+}

@@ -61,7 +61,9 @@ public struct BadgePayload: Sendable, Equatable {
     }
 
     /// Reads a QR text without checking its signature. Throws `.malformed` with the reason.
-    public static func parse(_ text: String) throws(BadgeError) -> (payload: BadgePayload, body: [UInt8], signature: [UInt8]) {
+    public static func parse(_ text: String) throws(BadgeError) -> (
+        payload: BadgePayload, body: [UInt8], signature: [UInt8]
+    ) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.utf8.count <= maximumTextLength else { throw .malformed("too long to be a badge code") }
         guard trimmed.hasPrefix(prefix) else {
@@ -74,20 +76,23 @@ public struct BadgePayload: Sendable, Equatable {
         var reader = ByteReader(bytes)
         guard let format = reader.byte() else { throw .malformed("truncated") }
         guard format == Self.format else { throw .malformed("unknown badge format \(format)") }
-        guard let eventLength = reader.byte(), (1...16).contains(eventLength), let event = reader.bytes(Int(eventLength)),
+        guard let eventLength = reader.byte(), (1...16).contains(eventLength),
+            let event = reader.bytes(Int(eventLength)),
             let idLength = reader.byte(), (1...64).contains(idLength), let id = reader.bytes(Int(idLength)),
             let version = reader.uint16(), let roleCode = reader.byte(), let keyID = reader.uint16()
         else { throw .malformed("truncated") }
         let bodyLength = reader.position
         guard let signature = reader.bytes(64) else { throw .malformed("truncated signature") }
         guard reader.isAtEnd else { throw .malformed("unexpected bytes after the signature") }
-        guard let eventText = String(validating: event, as: UTF8.self), let idText = String(validating: id, as: UTF8.self)
+        guard let eventText = String(validating: event, as: UTF8.self),
+            let idText = String(validating: id, as: UTF8.self)
         else { throw .malformed("not text where text is expected") }
         guard let role = Role.allCases.first(where: { $0.code.asciiValue == roleCode }) else {
             throw .malformed("unknown role code")
         }
         guard version >= 1 else { throw .malformed("badge version 0") }
-        let payload = BadgePayload(event: eventText, attendeeID: idText, version: Int(version), role: role, keyID: Int(keyID))
+        let payload = BadgePayload(
+            event: eventText, attendeeID: idText, version: Int(version), role: role, keyID: Int(keyID))
         return (payload, Array(bytes[0..<bodyLength]), signature)
     }
 }

@@ -114,19 +114,20 @@ public final class BadgeRenderer {
         defer { cairo_destroy(cr) }
         cairo_scale(cr, scale, scale)
         let report = try draw(cr, content)
-        cairo_surface_flush(surface)
-        guard cairo_surface_write_to_png(surface, path) == CAIRO_STATUS_SUCCESS else {
-            throw .invalidInput("cannot write \(path)")
-        }
+        try PNGWriter.write(surface, to: path)
         return report
     }
 
     /// Several badges on A4 pages, `perPage` per page (0: as many as fit), with cut marks.
-    public func sheet(_ contents: [BadgeContent], to path: String, perPage: Int = 0) throws(BadgeError) -> [RenderReport] {
+    public func sheet(_ contents: [BadgeContent], to path: String, perPage: Int = 0) throws(BadgeError)
+        -> [RenderReport]
+    {
         let (pageW, pageH) = (210.0, 297.0)
         func grid(margin: Double, gap: Double) -> (columns: Int, rows: Int) {
-            (max(1, Int((pageW - 2 * margin + gap + 0.01) / (template.width + gap))),
-             max(1, Int((pageH - 2 * margin + gap + 0.01) / (template.height + gap))))
+            (
+                max(1, Int((pageW - 2 * margin + gap + 0.01) / (template.width + gap))),
+                max(1, Int((pageH - 2 * margin + gap + 0.01) / (template.height + gap)))
+            )
         }
         // With a margin and room to cut; or edge to edge when that is what fits the number asked
         // for (four A6 on an A4 sheet).
@@ -277,7 +278,8 @@ public final class BadgeRenderer {
                 }
                 let start = x
                 while x < matrix.size && matrix[x, y] { x += 1 }
-                cairo_rectangle(cr, x0 + Double(start) * module, y0 + Double(y) * module, Double(x - start) * module, module * 1.02)
+                cairo_rectangle(
+                    cr, x0 + Double(start) * module, y0 + Double(y) * module, Double(x - start) * module, module * 1.02)
             }
         }
         cairo_fill(cr)
@@ -305,7 +307,9 @@ public final class BadgeRenderer {
         pango_layout_set_width(layout, Int32(field.box.width * scale))
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(
-            layout, field.align == "center" ? PANGO_ALIGN_CENTER : field.align == "right" ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT)
+            layout,
+            field.align == "center" ? PANGO_ALIGN_CENTER : field.align == "right" ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT
+        )
 
         func apply(_ points: Double) {
             pango_font_description_set_absolute_size(description, points * 25.4 / 72 * scale)
@@ -315,7 +319,9 @@ public final class BadgeRenderer {
             var ink = PangoRectangle()
             var logical = PangoRectangle()
             pango_layout_get_extents(layout, &ink, &logical)
-            return (Int(pango_layout_get_line_count(layout)), Double(logical.height) / scale, Double(logical.width) / scale)
+            return (
+                Int(pango_layout_get_line_count(layout)), Double(logical.height) / scale, Double(logical.width) / scale
+            )
         }
         func fits(_ lines: Int) -> Bool {
             let s = size()
@@ -329,7 +335,9 @@ public final class BadgeRenderer {
             pango_layout_set_width(layout, -1)
             let natural = size()
             pango_layout_set_width(layout, Int32(field.box.width * scale))
-            var estimate = min(field.maxSize * field.box.width / max(natural.width, 0.01), field.maxSize * field.box.height / max(natural.height, 0.01))
+            var estimate = min(
+                field.maxSize * field.box.width / max(natural.width, 0.01),
+                field.maxSize * field.box.height / max(natural.height, 0.01))
             estimate = (estimate * 4).rounded(.down) / 4
             points = -1
             var candidate = estimate

@@ -112,13 +112,16 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let known = available(in: directory)
             throw .invalidInput(
-                "no badge template \"\(name)\" in \(url.deletingLastPathComponent().path) (known: \(known.joined(separator: ", ")))")
+                "no badge template \"\(name)\" in \(url.deletingLastPathComponent().path) (known: \(known.joined(separator: ", ")))"
+            )
         }
         let template: BadgeTemplate
         do {
             template = try JSONDecoder().decode(BadgeTemplate.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
-            throw .invalidInput("\(url.path): not valid JSON: \(context.debugDescription) \(context.underlyingError.map { "\($0)" } ?? "")")
+            throw .invalidInput(
+                "\(url.path): not valid JSON: \(context.debugDescription) \(context.underlyingError.map { "\($0)" } ?? "")"
+            )
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidInput("\(url.path): missing \"\(key.stringValue)\" at \(path(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
@@ -136,7 +139,9 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
 
     /// Template names (file names without .json) in `directory/templates`.
     public static func available(in directory: URL) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("templates").path)) ?? []
+        let files =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("templates").path))
+            ?? []
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
 
@@ -165,7 +170,9 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
         if let logoBox { try check(logoBox, "logo_box", file) }
         for (role, style) in roles {
             guard Role(rawValue: role) != nil else {
-                throw .invalidInput("\(file): roles.\(role): unknown role (one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw .invalidInput(
+                    "\(file): roles.\(role): unknown role (one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             guard Color(hex: style.color) != nil, Color(hex: style.textColor) != nil else {
                 throw .invalidInput("\(file): roles.\(role): colours must be #RRGGBB")

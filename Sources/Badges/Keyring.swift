@@ -116,9 +116,13 @@ public struct Keyring: Sendable, Codable {
             encoder.dateEncodingStrategy = .iso8601
             let data = try encoder.encode(self)
             let temporary = url.appendingPathExtension("tmp")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
             else { throw BadgeError.invalidInput("cannot create \(temporary.path)") }
-            guard rename(temporary.path, url.path) == 0 else { throw BadgeError.invalidInput("rename failed: errno \(errno)") }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw BadgeError.invalidInput("rename failed: errno \(errno)")
+            }
         } catch {
             throw .invalidInput("cannot write the keyring \(url.path): \(error)")
         }

@@ -6,7 +6,9 @@ import Foundation
 public enum QRReader {
     /// Every QR code text found in the PNG file at `path`.
     public static func decode(pngAt path: String) throws(BadgeError) -> [String] {
-        guard let surface = cairo_image_surface_create_from_png(path) else { throw .invalidInput("cannot read \(path)") }
+        guard let surface = cairo_image_surface_create_from_png(path) else {
+            throw .invalidInput("cannot read \(path)")
+        }
         defer { cairo_surface_destroy(surface) }
         guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
             throw .invalidInput("\(path) is not a PNG image this program can read")

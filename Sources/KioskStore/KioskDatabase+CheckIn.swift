@@ -84,7 +84,8 @@ extension KioskDatabase {
     /// Replaces the attendee's badge: the next badge carries version + 1 and older ones are refused.
     /// Returns the new version.
     @discardableResult
-    public func reissueBadge(_ attendeeID: String, reason: String, kiosk: String, at now: Date = Date()) throws(StoreError)
+    public func reissueBadge(_ attendeeID: String, reason: String, kiosk: String, at now: Date = Date())
+        throws(StoreError)
         -> Int
     {
         try write { db in
@@ -93,7 +94,8 @@ extension KioskDatabase {
                     db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
                 ).map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
-            try Self.append(db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))
+            try Self.append(
+                db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))
             try Self.refresh(db, attendeeID: attendeeID)
             return record.badgeVersion + 1
         }

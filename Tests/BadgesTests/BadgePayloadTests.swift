@@ -54,7 +54,9 @@ struct BadgePayloadTests {
         other.attendeeID = "ACC-00043"
         let otherBody = try other.body()
         let signature = Array(bytes.suffix(64))
-        #expect(throws: BadgeError.badSignature) { try ring.verifier.verify("AC1:" + Base45.encode(otherBody + signature)) }
+        #expect(throws: BadgeError.badSignature) {
+            try ring.verifier.verify("AC1:" + Base45.encode(otherBody + signature))
+        }
     }
 
     @Test("truncated, garbage and oversized codes get a reason")
@@ -69,13 +71,18 @@ struct BadgePayloadTests {
                 return true
             }
         }
-        for junk in ["", "hello", "AC1:", "AC1:!!!", "https://example.org/ticket/123", String(repeating: "A", count: 5000),
-            "AC1:" + String(repeating: "0", count: 400), "\u{0}\u{1}", "AC1:" + Base45.encode(Array(repeating: 1, count: 40))]
-        {
+        for junk in [
+            "", "hello", "AC1:", "AC1:!!!", "https://example.org/ticket/123", String(repeating: "A", count: 5000),
+            "AC1:" + String(repeating: "0", count: 400), "\u{0}\u{1}",
+            "AC1:" + Base45.encode(Array(repeating: 1, count: 40)),
+        ] {
             #expect(throws: BadgeError.self) { try ring.verifier.verify(junk) }
         }
         for _ in 0..<500 {
-            let random = String((0..<Int.random(in: 1...150)).map { _ in "AC1:0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./".randomElement()! })
+            let random = String(
+                (0..<Int.random(in: 1...150)).map { _ in
+                    "AC1:0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./".randomElement()!
+                })
             #expect(throws: BadgeError.self) { try ring.verifier.verify("AC1:" + random) }
         }
     }
@@ -84,14 +91,18 @@ struct BadgePayloadTests {
     func reasons() throws {
         var elsewhere = payload
         elsewhere.event = "OTHER"
-        #expect(throws: BadgeError.otherEvent(expected: "RGL26", found: "OTHER")) { try ring.verifier.verify(try sign(elsewhere)) }
+        #expect(throws: BadgeError.otherEvent(expected: "RGL26", found: "OTHER")) {
+            try ring.verifier.verify(try sign(elsewhere))
+        }
         let stranger = try Keyring.create(event: "RGL26", eventName: "x")
         var foreignKey = payload
         foreignKey.keyID = 1
         let forged = try foreignKey.signed(with: stranger.signingKey().key)
         #expect(throws: BadgeError.badSignature) { try ring.verifier.verify(forged) }
         foreignKey.keyID = 9
-        #expect(throws: BadgeError.unknownKey(9)) { try ring.verifier.verify(try foreignKey.signed(with: stranger.signingKey().key)) }
+        #expect(throws: BadgeError.unknownKey(9)) {
+            try ring.verifier.verify(try foreignKey.signed(with: stranger.signingKey().key))
+        }
         let text = try sign(payload)
         #expect(throws: BadgeError.reissued(presented: 1, current: 2)) { try ring.verifier.verify(text) { _ in 2 } }
         #expect(throws: BadgeError.unknownAttendee("ACC-00042")) { try ring.verifier.verify(text) { _ in nil } }
@@ -122,6 +133,10 @@ struct BadgePayloadTests {
                 #expect(try BadgePayload.parse(try p.signed(with: ring.signingKey().key)).payload == p)
             }
         }
-        #expect(throws: BadgeError.self) { try BadgePayload(event: "E", attendeeID: String(repeating: "9", count: 65), version: 1, role: .press, keyID: 1).body() }
+        #expect(throws: BadgeError.self) {
+            try BadgePayload(
+                event: "E", attendeeID: String(repeating: "9", count: 65), version: 1, role: .press, keyID: 1
+            ).body()
+        }
     }
 }

@@ -30,7 +30,8 @@ func tool(_ name: String, _ arguments: [String]) throws -> (status: Int32, outpu
 /// Rasterises the first page of a PDF and reads its QR codes with zbarimg.
 func decodePDF(_ pdf: URL, dpi: Int = 300) throws -> [String] {
     let prefix = pdf.deletingPathExtension().path + "-page"
-    let raster = try tool("pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf.path, prefix])
+    let raster = try tool(
+        "pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf.path, prefix])
     #expect(raster.status == 0, "pdftoppm failed on \(pdf.path)")
     let zbar = try tool("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"])
     return zbar.output.split(separator: "\n").map(String.init)
@@ -38,23 +39,34 @@ func decodePDF(_ pdf: URL, dpi: Int = 300) throws -> [String] {
 
 @Suite("Badge rendering")
 struct BadgeRenderTests {
-    static let ring = try! Keyring.create(event: "RGL26", eventName: "Rencontre internationale des gouvernements locaux — Paris")
+    static let ring = try! Keyring.create(
+        event: "RGL26", eventName: "Rencontre internationale des gouvernements locaux — Paris")
     static let templates = BadgeTemplate.available(in: badgesDirectory)
 
-    static let people: [Role: Attendee] = Dictionary(uniqueKeysWithValues: Role.allCases.enumerated().map { i, role in
-        let samples = [
-            ("Anne", "Hidalgo", "", "FR"), ("Youssef", "El Amrani", "يوسف العمراني", "MA"), ("Xiaoming", "Wang", "王小明", "CN"),
-            ("Aiko", "Sato", "佐藤 愛子", "JP"), ("Olena", "Shevchenko", "Олена Шевченко", "UA"), ("Armen", "Sargsyan", "Արմեն Սարգսյան", "AM"),
-            ("Nikos", "Papadopoulos", "Νίκος Παπαδόπουλος", "GR"), ("Thu Hương", "Nguyễn", "", "VN"),
-        ]
-        let s = samples[i]
-        return (role, Attendee(id: "ACC-\(i + 1)", firstName: s.0, lastName: s.1, nativeName: s.2, organisation: "Ville de Lyon", title: "Maire adjoint", country: s.3, role: role, delegation: s.3 == "FR" ? "" : "Délégation"))
-    })
+    static let people: [Role: Attendee] = Dictionary(
+        uniqueKeysWithValues: Role.allCases.enumerated().map { i, role in
+            let samples = [
+                ("Anne", "Hidalgo", "", "FR"), ("Youssef", "El Amrani", "يوسف العمراني", "MA"),
+                ("Xiaoming", "Wang", "王小明", "CN"),
+                ("Aiko", "Sato", "佐藤 愛子", "JP"), ("Olena", "Shevchenko", "Олена Шевченко", "UA"),
+                ("Armen", "Sargsyan", "Արմեն Սարգսյան", "AM"),
+                ("Nikos", "Papadopoulos", "Νίκος Παπαδόπουλος", "GR"), ("Thu Hương", "Nguyễn", "", "VN"),
+            ]
+            let s = samples[i]
+            return (
+                role,
+                Attendee(
+                    id: "ACC-\(i + 1)", firstName: s.0, lastName: s.1, nativeName: s.2, organisation: "Ville de Lyon",
+                    title: "Maire adjoint", country: s.3, role: role, delegation: s.3 == "FR" ? "" : "Délégation")
+            )
+        })
 
     func content(_ attendee: Attendee, version: Int = 1) throws -> BadgeContent {
         let signing = try Self.ring.signingKey()
-        let text = try BadgePayload(event: "RGL26", attendeeID: attendee.id, version: version, role: attendee.role, keyID: signing.id)
-            .signed(with: signing.key)
+        let text = try BadgePayload(
+            event: "RGL26", attendeeID: attendee.id, version: version, role: attendee.role, keyID: signing.id
+        )
+        .signed(with: signing.key)
         return BadgeContent(attendee: attendee, eventName: Self.ring.eventName, qrText: text)
     }
 
@@ -65,9 +77,12 @@ struct BadgeRenderTests {
         #expect(cr80.width == 85.6 && cr80.height == 54)
     }
 
-    @Test("every role on every template: the printed PDF's QR code decodes (zbarimg) and verifies", arguments: BadgeTemplate.available(in: badgesDirectory))
+    @Test(
+        "every role on every template: the printed PDF's QR code decodes (zbarimg) and verifies",
+        arguments: BadgeTemplate.available(in: badgesDirectory))
     func everyRoleEveryTemplate(template name: String) throws {
-        let renderer = try BadgeRenderer(template: try BadgeTemplate.load(named: name, from: badgesDirectory), badgesDirectory: badgesDirectory)
+        let renderer = try BadgeRenderer(
+            template: try BadgeTemplate.load(named: name, from: badgesDirectory), badgesDirectory: badgesDirectory)
         let dir = scratch()
         for role in Role.allCases {
             let attendee = Self.people[role]!
@@ -87,12 +102,16 @@ struct BadgeRenderTests {
         }
     }
 
-    @Test("names in every script are drawn with real glyphs", arguments: [
-        "يوسف العمراني", "王小明", "佐藤 愛子", "さくら", "김민준", "Олена Шевченко", "Արմեն Սարգսյան", "Νίκος Παπαδόπουλος",
-        "Nguyễn Thu Hương", "דוד כהן", "สมชาย ใจดี", "राहुल शर्मा", "Łukasz Wiśniewski", "Şebnem Öztürk", "Œuvray Cœurdevey",
-    ])
+    @Test(
+        "names in every script are drawn with real glyphs",
+        arguments: [
+            "يوسف العمراني", "王小明", "佐藤 愛子", "さくら", "김민준", "Олена Шевченко", "Արմեն Սարգսյան", "Νίκος Παπαδόπουλος",
+            "Nguyễn Thu Hương", "דוד כהן", "สมชาย ใจดี", "राहुल शर्मा", "Łukasz Wiśniewski", "Şebnem Öztürk",
+            "Œuvray Cœurdevey",
+        ])
     func scripts(name: String) throws {
-        let renderer = try BadgeRenderer(template: try BadgeTemplate.load(named: "a6", from: badgesDirectory), badgesDirectory: badgesDirectory)
+        let renderer = try BadgeRenderer(
+            template: try BadgeTemplate.load(named: "a6", from: badgesDirectory), badgesDirectory: badgesDirectory)
         let attendee = Attendee(id: "X", firstName: "Test", lastName: "Name", nativeName: name, role: .delegation)
         let report = try renderer.pdf(try content(attendee), to: scratch().appendingPathComponent("s.pdf").path)
         #expect(report.unknownGlyphs.isEmpty, "\(name): \(report.unknownGlyphs)")
@@ -101,14 +120,17 @@ struct BadgeRenderTests {
 
     @Test("characters no font has are reported, not silently printed as boxes")
     func unknownGlyphs() throws {
-        let renderer = try BadgeRenderer(template: try BadgeTemplate.load(named: "a6", from: badgesDirectory), badgesDirectory: badgesDirectory)
+        let renderer = try BadgeRenderer(
+            template: try BadgeTemplate.load(named: "a6", from: badgesDirectory), badgesDirectory: badgesDirectory)
         let attendee = Attendee(id: "X", firstName: "Anne", lastName: "\u{10FFFD}\u{10FFFC}", role: .press)
         let report = try renderer.pdf(try content(attendee), to: scratch().appendingPathComponent("u.pdf").path)
         #expect(report.unknownGlyphs["name"] == 2)
         #expect(report.hasUnknownGlyphs)
     }
 
-    @Test("long names shrink, then wrap on two lines, and stay inside their box on every template", arguments: BadgeTemplate.available(in: badgesDirectory))
+    @Test(
+        "long names shrink, then wrap on two lines, and stay inside their box on every template",
+        arguments: BadgeTemplate.available(in: badgesDirectory))
     func longNames(template name: String) throws {
         let template = try BadgeTemplate.load(named: name, from: badgesDirectory)
         let renderer = try BadgeRenderer(template: template, badgesDirectory: badgesDirectory)
@@ -118,21 +140,31 @@ struct BadgeRenderTests {
             return ink.x >= box.x - 0.5 && ink.y >= box.y - 0.5 && ink.x + ink.width <= box.x + box.width + 0.5
                 && ink.y + ink.height <= box.y + box.height + 0.5
         }
-        let short = try renderer.pdf(try content(Attendee(id: "S", firstName: "Li", lastName: "Wu", role: .press)), to: scratch().appendingPathComponent("a.pdf").path)
+        let short = try renderer.pdf(
+            try content(Attendee(id: "S", firstName: "Li", lastName: "Wu", role: .press)),
+            to: scratch().appendingPathComponent("a.pdf").path)
         #expect(short.fontSizes["name"] == template.nameField.maxSize)
-        let long = Attendee(id: "L", firstName: "Maximilienne-Marguerite", lastName: "de La Tour d'Auvergne-Lauraguais", role: .press)
+        let long = Attendee(
+            id: "L", firstName: "Maximilienne-Marguerite", lastName: "de La Tour d'Auvergne-Lauraguais", role: .press)
         let report = try renderer.pdf(try content(long), to: scratch().appendingPathComponent("b.pdf").path)
         #expect(report.fontSizes["name"]! < template.nameField.maxSize)
         #expect(report.truncated.isEmpty)
         #expect(inside(report.inkBoxes["name"]), "\(String(describing: report.inkBoxes["name"])) not in \(box)")
-        let absurd = Attendee(id: "Z", firstName: String(repeating: "Jean-Baptiste ", count: 20), lastName: "Martin", role: .press)
+        let absurd = Attendee(
+            id: "Z", firstName: String(repeating: "Jean-Baptiste ", count: 20), lastName: "Martin", role: .press)
         let cut = try renderer.pdf(try content(absurd), to: scratch().appendingPathComponent("c.pdf").path)
         #expect(cut.truncated == ["name"])
         #expect(inside(cut.inkBoxes["name"]))
         // Nothing else ran outside its box either.
         for (field, ink) in report.inkBoxes where field != "band" && field != "event" {
-            let fieldBox = field == "name" ? box : field == "native_name" ? template.nativeNameField.box : field == "title" ? template.titleField.box
-                : field == "organisation" ? template.organisationField.box : template.countryField.box
+            let fieldBox =
+                field == "name"
+                ? box
+                : field == "native_name"
+                    ? template.nativeNameField.box
+                    : field == "title"
+                        ? template.titleField.box
+                        : field == "organisation" ? template.organisationField.box : template.countryField.box
             #expect(ink.x + ink.width <= fieldBox.x + fieldBox.width + 0.5, "\(field)")
         }
     }
@@ -157,7 +189,8 @@ struct BadgeRenderTests {
     @Test("a broken template is refused with the file and the reason")
     func brokenTemplates() throws {
         let dir = scratch()
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
         var good = try String(contentsOf: badgesDirectory.appendingPathComponent("templates/a6.json"), encoding: .utf8)
         try "{ not json".write(to: dir.appendingPathComponent("templates/bad.json"), atomically: true, encoding: .utf8)
         #expect(throws: BadgeError.self) { try BadgeTemplate.load(named: "bad", from: dir) }
