@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Debian 12's libcups2-dev ships no cups.pc: the module map links libcups itself.
+        .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
         // Badges: signed QR payloads, keyring, QR matrix, templates, PDF/PNG rendering, QR reading.
         .target(
             name: "Badges",
@@ -37,11 +39,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
+        .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges",
+                "AccueilCore", "KioskStore", "Badges", "Printing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

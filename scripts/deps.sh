@@ -12,6 +12,11 @@ ACCUEIL_APT_PACKAGES=(
     librsvg2-dev       # SVG logos on badges
     libzbar-dev        # reading QR codes from images (badge verify --image)
     zlib1g-dev         # fast PNG previews
+    libcups2-dev       # printing through CUPS
+    cups-daemon        # the print server (cupsd)
+    cups-client        # lpadmin, lpstat, cupsenable… (printer setup, and the printing tests)
+    printer-driver-cups-pdf  # a PDF "printer" for trying it out, and for the tests
+    procps
     fonts-noto-core    # fonts for Latin, Greek, Cyrillic, Armenian, Arabic, Hebrew, Thai, Devanagari…
     fonts-noto-cjk     # fonts for Chinese, Japanese, Korean
     tmux               # tests: the door's terminal screen in a real terminal
@@ -40,4 +45,18 @@ accueil_install_deps() {
             exit 2
         fi
     fi
+}
+
+# Starts cupsd if it is not running (a fresh machine has no init system running it for us).
+accueil_start_cupsd() {
+    if lpstat -r 2>/dev/null | grep -q "scheduler is running"; then return 0; fi
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo /usr/sbin/cupsd
+    for _ in $(seq 1 50); do
+        lpstat -r 2>/dev/null | grep -q "scheduler is running" && return 0
+        sleep 0.1
+    done
+    echo "cupsd did not start" >&2
+    return 1
 }

@@ -16,11 +16,13 @@ public struct AccueilCommand: ParsableCommand {
 
             Exit statuses: 0 success; 2 usage error or nothing done (unreadable file, bad options); \
             3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo; \
-            7 badge refused by `badge verify`; 8 a name has characters no installed font can draw.
+            7 badge refused by `badge verify`; 8 a name has characters no installed font can draw; \
+            9 printing trouble (print server unreachable, printer refusing, test page not printed).
             """,
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
-            StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, BenchCommand.self,
+            StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
+            PrintCommand.self, BenchCommand.self,
         ]
     )
 

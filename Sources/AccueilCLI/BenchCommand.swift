@@ -3,6 +3,7 @@ import ArgumentParser
 import Badges
 import Foundation
 import KioskStore
+import Printing
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct BenchCommand: ParsableCommand {
             Build with `swift build -c release` and run `.build/release/accueil bench` for figures \
             worth writing down (BENCHMARKS.md). Works in a temporary directory unless --data is given.
             """,
-        subcommands: [BenchRunCommand.self, BenchBadgesCommand.self, BenchHoldCommand.self],
+        subcommands: [BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchHoldCommand.self],
         defaultSubcommand: BenchRunCommand.self
     )
 }
@@ -340,5 +341,81 @@ struct BenchBadgesCommand: ParsableCommand {
         print(
             "one badge to PNG (150 dpi) p50 \(fmt(f.png_p50_ms)) ms  p99 \(fmt(f.png_p99_ms)) ms  (\(pngTimes.count))")
         print("800 badges, one sheet PDF  \(fmt(f.sheet_800_seconds)) s")
+    }
+}
+
+struct BenchPrintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "print",
+        abstract: "Check-in to job accepted by cupsd, and a burst of queued badges submitted back to back.",
+        discussion:
+            "Needs a printer on the local cupsd (a cups-pdf queue will do); cancels its leftover jobs at the end.")
+
+    @OptionGroup var badges: BadgeOptions
+    @OptionGroup var printing: PrintOptions
+    @Option(help: "Check-ins timed one by one.") var checkins = 100
+    @Option(help: "Badges queued, then submitted back to back.") var burst = 200
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    struct Figures: Encodable {
+        var printer: String
+        var checkin_to_accepted_p50_ms: Double
+        var checkin_to_accepted_p99_ms: Double
+        var burst: Int
+        var burst_to_accepted_seconds: Double
+        var burst_lost: Int
+    }
+
+    func run() throws {
+        let printer = try printing.printerName()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-print-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try StoreOptions.parse(["--data", dir.path, "--kiosk", "bench"])
+        let db = try store.open()
+        let people = RosterGenerator(seed: 3).attendees(count: checkins + burst)
+        try db.importRoster(people, kiosk: "bench")
+        try Keyring.create(event: "BENCH", eventName: "Accueil benchmark").save(to: store.directory)
+        let spool = try spooler(store, badges, printing)
+        let request = try printing.request(store, badges: badges, onlyOnce: true)
+        var submittedIDs: [Int] = []
+        defer { for id in submittedIDs { try? printing.client.cancel(id, printer: printer) } }
+
+        var times: [Double] = []
+        for person in people.prefix(checkins) {
+            let t = DispatchTime.now()
+            let (_, queued) = try db.checkIn(person.id, kiosk: "bench", print: request)
+            let report = try spool.runOnce()
+            guard case .queued(let job) = queued, let sent = report.submitted.first(where: { $0.id == job.id }) else {
+                throw CommandFailure(message: "\(person.id): not accepted: \(report.waiting.map(\.why))", status: 9)
+            }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6)
+            submittedIDs.append(sent.cupsJob ?? 0)
+        }
+        for person in people.dropFirst(checkins) { _ = try db.checkIn(person.id, kiosk: "bench", print: request) }
+        let t = DispatchTime.now()
+        var accepted = 0
+        while true {
+            let report = try spool.runOnce()
+            accepted += report.submitted.count
+            submittedIDs += report.submitted.compactMap(\.cupsJob)
+            if try db.printJobs(states: ["pending"], limit: 1).isEmpty { break }
+            if !report.waiting.filter({ $0.job.state == "pending" }).isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        let burstSeconds = Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
+        let f = Figures(
+            printer: printer, checkin_to_accepted_p50_ms: percentile(times, 50),
+            checkin_to_accepted_p99_ms: percentile(times, 99),
+            burst: burst, burst_to_accepted_seconds: burstSeconds, burst_lost: burst - accepted)
+        if json {
+            print(Output.json(f))
+            return
+        }
+        print("printer                       \(printer)")
+        print(
+            "check-in to job accepted      p50 \(fmt(f.checkin_to_accepted_p50_ms)) ms  p99 \(fmt(f.checkin_to_accepted_p99_ms)) ms  (\(times.count))"
+        )
+        print(
+            "\(burst) queued badges to accepted  \(fmt(burstSeconds)) s  (\(accepted) accepted, \(f.burst_lost) lost)")
     }
 }

@@ -2,6 +2,7 @@ import AccueilCore
 import ArgumentParser
 import Foundation
 import KioskStore
+import Printing
 
 #if canImport(Glibc)
     import Glibc
@@ -16,12 +17,19 @@ struct DoorCommand: ParsableCommand {
             types an id and Enter checks that person in directly.
 
             Keys: type to search · ↑ ↓ choose · Enter check in · Ctrl-U undo the selected check-in \
-            (asks why) · Ctrl-N register a walk-in · Ctrl-W delete a word · Esc clear or cancel · \
-            Ctrl-C quit. Check-ins made elsewhere on the same store show within a second.
+            (asks why) · Ctrl-N register a walk-in · Ctrl-P reprint the selected badge (asks why) · \
+            Ctrl-W delete a word · Esc clear or cancel · Ctrl-C quit. Check-ins made elsewhere on the \
+            same store show within a second.
+
+            With --print, each check-in also prints the badge (queued in the same transaction; \
+            printer trouble shows on screen and the badge waits, the check-in stands).
             """
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var badges: BadgeOptions
+    @OptionGroup var printing: PrintOptions
+    @Flag(help: "Print a badge at each check-in.") var print = false
 
     func run() throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
@@ -30,6 +38,10 @@ struct DoorCommand: ParsableCommand {
         let db = try store.open()
         let screen: DoorScreen
         do { screen = try DoorScreen(db: db, kiosk: store.kioskName) } catch { throw commandFailure(error) }
+        if print {
+            screen.spooler = try spooler(store, badges, printing)
+            screen.printRequest = try printing.request(store, badges: badges, onlyOnce: true)
+        }
         try screen.run()
     }
 }
@@ -39,6 +51,7 @@ final class DoorScreen {
     enum Mode {
         case search
         case undoReason(AttendeeRecord, reason: [Character])
+        case reprintReason(AttendeeRecord, reason: [Character])
         case walkIn(field: Int, values: [[Character]])
     }
 
@@ -59,6 +72,10 @@ final class DoorScreen {
     var checkedIn = 0
     var registered = 0
     var running = true
+    var spooler: PrintSpooler?
+    var printRequest: PrintRequest?
+    /// One line on the printer and its queue, when printing.
+    var printerLine = ""
     private var pending: [UInt8] = []
 
     static let walkInFields = [
@@ -115,9 +132,31 @@ final class DoorScreen {
                 render()
             } else {
                 idleTicks += 1
-                if idleTicks % 5 == 0, pollChanges() { render() }
+                if idleTicks % 5 == 0 {
+                    let changed = pollChanges()
+                    let printed = spool()
+                    if changed || printed { render() }
+                }
             }
         }
+    }
+
+    /// Moves the print queue along; returns true when the printer line changed.
+    @discardableResult
+    func spool() -> Bool {
+        guard let spooler, let request = printRequest else { return false }
+        let report = try? spooler.runOnce()
+        let open = (try? db.printJobs(states: ["pending", "submitted"]).count) ?? 0
+        let status =
+            (try? spooler.cups.printer(request.printer)).map {
+                $0.problems.isEmpty ? "ready" : $0.problems.joined(separator: "; ")
+            }
+            ?? "print server unreachable"
+        var line = "🖨 \(request.printer): \(status) · \(open) badge(s) waiting"
+        if let printed = report?.printed.last { line += " · last printed: \(printed.attendeeID)" }
+        let changed = line != printerLine
+        printerLine = line
+        return changed
     }
 
     /// Picks up changes made by other processes on this store. Returns true when something changed.
@@ -186,6 +225,7 @@ final class DoorScreen {
         case 0x7F, 0x08: backspace()
         case 0x15: startUndo()  // Ctrl-U
         case 0x0E: startWalkIn()  // Ctrl-N
+        case 0x10: startReprint()  // Ctrl-P
         case 0x17: deleteWord()  // Ctrl-W
         case 0x09: move(1)  // Tab
         default: break
@@ -201,6 +241,9 @@ final class DoorScreen {
         case .undoReason(let record, var reason):
             reason += Array(text)
             mode = .undoReason(record, reason: reason)
+        case .reprintReason(let record, var reason):
+            reason += Array(text)
+            mode = .reprintReason(record, reason: reason)
         case .walkIn(let field, var values):
             values[field] += Array(text)
             mode = .walkIn(field: field, values: values)
@@ -218,6 +261,9 @@ final class DoorScreen {
         case .undoReason(let record, var reason):
             if !reason.isEmpty { reason.removeLast() }
             mode = .undoReason(record, reason: reason)
+        case .reprintReason(let record, var reason):
+            if !reason.isEmpty { reason.removeLast() }
+            mode = .reprintReason(record, reason: reason)
         case .walkIn(let field, var values):
             if !values[field].isEmpty { values[field].removeLast() }
             mode = .walkIn(field: field, values: values)
@@ -299,6 +345,26 @@ final class DoorScreen {
                 mode = .search
                 message = (error.message, .error)
             }
+        case .reprintReason(let record, let reason):
+            let text = String(reason).trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else {
+                message = ("A reason is needed: lost, damaged, misprint / Motif obligatoire", .warning)
+                return
+            }
+            mode = .search
+            guard let request = printRequest else { return }
+            do {
+                _ = try db.reprint(record.attendee.id, reason: text, request: request, kiosk: kiosk)
+                refresh(
+                    record.attendee.id,
+                    expectedEvents: text.lowercased() == "lost" || text.lowercased() == "perdu" ? 2 : 1)
+                message = (
+                    "🖨 Reprint of \(Format.name(record.attendee)) queued / réimpression demandée: \(text)", .info
+                )
+                spool()
+            } catch {
+                message = (error.message, .error)
+            }
         case .walkIn(let field, let values):
             if field + 1 < Self.walkInFields.count {
                 mode = .walkIn(field: field + 1, values: values)
@@ -311,7 +377,9 @@ final class DoorScreen {
     func checkIn(_ record: AttendeeRecord) {
         let a = record.attendee
         do {
-            switch try db.checkIn(a.id, kiosk: kiosk) {
+            let (outcome, queued) = try db.checkIn(a.id, kiosk: kiosk, print: printRequest)
+            defer { describePrint(queued) }
+            switch outcome {
             case .checkedIn(let r):
                 let vip = a.vip.isEmpty ? "" : "   ★ VIP: \(a.vip)"
                 message = (
@@ -328,6 +396,35 @@ final class DoorScreen {
         } catch {
             message = (error.message, .error)
         }
+    }
+
+    /// Adds what became of the badge to the message line.
+    func describePrint(_ queued: PrintQueueing) {
+        switch queued {
+        case .notAsked: return
+        case .alreadyPrinted:
+            message.0 += "   🖨 badge already printed (Ctrl-P to reprint)"
+        case .queued(let job):
+            let report = try? spooler?.runOnce()
+            if report?.submitted.contains(where: { $0.id == job.id }) == true {
+                message.0 += "   🖨 badge sent to \(job.printer)"
+            } else {
+                let why = report?.waiting.first { $0.job.id == job.id }?.why ?? "waiting"
+                message.0 += "   🖨 badge waiting: \(why)"
+                if message.1 == .success { message.1 = .warning }
+            }
+            spool()
+        }
+    }
+
+    func startReprint() {
+        guard case .search = mode, results.indices.contains(selected) else { return }
+        guard printRequest != nil else {
+            message = ("Printing is off: start the door with --print / impression désactivée", .warning)
+            return
+        }
+        mode = .reprintReason(record(results[selected]), reason: [])
+        message = ("", .info)
     }
 
     func startUndo() {
@@ -433,6 +530,10 @@ final class DoorScreen {
             line(
                 " Undo the check-in of \(Format.name(record.attendee)) — reason / motif › \(String(reason))▏",
                 "\u{1B}[1;33m")
+        case .reprintReason(let record, let reason):
+            line(
+                " Reprint the badge of \(Format.name(record.attendee)) — reason (lost, damaged, misprint) / motif › \(String(reason))▏",
+                "\u{1B}[1;33m")
         case .walkIn(let field, let values):
             line(" Walk-in / Inscription sur place (Enter: next · Esc: cancel)", "\u{1B}[1;36m")
             for (i, name) in Self.walkInFields.enumerated() {
@@ -476,11 +577,12 @@ final class DoorScreen {
         case .info: tone = ""
         }
         line(" " + message.0, tone)
-        out +=
-            "\u{1B}[2m"
-            + Terminal.fit(
-                " Enter check in · ↑↓ choose · Ctrl-U undo · Ctrl-N walk-in · Esc clear · Ctrl-C quit", columns)
-            + "\u{1B}[0m"
+        let keys =
+            printRequest == nil
+            ? " Enter check in · ↑↓ choose · Ctrl-U undo · Ctrl-N walk-in · Esc clear · Ctrl-C quit"
+            : " Enter check in + print · ↑↓ · Ctrl-U undo · Ctrl-P reprint · Ctrl-N walk-in · Esc · Ctrl-C quit   "
+                + printerLine
+        out += "\u{1B}[2m" + Terminal.fit(keys, columns) + "\u{1B}[0m"
         write(out)
     }
 

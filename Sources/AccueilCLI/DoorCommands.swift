@@ -93,10 +93,24 @@ struct CheckInCommand: ParsableCommand {
 
             Exit status: 0 checked in; 4 already checked in; 5 unknown id. With several ids, the \
             highest of these.
+
+            With --print, the badge is queued in the same transaction as the check-in and sent to the \
+            printer at once; printer trouble leaves it waiting (see `accueil print jobs`), never \
+            undoes the check-in. A badge is printed once unless --print-policy always; reprints go \
+            through `accueil print reprint` with a reason.
             """
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var badges: BadgeOptions
+    @OptionGroup var printing: PrintOptions
+
+    @Flag(help: "Queue and print the badge.") var print = false
+
+    @Option(
+        name: .customLong("print-policy"),
+        help: "once (default): a badge prints only once; always: print at every --print.")
+    var printPolicy = "once"
 
     @Argument(help: "Attendee ids.")
     var ids: [String]
@@ -111,17 +125,28 @@ struct CheckInCommand: ParsableCommand {
         var kiosk: String?
         var message: String
         var attendee: AttendeeJSON?
+        var print_job: String?
+        var print_state: String?
+        var print_message: String?
     }
 
     func run() throws {
         guard !ids.isEmpty else { throw CommandFailure.usage("give at least one attendee id") }
+        guard ["once", "always"].contains(printPolicy) else {
+            throw CommandFailure.usage("--print-policy must be once or always")
+        }
         let db = try store.open()
+        let spool = print ? try spooler(store, badges, printing) : nil
+        let request = print ? try printing.request(store, badges: badges, onlyOnce: printPolicy == "once") : nil
         var status: Int32 = 0
         var outs: [Out] = []
+        var queued: [String: PrintQueueing] = [:]
         for id in ids {
-            let out: Out
+            var out: Out
             do {
-                switch try db.checkIn(id, kiosk: store.kioskName) {
+                let (outcome, printing) = try db.checkIn(id, kiosk: store.kioskName, print: request)
+                queued[id] = printing
+                switch outcome {
                 case .checkedIn(let record):
                     let attendee = try db.attendee(id: id)
                     let a = attendee?.attendee
@@ -151,7 +176,36 @@ struct CheckInCommand: ParsableCommand {
             }
             outs.append(out)
         }
-        if json { print(Output.json(outs)) }
+        if let spool {
+            // Hand the new jobs to the printer now; trouble leaves them queued, the check-ins stand.
+            let report = try spool.runOnce()
+            for i in outs.indices {
+                guard let printing = queued[outs[i].id] else { continue }
+                switch printing {
+                case .notAsked: break
+                case .alreadyPrinted(let job):
+                    outs[i].print_job = job.id.uuidString
+                    outs[i].print_state = "already_printed"
+                    outs[i].print_message =
+                        "badge already printed (\(job.state)); use `accueil print reprint` with a reason"
+                case .queued(let job):
+                    outs[i].print_job = job.id.uuidString
+                    if let sent = report.submitted.first(where: { $0.id == job.id }) {
+                        outs[i].print_state = "submitted"
+                        outs[i].print_message =
+                            "badge sent to \(sent.printer) (CUPS job \(sent.cupsJob.map(String.init) ?? "?"))"
+                    } else {
+                        let why =
+                            report.waiting.first { $0.job.id == job.id }?.why ?? report.failed.first { $0.id == job.id }
+                            .map { _ in "failed" } ?? "queued"
+                        outs[i].print_state = report.failed.contains { $0.id == job.id } ? "failed" : "pending"
+                        outs[i].print_message = "badge queued, not printed yet: \(why)"
+                    }
+                }
+                if !json, let message = outs[i].print_message { Output.line("  🖨 \(message)") }
+            }
+        }
+        if json { Swift.print(Output.json(outs)) }
         if status != 0 { throw CommandFailure(message: "", status: status) }
     }
 }

@@ -33,6 +33,9 @@ public struct Event: Sendable, Equatable, Identifiable {
         /// A new badge replaces the previous one (lost, damaged): its QR carries the next version
         /// and older badges are refused.
         case badgeReissued(reason: String)
+        /// A badge was sent to the print queue; `reason` is nil for the first print, else why it
+        /// is printed again (lost, damaged, misprint).
+        case badgePrintRequested(job: UUID, reason: String?)
     }
 
     /// Stable type names, as stored and sent over the wire.
@@ -44,6 +47,7 @@ public struct Event: Sendable, Equatable, Identifiable {
         case .checkInRefused: "checkin.refused"
         case .checkInUndone: "checkin.undone"
         case .badgeReissued: "badge.reissued"
+        case .badgePrintRequested: "badge.print_requested"
         }
     }
 
@@ -87,6 +91,9 @@ public struct AttendeeState: Sendable, Equatable {
     public var undoCount: Int = 0
     /// Version of the attendee's current badge: 1, plus one per reissue.
     public var badgeVersion: Int = 1
+    /// Badges sent to print, and how many of them were reprints.
+    public var prints: Int = 0
+    public var reprints: Int = 0
 
     public init() {}
 
@@ -116,6 +123,9 @@ public struct AttendeeState: Sendable, Equatable {
                 state.undoCount += 1
             case .badgeReissued:
                 state.badgeVersion += 1
+            case .badgePrintRequested(_, let reason):
+                state.prints += 1
+                if reason != nil { state.reprints += 1 }
             }
         }
         let active = checkIns.filter { !undone.contains($0.eventID) }

@@ -13,6 +13,11 @@ public enum EventCodec {
         var previous_at: Double
     }
 
+    private struct PrintRequested: Codable {
+        var job: UUID
+        var reason: String?
+    }
+
     private struct Reissued: Codable {
         var reason: String
     }
@@ -37,6 +42,7 @@ public enum EventCodec {
             return encode(Refused(previous_kiosk: kiosk, previous_at: at.timeIntervalSince1970))
         case .checkInUndone(let checkIn, let reason): return encode(Undone(checkin: checkIn, reason: reason))
         case .badgeReissued(let reason): return encode(Reissued(reason: reason))
+        case .badgePrintRequested(let job, let reason): return encode(PrintRequested(job: job, reason: reason))
         }
     }
 
@@ -62,6 +68,9 @@ public enum EventCodec {
             let u = try decode(Undone.self)
             return .checkInUndone(checkIn: u.checkin, reason: u.reason)
         case "badge.reissued": return .badgeReissued(reason: try decode(Reissued.self).reason)
+        case "badge.print_requested":
+            let p = try decode(PrintRequested.self)
+            return .badgePrintRequested(job: p.job, reason: p.reason)
         default:
             throw DecodingError(type: type, message: "unknown event type")
         }

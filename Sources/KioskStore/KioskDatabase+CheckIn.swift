@@ -17,6 +17,14 @@ extension KioskDatabase {
     public func checkIn(_ attendeeID: String, kiosk: String, at now: Date = Date()) throws(StoreError)
         -> CheckInOutcome
     {
+        try checkIn(attendeeID, kiosk: kiosk, at: now, print: nil).outcome
+    }
+
+    /// Checks in and, with `print`, queues the badge in the same transaction: the check-in and its
+    /// print job are both on disk, or neither.
+    public func checkIn(_ attendeeID: String, kiosk: String, at now: Date = Date(), print: PrintRequest?)
+        throws(StoreError) -> (outcome: CheckInOutcome, print: PrintQueueing)
+    {
         try write { db in
             guard
                 let record = try Row.fetchOne(
@@ -24,6 +32,7 @@ extension KioskDatabase {
                 )
                 .map(AttendeeRecord.init(row:)), !record.removed
             else { throw StoreError.unknownAttendee(attendeeID) }
+            let outcome: CheckInOutcome
             if let previous = record.checkIn {
                 try Self.append(
                     db,
@@ -31,12 +40,18 @@ extension KioskDatabase {
                         attendeeID: attendeeID, at: now, kiosk: kiosk,
                         body: .checkInRefused(previousKiosk: previous.kiosk, previousAt: previous.at)))
                 try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [attendeeID])
-                return .alreadyCheckedIn(previous)
+                outcome = .alreadyCheckedIn(previous)
+            } else {
+                let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
+                try Self.append(db, event)
+                try Self.refresh(db, attendeeID: attendeeID)
+                outcome = .checkedIn(CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk))
             }
-            let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
-            try Self.append(db, event)
-            try Self.refresh(db, attendeeID: attendeeID)
-            return .checkedIn(CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk))
+            guard let print else { return (outcome, .notAsked) }
+            return (
+                outcome,
+                try Self.enqueue(db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now)
+            )
         }
     }
 
@@ -137,6 +152,7 @@ extension KioskDatabase {
                 if row.attendee != state.attendee || row.checkIn != state.checkIn
                     || row.duplicates != state.duplicateCheckIns.count || row.refusedAttempts != state.refusedAttempts
                     || row.removed != state.removed || row.badgeVersion != state.badgeVersion
+                    || row.prints != state.prints || row.reprints != state.reprints
                 {
                     bad.append(id)
                 }

@@ -71,6 +71,32 @@ public struct KioskDatabase: Sendable {
         migrator.registerMigration("v2: badge versions") { db in
             try db.execute(sql: "ALTER TABLE attendees ADD COLUMN badge_version INTEGER NOT NULL DEFAULT 1")
         }
+        migrator.registerMigration("v3: print queue") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE attendees ADD COLUMN prints INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE attendees ADD COLUMN reprints INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE print_jobs (
+                        id TEXT PRIMARY KEY NOT NULL,       -- also the CUPS job title: accueil-<id>
+                        attendee_id TEXT NOT NULL,
+                        badge_version INTEGER NOT NULL,
+                        printer TEXT NOT NULL,
+                        format TEXT NOT NULL,               -- pdf | zpl
+                        template TEXT NOT NULL,
+                        reason TEXT,                        -- NULL for a first print
+                        state TEXT NOT NULL,                -- pending | submitted | printed | failed | cancelled
+                        cups_job INTEGER,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT,
+                        kiosk TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX print_jobs_state ON print_jobs(state, next_attempt_at);
+                    CREATE INDEX print_jobs_attendee ON print_jobs(attendee_id);
+                    """)
+        }
         return migrator
     }
 
@@ -223,12 +249,12 @@ public struct KioskDatabase: Sendable {
         try db.execute(
             sql: """
                 UPDATE attendees SET removed = ?, checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?,
-                    duplicates = ?, refused = ?, badge_version = ? WHERE id = ?
+                    duplicates = ?, refused = ?, badge_version = ?, prints = ?, reprints = ? WHERE id = ?
                 """,
             arguments: [
                 state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
                 state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
-                attendeeID,
+                state.prints, state.reprints, attendeeID,
             ])
     }
 
@@ -269,12 +295,15 @@ public struct AttendeeRecord: Sendable, Equatable {
     public var removed: Bool
     /// Version of the current badge (1 + reissues); older QR codes are refused.
     public var badgeVersion: Int
+    /// Badges sent to print for this attendee, and how many were reprints.
+    public var prints: Int
+    public var reprints: Int
 
     /// The columns `init(row:)` reads, in order: select exactly these.
     static let columns = """
         id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \
         sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused, \
-        badge_version
+        badge_version, prints, reprints
         """
 
     /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
@@ -295,6 +324,8 @@ public struct AttendeeRecord: Sendable, Equatable {
         duplicates = row[19]
         refusedAttempts = row[20]
         badgeVersion = row[21]
+        prints = row[22]
+        reprints = row[23]
     }
 }
 

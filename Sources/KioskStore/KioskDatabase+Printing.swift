@@ -1,0 +1,235 @@
+import AccueilCore
+import Foundation
+import GRDB
+
+/// Where and how to print a badge.
+public struct PrintRequest: Sendable, Equatable {
+    public var printer: String
+    /// "pdf" (any CUPS printer) or "zpl" (Zebra thermal printers on a raw queue).
+    public var format: String
+    public var template: String
+    /// Print a badge only once unless a reprint (with a reason) is asked for.
+    public var onlyOnce: Bool
+
+    public init(printer: String, format: String = "pdf", template: String = "a6", onlyOnce: Bool = true) {
+        self.printer = printer
+        self.format = format
+        self.template = template
+        self.onlyOnce = onlyOnce
+    }
+}
+
+/// What happened to a print request.
+public enum PrintQueueing: Sendable, Equatable {
+    case notAsked
+    case queued(PrintJob)
+    /// Not queued: the badge was printed (or is printing) already and the policy prints once.
+    case alreadyPrinted(PrintJob)
+}
+
+/// A badge in the print queue. It survives crashes and reboots: pending → submitted → printed, or
+/// failed (visible, retried on demand), or cancelled.
+public struct PrintJob: Sendable, Equatable, Codable {
+    public var id: UUID
+    public var attendeeID: String
+    public var badgeVersion: Int
+    public var printer: String
+    public var format: String
+    public var template: String
+    public var reason: String?
+    public var state: String
+    public var cupsJob: Int?
+    public var attempts: Int
+    public var lastError: String?
+    public var kiosk: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var nextAttemptAt: Date
+
+    /// The CUPS job title, by which a job submitted just before a crash is found again.
+    public var title: String { "accueil-\(id.uuidString)" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, printer, format, template, reason, state, attempts, kiosk
+        case attendeeID = "attendee_id"
+        case badgeVersion = "badge_version"
+        case cupsJob = "cups_job"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case nextAttemptAt = "next_attempt_at"
+    }
+
+    static let columns =
+        "id, attendee_id, badge_version, printer, format, template, reason, state, cups_job, attempts, last_error, kiosk, created_at, updated_at, next_attempt_at"
+
+    init(row: Row) {
+        id = UUID(uuidString: row[0]) ?? UUID()
+        attendeeID = row[1]
+        badgeVersion = row[2]
+        printer = row[3]
+        format = row[4]
+        template = row[5]
+        reason = row[6]
+        state = row[7]
+        cupsJob = row[8]
+        attempts = row[9]
+        lastError = row[10]
+        kiosk = row[11]
+        createdAt = Date(timeIntervalSince1970: Double(row[12] as Int64) / 1000)
+        updatedAt = Date(timeIntervalSince1970: Double(row[13] as Int64) / 1000)
+        nextAttemptAt = Date(timeIntervalSince1970: Double(row[14] as Int64) / 1000)
+    }
+}
+
+extension KioskDatabase {
+    static func enqueue(
+        _ db: Database, attendeeID: String, request: PrintRequest, reason: String?, kiosk: String, now: Date
+    ) throws -> PrintQueueing {
+        if request.onlyOnce && reason == nil,
+            let existing = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(PrintJob.columns) FROM print_jobs WHERE attendee_id = ? AND state IN ('pending', 'submitted', 'printed')
+                    ORDER BY created_at DESC LIMIT 1
+                    """, arguments: [attendeeID]
+            ).map(PrintJob.init(row:))
+        {
+            return .alreadyPrinted(existing)
+        }
+        let version =
+            try Int.fetchOne(db, sql: "SELECT badge_version FROM attendees WHERE id = ?", arguments: [attendeeID]) ?? 1
+        let id = UUID.random()
+        let ms = milliseconds(now)
+        try db.execute(
+            sql: """
+                INSERT INTO print_jobs (id, attendee_id, badge_version, printer, format, template, reason, state, attempts,
+                    kiosk, created_at, updated_at, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+                """,
+            arguments: [
+                id.uuidString, attendeeID, version, request.printer, request.format, request.template, reason, kiosk,
+                ms, ms, ms,
+            ])
+        try append(
+            db,
+            Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgePrintRequested(job: id, reason: reason)))
+        try refresh(db, attendeeID: attendeeID)
+        let job = try Row.fetchOne(
+            db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?", arguments: [id.uuidString]
+        )
+        .map(PrintJob.init(row:))!
+        return .queued(job)
+    }
+
+    /// Queues a badge again, for a reason (lost, damaged, misprint…). A lost badge is reissued first
+    /// (new QR version, the old one refused), in the same transaction.
+    public func reprint(
+        _ attendeeID: String, reason: String, request: PrintRequest, kiosk: String, at now: Date = Date()
+    )
+        throws(StoreError) -> PrintJob
+    {
+        let reason = reason.trimmingCharacters(in: .whitespaces)
+        guard !reason.isEmpty else { throw StoreError("a reprint needs a reason (lost, damaged, misprint…)") }
+        return try write { db in
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM attendees WHERE id = ? AND removed = 0", arguments: [attendeeID]) == true
+            else { throw StoreError.unknownAttendee(attendeeID) }
+            if reason.lowercased() == "lost" || reason.lowercased() == "perdu" {
+                try Self.append(
+                    db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))
+                try Self.refresh(db, attendeeID: attendeeID)
+            }
+            guard
+                case .queued(let job) = try Self.enqueue(
+                    db, attendeeID: attendeeID, request: request, reason: reason, kiosk: kiosk, now: now)
+            else { throw StoreError("the reprint was not queued") }
+            return job
+        }
+    }
+
+    /// The queue, newest first.
+    public func printJobs(states: [String]? = nil, limit: Int = 200) throws(StoreError) -> [PrintJob] {
+        try read { db in
+            let filter = states.map { "WHERE state IN (\($0.map { "'\($0)'" }.joined(separator: ",")))" } ?? ""
+            return try Row.fetchAll(
+                db, sql: "SELECT \(PrintJob.columns) FROM print_jobs \(filter) ORDER BY created_at DESC LIMIT ?",
+                arguments: [limit]
+            ).map(PrintJob.init(row:))
+        }
+    }
+
+    public func printJob(_ id: UUID) throws(StoreError) -> PrintJob? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?", arguments: [id.uuidString]
+            )
+            .map(PrintJob.init(row:))
+        }
+    }
+
+    /// Pending jobs whose next attempt is due, oldest first.
+    public func duePrintJobs(now: Date = Date()) throws(StoreError) -> [PrintJob] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(PrintJob.columns) FROM print_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at",
+                arguments: [Self.milliseconds(now)]
+            ).map(PrintJob.init(row:))
+        }
+    }
+
+    /// Moves a job to `state`, with what happened.
+    public func updatePrintJob(
+        _ id: UUID, state: String, cupsJob: Int? = nil, error: String? = nil, attempted: Bool = false,
+        nextAttempt: Date? = nil, now: Date = Date()
+    ) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE print_jobs SET state = ?, cups_job = COALESCE(?, cups_job), last_error = ?,
+                        attempts = attempts + ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    state, cupsJob, error, attempted ? 1 : 0, nextAttempt.map { Self.milliseconds($0) },
+                    Self.milliseconds(now),
+                    id.uuidString,
+                ])
+        }
+    }
+
+    /// Makes waiting and failed jobs due now (`print retry`). Returns how many.
+    @discardableResult
+    public func retryPrintJobs(now: Date = Date()) throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(
+                sql:
+                    "UPDATE print_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state IN ('pending', 'failed')",
+                arguments: [Self.milliseconds(now), Self.milliseconds(now)])
+            return db.changesCount
+        }
+    }
+
+    /// Sends the jobs not yet printed from printer `from` to printer `to`. Returns the jobs moved
+    /// that had already been handed to `from` (the caller cancels them there).
+    public func reroutePrintJobs(from: String, to: String, now: Date = Date()) throws(StoreError) -> (
+        moved: Int, withdrawn: [PrintJob]
+    ) {
+        try write { db in
+            let submitted = try Row.fetchAll(
+                db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE printer = ? AND state = 'submitted'",
+                arguments: [from]
+            ).map(PrintJob.init(row:))
+            try db.execute(
+                sql: """
+                    UPDATE print_jobs SET printer = ?, state = 'pending', cups_job = NULL, next_attempt_at = ?, updated_at = ?,
+                        last_error = NULL
+                    WHERE printer = ? AND state IN ('pending', 'failed', 'submitted')
+                    """, arguments: [to, Self.milliseconds(now), Self.milliseconds(now), from])
+            return (db.changesCount, submitted)
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import KioskStore
+
+/// Makes the document a print job prints (a badge PDF, or ZPL for a thermal printer).
+public protocol BadgeDocumentSource {
+    /// The bytes to send and their MIME type.
+    func document(for job: PrintJob) throws -> (data: Data, format: String, options: [String: String])
+}
+
+/// What one pass over the print queue did.
+public struct SpoolReport: Sendable, Equatable {
+    public var submitted: [PrintJob] = []
+    public var printed: [PrintJob] = []
+    public var failed: [PrintJob] = []
+    /// Jobs still waiting, with why, in plain words.
+    public var waiting: [(job: PrintJob, why: String)] = []
+
+    public static func == (a: SpoolReport, b: SpoolReport) -> Bool {
+        a.submitted == b.submitted && a.printed == b.printed && a.failed == b.failed
+            && a.waiting.map(\.job) == b.waiting.map(\.job) && a.waiting.map(\.why) == b.waiting.map(\.why)
+    }
+}
+
+/// Moves badges from the store's print queue to CUPS and follows them until printed.
+///
+/// A check-in is never undone by printing trouble: jobs wait with the reason in plain words and
+/// are retried with backoff (1 s, 2 s, 4 s… up to a minute). A job handed to CUPS just before a
+/// crash is found again by its title, so it is never printed twice.
+public struct PrintSpooler {
+    public let db: KioskDatabase
+    public let cups: CupsClient
+    public let source: any BadgeDocumentSource
+
+    public init(db: KioskDatabase, cups: CupsClient, source: any BadgeDocumentSource) {
+        self.db = db
+        self.cups = cups
+        self.source = source
+    }
+
+    static func backoff(attempts: Int) -> TimeInterval { min(60, pow(2, Double(max(0, attempts - 1)))) }
+
+    /// Submits what is due and updates what was submitted. Blocking: run it off the concurrency pool.
+    public func runOnce(now: Date = Date()) throws(StoreError) -> SpoolReport {
+        var report = SpoolReport()
+        var printers: [String: Result<PrinterStatus, PrintError>] = [:]
+        func status(_ name: String) -> Result<PrinterStatus, PrintError> {
+            if let known = printers[name] { return known }
+            let result: Result<PrinterStatus, PrintError>
+            do { result = .success(try cups.printer(name)) } catch { result = .failure(error) }
+            printers[name] = result
+            return result
+        }
+
+        // 1. Follow jobs already handed to CUPS (one query per printer).
+        var cupsJobs: [String: Result<[Int: CupsJob], PrintError>] = [:]
+        for job in try db.printJobs(states: ["submitted"], limit: 10_000) {
+            guard let cupsID = job.cupsJob else { continue }
+            if cupsJobs[job.printer] == nil {
+                do {
+                    cupsJobs[job.printer] = .success(
+                        Dictionary(
+                            try cups.jobs(printer: job.printer).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }))
+                } catch {
+                    cupsJobs[job.printer] = .failure(error)
+                }
+            }
+            let found: CupsJob?
+            do {
+                found = try cupsJobs[job.printer]!.get()[cupsID]
+            } catch {
+                if error.message != job.lastError {
+                    try db.updatePrintJob(job.id, state: "submitted", error: error.message, now: now)
+                }
+                report.waiting.append((job, error.message))
+                continue
+            }
+            guard let current = found else {
+                try db.updatePrintJob(
+                    job.id, state: "failed", error: "the print server no longer knows job \(cupsID)", now: now)
+                report.failed.append(job)
+                continue
+            }
+            switch current.state {
+            case "completed":
+                try db.updatePrintJob(job.id, state: "printed", error: nil, now: now)
+                report.printed.append(job)
+            case "cancelled", "aborted":
+                let why = current.state == "cancelled" ? "cancelled at the print server" : "the printer aborted it"
+                try db.updatePrintJob(job.id, state: "failed", error: why, now: now)
+                report.failed.append(job)
+            default:
+                let problems = (try? status(job.printer).get().problems) ?? []
+                let why = problems.isEmpty ? "printing (\(current.state))" : problems.joined(separator: "; ")
+                if why != job.lastError { try db.updatePrintJob(job.id, state: "submitted", error: why, now: now) }
+                report.waiting.append((job, why))
+            }
+        }
+
+        // 2. Hand due jobs to CUPS.
+        for job in try db.duePrintJobs(now: now) {
+            func wait(_ why: String) throws(StoreError) {
+                let next = now.addingTimeInterval(Self.backoff(attempts: job.attempts + 1))
+                try db.updatePrintJob(
+                    job.id, state: "pending", error: why, attempted: true, nextAttempt: next, now: now)
+                report.waiting.append((job, why))
+            }
+            let printer: PrinterStatus
+            switch status(job.printer) {
+            case .failure(let error):
+                try wait(error.message)
+                continue
+            case .success(let s): printer = s
+            }
+            guard printer.acceptingJobs else {
+                try wait(printer.problems.joined(separator: "; "))
+                continue
+            }
+            do {
+                // Found again after a crash between handing it over and writing that down?
+                if job.attempts > 0,
+                    let earlier = try cups.jobs(printer: job.printer).first(where: {
+                        $0.title == job.title && !["cancelled", "aborted"].contains($0.state)
+                    })
+                {
+                    try db.updatePrintJob(job.id, state: "submitted", cupsJob: earlier.id, error: nil, now: now)
+                    report.submitted.append(job)
+                    continue
+                }
+                let document: (data: Data, format: String, options: [String: String])
+                do {
+                    document = try source.document(for: job)
+                } catch {
+                    try db.updatePrintJob(job.id, state: "failed", error: "cannot make the badge: \(error)", now: now)
+                    report.failed.append(job)
+                    continue
+                }
+                // Written down before handing it over, so that a crash in between is recognised.
+                try db.updatePrintJob(job.id, state: "pending", error: job.lastError, attempted: true, now: now)
+                let cupsID = try cups.submit(
+                    printer: job.printer, title: job.title, document: document.data, format: document.format,
+                    options: document.options)
+                let waitingWhy = printer.problems.isEmpty ? nil : printer.problems.joined(separator: "; ")
+                try db.updatePrintJob(job.id, state: "submitted", cupsJob: cupsID, error: waitingWhy, now: now)
+                var submitted = job
+                submitted.cupsJob = cupsID
+                report.submitted.append(submitted)
+            } catch let error as PrintError {
+                try wait(error.message)
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                try wait("\(error)")
+            }
+        }
+        return report
+    }
+}

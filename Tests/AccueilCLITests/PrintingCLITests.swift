@@ -1,0 +1,362 @@
+import Foundation
+import Testing
+
+/// The machine's real cupsd, with queues made for one test each (cups-pdf, or raw to a socket).
+enum Cups {
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], capture: Bool = true) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        // A daemon (cupsd) would keep a captured pipe open for ever.
+        process.standardOutput = capture ? out : FileHandle.nullDevice
+        process.standardError = capture ? out : FileHandle.nullDevice
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static var isRunning: Bool { run("/usr/bin/lpstat", ["-r"]).output.contains("scheduler is running") }
+
+    /// Starts cupsd if it is not running (the test script starts it too).
+    static func ensureRunning() throws {
+        if isRunning { return }
+        // Started from here, cupsd would inherit the test runner's blocked signals (and never
+        // notice its backends finishing): start it with a clean signal mask.
+        run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import os, signal; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv('/usr/sbin/cupsd', ['cupsd'])",
+            ],
+            capture: false)
+        for _ in 0..<100 where !isRunning { usleep(100_000) }
+        #expect(isRunning, "cupsd did not start")
+    }
+
+    /// Stops cupsd (SIGTERM, so that it saves the queues the test made; SIGKILL if it will not go).
+    static func stop() {
+        run("/usr/bin/pkill", ["-TERM", "-x", "cupsd"])
+        for _ in 0..<50 where isRunning { usleep(100_000) }
+        if isRunning { run("/usr/bin/pkill", ["-KILL", "-x", "cupsd"]) }
+        for _ in 0..<50 where isRunning { usleep(100_000) }
+    }
+
+    /// A cups-pdf queue writing to a folder of its own.
+    static func pdfQueue() throws -> (name: String, output: URL) {
+        try ensureRunning()
+        let name = "accueil-t\(UUID().uuidString.prefix(8).lowercased())"
+        let output = URL(fileURLWithPath: "/var/spool/cups-pdf/\(name)")
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        try "Out \(output.path)\nAnonDirName \(output.path)\nLabel 0\n".write(
+            toFile: "/etc/cups/cups-pdf-\(name).conf", atomically: true, encoding: .utf8)
+        let added = run(
+            "/usr/sbin/lpadmin",
+            ["-p", name, "-E", "-v", "cups-pdf:/\(name)", "-P", "/usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd"])
+        #expect(added.status == 0, "lpadmin: \(added.output)")
+        return (name, output)
+    }
+
+    /// A raw queue to socket://127.0.0.1:port, as for a Zebra printer.
+    static func rawQueue(port: UInt16) throws -> String {
+        try ensureRunning()
+        let name = "accueil-z\(UUID().uuidString.prefix(8).lowercased())"
+        let added = run("/usr/sbin/lpadmin", ["-p", name, "-E", "-v", "socket://127.0.0.1:\(port)", "-m", "raw"])
+        #expect(added.status == 0, "lpadmin: \(added.output)")
+        return name
+    }
+
+    static func remove(_ name: String) { run("/usr/sbin/lpadmin", ["-x", name]) }
+
+    /// PDFs cups-pdf wrote, once `count` of them are there (waits up to 30 s).
+    static func pdfs(in folder: URL, count: Int) -> [URL] {
+        var found: [URL] = []
+        for _ in 0..<300 {
+            found = ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
+                .filter { $0.pathExtension == "pdf" }
+            if found.count >= count { break }
+            usleep(100_000)
+        }
+        return found
+    }
+}
+
+/// A one-shot TCP listener on 127.0.0.1 that keeps what a raw print queue sends it.
+final class SocketPrinter: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+    private let lock = NSLock()
+    private var received: [Data] = []
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        listen(fd, 4)
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: bound.sin_port)
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                var data = Data()
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = read(client, &buffer, buffer.count)
+                    if n <= 0 { break }
+                    data.append(contentsOf: buffer[0..<n])
+                }
+                close(client)
+                lock.lock()
+                received.append(data)
+                lock.unlock()
+            }
+        }
+    }
+
+    func documents(count: Int) -> [String] {
+        for _ in 0..<200 {
+            lock.lock()
+            let done = received.count >= count
+            lock.unlock()
+            if done { break }
+            usleep(100_000)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return received.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    deinit { close(fd) }
+}
+
+@Suite("Printing through a real cupsd", .serialized)
+struct PrintingCLITests {
+    func demo() throws -> Sandbox {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        #expect(try box.run(["keys", "create"]).status == 0)
+        return box
+    }
+
+    func jobs(_ box: Sandbox) throws -> [[String: Any]] {
+        try #require(try box.json(["print", "jobs"]) as? [[String: Any]])
+    }
+
+    func qr(_ box: Sandbox, _ id: String) throws -> String {
+        try box.run(["badge", "qr", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("check in and print: the badge lands in the cups-pdf queue, and its QR code is the attendee's")
+    func printsToCupsPDF() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        let result = try box.run(["checkin", "ACC-00007", "--print", "--printer", queue])
+        #expect(result.status == 0 && result.stdout.contains("badge sent to \(queue)"), "\(result.output)")
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60", "--printer", queue]).status == 0)
+        let pdfs = Cups.pdfs(in: output, count: 1)
+        #expect(pdfs.count == 1)
+        let codes = try qrCodes(inPDF: try #require(pdfs.first).path)
+        #expect(codes == [try qr(box, "ACC-00007")])
+        #expect(try box.run(["badge", "verify", codes.first ?? ""]).status == 0)
+        #expect(try jobs(box).first?["state"] as? String == "printed")
+        // Printed once: a second --print is refused by the policy, a reprint needs a reason.
+        let again = try box.run(["checkin", "ACC-00007", "--print", "--printer", queue])
+        #expect(again.stdout.contains("already printed"))
+        #expect(try jobs(box).count == 1)
+    }
+
+    @Test("a ZPL badge for a Zebra printer on a raw queue: printer fonts, native name as bitmap, ^BQ QR code")
+    func zpl() throws {
+        let listener = try SocketPrinter()
+        let queue = try Cups.rawQueue(port: listener.port)
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        #expect(try box.run(["printers", "set", queue, "--format", "zpl"]).status == 0)
+        // Someone of the demo roster whose native name is not in Latin letters.
+        let roster = try String(contentsOfFile: demoRoster, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false)
+        }
+        let row = try #require(roster.first { $0.count > 3 && $0[3].unicodeScalars.contains { $0.value > 0x500 } })
+        let id = String(row[0])
+        let latinName = "\(row[1]) \(row[2])"
+        #expect(try box.run(["checkin", id, "--print", "--printer", queue]).status == 0)
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        let documents = listener.documents(count: 1)
+        let zpl = try #require(documents.first)
+        #expect(zpl.hasPrefix("^XA") && zpl.contains("^XZ"))
+        let code = try qr(box, id)
+        #expect(zpl.contains("^BQN,2,") && zpl.contains("^FDQA,\(code)^FS"))
+        #expect(zpl.contains("^GFA,"), "the native-script name goes as a bitmap")
+        #expect(zpl.contains("^FD\(latinName)^FS"))
+    }
+
+    @Test("a disabled queue: the check-in stands, the job waits visibly, and prints once the queue is enabled")
+    func disabledQueue() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        Cups.run("/usr/sbin/cupsdisable", [queue])
+        let result = try box.run(["checkin", "ACC-00011", "--print", "--printer", queue])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try box.run(["print", "run", "--timeout", "1", "--printer", queue]).status == 9)
+        let waiting = try jobs(box).first
+        #expect(waiting?["state"] as? String == "submitted")
+        let lastError = (waiting?["last_error"] as? String) ?? ""
+        #expect(lastError.contains("stopped"), "\(lastError)")
+        #expect(Cups.pdfs(in: output, count: 0).isEmpty)
+        Cups.run("/usr/sbin/cupsenable", [queue])
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        #expect(Cups.pdfs(in: output, count: 1).count == 1)
+        usleep(1_000_000)
+        #expect(Cups.pdfs(in: output, count: 1).count == 1, "printed exactly once")
+    }
+
+    @Test("a queue that rejects jobs: the job waits with the reason, and prints once accepted again")
+    func rejectingQueue() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        Cups.run("/usr/sbin/cupsreject", [queue])
+        let result = try box.run(["checkin", "ACC-00012", "--print", "--printer", queue])
+        #expect(result.status == 0 && result.stdout.contains("refuses"), "\(result.output)")
+        let stats = try #require(try box.json(["stats"]) as? [String: Any])
+        #expect(stats["checked_in"] as? Int == 1)
+        #expect(try jobs(box).first?["state"] as? String == "pending")
+        Cups.run("/usr/sbin/cupsaccept", [queue])
+        #expect(try box.run(["print", "retry", "--printer", queue]).status == 0)
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        #expect(Cups.pdfs(in: output, count: 1).count == 1)
+        #expect(try jobs(box).map { $0["state"] as? String } == ["printed"])
+    }
+
+    @Test("cupsd stopped: check-ins go on, badges wait, and all print exactly once when it is back")
+    func stoppedCupsd() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        Cups.stop()
+        defer { try? Cups.ensureRunning() }
+        for id in ["ACC-00021", "ACC-00022", "ACC-00023"] {
+            let result = try box.run(["checkin", id, "--print", "--printer", queue])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.stdout.contains("unreachable"), "\(result.output)")
+        }
+        #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 3)
+        #expect(try jobs(box).allSatisfy { $0["state"] as? String == "pending" })
+        try Cups.ensureRunning()
+        #expect(try box.run(["print", "retry"]).status == 0)
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "90"]).status == 0)
+        let pdfs = Cups.pdfs(in: output, count: 3)
+        #expect(pdfs.count == 3)
+        let codes = Set(try pdfs.flatMap { try qrCodes(inPDF: $0.path) })
+        #expect(codes == Set(try ["ACC-00021", "ACC-00022", "ACC-00023"].map { try qr(box, $0) }))
+    }
+
+    @Test("a job cancelled from outside shows as failed, and prints once after a retry")
+    func cancelledOutside() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        Cups.run("/usr/sbin/cupsdisable", [queue])
+        #expect(try box.run(["checkin", "ACC-00031", "--print", "--printer", queue]).status == 0)
+        let cupsJob = try #require(try jobs(box).first?["cups_job"] as? Int)
+        #expect(Cups.run("/usr/bin/cancel", ["\(queue)-\(cupsJob)"]).status == 0)
+        _ = try box.run(["print", "run", "--timeout", "1"])
+        let failed = try #require(try jobs(box).first)
+        #expect(failed["state"] as? String == "failed")
+        let why = (failed["last_error"] as? String) ?? ""
+        #expect(why.contains("cancelled"), "\(why)")
+        Cups.run("/usr/sbin/cupsenable", [queue])
+        #expect(try box.run(["print", "retry", "--printer", queue]).status == 0)
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        #expect(Cups.pdfs(in: output, count: 1).count == 1)
+        usleep(1_000_000)
+        #expect(Cups.pdfs(in: output, count: 1).count == 1, "printed exactly once")
+    }
+
+    @Test("reroute waiting jobs to another printer; a reprint for a lost badge prints a new version")
+    func rerouteAndReprint() throws {
+        let (broken, _) = try Cups.pdfQueue()
+        let (good, output) = try Cups.pdfQueue()
+        defer {
+            Cups.remove(broken)
+            Cups.remove(good)
+        }
+        let box = try demo()
+        Cups.run("/usr/sbin/cupsreject", [broken])
+        #expect(try box.run(["checkin", "ACC-00041", "--print", "--printer", broken]).status == 0)
+        let moved = try box.run(["print", "reroute", broken, good])
+        #expect(moved.status == 0 && moved.stdout.contains("1 jobs moved"), "\(moved.output)")
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        let first = try #require(Cups.pdfs(in: output, count: 1).first)
+        let oldCode = try #require(try qrCodes(inPDF: first.path).first)
+
+        #expect(try box.run(["print", "reprint", "ACC-00041", "--printer", good]).status != 0, "a reason is required")
+        let reprint = try box.run(["print", "reprint", "ACC-00041", "--reason", "lost", "--printer", good])
+        #expect(reprint.status == 0 && reprint.stdout.contains("1 reprints"), "\(reprint.output)")
+        #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
+        let pdfs = Cups.pdfs(in: output, count: 2)
+        #expect(pdfs.count == 2)
+        let newCode = try #require(try pdfs.filter { $0 != first }.flatMap { try qrCodes(inPDF: $0.path) }.first)
+        #expect(newCode != oldCode)
+        #expect(try box.run(["badge", "verify", newCode]).status == 0)
+        #expect(try box.run(["badge", "verify", oldCode]).stderr.contains("reissued"))
+    }
+
+    @Test("printers lists queues with their state in words; print test prints")
+    func printersAndTestPage() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = Sandbox()
+        Cups.run("/usr/sbin/cupsdisable", [queue])
+        let listed = try box.run(["printers"])
+        #expect(listed.stdout.contains(queue) && listed.stdout.contains("stopped"), "\(listed.output)")
+        Cups.run("/usr/sbin/cupsenable", [queue])
+        let test = try accueil(["print", "test", "--printer", queue, "--timeout", "60"])
+        #expect(test.status == 0 && test.stdout.contains("Printed."), "\(test.output)")
+        #expect(Cups.pdfs(in: output, count: 1).count == 1)
+        #expect(try accueil(["print", "test", "--printer", "no-such-queue"]).status == 9)
+    }
+
+    @Test("the door screen with --print: Enter checks in and the badge comes out; Ctrl-P reprints with a reason")
+    func doorScreenPrints() throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        let tmux = Tmux()
+        defer { tmux.kill() }
+        try tmux.start("\(accueilBinary.path) door --data \(box.data) --kiosk door-3 --print --printer \(queue)")
+        _ = try tmux.waitFor("Search")
+        try tmux.keys("ACC-00050")
+        _ = try tmux.waitFor("ACC-00050")
+        try tmux.keys("Enter")
+        _ = try tmux.waitFor("badge sent to \(queue)")
+        try tmux.keys("C-p")
+        _ = try tmux.waitFor("reason (lost, damaged, misprint)")
+        try tmux.keys("damaged", "Enter")
+        _ = try tmux.waitFor("Reprint of")
+        let pdfs = Cups.pdfs(in: output, count: 2)
+        #expect(pdfs.count == 2)
+        let codes = try pdfs.flatMap { try qrCodes(inPDF: $0.path) }
+        #expect(Set(codes) == [try qr(box, "ACC-00050")])
+        try tmux.keys("C-c")
+    }
+}
