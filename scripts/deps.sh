@@ -17,6 +17,7 @@ ACCUEIL_APT_PACKAGES=(
     cups-client        # lpadmin, lpstat, cupsenable… (printer setup, and the printing tests)
     printer-driver-cups-pdf  # a PDF "printer" for trying it out, and for the tests
     procps
+    python3            # tests: restarts cupsd with a clean signal mask
     fonts-noto-core    # fonts for Latin, Greek, Cyrillic, Armenian, Arabic, Hebrew, Thai, Devanagari…
     fonts-noto-cjk     # fonts for Chinese, Japanese, Korean
     tmux               # tests: the door's terminal screen in a real terminal
