@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore"]),
         // Runs the real `accueil` binary, as organisers and their scripts do.
-        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore"]),
+        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing"]),
     ],
     swiftLanguageModes: [.v6]
 )

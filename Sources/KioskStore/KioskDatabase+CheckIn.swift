@@ -26,12 +26,7 @@ extension KioskDatabase {
         throws(StoreError) -> (outcome: CheckInOutcome, print: PrintQueueing)
     {
         try write { db in
-            guard
-                let record = try Row.fetchOne(
-                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
-                )
-                .map(AttendeeRecord.init(row:)), !record.removed
-            else { throw StoreError.unknownAttendee(attendeeID) }
+            let record = try Self.onRoster(db, attendeeID)
             let outcome: CheckInOutcome
             if let previous = record.checkIn {
                 try Self.append(
@@ -55,18 +50,23 @@ extension KioskDatabase {
         }
     }
 
+    /// The attendee's row, if they are on the roster (not removed); else `unknownAttendee`.
+    static func onRoster(_ db: Database, _ attendeeID: String) throws -> AttendeeRecord {
+        guard
+            let record = try Row.fetchOne(
+                db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
+            ).map(AttendeeRecord.init(row:)), !record.removed
+        else { throw StoreError.unknownAttendee(attendeeID) }
+        return record
+    }
+
     /// Reverses the attendee's current check-in; the check-in and its undoing stay in the history.
     @discardableResult
     public func undoCheckIn(_ attendeeID: String, reason: String, kiosk: String, at now: Date = Date())
         throws(StoreError) -> CheckInRecord
     {
         try write { db in
-            guard
-                let record = try Row.fetchOne(
-                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
-                )
-                .map(AttendeeRecord.init(row:)), !record.removed
-            else { throw StoreError.unknownAttendee(attendeeID) }
+            let record = try Self.onRoster(db, attendeeID)
             guard let checkIn = record.checkIn else { throw StoreError.notCheckedIn(attendeeID) }
             try Self.append(
                 db,
@@ -104,11 +104,7 @@ extension KioskDatabase {
         -> Int
     {
         try write { db in
-            guard
-                let record = try Row.fetchOne(
-                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
-                ).map(AttendeeRecord.init(row:)), !record.removed
-            else { throw StoreError.unknownAttendee(attendeeID) }
+            let record = try Self.onRoster(db, attendeeID)
             try Self.append(
                 db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))
             try Self.refresh(db, attendeeID: attendeeID)

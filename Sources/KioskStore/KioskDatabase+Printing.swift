@@ -132,10 +132,7 @@ extension KioskDatabase {
         let reason = reason.trimmingCharacters(in: .whitespaces)
         guard !reason.isEmpty else { throw StoreError("a reprint needs a reason (lost, damaged, misprint…)") }
         return try write { db in
-            guard
-                try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM attendees WHERE id = ? AND removed = 0", arguments: [attendeeID]) == true
-            else { throw StoreError.unknownAttendee(attendeeID) }
+            _ = try Self.onRoster(db, attendeeID)
             if reason.lowercased() == "lost" || reason.lowercased() == "perdu" {
                 try Self.append(
                     db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgeReissued(reason: reason)))

@@ -22,6 +22,20 @@ public struct PrinterStatus: Sendable, Equatable, Codable {
         case deviceURI = "device_uri"
     }
 
+    public init(
+        name: String, isDefault: Bool, state: String, acceptingJobs: Bool, reasons: [String], info: String,
+        deviceURI: String, media: [String]
+    ) {
+        self.name = name
+        self.isDefault = isDefault
+        self.state = state
+        self.acceptingJobs = acceptingJobs
+        self.reasons = reasons
+        self.info = info
+        self.deviceURI = deviceURI
+        self.media = media
+    }
+
     /// Whether a job sent now would print now.
     public var isReady: Bool { state != "stopped" && acceptingJobs && problems.isEmpty }
 

@@ -1,4 +1,7 @@
+import AccueilCore
 import Foundation
+import KioskStore
+import Printing
 import Testing
 
 /// The machine's real cupsd, with queues made for one test each (cups-pdf, or raw to a socket).
@@ -358,5 +361,48 @@ struct PrintingCLITests {
         let codes = try pdfs.flatMap { try qrCodes(inPDF: $0.path) }
         #expect(Set(codes) == [try qr(box, "ACC-00050")])
         try tmux.keys("C-c")
+    }
+
+    @Test("a job handed to CUPS just before a crash is found again by its title, not printed twice")
+    func crashBetweenSubmitAndRecord() throws {
+        let (queue, _) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        Cups.run("/usr/sbin/cupsdisable", [queue])  // keep the job in CUPS while we look
+        let box = try demo()
+        let db = try KioskDatabase(directory: URL(fileURLWithPath: box.data))
+        let (_, queued) = try db.checkIn("ACC-00060", kiosk: "door-1", print: PrintRequest(printer: queue))
+        guard case .queued(let job) = queued else {
+            Issue.record("not queued")
+            return
+        }
+        // What a crash leaves: the job handed to CUPS (under its title), the store not told.
+        let cups = CupsClient()
+        let cupsID = try cups.submit(
+            printer: queue, title: job.title, document: Data("%PDF-1.4\n%%EOF\n".utf8), format: "application/pdf",
+            options: [:])
+        try db.updatePrintJob(job.id, state: "pending", attempted: true)
+        #expect(try box.run(["print", "run", "--timeout", "1", "--printer", queue]).status == 9)
+        let after = try #require(try db.printJob(job.id))
+        #expect(after.state == "submitted" && after.cupsJob == cupsID)
+        let mine = try cups.jobs(printer: queue).filter { $0.title == job.title }
+        #expect(mine.count == 1, "handed to CUPS once: \(mine)")
+        try cups.cancel(cupsID, printer: queue)
+    }
+
+    @Test("printer-state-reasons are said in words")
+    func reasonsInWords() {
+        let status = PrinterStatus(
+            name: "p", isDefault: false, state: "stopped", acceptingJobs: false,
+            reasons: ["media-empty-error", "media-jam-error", "offline-report", "none"], info: "", deviceURI: "",
+            media: [])
+        let words = status.problems.joined(separator: "; ")
+        for expected in ["stopped", "refuses new jobs", "out of badges or paper", "paper jam", "offline"] {
+            #expect(words.contains(expected), "\(words)")
+        }
+        #expect(!status.isReady)
+        let fine = PrinterStatus(
+            name: "p", isDefault: true, state: "idle", acceptingJobs: true, reasons: ["none"], info: "", deviceURI: "",
+            media: [])
+        #expect(fine.problems.isEmpty && fine.isReady)
     }
 }
