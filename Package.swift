@@ -41,11 +41,13 @@ let package = Package(
         ),
         // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
         .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
+        // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
+        .target(name: "Sync", dependencies: ["AccueilCore"]),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         // Runs the real `accueil` binary, as organisers and their scripts do.
         .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing"]),
     ],

@@ -1,0 +1,69 @@
+import AccueilCore
+import Foundation
+import GRDB
+
+extension KioskDatabase {
+    /// Events waiting to be sent, oldest first, with their local sequence numbers.
+    public func outbox(limit: Int = 1000) throws(StoreError) -> [(seq: Int64, event: Event)] {
+        try read { db in
+            // The event's columns first (read by position), its sequence number last.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.id, e.type, e.attendee_id, e.at, e.kiosk, e.payload, e.seq
+                    FROM outbox o JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in (row[6] as Int64, try Self.event(from: row)) }
+        }
+    }
+
+    /// The server has these events: take them out of the outbox.
+    public func markSent(_ seqs: [Int64]) throws(StoreError) {
+        guard !seqs.isEmpty else { return }
+        try write { db in
+            for chunk in stride(from: 0, to: seqs.count, by: 500) {
+                let part = seqs[chunk..<min(chunk + 500, seqs.count)]
+                try db.execute(
+                    sql: "DELETE FROM outbox WHERE event_seq IN (\(part.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(Array(part)))
+                let removed = db.changesCount
+                try db.execute(
+                    sql: """
+                        INSERT INTO meta (key, value) VALUES ('sent_events', ?)
+                        ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + ?
+                        """, arguments: [String(removed), removed])
+            }
+        }
+    }
+
+    /// Applies events recorded elsewhere (other kiosks, the server): new ones are stored (not
+    /// queued to send back), known ones ignored, and the attendees they touch re-derived from all
+    /// their events, so that every store reaches the same state whatever the order. Returns how
+    /// many were new.
+    @discardableResult
+    public func applyRemote(_ events: [Event]) throws(StoreError) -> Int {
+        try write { db in
+            var touched = Set<String>()
+            var fresh = 0
+            for event in events where try Self.append(db, event, outbox: false) {
+                fresh += 1
+                touched.insert(event.attendeeID)
+            }
+            for id in touched { try Self.refresh(db, attendeeID: id) }
+            return fresh
+        }
+    }
+
+    /// Where this kiosk's download of the server's changes stands.
+    public func syncCursor() throws(StoreError) -> Int64 {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0 }
+    }
+
+    public func setSyncCursor(_ cursor: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [String(cursor)])
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import AccueilCore
+import Foundation
+
+/// An event as it crosses the network (kiosk ↔ server), versioned with the API (`/api/v1/`).
+///
+/// `payload` is the same JSON text the log stores (`EventCodec`), so an event is stored once and
+/// sent as is. `seq` is the server's global sequence number, set on events the server hands out.
+public struct WireEvent: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var type: String
+    public var attendeeID: String
+    /// Milliseconds since 1970, by the clock of the kiosk that recorded it.
+    public var at: Int64
+    public var kiosk: String
+    public var payload: String?
+    public var seq: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, at, kiosk, payload, seq
+        case attendeeID = "attendee_id"
+    }
+
+    public init(_ event: Event, seq: Int64? = nil) {
+        id = event.id
+        type = event.type
+        attendeeID = event.attendeeID
+        at = Int64((event.at.timeIntervalSince1970 * 1000).rounded())
+        kiosk = event.kiosk
+        payload = EventCodec.payload(event.body)
+        self.seq = seq
+    }
+
+    /// The event, or why it cannot be one (unknown type, bad payload, empty ids).
+    public func event() throws(SyncError) -> Event {
+        guard !attendeeID.isEmpty, attendeeID.utf8.count <= 256 else { throw .invalid("event \(id): attendee_id is empty or too long") }
+        guard !kiosk.isEmpty, kiosk.utf8.count <= 128 else { throw .invalid("event \(id): kiosk is empty or too long") }
+        let body: Event.Body
+        do { body = try EventCodec.body(type: type, payload: payload) } catch { throw .invalid(error.description) }
+        if case .attendeeUpserted(let attendee) = body, attendee.id != attendeeID {
+            throw .invalid("event \(id): the attendee in the payload is \(attendee.id), not \(attendeeID)")
+        }
+        return Event(id: id, attendeeID: attendeeID, at: Date(timeIntervalSince1970: Double(at) / 1000), kiosk: kiosk, body: body)
+    }
+}
+
+/// `POST /api/v1/events`: a kiosk's batch.
+public struct PushRequest: Codable, Sendable, Equatable {
+    public var kiosk: String
+    public var events: [WireEvent]
+
+    public init(kiosk: String, events: [WireEvent]) {
+        self.kiosk = kiosk
+        self.events = events
+    }
+}
+
+/// The server's answer to a push: every event of the batch is stored (new or already there).
+public struct PushResponse: Codable, Sendable, Equatable {
+    public var accepted: Int
+    public var duplicates: Int
+
+    public init(accepted: Int, duplicates: Int) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+    }
+}
+
+/// `GET /api/v1/events?since=CURSOR`: changes after a cursor, in server order.
+public struct PullResponse: Codable, Sendable, Equatable {
+    public var events: [WireEvent]
+    /// Pass this as `since` next time.
+    public var cursor: Int64
+    /// More changes wait beyond this page.
+    public var more: Bool
+
+    public init(events: [WireEvent], cursor: Int64, more: Bool) {
+        self.events = events
+        self.cursor = cursor
+        self.more = more
+    }
+}
+
+public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(String)
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let why): "invalid: \(why)"
+        case .transport(let why): why
+        }
+    }
+}
