@@ -22,7 +22,7 @@ public struct AccueilCommand: ParsableCommand {
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
-            PrintCommand.self, BenchCommand.self,
+            PrintCommand.self, SyncCommand.self, BenchCommand.self,
         ]
     )
 

@@ -56,13 +56,16 @@ extension KioskDatabase {
 
     /// Where this kiosk's download of the server's changes stands.
     public func syncCursor() throws(StoreError) -> Int64 {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0 }
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync_cursor'").flatMap { Int64($0) } ?? 0
+        }
     }
 
     public func setSyncCursor(_ cursor: Int64) throws(StoreError) {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                sql:
+                    "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 arguments: [String(cursor)])
         }
     }

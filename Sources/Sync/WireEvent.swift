@@ -32,14 +32,18 @@ public struct WireEvent: Codable, Sendable, Equatable {
 
     /// The event, or why it cannot be one (unknown type, bad payload, empty ids).
     public func event() throws(SyncError) -> Event {
-        guard !attendeeID.isEmpty, attendeeID.utf8.count <= 256 else { throw .invalid("event \(id): attendee_id is empty or too long") }
+        guard !attendeeID.isEmpty, attendeeID.utf8.count <= 256 else {
+            throw .invalid("event \(id): attendee_id is empty or too long")
+        }
         guard !kiosk.isEmpty, kiosk.utf8.count <= 128 else { throw .invalid("event \(id): kiosk is empty or too long") }
         let body: Event.Body
         do { body = try EventCodec.body(type: type, payload: payload) } catch { throw .invalid(error.description) }
         if case .attendeeUpserted(let attendee) = body, attendee.id != attendeeID {
             throw .invalid("event \(id): the attendee in the payload is \(attendee.id), not \(attendeeID)")
         }
-        return Event(id: id, attendeeID: attendeeID, at: Date(timeIntervalSince1970: Double(at) / 1000), kiosk: kiosk, body: body)
+        return Event(
+            id: id, attendeeID: attendeeID, at: Date(timeIntervalSince1970: Double(at) / 1000), kiosk: kiosk, body: body
+        )
     }
 }
 

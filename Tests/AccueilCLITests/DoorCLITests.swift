@@ -115,3 +115,33 @@ struct DoorCLITests {
         #expect(try db.outboxCount() == 800 + checkInEvents.count)
     }
 }
+
+@Suite("accueil sync (by file)")
+struct SyncCLITests {
+    @Test("two doors check the same person in while apart; after exchanging files both agree and flag the duplicate")
+    func exchange() throws {
+        let a = Sandbox()
+        let b = Sandbox()
+        #expect(try a.run(["roster", "import", demoRoster]).status == 0)
+        let rosterFile = a.root.appendingPathComponent("roster.jsonl").path
+        #expect(try a.run(["sync", "export", "--out", rosterFile]).status == 0)
+        #expect(try b.run(["sync", "import", rosterFile]).stdout.contains("800 new"))
+        #expect(try a.run(["checkin", "ACC-00001", "ACC-00002"], kiosk: "door-a").status == 0)
+        #expect(try b.run(["checkin", "ACC-00001", "ACC-00003"], kiosk: "door-b").status == 0)
+        let fromA = a.root.appendingPathComponent("a.jsonl").path
+        let fromB = b.root.appendingPathComponent("b.jsonl").path
+        #expect(try a.run(["sync", "export", "--out", fromA]).status == 0)
+        #expect(try b.run(["sync", "export", "--out", fromB]).status == 0)
+        #expect(try a.run(["sync", "import", fromB]).status == 0)
+        #expect(try b.run(["sync", "import", fromA]).status == 0)
+        #expect(try b.run(["sync", "import", fromA]).stdout.contains("0 new"))
+        for box in [a, b] {
+            let stats = try #require(try box.json(["stats"]) as? [String: Any])
+            #expect(stats["checked_in"] as? Int == 3)
+            #expect(stats["duplicates"] as? Int == 1)
+        }
+        let bad = try a.file("bad.jsonl", "{\"id\":\"not-a-uuid\"}\n")
+        let refused = try a.run(["sync", "import", bad])
+        #expect(refused.status == 2 && refused.stderr.contains("line 1"))
+    }
+}

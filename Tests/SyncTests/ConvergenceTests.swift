@@ -48,7 +48,8 @@ struct ConvergenceTests {
         try doors[0].checkIn(roster[0].id, kiosk: "door-0", at: Date(timeIntervalSince1970: 1_780_000_000))
         try doors[1].checkIn(roster[0].id, kiosk: "door-1", at: Date(timeIntervalSince1970: 1_780_000_060))
         for (i, attendee) in roster.enumerated().dropFirst().prefix(30) {
-            try doors[i % 3].checkIn(attendee.id, kiosk: "door-\(i % 3)", at: Date(timeIntervalSince1970: 1_780_000_100 + Double(i)))
+            try doors[i % 3].checkIn(
+                attendee.id, kiosk: "door-\(i % 3)", at: Date(timeIntervalSince1970: 1_780_000_100 + Double(i)))
         }
         try doors[3 % 3].undoCheckIn(roster[3].id, reason: "wrong person", kiosk: "door-0")
         // Everyone sends everything, in a random order, some of it twice; everyone applies all.
