@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
@@ -43,11 +44,20 @@ let package = Package(
         .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),
+        // The central server: sync API over Hummingbird, central store on SQLite.
+        .target(
+            name: "Server",
+            dependencies: [
+                "AccueilCore", "Sync", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -57,6 +67,10 @@ let package = Package(
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server", "Sync", "AccueilCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         // Runs the real `accueil` binary, as organisers and their scripts do.
         .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing"]),
     ],

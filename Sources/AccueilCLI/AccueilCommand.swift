@@ -5,7 +5,7 @@ import Foundation
 import KioskStore
 
 /// `accueil`: the one binary of Accueil. Each role and action is a subcommand.
-public struct AccueilCommand: ParsableCommand {
+public struct AccueilCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "accueil",
         abstract: "Badges and check-in for conferences: roster, door search and check-in, offline first.",
@@ -17,12 +17,13 @@ public struct AccueilCommand: ParsableCommand {
             Exit statuses: 0 success; 2 usage error or nothing done (unreadable file, bad options); \
             3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo; \
             7 badge refused by `badge verify`; 8 a name has characters no installed font can draw; \
-            9 printing trouble (print server unreachable, printer refusing, test page not printed).
+            9 printing trouble (print server unreachable, printer refusing, test page not printed); \
+            10 sync with the central server failed: unreachable, or refused (`sync run --once`).
             """,
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
-            PrintCommand.self, SyncCommand.self, BenchCommand.self,
+            PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, BenchCommand.self,
         ]
     )
 
@@ -35,10 +36,14 @@ public struct AccueilCommand: ParsableCommand {
 
     /// Runs the command line and exits with the statuses documented above. Usage errors exit 2
     /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
-    public static func mainWithExitCodes() -> Never {
+    public static func mainWithExitCodes() async -> Never {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             Foundation.exit(0)
         } catch let error as StoreError {
             report(commandFailure(error))

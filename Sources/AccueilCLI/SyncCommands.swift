@@ -4,7 +4,7 @@ import Foundation
 import KioskStore
 import Sync
 
-struct SyncCommand: ParsableCommand {
+struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Exchange events with other kiosks by file (no network needed), and see what waits to be sent.",
@@ -15,7 +15,7 @@ struct SyncCommand: ParsableCommand {
             concurrent check-ins of one person kept and flagged as duplicates. The server sync of the \
             central store will use the same events.
             """,
-        subcommands: [SyncExportCommand.self, SyncImportCommand.self, SyncStatusCommand.self]
+        subcommands: [SyncRunCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncStatusCommand.self]
     )
 }
 

@@ -20,6 +20,18 @@ public struct WireEvent: Codable, Sendable, Equatable {
         case attendeeID = "attendee_id"
     }
 
+    public init(
+        id: UUID, type: String, attendeeID: String, at: Int64, kiosk: String, payload: String?, seq: Int64? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.attendeeID = attendeeID
+        self.at = at
+        self.kiosk = kiosk
+        self.payload = payload
+        self.seq = seq
+    }
+
     public init(_ event: Event, seq: Int64? = nil) {
         id = event.id
         type = event.type

@@ -1,3 +1,3 @@
 import AccueilCLI
 
-AccueilCommand.mainWithExitCodes()
+await AccueilCommand.mainWithExitCodes()

@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import Sync
+
+/// Where and how the server runs.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Path of the SQLite central store.
+    public var storePath: String
+    /// Largest request body accepted.
+    public var maxBodyBytes: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, storePath: String, maxBodyBytes: Int = 16 << 20) {
+        self.host = host
+        self.port = port
+        self.storePath = storePath
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+extension PushResponse: ResponseEncodable {}
+extension PullResponse: ResponseEncodable {}
+
+/// Wakes long-polling readers when events arrive.
+actor ChangeNotifier {
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+
+    func changed() {
+        for waiter in waiters.values { waiter.resume() }
+        waiters.removeAll()
+    }
+
+    /// Returns when something changes, or after `seconds`.
+    func wait(seconds: Double) async {
+        let id = UUID()
+        await withCheckedContinuation { continuation in
+            waiters[id] = continuation
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                self.timeout(id)
+            }
+        }
+    }
+
+    private func timeout(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.resume()
+    }
+}
+
+/// The routes of the sync API, on a store.
+public func buildRouter(store: CentralStore, maxBodyBytes: Int = 16 << 20) -> Router<BasicRequestContext> {
+    let router = Router()
+    let notifier = ChangeNotifier()
+
+    @Sendable func kiosk(_ request: Request) async throws -> String {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            let kiosk = try await store.kiosk(forToken: String(header.dropFirst(7)))
+        else { throw HTTPError(.unauthorized, message: "a valid kiosk token is needed (Authorization: Bearer TOKEN)") }
+        return kiosk
+    }
+
+    router.get("/api/v1/health") { _, _ -> String in "ok" }
+
+    router.post("/api/v1/events") { request, context -> PushResponse in
+        let kiosk = try await kiosk(request)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "request body over \(maxBodyBytes) bytes")
+        }
+        let push: PushRequest
+        do {
+            push = try JSONDecoder().decode(PushRequest.self, from: Data(buffer: body))
+        } catch {
+            throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
+        }
+        guard push.events.count <= CentralStore.maxBatch else {
+            throw HTTPError(
+                .contentTooLarge, message: "batch of \(push.events.count) events; at most \(CentralStore.maxBatch)")
+        }
+        do {
+            let response = try await store.ingest(push.events, from: kiosk)
+            if response.accepted > 0 { await notifier.changed() }
+            return response
+        } catch let error as SyncError {
+            throw HTTPError(.unprocessableContent, message: error.description)
+        }
+    }
+
+    router.get("/api/v1/events") { request, context -> PullResponse in
+        _ = try await kiosk(request)
+        let since = request.uri.queryParameters.get("since", as: Int64.self) ?? 0
+        let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1000
+        let wait = min(request.uri.queryParameters.get("wait", as: Double.self) ?? 0, 30)
+        var page = try await store.changes(since: since, limit: limit)
+        if page.events.isEmpty && wait > 0 {
+            await notifier.wait(seconds: wait)
+            page = try await store.changes(since: since, limit: limit)
+        }
+        return page
+    }
+    return router
+}
+
+/// The server application: `accueil server` runs it.
+public func buildApplication(_ configuration: ServerConfiguration) throws -> some ApplicationProtocol {
+    let store = try CentralStore(path: configuration.storePath)
+    return Application(
+        router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"))
+}

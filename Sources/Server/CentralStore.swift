@@ -1,0 +1,135 @@
+import AccueilCore
+import Crypto
+import Foundation
+import GRDB
+import Sync
+
+/// The central store on SQLite: every kiosk's events, each stored once (by event id), numbered by
+/// a global sequence that kiosks read changes after; and the kiosks' tokens (hashed).
+public struct CentralStore: Sendable {
+    private let pool: DatabasePool
+
+    /// Largest batch a kiosk may push at once.
+    public static let maxBatch = 5000
+
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: path, configuration: config)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: central log and tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        type TEXT NOT NULL,
+                        attendee_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        kiosk TEXT NOT NULL,
+                        payload TEXT,
+                        received_at INTEGER NOT NULL,
+                        pushed_by TEXT NOT NULL
+                    );
+                    CREATE TABLE tokens (
+                        hash TEXT PRIMARY KEY NOT NULL,
+                        kiosk TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+                    CREATE INDEX tokens_kiosk ON tokens(kiosk);
+                    """)
+        }
+        try migrator.migrate(pool)
+    }
+
+    /// Stores a batch: checked whole first (nothing is written if one event is bad), then each
+    /// event once, whatever how often it is sent.
+    public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date = Date()) async throws -> PushResponse {
+        guard batch.count <= Self.maxBatch else {
+            throw SyncError.invalid("batch of \(batch.count) events; at most \(Self.maxBatch)")
+        }
+        for event in batch { _ = try event.event() }
+        let received = Int64(now.timeIntervalSince1970 * 1000)
+        return try await pool.write { db in
+            var accepted = 0
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO events (id, type, attendee_id, at, kiosk, payload, received_at, pushed_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for e in batch {
+                try statement.execute(arguments: [
+                    e.id.uuidString, e.type, e.attendeeID, e.at, e.kiosk, e.payload, received, kiosk,
+                ])
+                accepted += db.changesCount
+            }
+            return PushResponse(accepted: accepted, duplicates: batch.count - accepted)
+        }
+    }
+
+    /// Events after `since`, in order, at most `limit`.
+    public func changes(since: Int64, limit: Int) async throws -> PullResponse {
+        let limit = max(1, min(limit, 10_000))
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT id, type, attendee_id, at, kiosk, payload, seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [since, limit + 1])
+            let events = rows.prefix(limit).map { row in
+                var event = WireEvent(
+                    id: UUID(uuidString: row[0]) ?? UUID(), type: row[1], attendeeID: row[2], at: row[3], kiosk: row[4],
+                    payload: row[5])
+                event.seq = row[6]
+                return event
+            }
+            return PullResponse(events: Array(events), cursor: events.last?.seq ?? since, more: rows.count > limit)
+        }
+    }
+
+    public func latestSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 }
+    }
+
+    // MARK: Tokens
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A new token for `kiosk`; only its hash is kept.
+    public func createToken(kiosk: String) async throws -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let hash = Self.hash(token)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (hash, kiosk, created_at) VALUES (?, ?, ?)",
+                arguments: [hash, kiosk, Int64(Date().timeIntervalSince1970 * 1000)])
+        }
+        return token
+    }
+
+    /// Revokes every token of `kiosk`; returns how many.
+    @discardableResult
+    public func revokeTokens(kiosk: String) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked = 1 WHERE kiosk = ? AND revoked = 0", arguments: [kiosk])
+            return db.changesCount
+        }
+    }
+
+    /// The kiosk a token belongs to, if valid.
+    public func kiosk(forToken token: String) async throws -> String? {
+        let hash = Self.hash(token)
+        return try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT kiosk FROM tokens WHERE hash = ? AND revoked = 0", arguments: [hash])
+        }
+    }
+}
