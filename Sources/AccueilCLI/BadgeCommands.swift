@@ -215,7 +215,8 @@ struct BadgeRenderCommand: ParsableCommand {
     func run() throws {
         let maker = try BadgeMaker(store: store)
         let renderer = try options.renderer()
-        let content = try maker.content(for: try maker.record(id))
+        let record = try maker.record(id)
+        let content = try maker.content(for: record)
         let report: RenderReport
         switch URL(fileURLWithPath: out).pathExtension.lowercased() {
         case "pdf": report = try renderer.pdf(content, to: out)
@@ -223,7 +224,7 @@ struct BadgeRenderCommand: ParsableCommand {
         default: throw CommandFailure.usage("--out must end in .pdf or .png")
         }
         print(
-            "\(out): badge of \(Format.name(content.attendee)) (\(id)), \(renderer.template.name), version \(try maker.record(id).badgeVersion)"
+            "\(out): badge of \(Format.name(content.attendee)) (\(id)), \(renderer.template.name), version \(record.badgeVersion)"
         )
         try reportGlyphs([(id, report)])
     }

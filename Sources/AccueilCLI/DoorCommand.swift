@@ -35,11 +35,13 @@ struct DoorCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw CommandFailure.usage("door needs a terminal (use search and checkin in scripts)")
         }
-        let db = try store.open()
+        // One store handle, shared with the spooler when printing.
+        let spool = print ? try spooler(store, badges, printing) : nil
+        let db = try spool?.db ?? store.open()
         let screen: DoorScreen
         do { screen = try DoorScreen(db: db, kiosk: store.kioskName) } catch { throw commandFailure(error) }
         if print {
-            screen.spooler = try spooler(store, badges, printing)
+            screen.spooler = spool
             screen.printRequest = try printing.request(store, badges: badges, onlyOnce: true)
         }
         try screen.run()
@@ -134,17 +136,17 @@ final class DoorScreen {
                 idleTicks += 1
                 if idleTicks % 5 == 0 {
                     let changed = pollChanges()
-                    let printed = spool()
+                    let printed = spool().changed
                     if changed || printed { render() }
                 }
             }
         }
     }
 
-    /// Moves the print queue along; returns true when the printer line changed.
+    /// Moves the print queue along, once; says what the pass did and whether the printer line changed.
     @discardableResult
-    func spool() -> Bool {
-        guard let spooler, let request = printRequest else { return false }
+    func spool() -> (report: SpoolReport?, changed: Bool) {
+        guard let spooler, let request = printRequest else { return (nil, false) }
         let report = try? spooler.runOnce()
         let open = (try? db.printJobs(states: ["pending", "submitted"]).count) ?? 0
         let status =
@@ -156,7 +158,7 @@ final class DoorScreen {
         if let printed = report?.printed.last { line += " · last printed: \(printed.attendeeID)" }
         let changed = line != printerLine
         printerLine = line
-        return changed
+        return (report, changed)
     }
 
     /// Picks up changes made by other processes on this store. Returns true when something changed.
@@ -405,7 +407,7 @@ final class DoorScreen {
         case .alreadyPrinted:
             message.0 += "   🖨 badge already printed (Ctrl-P to reprint)"
         case .queued(let job):
-            let report = try? spooler?.runOnce()
+            let report = spool().report
             if report?.submitted.contains(where: { $0.id == job.id }) == true {
                 message.0 += "   🖨 badge sent to \(job.printer)"
             } else {
@@ -413,7 +415,6 @@ final class DoorScreen {
                 message.0 += "   🖨 badge waiting: \(why)"
                 if message.1 == .success { message.1 = .warning }
             }
-            spool()
         }
     }
 

@@ -135,8 +135,8 @@ struct CheckInCommand: ParsableCommand {
         guard ["once", "always"].contains(printPolicy) else {
             throw CommandFailure.usage("--print-policy must be once or always")
         }
-        let db = try store.open()
         let spool = print ? try spooler(store, badges, printing) : nil
+        let db = try spool?.db ?? store.open()
         let request = print ? try printing.request(store, badges: badges, onlyOnce: printPolicy == "once") : nil
         var status: Int32 = 0
         var outs: [Out] = []

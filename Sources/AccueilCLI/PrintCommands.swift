@@ -68,16 +68,35 @@ struct StoreBadgeSource: BadgeDocumentSource {
     let maker: BadgeMaker
     let badges: BadgeOptions
     let settings: [String: PrinterSettings]
+    /// Renderers by template name: a template file and its logo are read once per run, not per badge.
+    private let renderers = RendererCache()
+
+    init(maker: BadgeMaker, badges: BadgeOptions, settings: [String: PrinterSettings]) {
+        self.maker = maker
+        self.badges = badges
+        self.settings = settings
+    }
+
+    final class RendererCache {
+        var byTemplate: [String: BadgeRenderer] = [:]
+    }
+
+    func renderer(_ name: String) throws -> BadgeRenderer {
+        if let known = renderers.byTemplate[name] { return known }
+        let renderer = try badges.renderer(name)
+        renderers.byTemplate[name] = renderer
+        return renderer
+    }
 
     func document(for job: PrintJob) throws -> (data: Data, format: String, options: [String: String]) {
         let record = try maker.record(job.attendeeID)
         let content = try maker.content(for: record)
-        let template = try BadgeTemplate.load(named: job.template, from: badges.directory)
+        let renderer = try renderer(job.template)
+        let template = renderer.template
         if job.format == "zpl" {
             let zpl = try ZPLRenderer(template: template, dpi: settings[job.printer]?.dpi ?? 203).render(content)
             return (Data(zpl.utf8), "application/vnd.cups-raw", [:])
         }
-        let renderer = try BadgeRenderer(template: template, badgesDirectory: badges.directory)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-\(job.id.uuidString).pdf")
             .path
         defer { try? FileManager.default.removeItem(atPath: path) }
