@@ -265,26 +265,18 @@ public struct CupsClient: Sendable {
         }
     }
 
-    /// Jobs of a printer (nil: all), finished ones included.
-    public func jobs(printer: String? = nil) throws(PrintError) -> [CupsJob] {
+    /// Jobs of a printer (nil: all). `activeOnly`: only those not finished yet — the whole history
+    /// grows with every badge printed, and is only needed to find a job again after a crash.
+    public func jobs(printer: String? = nil, activeOnly: Bool = false) throws(PrintError) -> [CupsJob] {
         try withConnection { (http) throws(PrintError) -> [CupsJob] in
             var jobs: UnsafeMutablePointer<cups_job_t>?
-            let count = cupsGetJobs2(http, &jobs, printer, 0, CUPS_WHICHJOBS_ALL)
+            let count = cupsGetJobs2(http, &jobs, printer, 0, activeOnly ? CUPS_WHICHJOBS_ACTIVE : CUPS_WHICHJOBS_ALL)
             defer { cupsFreeJobs(count, jobs) }
             if count < 0 { throw Self.lastError("listing jobs") }
             guard let jobs else { return [] }
             return (0..<Int(count)).map { i in
                 let job = jobs[i]
-                let state: String =
-                    switch job.state {
-                    case IPP_JSTATE_PENDING: "pending"
-                    case IPP_JSTATE_HELD: "held"
-                    case IPP_JSTATE_PROCESSING: "processing"
-                    case IPP_JSTATE_STOPPED: "stopped"
-                    case IPP_JSTATE_CANCELED: "cancelled"
-                    case IPP_JSTATE_ABORTED: "aborted"
-                    default: "completed"
-                    }
+                let state = Self.stateName(job.state)
                 return CupsJob(
                     id: Int(job.id), title: job.title.map { String(cString: $0) } ?? "",
                     printer: job.dest.map { String(cString: $0) } ?? "", state: state)
@@ -292,8 +284,38 @@ public struct CupsClient: Sendable {
         }
     }
 
+    /// One job's state, asked for alone (IPP Get-Job-Attributes); nil when the server does not know it.
     public func job(_ id: Int, printer: String) throws(PrintError) -> CupsJob? {
-        try jobs(printer: printer).first { $0.id == id }
+        try withConnection { (http) throws(PrintError) -> CupsJob? in
+            guard let request = ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES) else {
+                throw PrintError(.failed, "out of memory")
+            }
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "job-uri", nil, "ipp://localhost/jobs/\(id)")
+            ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
+            guard let response = cupsDoRequest(http, request, "/") else {
+                if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
+                throw Self.lastError("asking for job \(id)")
+            }
+            defer { ippDelete(response) }
+            if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
+            guard let stateAttribute = ippFindAttribute(response, "job-state", IPP_TAG_ENUM) else { return nil }
+            let title = ippFindAttribute(response, "job-name", IPP_TAG_NAME).flatMap { ippGetString($0, 0, nil) }
+            return CupsJob(
+                id: id, title: title.map { String(cString: $0) } ?? "", printer: printer,
+                state: Self.stateName(ipp_jstate_t(rawValue: UInt32(ippGetInteger(stateAttribute, 0)))))
+        }
+    }
+
+    static func stateName(_ state: ipp_jstate_t) -> String {
+        switch state {
+        case IPP_JSTATE_PENDING: "pending"
+        case IPP_JSTATE_HELD: "held"
+        case IPP_JSTATE_PROCESSING: "processing"
+        case IPP_JSTATE_STOPPED: "stopped"
+        case IPP_JSTATE_CANCELED: "cancelled"
+        case IPP_JSTATE_ABORTED: "aborted"
+        default: "completed"
+        }
     }
 
     public func cancel(_ id: Int, printer: String) throws(PrintError) {

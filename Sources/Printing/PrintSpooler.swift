@@ -51,7 +51,7 @@ public struct PrintSpooler {
             return result
         }
 
-        // 1. Follow jobs already handed to CUPS (one query per printer).
+        // 1. Follow jobs already handed to CUPS (the active jobs, one query per printer).
         var cupsJobs: [String: Result<[Int: CupsJob], PrintError>] = [:]
         for job in try db.printJobs(states: ["submitted"], limit: 10_000) {
             guard let cupsID = job.cupsJob else { continue }
@@ -59,14 +59,20 @@ public struct PrintSpooler {
                 do {
                     cupsJobs[job.printer] = .success(
                         Dictionary(
-                            try cups.jobs(printer: job.printer).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }))
+                            try cups.jobs(printer: job.printer, activeOnly: true).map { ($0.id, $0) },
+                            uniquingKeysWith: { a, _ in a }))
                 } catch {
                     cupsJobs[job.printer] = .failure(error)
                 }
             }
             let found: CupsJob?
-            do {
-                found = try cupsJobs[job.printer]!.get()[cupsID]
+            do throws(PrintError) {
+                // Still active: in the printer's short list. Finished: ask for that job alone.
+                if let active = try cupsJobs[job.printer]!.get()[cupsID] {
+                    found = active
+                } else {
+                    found = try cups.job(cupsID, printer: job.printer)
+                }
             } catch {
                 if error.message != job.lastError {
                     try db.updatePrintJob(job.id, state: "submitted", error: error.message, now: now)
