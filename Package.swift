@@ -63,16 +63,18 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
+        // Test helpers: running programs without Foundation's Process (see Spawn.swift), QR decoding.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
-        .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore"]),
+        .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore", "TestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "Sync", "AccueilCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         // Runs the real `accueil` binary, as organisers and their scripts do.
-        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing"]),
+        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,16 +23,22 @@ extension PushResponse: ResponseEncodable {}
 extension PullResponse: ResponseEncodable {}
 
 /// Wakes long-polling readers when events arrive.
+///
+/// A reader takes the `generation` before it looks for changes, then waits for a generation past it:
+/// a push that lands between the two wakes it at once instead of being missed.
 actor ChangeNotifier {
+    private(set) var generation: UInt64 = 0
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
     func changed() {
+        generation &+= 1
         for waiter in waiters.values { waiter.resume() }
         waiters.removeAll()
     }
 
-    /// Returns when something changes, or after `seconds`.
-    func wait(seconds: Double) async {
+    /// Returns once the generation is past `seen`, or after `seconds`.
+    func wait(after seen: UInt64, seconds: Double) async {
+        guard generation == seen else { return }
         let id = UUID()
         await withCheckedContinuation { continuation in
             waiters[id] = continuation
@@ -94,9 +100,10 @@ public func buildRouter(store: CentralStore, maxBodyBytes: Int = 16 << 20) -> Ro
         let since = request.uri.queryParameters.get("since", as: Int64.self) ?? 0
         let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1000
         let wait = min(request.uri.queryParameters.get("wait", as: Double.self) ?? 0, 30)
+        let seen = await notifier.generation
         var page = try await store.changes(since: since, limit: limit)
         if page.events.isEmpty && wait > 0 {
-            await notifier.wait(seconds: wait)
+            await notifier.wait(after: seen, seconds: wait)
             page = try await store.changes(since: since, limit: limit)
         }
         return page

@@ -1,26 +1,6 @@
 import Foundation
+import TestSupport
 import Testing
-
-/// pdftoppm + zbarimg, the real tools, on a PDF the CLI wrote.
-func qrCodes(inPDF path: String) throws -> [String] {
-    func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-    let prefix = path + "-raster"
-    _ = try run("pdftoppm", ["-r", "300", "-png", "-singlefile", path, prefix])
-    return try run("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"]).split(
-        separator: "\n"
-    ).map(String.init)
-}
 
 @Suite("accueil keys and badge")
 struct BadgeCLITests {

@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import KioskStore
+import TestSupport
 import Testing
 
 @Suite("accueil search, checkin, undo, walkin, stats")
@@ -79,25 +80,26 @@ struct DoorCLITests {
     func crash(round: Int) throws {
         let box = try demoBox()
         let ids = (1...800).map { String(format: "ACC-%05d", $0) }
-        let process = Process()
-        process.executableURL = accueilBinary
-        process.arguments = ["checkin", "--data", box.data, "--kiosk", "door-crash"] + ids
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        let child = try spawn(
+            accueilBinary.path, ["checkin", "--data", box.data, "--kiosk", "door-crash"] + ids,
+            stdout: .descriptor(fds[1]))
+        close(fds[1])
         // Let it check in a varying number of people, then pull the plug.
         var printed = ""
         let target = 20 + round * 60
         while printed.components(separatedBy: "checked in:").count <= target {
-            let chunk = out.fileHandleForReading.availableData
+            let chunk = reader.availableData
             if chunk.isEmpty { break }
             printed += String(decoding: chunk, as: UTF8.self)
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        printed += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationReason == .uncaughtSignal)
+        child.send(SIGKILL)
+        let end = child.wait(timeout: .seconds(30))
+        printed += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+        #expect(end.signal == SIGKILL)
 
         let confirmed = Set(
             printed.split(separator: "\n").compactMap { line -> String? in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Drives `accueil door` in a real terminal (tmux), as staff would: type, read the screen, press keys.
@@ -6,22 +7,14 @@ struct Tmux {
     let session = "accueil-test-\(UUID().uuidString.prefix(8))"
 
     @discardableResult
-    func run(_ arguments: [String], capture: Bool = true) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux"] + arguments
-        let out = Pipe()
-        // The tmux server started by new-session would hold a pipe open for ever.
-        process.standardOutput = capture ? out : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    func run(_ arguments: [String]) throws -> String {
+        let outcome = try runProgram("/usr/bin/tmux", arguments, timeout: .seconds(30))
+        if outcome.timedOut { Issue.record("tmux \(arguments.joined(separator: " ")) hung") }
+        return outcome.stdout
     }
 
     func start(_ command: String) throws {
-        try run(["new-session", "-d", "-s", session, "-x", "150", "-y", "30", command], capture: false)
+        try run(["new-session", "-d", "-s", session, "-x", "150", "-y", "30", command])
     }
 
     func keys(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }

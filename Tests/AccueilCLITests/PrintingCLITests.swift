@@ -2,39 +2,29 @@ import AccueilCore
 import Foundation
 import KioskStore
 import Printing
+import TestSupport
 import Testing
 
 /// The machine's real cupsd, with queues made for one test each (cups-pdf, or raw to a socket).
 enum Cups {
     @discardableResult
-    static func run(_ path: String, _ arguments: [String], capture: Bool = true) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe()
-        // A daemon (cupsd) would keep a captured pipe open for ever.
-        process.standardOutput = capture ? out : FileHandle.nullDevice
-        process.standardError = capture ? out : FileHandle.nullDevice
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ path: String, _ arguments: [String]) -> (status: Int32, output: String) {
+        do {
+            let outcome = try runProgram(path, arguments, timeout: .seconds(60))
+            return (outcome.status, outcome.output)
+        } catch {
+            return (-1, "\(error)")
+        }
     }
 
     static var isRunning: Bool { run("/usr/bin/lpstat", ["-r"]).output.contains("scheduler is running") }
 
-    /// Starts cupsd if it is not running (the test script starts it too).
+    /// Starts cupsd if it is not running (the test script starts it too). `runProgram` gives it a
+    /// clean signal mask: started with the test runner's blocked signals, cupsd would never notice
+    /// its backends finishing.
     static func ensureRunning() throws {
         if isRunning { return }
-        // Started from here, cupsd would inherit the test runner's blocked signals (and never
-        // notice its backends finishing): start it with a clean signal mask.
-        run(
-            "/usr/bin/python3",
-            [
-                "-c",
-                "import os, signal; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv('/usr/sbin/cupsd', ['cupsd'])",
-            ],
-            capture: false)
+        run("/usr/sbin/cupsd", [])
         for _ in 0..<100 where !isRunning { usleep(100_000) }
         #expect(isRunning, "cupsd did not start")
     }

@@ -1,9 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `accueil server` as a real process on a free loopback port.
 final class ServerProcess {
-    let process = Process()
     let port: Int
     let store: String
     var url: String { "http://127.0.0.1:\(port)" }
@@ -30,13 +30,8 @@ final class ServerProcess {
     }
 
     func start() throws {
-        let process = Process()
-        process.executableURL = accueilBinary
-        process.arguments = ["server", "--store", "sqlite:\(store)", "--listen", "127.0.0.1:\(port)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        current = process
+        current = try spawn(
+            accueilBinary.path, ["server", "--store", "sqlite:\(store)", "--listen", "127.0.0.1:\(port)"])
         // Ready when it accepts a connection.
         for _ in 0..<100 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -56,12 +51,12 @@ final class ServerProcess {
         Issue.record("the server did not start")
     }
 
-    var current: Process?
+    var current: Spawned?
 
     func kill9() {
         guard let current else { return }
-        kill(current.processIdentifier, SIGKILL)
-        current.waitUntilExit()
+        current.send(SIGKILL)
+        current.wait(timeout: .seconds(10))
     }
 
     deinit { kill9() }

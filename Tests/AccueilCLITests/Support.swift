@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import TestSupport
 import Testing
 
 /// The `accueil` binary built next to this test bundle (or $ACCUEIL_BIN).
@@ -25,53 +26,21 @@ struct RunResult {
     var output: String { stdout + stderr }
 }
 
-/// Runs `accueil` with `arguments` and waits for it.
+/// Runs `accueil` with `arguments` and waits for it (at most `timeout`: past it, the run is killed
+/// and the test fails, rather than the whole suite hanging).
 @discardableResult
-func accueil(_ arguments: [String], environment: [String: String] = [:]) throws -> RunResult {
-    let process = Process()
-    process.executableURL = accueilBinary
-    process.arguments = arguments
+func accueil(
+    _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(180),
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws -> RunResult {
     var env = ProcessInfo.processInfo.environment
     env["ACCUEIL_KIOSK"] = env["ACCUEIL_KIOSK"] ?? "test-kiosk"
     for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes while the process runs, so that a large output cannot block it.
-    let errData = LockedData()
-    let errReader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-    errReader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errData.done { usleep(1000) }
-    return RunResult(
-        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData.value, as: UTF8.self))
-}
-
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data = Data()
-    private var finished = false
-    func set(_ value: Data) {
-        lock.lock()
-        data = value
-        finished = true
-        lock.unlock()
+    let outcome = try runProgram(accueilBinary.path, arguments, environment: env, timeout: timeout)
+    if outcome.timedOut {
+        Issue.record("accueil \(arguments.joined(separator: " ")) ran past \(timeout)", sourceLocation: sourceLocation)
     }
-    var done: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return finished
-    }
-    var value: Data {
-        lock.lock()
-        defer { lock.unlock() }
-        return data
-    }
+    return RunResult(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
 }
 
 /// A fresh data directory and a scratch folder for files.

@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Badges
@@ -13,28 +14,9 @@ func scratch() -> URL {
     return url
 }
 
-/// Runs a tool (pdftoppm, zbarimg, pdfinfo) and returns its standard output.
-func tool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/\(name)")
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 /// Rasterises the first page of a PDF and reads its QR codes with zbarimg.
 func decodePDF(_ pdf: URL, dpi: Int = 300) throws -> [String] {
-    let prefix = pdf.deletingPathExtension().path + "-page"
-    let raster = try tool(
-        "pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", pdf.path, prefix])
-    #expect(raster.status == 0, "pdftoppm failed on \(pdf.path)")
-    let zbar = try tool("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"])
-    return zbar.output.split(separator: "\n").map(String.init)
+    try qrCodes(inPDF: pdf.path, dpi: dpi)
 }
 
 @Suite("Badge rendering")

@@ -1,0 +1,183 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs other programs for the tests, without Foundation's `Process`.
+///
+/// On Linux, `Process.waitUntilExit()` learns that a child ended when a socket it passed to the child
+/// closes; a child that starts a daemon (tmux's server, cupsd) hands that socket on, and the wait never
+/// ends (swift-corelibs-foundation issue 4795). This was seen here and on CI: the suite hung for good.
+/// These helpers use `posix_spawn` and `waitpid` instead, give the child a clean signal mask and no
+/// inherited descriptors, send its output to files (never a pipe a daemon could hold open), and kill
+/// it when it overruns its deadline, so that a stuck tool fails one test instead of hanging the run.
+public struct Outcome: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    /// The program overran its deadline and was killed.
+    public var timedOut: Bool
+    /// Ended by a signal (its number), or nil.
+    public var signal: Int32?
+    public var output: String { stdout + stderr }
+}
+
+public enum SpawnError: Error, CustomStringConvertible {
+    case spawn(String, Int32)
+    public var description: String {
+        switch self {
+        case .spawn(let path, let code): "cannot start \(path): \(String(cString: strerror(code)))"
+        }
+    }
+}
+
+/// A started program.
+public final class Spawned: @unchecked Sendable {
+    public let pid: pid_t
+    public let command: String
+    private let lock = NSLock()
+    private var ended: (status: Int32, signal: Int32?)?
+
+    init(pid: pid_t, command: String) {
+        self.pid = pid
+        self.command = command
+    }
+
+    /// The exit status once it ended (reaping it), or nil while it runs.
+    public func poll() -> (status: Int32, signal: Int32?)? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let ended { return ended }
+        var raw: Int32 = 0
+        let result = waitpid(pid, &raw, WNOHANG)
+        guard result == pid else { return nil }
+        let signalled = (raw & 0x7f) != 0 && (raw & 0x7f) != 0x7f
+        ended = signalled ? (128 + (raw & 0x7f), raw & 0x7f) : ((raw >> 8) & 0xff, nil)
+        return ended
+    }
+
+    public var isRunning: Bool { poll() == nil }
+
+    /// Waits until it ends; past `timeout`, kills its process group and says so.
+    @discardableResult
+    public func wait(timeout: Duration = .seconds(120)) -> (status: Int32, signal: Int32?, timedOut: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var pause: UInt32 = 1000
+        while ContinuousClock.now < deadline {
+            if let done = poll() { return (done.status, done.signal, false) }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        while poll() == nil { usleep(10_000) }
+        let done = poll()!
+        return (done.status, done.signal, true)
+    }
+
+    public func send(_ signal: Int32) { kill(pid, signal) }
+}
+
+/// Where a spawned program's output goes.
+public enum Sink {
+    case null
+    case file(String)
+    /// A descriptor of the caller's (e.g. the write end of a pipe), duplicated into the child.
+    case descriptor(Int32)
+}
+
+/// Starts `path` with `arguments`; the child gets /dev/null as input, a clean signal mask, default
+/// signal handlers, no other descriptors, and its own process group.
+public func spawn(
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil, stdout: Sink = .null,
+    stderr: Sink = .null
+) throws -> Spawned {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    for (fd, sink) in [(Int32(1), stdout), (Int32(2), stderr)] {
+        switch sink {
+        case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+        case .file(let file):
+            posix_spawn_file_actions_addopen(&actions, fd, file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        case .descriptor(let source): posix_spawn_file_actions_adddup2(&actions, source, fd)
+        }
+    }
+    closeFrom(&actions, 3)
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(
+        &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { env.forEach { free($0) } }
+    var pid: pid_t = 0
+    let code = posix_spawn(&pid, path, &actions, &attributes, argv, env)
+    guard code == 0 else { throw SpawnError.spawn(path, code) }
+    return Spawned(pid: pid, command: ([path] + arguments).joined(separator: " "))
+}
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which the Glibc module does not import.
+private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+private let closeFromFunction: CloseFrom? = {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    else { return nil }
+    return unsafeBitCast(symbol, to: CloseFrom.self)
+}()
+
+private func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ first: Int32) {
+    if let closeFromFunction { _ = closeFromFunction(actions, first) }
+}
+
+/// Runs a program to its end (at most `timeout`) and returns its status and output.
+@discardableResult
+public func runProgram(
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)
+) throws -> Outcome {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-run-\(UUID().uuidString)").path
+    let (outFile, errFile) = (base + ".out", base + ".err")
+    defer {
+        try? FileManager.default.removeItem(atPath: outFile)
+        try? FileManager.default.removeItem(atPath: errFile)
+    }
+    let child = try spawn(path, arguments, environment: environment, stdout: .file(outFile), stderr: .file(errFile))
+    let end = child.wait(timeout: timeout)
+    func read(_ file: String) -> String {
+        String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self)
+    }
+    var errors = read(errFile)
+    if end.timedOut { errors += "\n[killed: \(child.command) ran past \(timeout)]" }
+    return Outcome(
+        status: end.status, stdout: read(outFile), stderr: errors, timedOut: end.timedOut, signal: end.signal)
+}
+
+/// Runs a tool found in /usr/bin (pdftoppm, zbarimg, lpadmin…).
+@discardableResult
+public func tool(_ name: String, _ arguments: [String], timeout: Duration = .seconds(120)) throws -> Outcome {
+    let path = ["/usr/bin/\(name)", "/usr/sbin/\(name)", "/bin/\(name)"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    return try runProgram(path ?? name, arguments, timeout: timeout)
+}
+
+/// The QR codes zbarimg reads on the first page of a PDF, rasterised by pdftoppm at `dpi`.
+public func qrCodes(inPDF path: String, dpi: Int = 300) throws -> [String] {
+    let prefix = path + "-raster\(dpi)"
+    let raster = try tool("pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", path, prefix])
+    guard raster.status == 0 else { return [] }
+    let zbar = try tool("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"])
+    return zbar.stdout.split(separator: "\n").map(String.init)
+}
