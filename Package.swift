@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
@@ -44,12 +46,14 @@ let package = Package(
         .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),
-        // The central server: sync API over Hummingbird, central store on SQLite.
+        // The central server: sync API over Hummingbird, central store on SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(
             name: "Server",
             dependencies: [
                 "AccueilCore", "Sync", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -71,7 +75,10 @@ let package = Package(
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Sync", "AccueilCore", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Server", "Sync", "AccueilCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Runs the real `accueil` binary, as organisers and their scripts do.
         .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing", "TestSupport"]),

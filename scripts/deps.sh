@@ -23,6 +23,7 @@ ACCUEIL_APT_PACKAGES=(
     tmux               # tests: the door's terminal screen in a real terminal
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
+    postgresql         # the central store for larger events (--store postgres://…); its tests run on it
     ca-certificates
 )
 
@@ -60,4 +61,24 @@ accueil_start_cupsd() {
     done
     echo "cupsd did not start" >&2
     return 1
+}
+
+# Starts the machine's PostgreSQL (Debian's cluster; made if missing), makes an `accueil` role that
+# may create databases, and exports ACCUEIL_TEST_POSTGRES for the server tests that run on it.
+accueil_start_postgres() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+        $sudo pg_createcluster "$(ls /usr/lib/postgresql | sort -V | tail -1)" main >/dev/null
+    fi
+    local version cluster port status
+    read -r version cluster port status _ <<<"$(pg_lsclusters -h | head -1)"
+    if [ "$status" != "online" ]; then $sudo pg_ctlcluster "$version" "$cluster" start; fi
+    for _ in $(seq 1 100); do
+        pg_isready -q -h 127.0.0.1 -p "$port" && break
+        sleep 0.2
+    done
+    $sudo runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c \
+        "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accueil') THEN CREATE ROLE accueil LOGIN CREATEDB PASSWORD 'accueil'; END IF; END \$\$;" >/dev/null
+    export ACCUEIL_TEST_POSTGRES="postgres://accueil:accueil@127.0.0.1:${port}/postgres"
 }

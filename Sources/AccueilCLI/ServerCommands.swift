@@ -10,13 +10,37 @@ import Sync
     import FoundationNetworking
 #endif
 
-/// `--store sqlite:PATH` (PostgreSQL is not there yet).
-func centralStorePath(_ store: String) throws -> String {
-    if store.hasPrefix("sqlite:") { return String(store.dropFirst("sqlite:".count)) }
-    if store.hasPrefix("postgres://") || store.hasPrefix("postgresql://") {
-        throw CommandFailure.usage("PostgreSQL central stores are not supported yet: use --store sqlite:PATH")
+/// Opens the central store named by `--store`, runs `body` on it, and closes it.
+func withCentralStore<T>(_ spec: String, _ body: (any CentralStore) async throws -> T) async throws -> T {
+    let store: any CentralStore
+    do {
+        store = try await openCentralStore(spec)
+    } catch let error as SyncError {
+        throw CommandFailure.usage("cannot open the central store \(spec): \(error)")
     }
-    throw CommandFailure.usage("--store must be sqlite:PATH")
+    do {
+        let result = try await body(store)
+        await store.close()
+        return result
+    } catch {
+        await store.close()
+        throw error
+    }
+}
+
+/// A store spec with its password hidden, for logs.
+func redacted(_ spec: String) -> String {
+    guard var components = URLComponents(string: spec), components.password != nil else { return spec }
+    components.password = "***"
+    return components.string ?? spec
+}
+
+let centralStoreHelp = ArgumentHelp(
+    "Central store: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DB (default: $ACCUEIL_STORE, else sqlite:accueil-central.sqlite).",
+    valueName: "store")
+
+func centralStoreSpec(_ option: String?) -> String {
+    option ?? ProcessInfo.processInfo.environment["ACCUEIL_STORE"] ?? "sqlite:accueil-central.sqlite"
 }
 
 struct ServerCommand: AsyncParsableCommand {
@@ -33,19 +57,20 @@ struct ServerCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Central store: sqlite:PATH.", valueName: "store")) var store =
-        "sqlite:accueil-central.sqlite"
+    @Option(help: centralStoreHelp) var store: String?
     @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8080"
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw CommandFailure.usage("--listen must be HOST:PORT")
         }
-        let configuration = ServerConfiguration(
-            host: String(listen[..<colon]), port: port, storePath: try centralStorePath(store))
-        let app = try buildApplication(configuration)
-        Output.err("accueil server listening on \(listen), store \(store)")
-        try await app.runService()
+        let spec = centralStoreSpec(store)
+        let configuration = ServerConfiguration(host: String(listen[..<colon]), port: port, store: spec)
+        try await withCentralStore(spec) { central in
+            let app = buildApplication(configuration, store: central)
+            Output.err("accueil server listening on \(listen), store \(redacted(spec))")
+            try await app.runService()
+        }
     }
 }
 
@@ -59,12 +84,10 @@ struct TokenCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Create a token for a kiosk; it is printed on the last line.")
     @Option(help: "Kiosk name.") var kiosk: String
-    @Option(help: ArgumentHelp("Central store: sqlite:PATH.", valueName: "store")) var store =
-        "sqlite:accueil-central.sqlite"
+    @Option(help: centralStoreHelp) var store: String?
 
     func run() async throws {
-        let central = try CentralStore(path: try centralStorePath(store))
-        let token = try await central.createToken(kiosk: kiosk)
+        let token = try await withCentralStore(centralStoreSpec(store)) { try await $0.createToken(kiosk: kiosk) }
         print("Token for \(kiosk) (keep it secret; give it to the kiosk as --token or ACCUEIL_TOKEN):")
         print(token)
     }
@@ -73,12 +96,11 @@ struct TokenCreateCommand: AsyncParsableCommand {
 struct TokenRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke every token of a kiosk.")
     @Option(help: "Kiosk name.") var kiosk: String
-    @Option(help: ArgumentHelp("Central store: sqlite:PATH.", valueName: "store")) var store =
-        "sqlite:accueil-central.sqlite"
+    @Option(help: centralStoreHelp) var store: String?
 
     func run() async throws {
-        let central = try CentralStore(path: try centralStorePath(store))
-        print("\(try await central.revokeTokens(kiosk: kiosk)) token(s) of \(kiosk) revoked.")
+        let count = try await withCentralStore(centralStoreSpec(store)) { try await $0.revokeTokens(kiosk: kiosk) }
+        print("\(count) token(s) of \(kiosk) revoked.")
     }
 }
 

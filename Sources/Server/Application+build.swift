@@ -6,15 +6,15 @@ import Sync
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// Path of the SQLite central store.
-    public var storePath: String
+    /// The central store: `sqlite:PATH` or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    public var store: String
     /// Largest request body accepted.
     public var maxBodyBytes: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, storePath: String, maxBodyBytes: Int = 16 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, store: String, maxBodyBytes: Int = 16 << 20) {
         self.host = host
         self.port = port
-        self.storePath = storePath
+        self.store = store
         self.maxBodyBytes = maxBodyBytes
     }
 }
@@ -55,7 +55,7 @@ actor ChangeNotifier {
 }
 
 /// The routes of the sync API, on a store.
-public func buildRouter(store: CentralStore, maxBodyBytes: Int = 16 << 20) -> Router<BasicRequestContext> {
+public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -> Router<BasicRequestContext> {
     let router = Router()
     let notifier = ChangeNotifier()
 
@@ -82,9 +82,9 @@ public func buildRouter(store: CentralStore, maxBodyBytes: Int = 16 << 20) -> Ro
         } catch {
             throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
         }
-        guard push.events.count <= CentralStore.maxBatch else {
+        guard push.events.count <= SyncLimits.maxBatch else {
             throw HTTPError(
-                .contentTooLarge, message: "batch of \(push.events.count) events; at most \(CentralStore.maxBatch)")
+                .contentTooLarge, message: "batch of \(push.events.count) events; at most \(SyncLimits.maxBatch)")
         }
         do {
             let response = try await store.ingest(push.events, from: kiosk)
@@ -111,10 +111,9 @@ public func buildRouter(store: CentralStore, maxBodyBytes: Int = 16 << 20) -> Ro
     return router
 }
 
-/// The server application: `accueil server` runs it.
-public func buildApplication(_ configuration: ServerConfiguration) throws -> some ApplicationProtocol {
-    let store = try CentralStore(path: configuration.storePath)
-    return Application(
+/// The server application on an open store: `accueil server` runs it.
+public func buildApplication(_ configuration: ServerConfiguration, store: any CentralStore) -> some ApplicationProtocol {
+    Application(
         router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"))
 }

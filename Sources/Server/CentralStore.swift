@@ -4,13 +4,70 @@ import Foundation
 import GRDB
 import Sync
 
-/// The central store on SQLite: every kiosk's events, each stored once (by event id), numbered by
-/// a global sequence that kiosks read changes after; and the kiosks' tokens (hashed).
-public struct CentralStore: Sendable {
-    private let pool: DatabasePool
+/// The central store: every kiosk's events, each stored once (by event id), numbered by a global
+/// sequence that kiosks read changes after; and the kiosks' tokens (only their hashes).
+///
+/// Two implementations behave the same and pass the same tests: `SQLiteCentralStore` (the default,
+/// zero setup) and `PostgresCentralStore` (larger events). `openCentralStore` picks one from a spec.
+public protocol CentralStore: Sendable {
+    /// Stores a batch: checked whole first (nothing is written if one event is bad), then each
+    /// event once, however often it is sent. Events get sequence numbers in commit order, so a
+    /// reader that has seen `seq` N never later finds a new event below N.
+    func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse
+    /// Events after `since`, in order, at most `limit` (1…10,000).
+    func changes(since: Int64, limit: Int) async throws -> PullResponse
+    func latestSequence() async throws -> Int64
+    /// A new token for `kiosk`; only its hash is kept.
+    func createToken(kiosk: String) async throws -> String
+    /// Revokes every token of `kiosk`; returns how many.
+    @discardableResult func revokeTokens(kiosk: String) async throws -> Int
+    /// The kiosk a token belongs to, if valid.
+    func kiosk(forToken token: String) async throws -> String?
+    /// Releases connections (PostgreSQL); the store is not used after.
+    func close() async
+}
 
-    /// Largest batch a kiosk may push at once.
-    public static let maxBatch = 5000
+extension CentralStore {
+    public func ingest(_ batch: [WireEvent], from kiosk: String) async throws -> PushResponse {
+        try await ingest(batch, from: kiosk, now: Date())
+    }
+
+    /// Refuses a batch that is too large or holds one bad event, before anything is written.
+    func validate(_ batch: [WireEvent]) throws {
+        guard batch.count <= SyncLimits.maxBatch else {
+            throw SyncError.invalid("batch of \(batch.count) events; at most \(SyncLimits.maxBatch)")
+        }
+        for event in batch { _ = try event.event() }
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Opens the store a spec names: `sqlite:PATH` (or a bare path) or `postgres://USER:PASSWORD@HOST:PORT/DB`
+/// (also `postgresql://`). Schema migrations run here.
+public func openCentralStore(_ spec: String) async throws -> any CentralStore {
+    if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
+        return try await PostgresCentralStore(url: spec)
+    }
+    var path = spec
+    if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
+    if path.hasPrefix("//") { path.removeFirst(2) }
+    guard !path.isEmpty else { throw SyncError.invalid("--store: expected sqlite:PATH or postgres://…, got \(spec)") }
+    return try SQLiteCentralStore(path: path)
+}
+
+/// The central store on SQLite (GRDB, WAL, synchronous=FULL).
+public struct SQLiteCentralStore: CentralStore {
+    private let pool: DatabasePool
 
     public init(path: String) throws {
         try FileManager.default.createDirectory(
@@ -46,13 +103,8 @@ public struct CentralStore: Sendable {
         try migrator.migrate(pool)
     }
 
-    /// Stores a batch: checked whole first (nothing is written if one event is bad), then each
-    /// event once, whatever how often it is sent.
-    public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date = Date()) async throws -> PushResponse {
-        guard batch.count <= Self.maxBatch else {
-            throw SyncError.invalid("batch of \(batch.count) events; at most \(Self.maxBatch)")
-        }
-        for event in batch { _ = try event.event() }
+    public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse {
+        try validate(batch)
         let received = Int64(now.timeIntervalSince1970 * 1000)
         return try await pool.write { db in
             var accepted = 0
@@ -71,7 +123,6 @@ public struct CentralStore: Sendable {
         }
     }
 
-    /// Events after `since`, in order, at most `limit`.
     public func changes(since: Int64, limit: Int) async throws -> PullResponse {
         let limit = max(1, min(limit, 10_000))
         return try await pool.read { db in
@@ -97,16 +148,8 @@ public struct CentralStore: Sendable {
 
     // MARK: Tokens
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// A new token for `kiosk`; only its hash is kept.
     public func createToken(kiosk: String) async throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = Self.newToken()
         let hash = Self.hash(token)
         try await pool.write { db in
             try db.execute(
@@ -116,7 +159,6 @@ public struct CentralStore: Sendable {
         return token
     }
 
-    /// Revokes every token of `kiosk`; returns how many.
     @discardableResult
     public func revokeTokens(kiosk: String) async throws -> Int {
         try await pool.write { db in
@@ -125,11 +167,12 @@ public struct CentralStore: Sendable {
         }
     }
 
-    /// The kiosk a token belongs to, if valid.
     public func kiosk(forToken token: String) async throws -> String? {
         let hash = Self.hash(token)
         return try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT kiosk FROM tokens WHERE hash = ? AND revoked = 0", arguments: [hash])
         }
     }
+
+    public func close() async {}
 }

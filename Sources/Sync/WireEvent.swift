@@ -107,3 +107,9 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Limits both ends agree on.
+public enum SyncLimits {
+    /// Largest batch a kiosk may push at once (the server answers 413 beyond it).
+    public static let maxBatch = 5000
+}

@@ -2,20 +2,52 @@ import AccueilCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import PostgresNIO
 import Testing
 
 @testable import Server
 @testable import Sync
 
-@Suite("Central server: sync API on SQLite")
-struct ServerTests {
-    func store() throws -> CentralStore {
-        try CentralStore(
+/// The two central stores; every test here runs on both.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// A fresh, empty central store of `kind`. PostgreSQL: a new database on the server named by
+/// $ACCUEIL_TEST_POSTGRES (scripts/test starts one and sets it); without it the test fails, it is
+/// never skipped.
+func freshStore(_ kind: StoreKind) async throws -> any CentralStore {
+    switch kind {
+    case .sqlite:
+        return try SQLiteCentralStore(
             path: FileManager.default.temporaryDirectory.appendingPathComponent(
                 "central-\(UUID().uuidString)/central.sqlite"
             ).path)
+    case .postgres:
+        let admin = try #require(
+            ProcessInfo.processInfo.environment["ACCUEIL_TEST_POSTGRES"],
+            "set ACCUEIL_TEST_POSTGRES=postgres://USER:PASSWORD@HOST:PORT/postgres (scripts/test does)")
+        var components = try #require(URLComponents(string: admin))
+        let name = "accueil_t_\(UUID().uuidString.prefix(8).lowercased())"
+        let client = PostgresClient(
+            configuration: .init(
+                host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "",
+                password: components.password, database: "postgres", tls: .disable),
+            backgroundLogger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            group.cancelAll()
+        }
+        components.path = "/\(name)"
+        return try await PostgresCentralStore(url: try #require(components.string))
     }
+}
 
+@Suite("Central server: sync API, on SQLite and on PostgreSQL")
+struct ServerTests {
     func body(_ value: some Encodable) throws -> ByteBuffer { ByteBuffer(data: try JSONEncoder().encode(value)) }
 
     func events(_ n: Int, kiosk: String = "door-1") -> [WireEvent] {
@@ -26,9 +58,10 @@ struct ServerTests {
         }
     }
 
-    @Test("without a valid token: 401 and nothing changes")
-    func auth() async throws {
-        let store = try store()
+    @Test("without a valid token: 401 and nothing changes", arguments: StoreKind.allCases)
+    func auth(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
         let token = try await store.createToken(kiosk: "door-1")
         let app = Application(router: buildRouter(store: store))
         try await app.test(.router) { client in
@@ -54,9 +87,10 @@ struct ServerTests {
         }
     }
 
-    @Test("a batch is stored once however often it is sent; changes come back in order after a cursor")
-    func idempotentPushAndPull() async throws {
-        let store = try store()
+    @Test("a batch is stored once however often it is sent; changes come back in order after a cursor", arguments: StoreKind.allCases)
+    func idempotentPushAndPull(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
         let token = try await store.createToken(kiosk: "door-1")
         let app = Application(router: buildRouter(store: store))
         let batch = events(50)
@@ -84,9 +118,10 @@ struct ServerTests {
         }
     }
 
-    @Test("malformed JSON (400), unknown event types and wrong ids (422), too large batches (413): no partial write")
-    func refusals() async throws {
-        let store = try store()
+    @Test("malformed JSON (400), unknown event types and wrong ids (422), too large batches (413): no partial write", arguments: StoreKind.allCases)
+    func refusals(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
         let token = try await store.createToken(kiosk: "door-1")
         let app = Application(router: buildRouter(store: store, maxBodyBytes: 1 << 20))
         try await app.test(.router) { client in
@@ -115,7 +150,7 @@ struct ServerTests {
             }
             try await client.execute(
                 uri: "/api/v1/events", method: .post, headers: headers,
-                body: try body(PushRequest(kiosk: "door-1", events: events(CentralStore.maxBatch + 1)))
+                body: try body(PushRequest(kiosk: "door-1", events: events(SyncLimits.maxBatch + 1)))
             ) {
                 #expect($0.status == .contentTooLarge)
             }
@@ -123,9 +158,10 @@ struct ServerTests {
         }
     }
 
-    @Test("a long poll returns as soon as another kiosk pushes")
-    func longPoll() async throws {
-        let store = try store()
+    @Test("a long poll returns as soon as another kiosk pushes", arguments: StoreKind.allCases)
+    func longPoll(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
         let reader = try await store.createToken(kiosk: "door-2")
         let writer = try await store.createToken(kiosk: "door-1")
         let app = Application(router: buildRouter(store: store))
@@ -152,5 +188,52 @@ struct ServerTests {
             // Woken by the push, not by the end of its 30 s wait.
             #expect(elapsed < .seconds(5))
         }
+    }
+
+    @Test(
+        "8 kiosks push overlapping batches at once while a reader follows: every event stored once, read once, in order",
+        arguments: StoreKind.allCases)
+    func concurrentPushes(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
+        let all = (0..<8).map { k in events(400, kiosk: "door-\(k)") }
+        let total = all.reduce(0) { $0 + $1.count }
+        // The reader pulls pages as the writers go; a cursor must never pass an event committed later.
+        async let seen: [WireEvent] = {
+            var seen: [WireEvent] = []
+            var cursor: Int64 = 0
+            let deadline = ContinuousClock.now + .seconds(60)
+            while seen.count < total && ContinuousClock.now < deadline {
+                let page = try await store.changes(since: cursor, limit: 97)
+                seen += page.events
+                cursor = page.cursor
+                if page.events.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            return seen
+        }()
+        let accepted = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (k, kioskEvents) in all.enumerated() {
+                group.addTask {
+                    var accepted = 0
+                    // Each kiosk sends its events in batches of 50, every batch twice, and also
+                    // re-sends its neighbour's first batch (a relay), all at the same time as the others.
+                    for start in stride(from: 0, to: kioskEvents.count, by: 50) {
+                        let batch = Array(kioskEvents[start..<min(start + 50, kioskEvents.count)])
+                        accepted += try await store.ingest(batch, from: "door-\(k)").accepted
+                        accepted += try await store.ingest(batch, from: "door-\(k)").accepted
+                    }
+                    accepted += try await store.ingest(Array(all[(k + 1) % 8].prefix(50)), from: "door-\(k)").accepted
+                    return accepted
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(accepted == total)
+        let read = try await seen
+        #expect(read.count == total)
+        #expect(Set(read.map(\.id)).count == total)
+        let seqs = read.compactMap(\.seq)
+        #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
+        #expect(try await store.latestSequence() >= Int64(total))
     }
 }

@@ -1,0 +1,192 @@
+import AccueilCore
+import Foundation
+import Logging
+import PostgresNIO
+import Sync
+
+/// The central store on PostgreSQL (postgres-nio), for larger events: the same behaviour as
+/// `SQLiteCentralStore`, checked by the same tests.
+///
+/// Sequence numbers come from a `bigserial`, which PostgreSQL hands out before commit; two pushes
+/// committing out of order could let a reader skip an event. Each push therefore takes a
+/// transaction-level advisory lock first, so that sequence order is commit order.
+public final class PostgresCentralStore: CentralStore {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger = {
+        var logger = Logger(label: "accueil.central.postgres")
+        logger.logLevel = .warning
+        return logger
+    }()
+    private static let ingestLock: Int64 = 0x4163_6375_6569_6C01  // "Accueil" 1
+    private static let migrateLock: Int64 = 0x4163_6375_6569_6C02
+
+    /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`) and runs the schema migrations.
+    /// The connection is not encrypted: keep PostgreSQL on the server host or a private network.
+    public init(url: String) async throws {
+        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
+            let user = components.user
+        else { throw SyncError.invalid("PostgreSQL URL: expected postgres://USER:PASSWORD@HOST:PORT/DB, got \(url)") }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+            tls: .disable)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            runner.cancel()
+            throw SyncError.transport("PostgreSQL at \(host): \(String(reflecting: error))")
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    deinit { runner.cancel() }
+
+    /// Numbered migrations, each applied once, under an advisory lock (several servers may start at once).
+    private func migrate() async throws {
+        let migrations: [(Int, String)] = [
+            (
+                1,
+                """
+                CREATE TABLE events (
+                    seq BIGSERIAL PRIMARY KEY,
+                    id UUID NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    attendee_id TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    kiosk TEXT NOT NULL,
+                    payload TEXT,
+                    received_at BIGINT NOT NULL,
+                    pushed_by TEXT NOT NULL
+                );
+                CREATE TABLE tokens (
+                    hash TEXT PRIMARY KEY,
+                    kiosk TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked BOOLEAN NOT NULL DEFAULT FALSE
+                );
+                CREATE INDEX tokens_kiosk ON tokens(kiosk);
+                """
+            )
+        ]
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS accueil_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query(
+                "SELECT version FROM accueil_migrations", logger: logger
+            ).decode(Int.self) {
+                applied.insert(version)
+            }
+            for (version, sql) in migrations where !applied.contains(version) {
+                for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                    try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO accueil_migrations (version) VALUES (\(version))", logger: logger)
+            }
+        }
+    }
+
+    public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse {
+        try validate(batch)
+        guard !batch.isEmpty else { return PushResponse(accepted: 0, duplicates: 0) }
+        let received = Int64(now.timeIntervalSince1970 * 1000)
+        let ids = batch.map(\.id)
+        let types = batch.map(\.type)
+        let attendees = batch.map(\.attendeeID)
+        let ats = batch.map(\.at)
+        let kiosks = batch.map(\.kiosk)
+        // Arrays of optionals do not bind: an absent payload travels as "" (never a JSON text).
+        let payloads = batch.map { $0.payload ?? "" }
+        let accepted = try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.ingestLock))", logger: logger)
+            let rows = try await connection.query(
+                """
+                INSERT INTO events (id, type, attendee_id, at, kiosk, payload, received_at, pushed_by)
+                SELECT t.id, t.type, t.attendee_id, t.at, t.kiosk, NULLIF(t.payload, ''), \(received), \(kiosk)
+                FROM unnest(\(ids)::uuid[], \(types)::text[], \(attendees)::text[], \(ats)::bigint[],
+                            \(kiosks)::text[], \(payloads)::text[])
+                     WITH ORDINALITY AS t(id, type, attendee_id, at, kiosk, payload, n)
+                ORDER BY t.n
+                ON CONFLICT (id) DO NOTHING
+                RETURNING seq
+                """, logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+        return PushResponse(accepted: accepted, duplicates: batch.count - accepted)
+    }
+
+    public func changes(since: Int64, limit: Int) async throws -> PullResponse {
+        let limit = max(1, min(limit, 10_000))
+        let rows = try await client.query(
+            """
+            SELECT id, type, attendee_id, at, kiosk, payload, seq FROM events
+            WHERE seq > \(since) ORDER BY seq LIMIT \(limit + 1)
+            """, logger: logger)
+        var events: [WireEvent] = []
+        var more = false
+        for try await (id, type, attendee, at, kiosk, payload, seq) in rows.decode(
+            (UUID, String, String, Int64, String, String?, Int64).self)
+        {
+            if events.count == limit {
+                more = true
+                continue
+            }
+            events.append(
+                WireEvent(id: id, type: type, attendeeID: attendee, at: at, kiosk: kiosk, payload: payload, seq: seq))
+        }
+        return PullResponse(events: events, cursor: events.last?.seq ?? since, more: more)
+    }
+
+    public func latestSequence() async throws -> Int64 {
+        for try await seq in try await client.query("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events", logger: logger)
+            .decode(Int64.self)
+        {
+            return seq
+        }
+        return 0
+    }
+
+    public func createToken(kiosk: String) async throws -> String {
+        let token = Self.newToken()
+        let hash = Self.hash(token)
+        let created = Int64(Date().timeIntervalSince1970 * 1000)
+        try await client.query(
+            "INSERT INTO tokens (hash, kiosk, created_at) VALUES (\(hash), \(kiosk), \(created))", logger: logger)
+        return token
+    }
+
+    @discardableResult
+    public func revokeTokens(kiosk: String) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.query(
+            "UPDATE tokens SET revoked = TRUE WHERE kiosk = \(kiosk) AND NOT revoked RETURNING hash", logger: logger)
+        {
+            count += 1
+        }
+        return count
+    }
+
+    public func kiosk(forToken token: String) async throws -> String? {
+        let hash = Self.hash(token)
+        for try await kiosk in try await client.query(
+            "SELECT kiosk FROM tokens WHERE hash = \(hash) AND NOT revoked", logger: logger
+        ).decode(String.self) {
+            return kiosk
+        }
+        return nil
+    }
+}
