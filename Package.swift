@@ -57,11 +57,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The kiosk's services: the HTTP sync client and the background sync (`accueil kiosk`).
+        .target(name: "Kiosk", dependencies: ["AccueilCore", "KioskStore", "Sync"]),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

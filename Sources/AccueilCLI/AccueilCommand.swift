@@ -23,7 +23,8 @@ public struct AccueilCommand: AsyncParsableCommand {
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
-            PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, BenchCommand.self,
+            PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, KioskCommand.self,
+            StatusCommand.self, BenchCommand.self,
         ]
     )
 

@@ -13,7 +13,10 @@ struct BenchCommand: ParsableCommand {
             Build with `swift build -c release` and run `.build/release/accueil bench` for figures \
             worth writing down (BENCHMARKS.md). Works in a temporary directory unless --data is given.
             """,
-        subcommands: [BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchHoldCommand.self],
+        subcommands: [
+            BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchSyncCommand.self,
+            BenchHoldCommand.self,
+        ],
         defaultSubcommand: BenchRunCommand.self
     )
 }

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import Foundation
+import Kiosk
 import KioskStore
 
 struct SearchCommand: ParsableCommand {
@@ -312,7 +313,7 @@ struct WalkInCommand: ParsableCommand {
     }
 }
 
-struct StatsCommand: ParsableCommand {
+struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Counts: registered, checked in, by role and country, walk-ins, duplicates.",
@@ -321,16 +322,28 @@ struct StatsCommand: ParsableCommand {
             twice at doors that did not know, e.g. offline), duplicate_attempts (second check-ins \
             refused), by_role and by_country (each {registered, checked_in}) and outbox (changes not \
             yet sent to the server).
+
+            With --server, the counts are the central server's, over every kiosk's events.
             """
     )
 
     @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("Ask this central server instead of the local store.", valueName: "url"))
+    var server: String?
+    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
     @Flag(help: "Print the counts as JSON.") var json = false
 
-    func run() throws {
-        let db = try store.open()
+    func run() async throws {
         var stats: Stats
-        do { stats = try db.stats() } catch { throw commandFailure(error) }
+        if server != nil {
+            let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+            do { stats = try await client.get("api/v1/stats", as: Stats.self) } catch {
+                throw CommandFailure(message: "stats from \(client.server.absoluteString): \(error)", status: 10)
+            }
+        } else {
+            let db = try store.open()
+            do { stats = try db.stats() } catch { throw commandFailure(error) }
+        }
         for role in Role.allCases where stats.byRole[role.rawValue] == nil {
             stats.byRole[role.rawValue] = Stats.Count(registered: 0, checkedIn: 0)
         }

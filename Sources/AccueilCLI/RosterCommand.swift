@@ -1,7 +1,9 @@
 import AccueilCore
 import ArgumentParser
 import Foundation
+import Kiosk
 import KioskStore
+import Sync
 
 struct RosterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +13,7 @@ struct RosterCommand: ParsableCommand {
     )
 }
 
-struct RosterImportCommand: ParsableCommand {
+struct RosterImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import a registration export (CSV) into the store.",
@@ -26,8 +28,11 @@ struct RosterImportCommand: ParsableCommand {
             and never touches their check-in. Bad rows are reported with line, column and reason, and \
             the good rows are imported.
 
+            With --server, the file is read here and applied on the central server instead, from \
+            where every kiosk gets it (a kiosk that starts empty downloads the whole roster at once).
+
             Exit status: 0 every row imported; 3 some rows rejected; 2 nothing imported (usage error, \
-            unreadable file, --strict with bad rows).
+            unreadable file, --strict with bad rows); 10 the server could not be reached.
             """
     )
 
@@ -67,6 +72,11 @@ struct RosterImportCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Only report what the import would do.")
     var dryRun = false
 
+    @Option(
+        help: ArgumentHelp("Apply it on this central server (default: the local store).", valueName: "url"))
+    var server: String?
+    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
+
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
@@ -87,7 +97,7 @@ struct RosterImportCommand: ParsableCommand {
         var unused_columns: [String]
     }
 
-    func run() throws {
+    func run() async throws {
         var options = RosterOptions(preset: preset, defaultRole: defaultRole)
         for map in maps {
             guard let eq = map.lastIndex(of: "="),
@@ -124,7 +134,17 @@ struct RosterImportCommand: ParsableCommand {
 
         let refuse = strict && !parsed.rejections.isEmpty
         var changes = ImportSummary()
-        if !refuse {
+        if !refuse, server != nil {
+            let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+            do {
+                let body = try JSONEncoder().encode(
+                    RosterUpload(attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun))
+                changes = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
+            } catch let error as SyncError {
+                throw CommandFailure(
+                    message: "roster import on \(client.server.absoluteString) failed: \(error)", status: 10)
+            }
+        } else if !refuse {
             let db = try store.open()
             let total = parsed.attendees.count
             let bar =

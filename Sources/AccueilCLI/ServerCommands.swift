@@ -2,13 +2,10 @@ import AccueilCore
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Kiosk
 import KioskStore
 import Server
 import Sync
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// Opens the central store named by `--store`, runs `body` on it, and closes it.
 func withCentralStore<T>(_ spec: String, _ body: (any CentralStore) async throws -> T) async throws -> T {
@@ -111,89 +108,64 @@ struct SyncRunCommand: AsyncParsableCommand {
         discussion: """
             Check-ins never wait for this: they are in the local store and its outbox already. With \
             --once, stops when the outbox is empty and the server has nothing more (exit 10 if the \
-            server cannot be reached); otherwise keeps syncing, backing off while the server is away.
+            server cannot be reached); otherwise keeps syncing like `accueil kiosk`, backing off while \
+            the server is away.
             """
     )
     @OptionGroup var store: StoreOptions
-    @Option(help: ArgumentHelp("Server URL, e.g. http://127.0.0.1:8080.", valueName: "url")) var server: String
+    @Option(help: ArgumentHelp("Server URL (default: $ACCUEIL_SERVER), e.g. http://127.0.0.1:8080.", valueName: "url"))
+    var server: String?
     @Option(help: ArgumentHelp("Kiosk token (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
     @Flag(help: "One round, then stop.") var once = false
 
     func run() async throws {
-        guard let base = URL(string: server), base.scheme != nil else {
-            throw CommandFailure.usage("--server must be a URL")
-        }
-        guard let token = token ?? ProcessInfo.processInfo.environment["ACCUEIL_TOKEN"], !token.isEmpty else {
-            throw CommandFailure.usage("give --token or ACCUEIL_TOKEN")
-        }
+        let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
         let db = try store.open()
-        let kiosk = store.kioskName
-        var machine = SyncMachine(cursor: try db.syncCursor(), now: Date())
+        guard once else {
+            do { try await SyncService(db: db, client: client, kiosk: store.kioskName).run() } catch {
+                throw commandFailure(error)
+            }
+            return
+        }
         var pushed = 0
         var pulled = 0
-        var pulledOnce = false
-        while true {
-            let depth = try db.outboxCount()
-            switch machine.next(now: Date(), outboxDepth: depth) {
-            case .push:
-                let batch = try db.outbox(limit: 1000)
-                do {
-                    var request = URLRequest(url: base.appendingPathComponent("api/v1/events"))
-                    request.httpMethod = "POST"
-                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-                    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                    request.httpBody = try JSONEncoder().encode(
-                        PushRequest(kiosk: kiosk, events: batch.map { WireEvent($0.event) }))
-                    _ = try await exchange(request, as: PushResponse.self)
-                    try db.markSent(batch.map(\.seq))
-                    pushed += batch.count
-                    machine.pushSucceeded(now: Date())
-                } catch {
-                    machine.pushFailed(now: Date(), error: "\(error)")
-                    if once { throw CommandFailure(message: "cannot push to \(server): \(error)", status: 10) }
-                }
-            case .pull(let cursor):
-                var components = URLComponents(
-                    url: base.appendingPathComponent("api/v1/events"), resolvingAgainstBaseURL: false)!
-                components.queryItems = [
-                    URLQueryItem(name: "since", value: String(cursor)), URLQueryItem(name: "limit", value: "1000"),
-                    URLQueryItem(name: "wait", value: once ? "0" : "5"),
-                ]
-                var request = URLRequest(url: components.url!)
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-                do {
-                    let page = try await exchange(request, as: PullResponse.self)
-                    var events: [Event] = []
-                    for wire in page.events { events.append(try wire.event()) }
-                    pulled += try db.applyRemote(events)
-                    try db.setSyncCursor(page.cursor)
-                    machine.pullSucceeded(now: Date(), cursor: page.cursor, more: page.more)
-                    pulledOnce = pulledOnce || !page.more
-                } catch {
-                    machine.pullFailed(now: Date(), error: "\(error)")
-                    if once { throw CommandFailure(message: "cannot pull from \(server): \(error)", status: 10) }
-                }
-            case .wait(let until):
-                let remaining = try db.outboxCount()
-                if once && pulledOnce && remaining == 0 {
-                    print(
-                        "synced with \(server): \(pushed) events sent, \(pulled) new events received, cursor \(machine.cursor)"
-                    )
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(max(10, Int(until.timeIntervalSinceNow * 1000))))
+        do {
+            while true {
+                let batch = try db.outbox(limit: 2000)
+                if batch.isEmpty { break }
+                _ = try await client.push(batch.map { WireEvent($0.event) })
+                try db.markSent(batch.map(\.seq))
+                pushed += batch.count
             }
+            var cursor = try db.syncCursor()
+            while true {
+                let page = try await client.pull(since: cursor, limit: 2000)
+                var events: [Event] = []
+                for wire in page.events { events.append(try wire.event()) }
+                pulled += try db.applyRemote(events)
+                cursor = page.cursor
+                try db.setSyncCursor(cursor)
+                if !page.more { break }
+            }
+            print(
+                "synced with \(client.server.absoluteString): \(pushed) events sent, \(pulled) new events received, cursor \(cursor)"
+            )
+        } catch let error as SyncError {
+            throw CommandFailure(message: "sync with \(client.server.absoluteString) failed: \(error)", status: 10)
+        } catch {
+            throw commandFailure(error)
         }
     }
+}
 
-    func exchange<T: Decodable>(_ request: URLRequest, as: T.Type) async throws -> T {
-        var request = request
-        request.timeoutInterval = 30
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw SyncError.transport("no HTTP response") }
-        guard http.statusCode == 200 else {
-            throw SyncError.transport("HTTP \(http.statusCode): \(String(decoding: data.prefix(300), as: UTF8.self))")
-        }
-        return try JSONDecoder().decode(T.self, from: data)
+/// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN.
+func syncClient(server: String?, token: String?, kiosk: String) throws -> SyncClient {
+    let env = ProcessInfo.processInfo.environment
+    guard let server = server ?? env["ACCUEIL_SERVER"], let url = URL(string: server),
+        url.scheme == "http" || url.scheme == "https"
+    else { throw CommandFailure.usage("give the server's URL with --server or ACCUEIL_SERVER (http://HOST:PORT)") }
+    guard let token = token ?? env["ACCUEIL_TOKEN"], !token.isEmpty else {
+        throw CommandFailure.usage("give --token or ACCUEIL_TOKEN (made on the server by `accueil token create`)")
     }
+    return SyncClient(server: url, token: token, kiosk: kiosk)
 }

@@ -43,14 +43,28 @@ extension KioskDatabase {
     @discardableResult
     public func applyRemote(_ events: [Event]) throws(StoreError) -> Int {
         try write { db in
-            var touched = Set<String>()
-            var fresh = 0
+            var fresh: [String: [Event]] = [:]
+            var count = 0
             for event in events where try Self.append(db, event, outbox: false) {
-                fresh += 1
-                touched.insert(event.attendeeID)
+                count += 1
+                fresh[event.attendeeID, default: []].append(event)
             }
-            for id in touched { try Self.refresh(db, attendeeID: id) }
-            return fresh
+            // A large batch (a snapshot, a long absence) mostly brings attendees this store has no
+            // other event of: fold those from the batch itself rather than reading each back.
+            var stored: [String: Int] = [:]
+            if fresh.count > 500 {
+                for row in try Row.fetchAll(db, sql: "SELECT attendee_id, COUNT(*) FROM events GROUP BY attendee_id") {
+                    stored[row[0]] = row[1]
+                }
+            }
+            for (id, new) in fresh {
+                if stored[id] == new.count {
+                    try Self.store(db, attendeeID: id, AttendeeState.fold(new))
+                } else {
+                    try Self.refresh(db, attendeeID: id)
+                }
+            }
+            return count
         }
     }
 
@@ -67,6 +81,20 @@ extension KioskDatabase {
                 sql:
                     "INSERT INTO meta (key, value) VALUES ('sync_cursor', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 arguments: [String(cursor)])
+        }
+    }
+
+    /// A value kept in the store's `meta` table (sync status, cursors…), or nil.
+    public func meta(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
     }
 }

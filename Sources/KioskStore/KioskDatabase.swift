@@ -239,7 +239,11 @@ public struct KioskDatabase: Sendable {
 
     /// Re-derives one attendee's row from their events.
     static func refresh(_ db: Database, attendeeID: String) throws {
-        let state = AttendeeState.fold(try events(db, attendeeID: attendeeID))
+        try store(db, attendeeID: attendeeID, AttendeeState.fold(try events(db, attendeeID: attendeeID)))
+    }
+
+    /// Writes one attendee's folded state to their row.
+    static func store(_ db: Database, attendeeID: String, _ state: AttendeeState) throws {
         guard let attendee = state.attendee else {
             // Events for someone we do not know yet (sync may bring the upsert later).
             try db.execute(sql: "DELETE FROM attendees WHERE id = ?", arguments: [attendeeID])
@@ -326,43 +330,5 @@ public struct AttendeeRecord: Sendable, Equatable {
         badgeVersion = row[21]
         prints = row[22]
         reprints = row[23]
-    }
-}
-
-/// Counts for `accueil stats`.
-public struct Stats: Sendable, Codable, Equatable {
-    public struct Count: Sendable, Codable, Equatable {
-        public var registered: Int
-        public var checkedIn: Int
-        public init(registered: Int, checkedIn: Int) {
-            self.registered = registered
-            self.checkedIn = checkedIn
-        }
-        enum CodingKeys: String, CodingKey {
-            case registered
-            case checkedIn = "checked_in"
-        }
-    }
-    public var registered = 0
-    public var checkedIn = 0
-    public var walkIns = 0
-    /// Check-ins beyond the first for one person, made at doors that did not know (offline).
-    public var duplicates = 0
-    /// Second check-ins refused by a door that knew.
-    public var refusedAttempts = 0
-    public var byRole: [String: Count] = [:]
-    public var byCountry: [String: Count] = [:]
-    /// Events waiting to be sent to the server.
-    public var outbox = 0
-
-    enum CodingKeys: String, CodingKey {
-        case registered
-        case checkedIn = "checked_in"
-        case walkIns = "walk_ins"
-        case duplicates
-        case refusedAttempts = "duplicate_attempts"
-        case byRole = "by_role"
-        case byCountry = "by_country"
-        case outbox
     }
 }

@@ -1,3 +1,4 @@
+import AccueilCore
 import Foundation
 import Hummingbird
 import Sync
@@ -58,6 +59,7 @@ actor ChangeNotifier {
 public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -> Router<BasicRequestContext> {
     let router = Router()
     let notifier = ChangeNotifier()
+    let projection = CentralProjection(store: store)
 
     @Sendable func kiosk(_ request: Request) async throws -> String {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -108,11 +110,63 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
         }
         return page
     }
+
+    // The counts of `accueil stats --json`, over every kiosk's events.
+    router.get("/api/v1/stats") { request, _ -> Stats in
+        _ = try await kiosk(request)
+        return try await projection.stats()
+    }
+
+    // What a new kiosk starts from: every attendee's events (superseded roster versions left
+    // out) and the cursor to pull after.
+    router.get("/api/v1/snapshot") { request, _ -> Snapshot in
+        _ = try await kiosk(request)
+        return try await projection.snapshot()
+    }
+
+    // A roster parsed by `accueil roster import --server`: applied like a kiosk's import (same
+    // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
+    router.post("/api/v1/roster") { request, _ -> ImportSummary in
+        let kiosk = try await kiosk(request)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxRosterBytes)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "roster over \(maxRosterBytes) bytes")
+        }
+        let upload: RosterUpload
+        do {
+            upload = try JSONDecoder().decode(RosterUpload.self, from: Data(buffer: body))
+        } catch {
+            throw HTTPError(.badRequest, message: "malformed roster JSON: \(error)")
+        }
+        let plan = RosterPlan(
+            incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing)
+        guard !upload.dryRun else { return plan.summary }
+        let now = Date()
+        let events =
+            plan.upserts.map { WireEvent(Event(attendeeID: $0.id, at: now, kiosk: kiosk, body: .attendeeUpserted($0))) }
+            + plan.removals.map { WireEvent(Event(attendeeID: $0, at: now, kiosk: kiosk, body: .attendeeRemoved)) }
+        for start in stride(from: 0, to: events.count, by: SyncLimits.maxBatch) {
+            _ = try await store.ingest(
+                Array(events[start..<min(start + SyncLimits.maxBatch, events.count)]), from: kiosk)
+        }
+        if !events.isEmpty { await notifier.changed() }
+        return plan.summary
+    }
     return router
 }
 
+/// Largest roster upload (a 100,000-attendee roster is about 30 MB of JSON).
+let maxRosterBytes = 512 << 20
+
+extension Stats: ResponseEncodable {}
+extension Snapshot: ResponseEncodable {}
+extension ImportSummary: ResponseEncodable {}
+
 /// The server application on an open store: `accueil server` runs it.
-public func buildApplication(_ configuration: ServerConfiguration, store: any CentralStore) -> some ApplicationProtocol {
+public func buildApplication(_ configuration: ServerConfiguration, store: any CentralStore) -> some ApplicationProtocol
+{
     Application(
         router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"))

@@ -51,6 +51,16 @@ public struct SyncMachine: Sendable, Equatable {
         return .wait(until: min(pushAt, nextPullAt))
     }
 
+    /// For a caller that runs uploads and downloads side by side (the kiosk daemon): is a push due
+    /// (outbox not empty, not backing off)?
+    public func pushDue(now: Date, outboxDepth: Int) -> Bool { outboxDepth > 0 && now >= nextPushAt }
+
+    /// When the next download is due (now or in the past: at once).
+    public var pullDueAt: Date { nextPullAt }
+
+    /// When the next upload may be tried (backing off after failures).
+    public var pushDueAt: Date { nextPushAt }
+
     public mutating func pushSucceeded(now: Date) {
         pushFailures = 0
         nextPushAt = now

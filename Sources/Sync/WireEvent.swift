@@ -113,3 +113,34 @@ public enum SyncLimits {
     /// Largest batch a kiosk may push at once (the server answers 413 beyond it).
     public static let maxBatch = 5000
 }
+
+/// `GET /api/v1/snapshot`: what a new kiosk starts from. `events` are every attendee's events
+/// with superseded roster versions left out; `cursor` is where to pull changes from next.
+public struct Snapshot: Codable, Sendable, Equatable {
+    public var cursor: Int64
+    public var events: [WireEvent]
+
+    public init(cursor: Int64, events: [WireEvent]) {
+        self.cursor = cursor
+        self.events = events
+    }
+}
+
+/// `POST /api/v1/roster`: a roster parsed from a registration export, applied on the server.
+public struct RosterUpload: Codable, Sendable {
+    public var attendees: [Attendee]
+    public var removeMissing: Bool
+    public var dryRun: Bool
+
+    public init(attendees: [Attendee], removeMissing: Bool, dryRun: Bool) {
+        self.attendees = attendees
+        self.removeMissing = removeMissing
+        self.dryRun = dryRun
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case attendees
+        case removeMissing = "remove_missing"
+        case dryRun = "dry_run"
+    }
+}

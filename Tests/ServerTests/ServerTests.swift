@@ -87,7 +87,9 @@ struct ServerTests {
         }
     }
 
-    @Test("a batch is stored once however often it is sent; changes come back in order after a cursor", arguments: StoreKind.allCases)
+    @Test(
+        "a batch is stored once however often it is sent; changes come back in order after a cursor",
+        arguments: StoreKind.allCases)
     func idempotentPushAndPull(kind: StoreKind) async throws {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }
@@ -118,7 +120,9 @@ struct ServerTests {
         }
     }
 
-    @Test("malformed JSON (400), unknown event types and wrong ids (422), too large batches (413): no partial write", arguments: StoreKind.allCases)
+    @Test(
+        "malformed JSON (400), unknown event types and wrong ids (422), too large batches (413): no partial write",
+        arguments: StoreKind.allCases)
     func refusals(kind: StoreKind) async throws {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }

@@ -1,0 +1,204 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Kiosk
+import KioskStore
+import Server
+import Sync
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `accueil bench sync`: the central server and the kiosks' sync, measured over real HTTP on
+/// loopback (the server, its store and the kiosks run in this process; the kiosks use the same
+/// client and sync service as `accueil kiosk`).
+struct BenchSyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Server ingest with concurrent kiosks, check-in propagation, outbox drain, new-kiosk snapshot.",
+        discussion: """
+            --store picks the central store (default: a SQLite file in a temporary folder; \
+            postgres://USER:PASSWORD@HOST:PORT/DB for PostgreSQL: the database should be empty).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Central store (default: a temporary SQLite file).", valueName: "store"))
+    var store: String?
+    @Option(help: "Concurrent kiosk clients pushing in the ingest test.") var clients = 8
+    @Option(help: "Events each client pushes.") var events = 25_000
+    @Option(help: "Events per push.") var batch = 1000
+    @Option(help: "Check-ins timed from one kiosk to another.") var propagations = 200
+    @Option(help: "Check-ins queued on a kiosk before it comes back online.") var drain = 10_000
+    @Option(help: "Attendees in the roster a new kiosk downloads.") var roster = 100_000
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    struct Figures: Encodable {
+        var store: String
+        var ingest_clients: Int
+        var ingest_events: Int
+        var ingest_seconds: Double
+        var ingest_events_per_second: Double
+        var propagation_p50_ms: Double
+        var propagation_p99_ms: Double
+        var propagation_max_ms: Double
+        var drain_events: Int
+        var drain_seconds: Double
+        var snapshot_attendees: Int
+        var snapshot_seconds: Double
+        var snapshot_bytes: Int
+    }
+
+    func log(_ text: String) { if !json { Output.err(text) } }
+
+    func run() async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-sync-\(getpid())")
+        try? FileManager.default.removeItem(at: scratch)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let spec = store ?? "sqlite:\(scratch.appendingPathComponent("central.sqlite").path)"
+        let port = 18_000 + Int(getpid() % 2000)
+        let url = URL(string: "http://127.0.0.1:\(port)")!
+        try await withCentralStore(spec) { central in
+            let app = buildApplication(ServerConfiguration(port: port, store: spec), store: central)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.run() }
+                try await waitForServer(url)
+                let figures = try await measure(central, url: url, scratch: scratch, spec: spec)
+                group.cancelAll()
+                report(figures)
+            }
+        }
+    }
+
+    func waitForServer(_ url: URL) async throws {
+        for _ in 0..<100 {
+            if let (_, response) = try? await URLSession.shared.data(from: url.appendingPathComponent("api/v1/health")),
+                (response as? HTTPURLResponse)?.statusCode == 200
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw CommandFailure(message: "the benchmark's server did not start", status: 1)
+    }
+
+    func measure(_ central: any CentralStore, url: URL, scratch: URL, spec: String) async throws -> Figures {
+        // 1. Ingest: `clients` kiosks push check-ins in batches, all at once.
+        log("Ingest: \(clients) clients × \(events) events in batches of \(batch)…")
+        var batches: [[[WireEvent]]] = []
+        for c in 0..<clients {
+            let kiosk = "bench-\(c)"
+            let all = (0..<events).map { i in
+                WireEvent(Event(attendeeID: "A\(c)-\(i)", at: Date(), kiosk: kiosk, body: .checkedIn))
+            }
+            batches.append(
+                stride(from: 0, to: all.count, by: batch).map { Array(all[$0..<min($0 + batch, all.count)]) })
+        }
+        var tokens: [String] = []
+        for c in 0..<clients { tokens.append(try await central.createToken(kiosk: "bench-\(c)")) }
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in 0..<clients {
+                let client = SyncClient(server: url, token: tokens[c], kiosk: "bench-\(c)")
+                let mine = batches[c]
+                group.addTask { for b in mine { _ = try await client.push(b) } }
+            }
+            try await group.waitForAll()
+        }
+        let ingest = (ContinuousClock.now - start).seconds
+        let total = clients * events
+        log("  \(total) events in \(fmt(ingest)) s: \(Int(Double(total) / ingest)) events/s")
+
+        // 2. Propagation: a check-in at door A, seen at door B (both following the server).
+        log("Propagation: \(propagations) check-ins from one kiosk to another…")
+        let token = try await central.createToken(kiosk: "bench-door")
+        let people = RosterGenerator(seed: 7).attendees(count: max(propagations, 10))
+        let a = try KioskDatabase(directory: scratch.appendingPathComponent("door-a"))
+        let b = try KioskDatabase(directory: scratch.appendingPathComponent("door-b"))
+        try a.importRoster(people, kiosk: "door-a")
+        let serviceA = try SyncService(
+            db: a, client: SyncClient(server: url, token: token, kiosk: "door-a"), kiosk: "door-a")
+        let serviceB = try SyncService(
+            db: b, client: SyncClient(server: url, token: token, kiosk: "door-b"), kiosk: "door-b")
+        var times: [Double] = []
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await serviceA.run() }
+            group.addTask { await serviceB.run() }
+            // Both have the roster first.
+            while try b.stats().registered < people.count { try await Task.sleep(for: .milliseconds(20)) }
+            for person in people.prefix(propagations) {
+                let t0 = ContinuousClock.now
+                _ = try a.checkIn(person.id, kiosk: "door-a")
+                while try b.attendee(id: person.id)?.checkIn == nil { try await Task.sleep(for: .milliseconds(1)) }
+                times.append((ContinuousClock.now - t0).seconds * 1000)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
+            }
+            group.cancelAll()
+        }
+        log(
+            "  p50 \(fmt(percentile(times, 50))) ms  p99 \(fmt(percentile(times, 99))) ms  max \(fmt(times.max() ?? 0)) ms"
+        )
+
+        // 3. Drain: a kiosk back online with `drain` check-ins queued.
+        log("Drain: a kiosk back online with \(drain) queued check-ins…")
+        let offline = try KioskDatabase(directory: scratch.appendingPathComponent("door-c"))
+        let crowd = RosterGenerator(seed: 8).attendees(count: drain)
+        try offline.importRoster(crowd, kiosk: "door-c")
+        try offline.markSent(try offline.outbox(limit: drain + 10).map(\.seq))  // the roster is not what we time
+        for person in crowd { _ = try offline.checkIn(person.id, kiosk: "door-c") }
+        let serviceC = try SyncService(
+            db: offline, client: SyncClient(server: url, token: token, kiosk: "door-c"), kiosk: "door-c")
+        let drainStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await serviceC.run() }
+            while try offline.outboxCount() > 0 { try await Task.sleep(for: .milliseconds(2)) }
+            group.cancelAll()
+        }
+        let drained = (ContinuousClock.now - drainStart).seconds
+        log("  \(drain) check-ins uploaded in \(fmt(drained)) s")
+
+        // 4. Snapshot: the roster imported on the server, a new kiosk starts empty.
+        log("Snapshot: \(roster) attendees to a new kiosk…")
+        let big = RosterGenerator(seed: 9).attendees(count: roster)
+        let client = SyncClient(server: url, token: token, kiosk: "bench-import")
+        _ = try await client.post(
+            "api/v1/roster",
+            body: try JSONEncoder().encode(RosterUpload(attendees: big, removeMissing: false, dryRun: false)),
+            as: ImportSummary.self, timeout: 600)
+        let expected = try await client.get("api/v1/stats", as: Stats.self).registered
+        let fresh = try KioskDatabase(directory: scratch.appendingPathComponent("door-new"))
+        let serviceD = try SyncService(
+            db: fresh, client: SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
+        let snapStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await serviceD.run() }
+            while try fresh.stats().registered < expected { try await Task.sleep(for: .milliseconds(5)) }
+            group.cancelAll()
+        }
+        let snapshot = (ContinuousClock.now - snapStart).seconds
+        let (body, _) = try await URLSession.shared.data(
+            for: {
+                var request = URLRequest(url: url.appendingPathComponent("api/v1/snapshot"))
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                return request
+            }())
+        log("  \(expected) attendees (\(body.count / 1_000_000) MB) in \(fmt(snapshot)) s")
+
+        return Figures(
+            store: redacted(spec).hasPrefix("postgres") ? "postgresql" : "sqlite", ingest_clients: clients,
+            ingest_events: total, ingest_seconds: ingest, ingest_events_per_second: Double(total) / ingest,
+            propagation_p50_ms: percentile(times, 50), propagation_p99_ms: percentile(times, 99),
+            propagation_max_ms: times.max() ?? 0, drain_events: drain, drain_seconds: drained,
+            snapshot_attendees: expected, snapshot_seconds: snapshot, snapshot_bytes: body.count)
+    }
+
+    func report(_ figures: Figures) {
+        if json { print(Output.json(figures)) }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

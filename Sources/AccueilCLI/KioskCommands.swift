@@ -1,0 +1,213 @@
+import AccueilCore
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Kiosk
+import KioskStore
+import Printing
+import Sync
+import Synchronization
+
+/// `accueil kiosk`: the station's long-running services.
+struct KioskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiosk",
+        abstract: "Run this kiosk's services: background sync with the server, the print spooler, a local status API.",
+        discussion: """
+            The local store keeps working without the server: check-ins made here (the door screen, \
+            `accueil checkin`, any process on the same --data) go to the outbox at once, and this \
+            daemon uploads them and downloads the other kiosks' changes side by side, backing off \
+            (1 s doubling to 30 s) while the server is away. `accueil status` shows how it is doing. \
+            Without --server (or $ACCUEIL_SERVER) it runs the print spooler and the status API alone.
+
+            The status API on --listen: GET /api/v1/status (sync, outbox, print queue), \
+            GET /api/v1/stats (the counts of `accueil stats --json`), GET /api/v1/health.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: ArgumentHelp("This kiosk's name (same as --kiosk).", valueName: "name")) var name: String?
+    @Option(help: ArgumentHelp("Server URL (default: $ACCUEIL_SERVER), e.g. http://10.0.0.1:8080.", valueName: "url"))
+    var server: String?
+    @Option(help: ArgumentHelp("Kiosk token (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
+    @Option(help: ArgumentHelp("Address of the local status API.", valueName: "host:port")) var listen =
+        "127.0.0.1:8081"
+    @OptionGroup var badges: BadgeOptions
+    @OptionGroup var printing: PrintOptions
+    @Flag(name: .customLong("no-print"), help: "Do not run the print spooler here.") var noPrint = false
+    @Option(help: "Events per upload (1…5000).") var batchSize = 2000
+
+    func run() async throws {
+        var store = store
+        if let name { store.kiosk = name }
+        let kiosk = store.kioskName
+        let db = try store.open()
+        let (host, port) = try hostAndPort(listen)
+        let env = ProcessInfo.processInfo.environment
+        let service: SyncService?
+        if let server = server ?? env["ACCUEIL_SERVER"], !server.isEmpty {
+            let client = try syncClient(server: server, token: token, kiosk: kiosk)
+            guard (1...SyncLimits.maxBatch).contains(batchSize) else {
+                throw CommandFailure.usage("--batch-size must be 1…\(SyncLimits.maxBatch)")
+            }
+            do { service = try SyncService(db: db, client: client, kiosk: kiosk, batchSize: batchSize) } catch {
+                throw commandFailure(error)
+            }
+        } else {
+            service = nil
+            var status = SyncStatus(kiosk: kiosk, server: nil, pid: getpid(), now: Date())
+            status.cursor = (try? db.syncCursor()) ?? 0
+            try? db.setMeta(SyncStatus.metaKey, String(decoding: try SyncStatus.encoder.encode(status), as: UTF8.self))
+        }
+
+        let router = Router()
+        router.get("/api/v1/health") { _, _ in "ok" }
+        router.get("/api/v1/status") { _, _ -> Response in
+            let report = try KioskReport.make(db: db, live: service?.status)
+            return jsonResponse(try SyncStatus.encoder.encode(report))
+        }
+        router.get("/api/v1/stats") { _, _ -> Response in
+            jsonResponse(Data(Output.json(try db.stats()).utf8))
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"))
+
+        let stop = Atomic<Bool>(false)
+        if !noPrint {
+            let (badges, printing, store) = (badges, printing, store)
+            Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop) }
+        }
+        Output.err(
+            "accueil kiosk \(kiosk): data \(store.directory.path), status on http://\(listen)/api/v1/status"
+                + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let service { group.addTask { await service.run() } }
+            // The HTTP service ends on SIGTERM or SIGINT; the rest follows it.
+            try await group.next()
+            group.cancelAll()
+        }
+        stop.store(true, ordering: .relaxed)
+    }
+}
+
+func hostAndPort(_ listen: String) throws -> (String, Int) {
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+        throw CommandFailure.usage("--listen must be HOST:PORT")
+    }
+    return (String(listen[..<colon]), port)
+}
+
+func jsonResponse(_ data: Data) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+}
+
+/// The print spooler's loop, on a thread of its own (CUPS calls block). It waits for what it needs
+/// (signing keys, a printer) and reports each new trouble once.
+func runSpooler(_ store: StoreOptions, _ badges: BadgeOptions, _ printing: PrintOptions, stop: borrowing Atomic<Bool>) {
+    var spool: PrintSpooler?
+    var lastTrouble = ""
+    func trouble(_ words: String) {
+        if words != lastTrouble { Output.err("print spooler: \(words)") }
+        lastTrouble = words
+    }
+    while !stop.load(ordering: .relaxed) {
+        do {
+            if spool == nil { spool = try spooler(store, badges, printing) }
+            if let spool {
+                for line in describe(try spool.runOnce()) where !line.hasPrefix("…") { Output.err(line) }
+                lastTrouble = ""
+            }
+        } catch {
+            trouble((error as? CommandFailure)?.message ?? "\(error)")
+        }
+        Thread.sleep(forTimeInterval: spool == nil ? 5 : 0.5)
+    }
+}
+
+/// `GET /api/v1/status` and `accueil status --json`.
+struct KioskReport: Encodable {
+    var kiosk: String
+    var data: String
+    /// The daemon's heartbeat is recent.
+    var daemonRunning: Bool
+    var sync: SyncStatus?
+    var outbox: Int
+    var printQueue: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case kiosk, data, sync, outbox
+        case daemonRunning = "daemon_running"
+        case printQueue = "print_queue"
+    }
+
+    static func make(db: KioskDatabase, live: SyncStatus?, kiosk: String? = nil) throws -> KioskReport {
+        let stored = try SyncStatus.read(from: db)
+        let sync = live ?? stored
+        let running = live != nil || (sync.map { Date().timeIntervalSince($0.heartbeat) < 5 } ?? false)
+        var queue: [String: Int] = [:]
+        for job in try db.printJobs(states: nil, limit: 100_000) { queue[job.state, default: 0] += 1 }
+        return KioskReport(
+            kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
+            outbox: try db.outboxCount(), printQueue: queue)
+    }
+}
+
+/// `accueil status`: is this kiosk in touch with the server, and what is waiting.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Online or offline, last successful sync, changes waiting to be sent, last error, print queue.",
+        discussion: """
+            Reads what the kiosk daemon (`accueil kiosk`) keeps in the data directory; works whether \
+            or not it runs. --json prints {kiosk, data, daemon_running, sync: {online, last_success, \
+            last_error, last_error_at, cursor, sent, received, server, heartbeat…}, outbox, print_queue}.
+            """
+    )
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print it as JSON.") var json = false
+
+    func run() throws {
+        let db = try store.open()
+        let report: KioskReport
+        do { report = try KioskReport.make(db: db, live: nil, kiosk: store.kioskName) } catch {
+            throw commandFailure(error)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        let time = DateFormatter()
+        time.dateFormat = "HH:mm:ss"
+        func ago(_ date: Date) -> String {
+            let seconds = Int(Date().timeIntervalSince(date))
+            let span = seconds < 90 ? "\(seconds) s" : seconds < 5400 ? "\(seconds / 60) min" : "\(seconds / 3600) h"
+            return "\(time.string(from: date)), \(span) ago"
+        }
+        print("Kiosk \(report.sync?.kiosk ?? store.kioskName) — data \(report.data)")
+        if let sync = report.sync, let server = sync.server {
+            let state =
+                !report.daemonRunning
+                ? "unknown: the kiosk daemon is not running (last seen \(ago(sync.heartbeat)))"
+                : sync.online ? "ONLINE with \(server)" : "OFFLINE: cannot sync with \(server)"
+            print("Sync: \(state)")
+            print("Last successful sync: \(sync.lastSuccess.map(ago) ?? "never")")
+            if let error = sync.lastError {
+                print("Last error: \(error)" + (sync.lastErrorAt.map { " (at \(ago($0)))" } ?? ""))
+            }
+        } else {
+            print(
+                "Sync: no server"
+                    + (report.daemonRunning
+                        ? " (the kiosk daemon runs standalone)" : " (the kiosk daemon is not running)"))
+        }
+        print("Waiting to be sent: \(report.outbox) change\(report.outbox == 1 ? "" : "s")")
+        let queue = ["pending", "submitted", "failed"].compactMap { state in
+            report.printQueue[state].map { "\($0) \(state)" }
+        }
+        print("Print queue: \(queue.isEmpty ? "empty" : queue.joined(separator: ", "))")
+    }
+}

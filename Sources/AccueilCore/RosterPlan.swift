@@ -1,0 +1,51 @@
+import Foundation
+
+/// What an import changed.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var removed = 0
+
+    public init() {}
+}
+
+/// What importing a roster over the current one does, worked out before anything is written (the
+/// kiosk's store and the server both follow it): new ids are added, changed ones updated, identical
+/// ones left alone (so the same file twice changes nothing), and, with `removeMissing`, the ones
+/// absent from the file removed. Check-ins are not the roster's business and are never touched.
+public struct RosterPlan: Sendable {
+    public private(set) var summary = ImportSummary()
+    /// Attendees to write (an `attendee.upserted` event each), in file order.
+    public private(set) var upserts: [Attendee] = []
+    /// Ids to remove (an `attendee.removed` event each).
+    public private(set) var removals: [String] = []
+
+    /// `existing`: the current roster, by id, with whether each one is removed.
+    public init(incoming: [Attendee], existing: [String: (Attendee, Bool)], removeMissing: Bool) {
+        var inFile = Set<String>()
+        inFile.reserveCapacity(incoming.count)
+        for var attendee in incoming {
+            inFile.insert(attendee.id)
+            if let (current, removed) = existing[attendee.id] {
+                // A walk-in later found in the roster stays marked as a walk-in.
+                attendee.walkIn = current.walkIn
+                if current == attendee && !removed {
+                    summary.unchanged += 1
+                    continue
+                }
+                summary.updated += 1
+            } else {
+                summary.added += 1
+            }
+            upserts.append(attendee)
+        }
+        if removeMissing {
+            for (id, (_, removed)) in existing where !removed && !inFile.contains(id) {
+                removals.append(id)
+            }
+            removals.sort()
+            summary.removed = removals.count
+        }
+    }
+}

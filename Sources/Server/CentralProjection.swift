@@ -1,0 +1,85 @@
+import AccueilCore
+import Foundation
+import Sync
+
+/// The server's live view of every attendee, folded from the central log. It follows the store's
+/// sequence, catching up before it answers, so it never disagrees with what kiosks can pull.
+///
+/// Per attendee it keeps the events the fold needs: the latest roster upsert and the latest
+/// removal (older ones can no longer change the result) and every check-in, undo, refusal, reissue
+/// and print. That compacted log is also what a new kiosk gets as its snapshot.
+actor CentralProjection {
+    let store: any CentralStore
+    private(set) var cursor: Int64 = 0
+    private var logs: [String: [Event]] = [:]
+    private var states: [String: AttendeeState] = [:]
+
+    init(store: any CentralStore) {
+        self.store = store
+    }
+
+    /// Reads and folds whatever the store has past the cursor.
+    func catchUp() async throws {
+        while true {
+            let page = try await store.changes(since: cursor, limit: 10_000)
+            var touched = Set<String>()
+            for wire in page.events {
+                guard let event = try? wire.event() else { continue }  // stored ones were validated
+                add(event)
+                touched.insert(event.attendeeID)
+            }
+            for id in touched { states[id] = AttendeeState.fold(logs[id] ?? []) }
+            cursor = page.cursor
+            if !page.more { return }
+        }
+    }
+
+    private func add(_ event: Event) {
+        var log = logs[event.attendeeID] ?? []
+        switch event.body {
+        case .attendeeUpserted, .attendeeRemoved:
+            let sameKind = { (other: Event) -> Bool in
+                switch (other.body, event.body) {
+                case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved): true
+                default: false
+                }
+            }
+            if let index = log.firstIndex(where: sameKind) {
+                guard Event.logOrder(log[index], event) else { return }
+                log[index] = event
+            } else {
+                log.append(event)
+            }
+        default:
+            log.append(event)
+        }
+        logs[event.attendeeID] = log
+    }
+
+    func stats() async throws -> Stats {
+        try await catchUp()
+        return Stats(states: states.values)
+    }
+
+    /// The current roster, by id, with whether each one is removed (for a roster import).
+    func roster() async throws -> [String: (Attendee, Bool)] {
+        try await catchUp()
+        var roster: [String: (Attendee, Bool)] = [:]
+        roster.reserveCapacity(states.count)
+        for (id, state) in states {
+            if let attendee = state.attendee { roster[id] = (attendee, state.removed) }
+        }
+        return roster
+    }
+
+    /// Every attendee's compacted events, and the cursor to pull changes after.
+    func snapshot() async throws -> Snapshot {
+        try await catchUp()
+        var events: [WireEvent] = []
+        events.reserveCapacity(logs.count)
+        for id in logs.keys.sorted() {
+            for event in logs[id]! { events.append(WireEvent(event)) }
+        }
+        return Snapshot(cursor: cursor, events: events)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import KioskStore
+import TestSupport
+import Testing
+
+/// A fresh central store spec for `kind`: a SQLite file, or a new PostgreSQL database on the
+/// server named by $ACCUEIL_TEST_POSTGRES (scripts/test starts one; without it the test fails).
+func centralStore(_ kind: String, in box: Sandbox) throws -> String {
+    if kind == "sqlite" { return "sqlite:\(box.root.appendingPathComponent("central.sqlite").path)" }
+    let admin = try #require(
+        ProcessInfo.processInfo.environment["ACCUEIL_TEST_POSTGRES"],
+        "set ACCUEIL_TEST_POSTGRES=postgres://USER:PASSWORD@HOST:PORT/postgres (scripts/test does)")
+    var url = try #require(URLComponents(string: admin))
+    let name = "accueil_e2e_\(UUID().uuidString.prefix(8).lowercased())"
+    var env = ProcessInfo.processInfo.environment
+    env["PGPASSWORD"] = url.password ?? ""
+    let made = try runProgram(
+        "/usr/bin/createdb",
+        ["-h", url.host ?? "127.0.0.1", "-p", String(url.port ?? 5432), "-U", url.user ?? "", name], environment: env)
+    #expect(made.status == 0, "createdb: \(made.output)")
+    url.path = "/\(name)"
+    return url.string ?? admin
+}
+
+/// `accueil kiosk` as a real process (its status API on a port of its own choosing).
+final class KioskProcess {
+    let box: Sandbox
+    let name: String
+    let server: String
+    let token: String
+    let extra: [String]
+    private var child: Spawned?
+
+    init(_ name: String, server: String, token: String, extra: [String] = []) throws {
+        box = Sandbox()
+        self.name = name
+        self.server = server
+        self.token = token
+        self.extra = extra
+        try start()
+    }
+
+    func start() throws {
+        child = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", name, "--server", server, "--token", token, "--listen",
+                "127.0.0.1:0", "--no-print",
+            ] + extra,
+            stderr: .file(box.root.appendingPathComponent("kiosk.log").path))
+    }
+
+    /// Pulls the plug: the daemon dies, the kiosk's store stays (its network is gone, in effect).
+    func kill9() {
+        child?.send(SIGKILL)
+        child?.wait(timeout: .seconds(10))
+        child = nil
+    }
+
+    func stats() throws -> [String: Any] { try #require(try box.json(["stats"], kiosk: name) as? [String: Any]) }
+
+    func checkIn(_ ids: [String]) throws -> RunResult { try box.run(["checkin"] + ids, kiosk: name) }
+
+    var log: String {
+        (try? String(contentsOf: box.root.appendingPathComponent("kiosk.log"), encoding: .utf8)) ?? ""
+    }
+
+    deinit { kill9() }
+}
+
+func box(_ value: Any) throws -> [String: Any] { try #require(value as? [String: Any]) }
+
+func ids(_ range: ClosedRange<Int>) -> [String] { range.map { String(format: "ACC-%05d", $0) } }
+
+/// Waits up to `seconds` for `condition`, checking every 100 ms.
+func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(100_000)
+    }
+    return try condition()
+}
+
+@Suite("A server and three kiosks through outages (real processes)")
+struct SyncEndToEndTests {
+    @Test(
+        "offline doors keep checking in, the same person at two doors, the server killed with -9 mid-upload: every kiosk and the server end with the same counts",
+        arguments: ["sqlite", "postgres"])
+    func threeKiosks(store kind: String) throws {
+        let root = Sandbox()
+        let server = try ServerProcess(store: try centralStore(kind, in: root))
+        func token(_ kiosk: String) throws -> String {
+            try accueil(["token", "create", "--kiosk", kiosk, "--store", server.store]).stdout
+                .split(separator: "\n").last.map(String.init) ?? ""
+        }
+        let tokens = try ["door-1", "door-2", "door-3"].map(token)
+        // The roster is imported on the server; the kiosks start empty and get it from there.
+        let imported = try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", tokens[0]])
+        #expect(imported.status == 0, "\(imported.output)")
+        // door-1 uploads one event per request, so that the server can be killed mid-upload.
+        let kiosks = try (0..<3).map { i in
+            try KioskProcess(
+                "door-\(i + 1)", server: server.url, token: tokens[i], extra: i == 0 ? ["--batch-size", "1"] : [])
+        }
+        #expect(try eventually(60) { try kiosks.allSatisfy { try $0.stats()["registered"] as? Int == 800 } })
+
+        // Online: a check-in at one door shows at the others.
+        #expect(try kiosks[0].checkIn(ids(1...10)).status == 0)
+        #expect(try eventually(10) { try kiosks[2].stats()["checked_in"] as? Int == 10 }, "\(kiosks[2].log)")
+
+        // The server goes away; door-3's daemon dies too (its network, in effect). Doors go on.
+        server.kill9()
+        kiosks[2].kill9()
+        #expect(try kiosks[0].checkIn(ids(100...199)).status == 0)
+        #expect(try kiosks[1].checkIn(ids(150...249)).status == 0)  // 150…199: at two doors
+        #expect(try kiosks[2].checkIn(ids(300...309)).status == 0)
+        let again = try kiosks[2].checkIn(["ACC-00005"])  // door-3 knows: refused, and counted
+        #expect(again.status == 4, "\(again.output)")
+        // door-1 says it is offline, with its check-ins waiting.
+        #expect(
+            try eventually(10) {
+                let status = try box(kiosks[0].box.json(["status"], kiosk: "door-1"))
+                return (status["sync"] as? [String: Any])?["online"] as? Bool == false
+                    && status["outbox"] as? Int ?? 0 >= 100
+            })
+
+        // The server comes back and is killed with -9 while door-1 is uploading, then comes back.
+        try server.start()
+        let door1 = try KioskDatabase(directory: URL(fileURLWithPath: kiosks[0].box.data))
+        let before = try door1.outboxCount()
+        #expect(before >= 100)
+        #expect(
+            eventually(30) {
+                let left = (try? door1.outboxCount()) ?? before
+                return left < before - 10 && left > 0
+            }, "door-1 never started uploading")
+        server.kill9()
+        usleep(500_000)
+        try server.start()
+        try kiosks[2].start()
+
+        // Everyone converges: nothing waiting anywhere, identical counts, on the server too.
+        let keys = ["registered", "checked_in", "duplicates", "duplicate_attempts", "walk_ins", "by_role"]
+        func view(_ stats: [String: Any]) -> NSDictionary {
+            NSDictionary(dictionary: stats.filter { keys.contains($0.key) })
+        }
+        func serverStats() throws -> [String: Any] {
+            try #require(
+                try root.json(["stats", "--server", server.url, "--token", tokens[0]]) as? [String: Any])
+        }
+        let converged = try eventually(90) {
+            let all = try kiosks.map { try $0.stats() }
+            guard all.allSatisfy({ $0["outbox"] as? Int == 0 }) else { return false }
+            let views = all.map(view) + [view(try serverStats())]
+            return views.allSatisfy { $0 == views[0] }
+        }
+        let seen = "kiosks: \((try? kiosks.map { try $0.stats() }) ?? []) server: \((try? serverStats()) ?? [:])"
+        #expect(converged, "\(seen)")
+        let distinct = Set(ids(1...10) + ids(100...199) + ids(150...249) + ids(300...309)).count
+        for stats in try kiosks.map({ try $0.stats() }) + [try serverStats()] {
+            #expect(stats["checked_in"] as? Int == distinct)
+            #expect(stats["duplicates"] as? Int == 50)
+            #expect(stats["duplicate_attempts"] as? Int == 1)
+            #expect(stats["registered"] as? Int == 800)
+        }
+        let online = try #require(try kiosks[2].box.json(["status"], kiosk: "door-3") as? [String: Any])
+        #expect((online["sync"] as? [String: Any])?["online"] as? Bool == true, "\(online)")
+    }
+}
