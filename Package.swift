@@ -28,7 +28,8 @@ let package = Package(
         ),
         // C libraries from Debian's -dev packages (see scripts/deps.sh), one module each.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+        .systemLibrary(
+            name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -78,12 +79,14 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Sync", "AccueilCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Sync", "AccueilCore", "KioskStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Runs the real `accueil` binary, as organisers and their scripts do.
-        .testTarget(name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing", "TestSupport"]),
+        .testTarget(
+            name: "AccueilCLITests", dependencies: ["accueil", "AccueilCore", "KioskStore", "Printing", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

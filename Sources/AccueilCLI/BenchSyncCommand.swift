@@ -85,7 +85,37 @@ struct BenchSyncCommand: AsyncParsableCommand {
     }
 
     func measure(_ central: any CentralStore, url: URL, scratch: URL, spec: String) async throws -> Figures {
-        // 1. Ingest: `clients` kiosks push check-ins in batches, all at once.
+        let token = try await central.createToken(kiosk: "bench-door")
+        // 1. Snapshot: the roster imported on the server, a new kiosk starts empty.
+        log("Snapshot: \(roster) attendees to a new kiosk…")
+        let big = RosterGenerator(seed: 9).attendees(count: roster)
+        let client = SyncClient(server: url, token: token, kiosk: "bench-import")
+        _ = try await client.post(
+            "api/v1/roster",
+            body: try JSONEncoder().encode(RosterUpload(attendees: big, removeMissing: false, dryRun: false)),
+            as: ImportSummary.self, timeout: 600)
+        let expected = try await client.get("api/v1/stats", as: Stats.self).registered
+        let fresh = try KioskDatabase(directory: scratch.appendingPathComponent("door-new"))
+        let serviceD = try SyncService(
+            db: fresh, client: SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
+        let snapStart = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await serviceD.run() }
+            try await waitUntil("the new kiosk to get the roster", every: .milliseconds(5)) {
+                try fresh.stats().registered >= expected
+            }
+            group.cancelAll()
+        }
+        let snapshot = (ContinuousClock.now - snapStart).seconds
+        let (body, _) = try await URLSession.shared.data(
+            for: {
+                var request = URLRequest(url: url.appendingPathComponent("api/v1/snapshot"))
+                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                return request
+            }())
+        log("  \(expected) attendees (\(body.count / 1_000_000) MB) in \(fmt(snapshot)) s")
+
+        // 2. Ingest: `clients` kiosks push check-ins in batches, all at once.
         log("Ingest: \(clients) clients × \(events) events in batches of \(batch)…")
         var batches: [[[WireEvent]]] = []
         for c in 0..<clients {
@@ -111,9 +141,8 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let total = clients * events
         log("  \(total) events in \(fmt(ingest)) s: \(Int(Double(total) / ingest)) events/s")
 
-        // 2. Propagation: a check-in at door A, seen at door B (both following the server).
+        // 3. Propagation: a check-in at door A, seen at door B (both following the server).
         log("Propagation: \(propagations) check-ins from one kiosk to another…")
-        let token = try await central.createToken(kiosk: "bench-door")
         let people = RosterGenerator(seed: 7).attendees(count: max(propagations, 10))
         let a = try KioskDatabase(directory: scratch.appendingPathComponent("door-a"))
         let b = try KioskDatabase(directory: scratch.appendingPathComponent("door-b"))
@@ -127,11 +156,15 @@ struct BenchSyncCommand: AsyncParsableCommand {
             group.addTask { await serviceA.run() }
             group.addTask { await serviceB.run() }
             // Both have the roster first.
-            while try b.stats().registered < people.count { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("door B to get door A's attendees") {
+                try people.allSatisfy { try b.attendee(id: $0.id) != nil }
+            }
             for person in people.prefix(propagations) {
                 let t0 = ContinuousClock.now
                 _ = try a.checkIn(person.id, kiosk: "door-a")
-                while try b.attendee(id: person.id)?.checkIn == nil { try await Task.sleep(for: .milliseconds(1)) }
+                try await waitUntil("a check-in to reach door B", every: .milliseconds(1)) {
+                    try b.attendee(id: person.id)?.checkIn != nil
+                }
                 times.append((ContinuousClock.now - t0).seconds * 1000)
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
             }
@@ -141,7 +174,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
             "  p50 \(fmt(percentile(times, 50))) ms  p99 \(fmt(percentile(times, 99))) ms  max \(fmt(times.max() ?? 0)) ms"
         )
 
-        // 3. Drain: a kiosk back online with `drain` check-ins queued.
+        // 4. Drain: a kiosk back online with `drain` check-ins queued.
         log("Drain: a kiosk back online with \(drain) queued check-ins…")
         let offline = try KioskDatabase(directory: scratch.appendingPathComponent("door-c"))
         let crowd = RosterGenerator(seed: 8).attendees(count: drain)
@@ -153,38 +186,11 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let drainStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceC.run() }
-            while try offline.outboxCount() > 0 { try await Task.sleep(for: .milliseconds(2)) }
+            try await waitUntil("the outbox to drain", every: .milliseconds(2)) { try offline.outboxCount() == 0 }
             group.cancelAll()
         }
         let drained = (ContinuousClock.now - drainStart).seconds
         log("  \(drain) check-ins uploaded in \(fmt(drained)) s")
-
-        // 4. Snapshot: the roster imported on the server, a new kiosk starts empty.
-        log("Snapshot: \(roster) attendees to a new kiosk…")
-        let big = RosterGenerator(seed: 9).attendees(count: roster)
-        let client = SyncClient(server: url, token: token, kiosk: "bench-import")
-        _ = try await client.post(
-            "api/v1/roster",
-            body: try JSONEncoder().encode(RosterUpload(attendees: big, removeMissing: false, dryRun: false)),
-            as: ImportSummary.self, timeout: 600)
-        let expected = try await client.get("api/v1/stats", as: Stats.self).registered
-        let fresh = try KioskDatabase(directory: scratch.appendingPathComponent("door-new"))
-        let serviceD = try SyncService(
-            db: fresh, client: SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
-        let snapStart = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await serviceD.run() }
-            while try fresh.stats().registered < expected { try await Task.sleep(for: .milliseconds(5)) }
-            group.cancelAll()
-        }
-        let snapshot = (ContinuousClock.now - snapStart).seconds
-        let (body, _) = try await URLSession.shared.data(
-            for: {
-                var request = URLRequest(url: url.appendingPathComponent("api/v1/snapshot"))
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-                return request
-            }())
-        log("  \(expected) attendees (\(body.count / 1_000_000) MB) in \(fmt(snapshot)) s")
 
         return Figures(
             store: redacted(spec).hasPrefix("postgres") ? "postgresql" : "sqlite", ingest_clients: clients,
@@ -192,6 +198,20 @@ struct BenchSyncCommand: AsyncParsableCommand {
             propagation_p50_ms: percentile(times, 50), propagation_p99_ms: percentile(times, 99),
             propagation_max_ms: times.max() ?? 0, drain_events: drain, drain_seconds: drained,
             snapshot_attendees: expected, snapshot_seconds: snapshot, snapshot_bytes: body.count)
+    }
+
+    /// Polls `condition` until it holds; past 120 s the benchmark fails, naming what it waited for,
+    /// with the sync's last error.
+    func waitUntil(
+        _ what: String, every pause: Duration = .milliseconds(20), _ condition: () throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try !condition() {
+            guard ContinuousClock.now < deadline else {
+                throw CommandFailure(message: "benchmark: waited 120 s for \(what)", status: 1)
+            }
+            try await Task.sleep(for: pause)
+        }
     }
 
     func report(_ figures: Figures) {

@@ -70,7 +70,12 @@ struct KioskCommand: AsyncParsableCommand {
             jsonResponse(Data(Output.json(try db.stats()).utf8))
         }
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"))
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"),
+            onServerRunning: { channel in
+                Output.err(
+                    "accueil kiosk \(kiosk): status API on http://\(host):\(channel.localAddress?.port ?? port)/api/v1/status"
+                )
+            })
 
         let stop = Atomic<Bool>(false)
         if !noPrint {
@@ -78,7 +83,7 @@ struct KioskCommand: AsyncParsableCommand {
             Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop) }
         }
         Output.err(
-            "accueil kiosk \(kiosk): data \(store.directory.path), status on http://\(listen)/api/v1/status"
+            "accueil kiosk \(kiosk): data \(store.directory.path)"
                 + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

@@ -64,8 +64,10 @@ struct ServerCommand: AsyncParsableCommand {
         let spec = centralStoreSpec(store)
         let configuration = ServerConfiguration(host: String(listen[..<colon]), port: port, store: spec)
         try await withCentralStore(spec) { central in
-            let app = buildApplication(configuration, store: central)
-            Output.err("accueil server listening on \(listen), store \(redacted(spec))")
+            let host = configuration.host
+            let app = buildApplication(configuration, store: central) { port in
+                Output.err("accueil server listening on \(host):\(port), store \(redacted(spec))")
+            }
             try await app.runService()
         }
     }

@@ -148,18 +148,8 @@ public final class SyncService: Sendable {
     /// check-in so far, in one response), then follows changes after its cursor.
     func bootstrap() async -> Bool {
         do {
-            let t0 = Date()
             let snapshot = try await client.get("api/v1/snapshot", as: Snapshot.self, timeout: 300)
-            let t1 = Date()
-            var events: [Event] = []
-            events.reserveCapacity(snapshot.events.count)
-            for wire in snapshot.events { events.append(try wire.event()) }
-            let t2 = Date()
-            let fresh = try db.applyRemote(events)
-            FileHandle.standardError.write(
-                Data(
-                    "TIMING fetch+decode \(t1.timeIntervalSince(t0)) events \(t2.timeIntervalSince(t1)) apply \(Date().timeIntervalSince(t2))\n"
-                        .utf8))
+            let fresh = try db.applyRemote(try snapshot.allEvents())
             try db.setSyncCursor(snapshot.cursor)
             record { machine, status in
                 machine.pullSucceeded(now: Date(), cursor: snapshot.cursor, more: true)
@@ -196,7 +186,7 @@ public final class SyncService: Sendable {
                 var events: [Event] = []
                 events.reserveCapacity(page.events.count)
                 for wire in page.events { events.append(try wire.event()) }
-                let fresh = try db.applyRemote(events)
+                let fresh = try db.applyRemote(events, payloads: page.events.map(\.payload))
                 try db.setSyncCursor(page.cursor)
                 record { machine, status in
                     machine.pullSucceeded(now: Date(), cursor: page.cursor, more: page.more)

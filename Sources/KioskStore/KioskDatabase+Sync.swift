@@ -40,17 +40,33 @@ extension KioskDatabase {
     /// queued to send back), known ones ignored, and the attendees they touch re-derived from all
     /// their events, so that every store reaches the same state whatever the order. Returns how
     /// many were new.
+    ///
+    /// `payloads`, when given, are the events' payloads as received (the same JSON the log keeps),
+    /// saving their encoding again.
     @discardableResult
-    public func applyRemote(_ events: [Event]) throws(StoreError) -> Int {
+    public func applyRemote(_ events: [Event], payloads: [String?]? = nil) throws(StoreError) -> Int {
         try write { db in
+            // A big batch (a snapshot) touches many pages of the log's indexes: give this writer a
+            // larger page cache while it lasts.
+            let big = events.count > 5000
+            if big { try db.execute(sql: "PRAGMA cache_size = -65536") }
+            defer { if big { try? db.execute(sql: "PRAGMA cache_size = -2000") } }
+            // A store with no events yet (a new kiosk's first snapshot) has nothing to fold with.
+            let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM events)") ?? false
             var fresh: [String: [Event]] = [:]
+            fresh.reserveCapacity(min(events.count, 200_000))
             var count = 0
-            for event in events where try Self.append(db, event, outbox: false) {
+            for (i, event) in events.enumerated()
+            where try Self.append(db, event, outbox: false, payload: payloads.map { $0[i] }) {
                 count += 1
                 fresh[event.attendeeID, default: []].append(event)
             }
-            // A large batch (a snapshot, a long absence) mostly brings attendees this store has no
-            // other event of: fold those from the batch itself rather than reading each back.
+            if empty {
+                for (id, new) in fresh { try Self.store(db, attendeeID: id, AttendeeState.fold(new)) }
+                return count
+            }
+            // A large batch (a long absence) mostly brings attendees this store has no other event
+            // of: fold those from the batch itself rather than reading each back.
             var stored: [String: Int] = [:]
             if fresh.count > 500 {
                 for row in try Row.fetchAll(db, sql: "SELECT attendee_id, COUNT(*) FROM events GROUP BY attendee_id") {

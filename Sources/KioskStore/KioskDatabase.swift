@@ -219,12 +219,13 @@ public struct KioskDatabase: Sendable {
     /// Appends `event` to the log and to the outbox. Returns false when an event with this id is
     /// already there (appending is idempotent).
     @discardableResult
-    static func append(_ db: Database, _ event: Event, outbox: Bool = true) throws -> Bool {
+    static func append(_ db: Database, _ event: Event, outbox: Bool = true, payload: String?? = nil) throws -> Bool {
         let statement = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO events (id, type, attendee_id, at, kiosk, payload) VALUES (?, ?, ?, ?, ?, ?)")
+        // `payload` is the payload as received (nil inside for none), or nil to encode it here.
+        let text: String? = if let payload { payload } else { EventCodec.payload(event.body) }
         try statement.execute(arguments: [
-            event.id.uuidString, event.type, event.attendeeID, Self.milliseconds(event.at), event.kiosk,
-            EventCodec.payload(event.body),
+            event.id.uuidString, event.type, event.attendeeID, Self.milliseconds(event.at), event.kiosk, text,
         ])
         guard db.changesCount > 0 else { return false }
         if outbox {
@@ -249,17 +250,30 @@ public struct KioskDatabase: Sendable {
             try db.execute(sql: "DELETE FROM attendees WHERE id = ?", arguments: [attendeeID])
             return
         }
-        try upsertFields(db, attendee)
-        try db.execute(
+        let a = attendee
+        try db.cachedStatement(
             sql: """
-                UPDATE attendees SET removed = ?, checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?,
-                    duplicates = ?, refused = ?, badge_version = ?, prints = ?, reprints = ? WHERE id = ?
-                """,
-            arguments: [
-                state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
-                state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
-                state.prints, state.reprints, attendeeID,
-            ])
+                INSERT INTO attendees (id, first_name, last_name, native_name, organisation, title, country, role,
+                    delegation, email, language, sessions, vip, notes, walk_in, removed, checkin_event,
+                    checked_in_at, checked_in_kiosk, duplicates, refused, badge_version, prints, reprints)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+                    native_name = excluded.native_name, organisation = excluded.organisation, title = excluded.title,
+                    country = excluded.country, role = excluded.role, delegation = excluded.delegation,
+                    email = excluded.email, language = excluded.language, sessions = excluded.sessions,
+                    vip = excluded.vip, notes = excluded.notes, walk_in = excluded.walk_in, removed = excluded.removed,
+                    checkin_event = excluded.checkin_event, checked_in_at = excluded.checked_in_at,
+                    checked_in_kiosk = excluded.checked_in_kiosk, duplicates = excluded.duplicates,
+                    refused = excluded.refused, badge_version = excluded.badge_version, prints = excluded.prints,
+                    reprints = excluded.reprints
+                """
+        ).execute(arguments: [
+            a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
+            a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
+            state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
+            state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
+            state.prints, state.reprints,
+        ])
     }
 
     static func upsertFields(_ db: Database, _ a: Attendee) throws {

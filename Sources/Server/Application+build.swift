@@ -60,6 +60,8 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
     let router = Router()
     let notifier = ChangeNotifier()
     let projection = CentralProjection(store: store)
+    // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
+    Task { try? await projection.catchUp() }
 
     @Sendable func kiosk(_ request: Request) async throws -> String {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -164,10 +166,14 @@ extension Stats: ResponseEncodable {}
 extension Snapshot: ResponseEncodable {}
 extension ImportSummary: ResponseEncodable {}
 
-/// The server application on an open store: `accueil server` runs it.
-public func buildApplication(_ configuration: ServerConfiguration, store: any CentralStore) -> some ApplicationProtocol
-{
+/// The server application on an open store: `accueil server` runs it. `onRunning` gets the port it
+/// listens on (the one asked for, or the one the system chose for port 0).
+public func buildApplication(
+    _ configuration: ServerConfiguration, store: any CentralStore,
+    onRunning: @escaping @Sendable (Int) -> Void = { _ in }
+) -> some ApplicationProtocol {
     Application(
         router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"))
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
+        onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
 }

@@ -75,11 +75,14 @@ actor CentralProjection {
     /// Every attendee's compacted events, and the cursor to pull changes after.
     func snapshot() async throws -> Snapshot {
         try await catchUp()
+        var roster: [Snapshot.RosterRow] = []
         var events: [WireEvent] = []
-        events.reserveCapacity(logs.count)
+        roster.reserveCapacity(logs.count)
         for id in logs.keys.sorted() {
-            for event in logs[id]! { events.append(WireEvent(event)) }
+            for event in logs[id]! {
+                if let row = Snapshot.RosterRow(event) { roster.append(row) } else { events.append(WireEvent(event)) }
+            }
         }
-        return Snapshot(cursor: cursor, events: events)
+        return Snapshot(cursor: cursor, roster: roster, events: events)
     }
 }

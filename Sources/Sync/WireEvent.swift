@@ -114,15 +114,101 @@ public enum SyncLimits {
     public static let maxBatch = 5000
 }
 
-/// `GET /api/v1/snapshot`: what a new kiosk starts from. `events` are every attendee's events
-/// with superseded roster versions left out; `cursor` is where to pull changes from next.
+/// `GET /api/v1/snapshot`: what a new kiosk starts from, compact: each attendee's current roster
+/// entry as one flat row (their latest `attendee.upserted` event, without JSON inside JSON), the
+/// other events that still count (check-ins, undos, reissues, prints, removals) as they are, and
+/// the cursor to pull changes after.
 public struct Snapshot: Codable, Sendable, Equatable {
     public var cursor: Int64
+    public var roster: [RosterRow]
     public var events: [WireEvent]
 
-    public init(cursor: Int64, events: [WireEvent]) {
+    public init(cursor: Int64, roster: [RosterRow], events: [WireEvent]) {
         self.cursor = cursor
+        self.roster = roster
         self.events = events
+    }
+
+    /// Every event of the snapshot, the roster rows turned back into `attendee.upserted` events.
+    public func allEvents() throws(SyncError) -> [Event] {
+        var all: [Event] = []
+        all.reserveCapacity(roster.count + events.count)
+        for row in roster { all.append(row.event) }
+        for wire in events { all.append(try wire.event()) }
+        return all
+    }
+
+    /// One `attendee.upserted` event as a JSON array:
+    /// `[event_id, at, kiosk, id, first_name, last_name, native_name, organisation, title, country,
+    /// role, delegation, email, language, sessions ("|"-separated), vip, notes, walk_in]`.
+    public struct RosterRow: Codable, Sendable, Equatable {
+        public var eventID: UUID
+        public var at: Int64
+        public var kiosk: String
+        public var attendee: Attendee
+
+        public init?(_ event: Event) {
+            guard case .attendeeUpserted(let attendee) = event.body else { return nil }
+            eventID = event.id
+            at = Int64((event.at.timeIntervalSince1970 * 1000).rounded())
+            kiosk = event.kiosk
+            self.attendee = attendee
+        }
+
+        public var event: Event {
+            Event(
+                id: eventID, attendeeID: attendee.id, at: Date(timeIntervalSince1970: Double(at) / 1000), kiosk: kiosk,
+                body: .attendeeUpserted(attendee))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.unkeyedContainer()
+            let a = attendee
+            try c.encode(eventID.uuidString)
+            try c.encode(at)
+            try c.encode(kiosk)
+            for field in [a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country] {
+                try c.encode(field)
+            }
+            try c.encode(a.role.rawValue)
+            for field in [a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes] {
+                try c.encode(field)
+            }
+            try c.encode(a.walkIn)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            var c = try decoder.unkeyedContainer()
+            guard let id = UUID(uuidString: try c.decode(String.self)) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad event id")
+            }
+            eventID = id
+            at = try c.decode(Int64.self)
+            kiosk = try c.decode(String.self)
+            let attendeeID = try c.decode(String.self)
+            let (first, last, native) = (
+                try c.decode(String.self), try c.decode(String.self), try c.decode(String.self)
+            )
+            let (organisation, title, country) = (
+                try c.decode(String.self), try c.decode(String.self), try c.decode(String.self)
+            )
+            let roleName = try c.decode(String.self)
+            guard let role = Role(rawValue: roleName) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown role \(roleName)")
+            }
+            let (delegation, email, language) = (
+                try c.decode(String.self), try c.decode(String.self), try c.decode(String.self)
+            )
+            let sessions = try c.decode(String.self)
+            let (vip, notes) = (try c.decode(String.self), try c.decode(String.self))
+            let walkIn = try c.decode(Bool.self)
+            attendee = Attendee(
+                id: attendeeID, firstName: first, lastName: last, nativeName: native, organisation: organisation,
+                title: title, country: country, role: role, delegation: delegation, email: email, language: language,
+                sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: vip,
+                notes: notes,
+                walkIn: walkIn)
+        }
     }
 }
 

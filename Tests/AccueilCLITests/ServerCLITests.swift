@@ -2,62 +2,47 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `accueil server` as a real process on a free loopback port.
+/// `accueil server` as a real process. It listens on a port the system picks (and says which in
+/// its log); restarted, it takes the same port again, as a real server would.
 final class ServerProcess {
-    let port: Int
+    private(set) var port = 0
     /// `sqlite:PATH` or `postgres://…`.
     let store: String
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-server-\(UUID().uuidString).log")
     var url: String { "http://127.0.0.1:\(port)" }
+    var current: Spawned?
 
     init(store: String) throws {
         self.store = store.hasPrefix("postgres") || store.hasPrefix("sqlite:") ? store : "sqlite:\(store)"
-        // A free port: bind to 0, read it, close.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        close(fd)
         try start()
     }
 
     func start() throws {
+        try? FileManager.default.removeItem(at: log)
         current = try spawn(
-            accueilBinary.path, ["server", "--store", store, "--listen", "127.0.0.1:\(port)"])
-        // Ready when it accepts a connection.
-        for _ in 0..<100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+            accueilBinary.path, ["server", "--store", store, "--listen", "127.0.0.1:\(port)"], stderr: .file(log.path))
+        // Ready when it says where it listens.
+        for _ in 0..<300 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: {
+                $0.hasPrefix("accueil server listening on 127.0.0.1:")
+            }),
+                let found = Int(line.dropFirst("accueil server listening on 127.0.0.1:".count).prefix { $0.isNumber })
+            {
+                port = found
+                return
             }
-            close(fd)
-            if connected == 0 { return }
+            if current?.isRunning == false { break }
             usleep(100_000)
         }
-        Issue.record("the server did not start")
+        Issue.record("the server did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
-
-    var current: Spawned?
 
     func kill9() {
         guard let current else { return }
         current.send(SIGKILL)
         current.wait(timeout: .seconds(10))
+        self.current = nil
     }
 
     deinit { kill9() }

@@ -91,8 +91,9 @@ struct SyncEndToEndTests {
         let root = Sandbox()
         let server = try ServerProcess(store: try centralStore(kind, in: root))
         func token(_ kiosk: String) throws -> String {
-            try accueil(["token", "create", "--kiosk", kiosk, "--store", server.store]).stdout
-                .split(separator: "\n").last.map(String.init) ?? ""
+            let made = try accueil(["token", "create", "--kiosk", kiosk, "--store", server.store])
+            #expect(made.status == 0, "token create: \(made.output)")
+            return try #require(made.stdout.split(separator: "\n").last.map(String.init), "\(made.output)")
         }
         let tokens = try ["door-1", "door-2", "door-3"].map(token)
         // The roster is imported on the server; the kiosks start empty and get it from there.
@@ -103,7 +104,9 @@ struct SyncEndToEndTests {
             try KioskProcess(
                 "door-\(i + 1)", server: server.url, token: tokens[i], extra: i == 0 ? ["--batch-size", "1"] : [])
         }
-        #expect(try eventually(60) { try kiosks.allSatisfy { try $0.stats()["registered"] as? Int == 800 } })
+        let ready = try eventually(60) { try kiosks.allSatisfy { try $0.stats()["registered"] as? Int == 800 } }
+        let statuses = kiosks.map { ((try? $0.box.run(["status"], kiosk: $0.name).output) ?? "") + $0.log }
+        #expect(ready, "\(statuses)")
 
         // Online: a check-in at one door shows at the others.
         #expect(try kiosks[0].checkIn(ids(1...10)).status == 0)
@@ -126,15 +129,18 @@ struct SyncEndToEndTests {
             })
 
         // The server comes back and is killed with -9 while door-1 is uploading, then comes back.
-        try server.start()
         let door1 = try KioskDatabase(directory: URL(fileURLWithPath: kiosks[0].box.data))
         let before = try door1.outboxCount()
         #expect(before >= 100)
-        #expect(
-            eventually(30) {
-                let left = (try? door1.outboxCount()) ?? before
-                return left < before - 10 && left > 0
-            }, "door-1 never started uploading")
+        try server.start()
+        var left = before
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            left = (try? door1.outboxCount()) ?? before
+            if left < before - 5 && left > 0 { break }
+            usleep(5000)
+        }
+        #expect(left < before && left > 0, "door-1 was not caught uploading (\(left) of \(before) left)")
         server.kill9()
         usleep(500_000)
         try server.start()

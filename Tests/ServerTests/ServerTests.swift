@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KioskStore
 import Logging
 import PostgresNIO
 import Testing
@@ -239,5 +240,132 @@ struct ServerTests {
         let seqs = read.compactMap(\.seq)
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
         #expect(try await store.latestSequence() >= Int64(total))
+    }
+
+    /// A small event's worth of history: roster versions, a removal and a return, check-ins at two
+    /// doors, an undo, a refusal, a reissue, a print; shuffled.
+    func history() -> [Event] {
+        let t = Date(timeIntervalSince1970: 1_780_000_000)
+        var events: [Event] = []
+        for i in 0..<40 {
+            let id = "P\(i)"
+            var person = Attendee(
+                id: id, firstName: "Prénom \(i)", lastName: "Nom \(i)", country: i % 3 == 0 ? "FR" : "MA",
+                role: i % 4 == 0 ? .embassy : .participant)
+            events.append(Event(attendeeID: id, at: t, kiosk: "import", body: .attendeeUpserted(person)))
+            person.title = "Maire"
+            events.append(Event(attendeeID: id, at: t + 60, kiosk: "import", body: .attendeeUpserted(person)))
+            if i % 5 == 0 { events.append(Event(attendeeID: id, at: t + 30, kiosk: "import", body: .attendeeRemoved)) }
+            if i % 7 == 0 { events.append(Event(attendeeID: id, at: t + 90, kiosk: "import", body: .attendeeRemoved)) }
+            if i % 2 == 0 {
+                let checkIn = Event(attendeeID: id, at: t + 100 + Double(i), kiosk: "door-1", body: .checkedIn)
+                events.append(checkIn)
+                if i % 6 == 0 {
+                    events.append(Event(attendeeID: id, at: t + 200, kiosk: "door-2", body: .checkedIn))
+                }
+                if i % 8 == 0 {
+                    events.append(
+                        Event(
+                            attendeeID: id, at: t + 300, kiosk: "door-1",
+                            body: .checkInUndone(checkIn: checkIn.id, reason: "x")))
+                }
+                if i % 10 == 0 {
+                    events.append(
+                        Event(
+                            attendeeID: id, at: t + 400, kiosk: "door-3",
+                            body: .checkInRefused(previousKiosk: "door-1", previousAt: t + 100)))
+                }
+            }
+            if i % 9 == 0 {
+                events.append(Event(attendeeID: id, at: t + 500, kiosk: "door-1", body: .badgeReissued(reason: "lost")))
+            }
+        }
+        return events.shuffled()
+    }
+
+    @Test(
+        "stats and the snapshot follow the log: a kiosk started from the snapshot agrees with one that applied every event",
+        arguments: StoreKind.allCases)
+    func statsAndSnapshot(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
+        let token = try await store.createToken(kiosk: "door-1")
+        let history = history()
+        let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        let app = Application(router: buildRouter(store: store))
+        try await app.test(.router) { client in
+            // In two halves, with stats asked in between: the projection catches up each time.
+            let half = history.count / 2
+            for part in [history[..<half], history[half...]] {
+                _ = try await store.ingest(part.map { WireEvent($0) }, from: "door-1")
+                try await client.execute(uri: "/api/v1/stats", method: .get, headers: headers) {
+                    #expect($0.status == .ok)
+                }
+            }
+            let expected = Stats(states: AttendeeState.foldAll(history).values)
+            #expect(expected.duplicates > 0 && expected.refusedAttempts > 0 && expected.checkedIn > 0)
+            try await client.execute(uri: "/api/v1/stats", method: .get, headers: headers) {
+                let stats = try JSONDecoder().decode(Stats.self, from: Data(buffer: $0.body))
+                #expect(stats == expected)
+            }
+            try await client.execute(uri: "/api/v1/snapshot", method: .get, headers: headers) { response in
+                let snapshot = try JSONDecoder().decode(Snapshot.self, from: Data(buffer: response.body))
+                #expect(snapshot.cursor == Int64(history.count) || kind == .postgres)
+                #expect(snapshot.roster.count == 40)  // one roster row each: older versions left out
+                let fromSnapshot = try KioskDatabase(
+                    directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "snap-\(UUID().uuidString)"))
+                try fromSnapshot.applyRemote(try snapshot.allEvents())
+                let fromLog = try KioskDatabase(
+                    directory: FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)")
+                )
+                try fromLog.applyRemote(history)
+                var a = try fromSnapshot.stats()
+                var b = try fromLog.stats()
+                (a.outbox, b.outbox) = (0, 0)
+                #expect(a == b)
+                #expect(a.registered == expected.registered && a.checkedIn == expected.checkedIn)
+            }
+        }
+    }
+
+    @Test(
+        "a roster uploaded to the server: added, then unchanged the second time, updated and removed as the file says",
+        arguments: StoreKind.allCases)
+    func rosterUpload(kind: StoreKind) async throws {
+        let store = try await freshStore(kind)
+        defer { Task { await store.close() } }
+        let token = try await store.createToken(kiosk: "organiser")
+        let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        let people = RosterGenerator(seed: 3).attendees(count: 50)
+        let edited: [Attendee] = {
+            var edited = Array(people.dropLast(5))
+            edited[0].title = "Ambassadeur"
+            return edited
+        }()
+        let app = Application(router: buildRouter(store: store))
+        try await app.test(.router) { client in
+            func upload(_ attendees: [Attendee], removeMissing: Bool = false, dryRun: Bool = false) async throws
+                -> ImportSummary
+            {
+                try await client.execute(
+                    uri: "/api/v1/roster", method: .post, headers: headers,
+                    body: try body(RosterUpload(attendees: attendees, removeMissing: removeMissing, dryRun: dryRun))
+                ) { try JSONDecoder().decode(ImportSummary.self, from: Data(buffer: $0.body)) }
+            }
+            #expect(try await upload(people, dryRun: true).added == 50)
+            #expect(try await store.latestSequence() == 0)
+            #expect(try await upload(people).added == 50)
+            let unchanged = try await upload(people)
+            #expect(unchanged.unchanged == 50 && unchanged.added == 0 && unchanged.updated == 0)
+            let sequence = try await store.latestSequence()
+            let changed = try await upload(edited, removeMissing: true)
+            #expect(changed.updated == 1 && changed.removed == 5 && changed.unchanged == 44)
+            #expect(try await store.latestSequence() == sequence + 6)
+            try await client.execute(uri: "/api/v1/stats", method: .get, headers: headers) {
+                let stats = try JSONDecoder().decode(Stats.self, from: Data(buffer: $0.body))
+                #expect(stats.registered == 45)
+            }
+        }
     }
 }

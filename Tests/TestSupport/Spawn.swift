@@ -69,6 +69,7 @@ public final class Spawned: @unchecked Sendable {
             usleep(pause)
             pause = min(pause * 2, 50_000)
         }
+        // Not reaped yet (poll said so), so the pid and its group are still this child's.
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
         while poll() == nil { usleep(10_000) }
@@ -76,7 +77,12 @@ public final class Spawned: @unchecked Sendable {
         return (done.status, done.signal, true)
     }
 
-    public func send(_ signal: Int32) { kill(pid, signal) }
+    /// Signals it, unless it has ended and been reaped: its pid may then belong to another process.
+    public func send(_ signal: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if ended == nil { kill(pid, signal) }
+    }
 }
 
 /// Where a spawned program's output goes.
