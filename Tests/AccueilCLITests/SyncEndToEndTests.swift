@@ -68,6 +68,118 @@ final class KioskProcess {
     deinit { kill9() }
 }
 
+/// A TCP relay on loopback between a kiosk and the server: `cut()` drops every connection and
+/// refuses new ones, as a pulled cable or a dead switch would for that kiosk alone; `restore()`
+/// brings the link back.
+final class NetworkLink: @unchecked Sendable {
+    let port: UInt16
+    private let target: UInt16
+    private let listener: Int32
+    private let lock = NSLock()
+    private var open: Set<Int32> = []
+    private var isCut = false
+
+    init(to target: Int) throws {
+        self.target = UInt16(target)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        listen(listener, 64)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        self.listener = listener
+        port = UInt16(bigEndian: address.sin_port)
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 { return }
+            lock.lock()
+            let cut = isCut
+            lock.unlock()
+            guard !cut, let upstream = connectTarget() else {
+                close(client)
+                continue
+            }
+            lock.lock()
+            open.formUnion([client, upstream])
+            lock.unlock()
+            Thread.detachNewThread { [self] in pump(from: client, to: upstream) }
+            Thread.detachNewThread { [self] in pump(from: upstream, to: client) }
+        }
+    }
+
+    private func connectTarget() -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = target.bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if connected == 0 { return fd }
+        close(fd)
+        return nil
+    }
+
+    private func pump(from source: Int32, to sink: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(source, &buffer, buffer.count)
+            if n <= 0 { break }
+            var sent = 0
+            while sent < n {
+                let m = buffer[sent..<n].withUnsafeBytes { write(sink, $0.baseAddress, n - sent) }
+                if m <= 0 { break }
+                sent += m
+            }
+            if sent < n { break }
+        }
+        shutdown(source, Int32(SHUT_RDWR))
+        shutdown(sink, Int32(SHUT_RDWR))
+        lock.lock()
+        // The second pump of a pair closes both.
+        if open.remove(source) == nil { close(source) }
+        if open.remove(sink) == nil { close(sink) }
+        lock.unlock()
+    }
+
+    func cut() {
+        lock.lock()
+        isCut = true
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+        lock.unlock()
+    }
+
+    func restore() {
+        lock.lock()
+        isCut = false
+        lock.unlock()
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
+
 func box(_ value: Any) throws -> [String: Any] { try #require(value as? [String: Any]) }
 
 func ids(_ range: ClosedRange<Int>) -> [String] { range.map { String(format: "ACC-%05d", $0) } }
@@ -99,10 +211,13 @@ struct SyncEndToEndTests {
         // The roster is imported on the server; the kiosks start empty and get it from there.
         let imported = try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", tokens[0]])
         #expect(imported.status == 0, "\(imported.output)")
-        // door-1 uploads one event per request, so that the server can be killed mid-upload.
+        // door-1 uploads one event per request, so that the server can be killed mid-upload;
+        // door-3 reaches the server through a link the test can cut.
+        let link = try NetworkLink(to: server.port)
         let kiosks = try (0..<3).map { i in
             try KioskProcess(
-                "door-\(i + 1)", server: server.url, token: tokens[i], extra: i == 0 ? ["--batch-size", "1"] : [])
+                "door-\(i + 1)", server: i == 2 ? link.url : server.url, token: tokens[i],
+                extra: i == 0 ? ["--batch-size", "1"] : [])
         }
         let ready = try eventually(60) { try kiosks.allSatisfy { try $0.stats()["registered"] as? Int == 800 } }
         let statuses = kiosks.map { ((try? $0.box.run(["status"], kiosk: $0.name).output) ?? "") + $0.log }
@@ -112,9 +227,19 @@ struct SyncEndToEndTests {
         #expect(try kiosks[0].checkIn(ids(1...10)).status == 0)
         #expect(try eventually(10) { try kiosks[2].stats()["checked_in"] as? Int == 10 }, "\(kiosks[2].log)")
 
-        // The server goes away; door-3's daemon dies too (its network, in effect). Doors go on.
+        // door-3's network is cut: its daemon stays up, says it is offline, and the door goes on.
+        link.cut()
+        #expect(try kiosks[2].checkIn(["ACC-00011"]).status == 0)
+        #expect(
+            try eventually(15) {
+                let status = try box(kiosks[2].box.json(["status"], kiosk: "door-3"))
+                return status["daemon_running"] as? Bool == true
+                    && (status["sync"] as? [String: Any])?["online"] as? Bool == false
+            }, "door-3 never said it was offline")
+        #expect(try kiosks[0].stats()["checked_in"] as? Int == 10)  // ACC-00011 has not reached door-1
+        // Then the server goes away, and door-2's daemon dies. Doors go on.
         server.kill9()
-        kiosks[2].kill9()
+        kiosks[1].kill9()
         #expect(try kiosks[0].checkIn(ids(100...199)).status == 0)
         #expect(try kiosks[1].checkIn(ids(150...249)).status == 0)  // 150…199: at two doors
         #expect(try kiosks[2].checkIn(ids(300...309)).status == 0)
@@ -147,7 +272,8 @@ struct SyncEndToEndTests {
         server.kill9()
         usleep(500_000)
         try server.start()
-        try kiosks[2].start()
+        try kiosks[1].start()
+        link.restore()
 
         // Everyone converges: nothing waiting anywhere, identical counts, on the server too.
         let keys = ["registered", "checked_in", "duplicates", "duplicate_attempts", "walk_ins", "by_role"]
@@ -166,7 +292,7 @@ struct SyncEndToEndTests {
         }
         let seen = "kiosks: \((try? kiosks.map { try $0.stats() }) ?? []) server: \((try? serverStats()) ?? [:])"
         #expect(converged, "\(seen)")
-        let distinct = Set(ids(1...10) + ids(100...199) + ids(150...248) + ids(300...309)).count
+        let distinct = Set(ids(1...11) + ids(100...199) + ids(150...248) + ids(300...309)).count
         for stats in try kiosks.map({ try $0.stats() }) + [try serverStats()] {
             #expect(stats["checked_in"] as? Int == distinct)
             #expect(stats["duplicates"] as? Int == 50)
