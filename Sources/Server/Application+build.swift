@@ -74,18 +74,7 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
 
     router.post("/api/v1/events") { request, context -> PushResponse in
         let kiosk = try await kiosk(request)
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "request body over \(maxBodyBytes) bytes")
-        }
-        let push: PushRequest
-        do {
-            push = try JSONDecoder().decode(PushRequest.self, from: Data(buffer: body))
-        } catch {
-            throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
-        }
+        let push = try await decode(PushRequest.self, request, limit: maxBodyBytes)
         guard push.events.count <= SyncLimits.maxBatch else {
             throw HTTPError(
                 .contentTooLarge, message: "batch of \(push.events.count) events; at most \(SyncLimits.maxBatch)")
@@ -130,18 +119,7 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
     // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
     router.post("/api/v1/roster") { request, _ -> ImportSummary in
         let kiosk = try await kiosk(request)
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: maxRosterBytes)
-        } catch {
-            throw HTTPError(.contentTooLarge, message: "roster over \(maxRosterBytes) bytes")
-        }
-        let upload: RosterUpload
-        do {
-            upload = try JSONDecoder().decode(RosterUpload.self, from: Data(buffer: body))
-        } catch {
-            throw HTTPError(.badRequest, message: "malformed roster JSON: \(error)")
-        }
+        let upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
         let plan = RosterPlan(
             incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing)
         guard !upload.dryRun else { return plan.summary }
@@ -157,6 +135,21 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
         return plan.summary
     }
     return router
+}
+
+/// A JSON request body: 413 past `limit` bytes, 400 when it is not the JSON expected.
+func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
+    let body: ByteBuffer
+    do {
+        body = try await request.body.collect(upTo: limit)
+    } catch {
+        throw HTTPError(.contentTooLarge, message: "request body over \(limit) bytes")
+    }
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+    } catch {
+        throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
+    }
 }
 
 /// Largest roster upload (a 100,000-attendee roster is about 30 MB of JSON).
