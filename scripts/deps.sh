@@ -24,6 +24,8 @@ ACCUEIL_APT_PACKAGES=(
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
+    chromium           # the kiosk's door screen runs in it (full screen); tests drive it headless
+    chromium-driver    # tests: chromedriver (WebDriver) drives the door screen
     ca-certificates
 )
 

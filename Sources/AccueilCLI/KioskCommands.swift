@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import Hummingbird
 import Kiosk
@@ -20,8 +21,11 @@ struct KioskCommand: AsyncParsableCommand {
             (1 s doubling to 30 s) while the server is away. `accueil status` shows how it is doing. \
             Without --server (or $ACCUEIL_SERVER) it runs the print spooler and the status API alone.
 
-            The status API on --listen: GET /api/v1/status (sync, outbox, print queue), \
-            GET /api/v1/stats (the counts of `accueil stats --json`), GET /api/v1/health.
+            On --listen (loopback by default): the door screen for a full-screen browser at / (search \
+            as you type, check in and print, reprint, undo, a scanner recognised anywhere on the \
+            page), and its API: GET /api/v1/search?q=, GET /api/v1/attendees/ID, POST /api/v1/checkin \
+            {id, print}, /api/v1/undo {id, reason}, /api/v1/reprint {id, reason}, /api/v1/scan {text}; \
+            GET /api/v1/status (sync, outbox, print queue), GET /api/v1/stats, GET /api/v1/health.
             """
     )
 
@@ -69,6 +73,16 @@ struct KioskCommand: AsyncParsableCommand {
         router.get("/api/v1/stats") { _, _ -> Response in
             jsonResponse(Data(Output.json(try db.stats()).utf8))
         }
+        let roster: DoorRoster
+        do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
+        let (badges, printing, storeOptions) = (badges, printing, store)
+        let makeRequest: @Sendable () throws -> PrintRequest = {
+            try printing.request(storeOptions, badges: badges, onlyOnce: true)
+        }
+        let printRequest = noPrint ? nil : makeRequest
+        addDoorRoutes(
+            to: router, db: db, roster: roster, kiosk: kiosk, print: printRequest,
+            keys: { try? Keyring.load(from: storeOptions.directory) ?? nil })
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"),
             onServerRunning: { channel in

@@ -138,7 +138,7 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
 }
 
 /// A JSON request body: 413 past `limit` bytes, 400 when it is not the JSON expected.
-func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
+public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
     let body: ByteBuffer
     do {
         body = try await request.body.collect(upTo: limit)

@@ -362,6 +362,78 @@ struct PrintingCLITests {
         try cups.cancel(cupsID, printer: queue)
     }
 
+    @Test(
+        "the door screen in headless Chromium: search as you type, check in and print, a scanner burst, undo, the offline banner"
+    )
+    func doorInBrowser() async throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        let server = try ServerProcess(store: box.root.appendingPathComponent("central.sqlite").path)
+        let made = try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store])
+        let token = try #require(made.stdout.split(separator: "\n").last.map(String.init))
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", "door-1", "--server", server.url, "--token", token, "--listen",
+                "127.0.0.1:0", "--printer", queue,
+            ], stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        let port = try await kioskPort(log: log)
+        let browser = try await Browser()
+        do {
+            try await browser.open("http://127.0.0.1:\(port)/")
+            let online = try await browser.waitFor("#online", containing: "En ligne / Online")
+            let footer = try await browser.text("footer")
+            #expect(online, "\(footer)")
+
+            // Search as you type, one typo forgiven; the result opens the attendee's card.
+            try await browser.type("#q", "hidlago")
+            #expect(try await browser.waitFor("#results", containing: "HIDALGO"))
+            try await browser.click("#results li")
+            #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
+            let id = try #require(try await browser.script("return current.id") as? String)
+
+            // Check in and print: the badge reaches the cups-pdf queue with this attendee's QR code.
+            try await browser.click("#checkin")
+            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+            #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
+            // The kiosk's spooler sends it; the PDF is read once CUPS says it is printed.
+            let printed = try eventually(60) { try jobs(box).first?["state"] as? String == "printed" }
+            #expect(printed, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            let pdfs = Cups.pdfs(in: output, count: 1)
+            #expect(pdfs.count == 1)
+            #expect(try pdfs.flatMap { try qrCodes(inPDF: $0.path) } == [try qr(box, id)])
+            try await browser.screenshot(to: box.root.appendingPathComponent("door.png").path)
+
+            // A scanner typing an id and Enter, with the focus away from the search box.
+            try await browser.click("#card h2")
+            try await browser.burst("ACC-00042\n")
+            #expect(try await browser.waitFor("#name", containing: "BENNANI"))
+            // And the badge QR of the first attendee: verified, opens their card.
+            try await browser.burst(try qr(box, id) + "\n")
+            #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
+
+            // Undo, with a reason asked for.
+            try await browser.click("#undo")
+            try await browser.answerPrompt("wrong person")
+            #expect(try await browser.waitFor("#message", containing: "Undone"))
+            #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 0)
+
+            // The server goes away: the status bar says so.
+            server.kill9()
+            #expect(try await browser.waitFor("#online", containing: "Hors ligne / Offline", seconds: 15))
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
     @Test("printer-state-reasons are said in words")
     func reasonsInWords() {
         let status = PrinterStatus(

@@ -77,6 +77,13 @@ public final class Spawned: @unchecked Sendable {
         return (done.status, done.signal, true)
     }
 
+    /// Signals its whole process group (it and what it started, unless they left the group).
+    public func sendToGroup(_ signal: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if ended == nil { kill(-pid, signal) }
+    }
+
     /// Signals it, unless it has ended and been reaped: its pid may then belong to another process.
     public func send(_ signal: Int32) {
         lock.lock()
@@ -222,4 +229,67 @@ public func connectToLoopback(port: UInt16) -> Int32? {
     if connected == 0 { return fd }
     close(fd)
     return nil
+}
+
+/// A plain HTTP/1.1 exchange with 127.0.0.1:`port` over a socket (one request, `Connection: close`):
+/// for peers whose headers Foundation's URLSession will not parse (chromedriver writes `Name:value`).
+public func loopbackHTTP(port: UInt16, method: String, path: String, body: Data? = nil) -> (status: Int, body: Data)? {
+    guard let fd = connectToLoopback(port: port) else { return nil }
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 120, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+    if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+    var bytes = Array((request + "\r\n").utf8)
+    if let body { bytes += body }
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return nil }
+        sent += n
+    }
+    // Read the head, then the body by its Content-Length (chromedriver says `Connection:close`
+    // and keeps the socket open), or to the end when it gives none.
+    var response = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    var expected: Int?
+    while true {
+        if let end = response.range(of: Data("\r\n\r\n".utf8)) {
+            if expected == nil {
+                let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                expected =
+                    length.flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                    ?? -1
+            }
+            if let expected, expected >= 0, response.count - end.upperBound >= expected { break }
+        }
+        let n = read(fd, &buffer, buffer.count)
+        if n <= 0 { break }
+        response.append(contentsOf: buffer[0..<n])
+    }
+    guard let end = response.range(of: Data("\r\n\r\n".utf8)) else { return nil }
+    let head = String(decoding: response[..<end.lowerBound], as: UTF8.self)
+    let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    var payload = Data(response[end.upperBound...])
+    if head.lowercased().contains("transfer-encoding: chunked")
+        || head.lowercased().contains("transfer-encoding:chunked")
+    {
+        payload = dechunk(payload)
+    }
+    return (status, payload)
+}
+
+private func dechunk(_ data: Data) -> Data {
+    var out = Data()
+    var rest = data[...]
+    while let line = rest.range(of: Data("\r\n".utf8)) {
+        let size = Int(String(decoding: rest[..<line.lowerBound], as: UTF8.self), radix: 16) ?? 0
+        if size == 0 { break }
+        let start = line.upperBound
+        guard let end = rest.index(start, offsetBy: size, limitedBy: rest.endIndex) else { break }
+        out.append(rest[start..<end])
+        rest = rest[min(end + 2, rest.endIndex)...]
+    }
+    return out
 }

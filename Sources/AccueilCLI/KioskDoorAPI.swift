@@ -1,0 +1,218 @@
+import AccueilCore
+import Badges
+import Foundation
+import Hummingbird
+import KioskStore
+import Server
+
+/// The door's roster in memory for the kiosk's web UI: the search index over every attendee, kept
+/// in step with the store (changes from this daemon, the CLI or sync are picked up before each
+/// answer: one indexed query when nothing changed).
+final class DoorRoster: @unchecked Sendable {
+    private let lock = NSLock()
+    private let db: KioskDatabase
+    private var snapshot: RosterSnapshot
+    private var overrides: [String: AttendeeRecord] = [:]
+    private var version: Int
+
+    init(db: KioskDatabase) throws(StoreError) {
+        self.db = db
+        version = try db.logVersion()
+        snapshot = try db.snapshot()
+    }
+
+    private func refresh() {
+        guard let changes = try? db.changes(since: version), changes.version != version else { return }
+        version = changes.version
+        if changes.rosterChanged, let fresh = try? db.snapshot() {
+            snapshot = fresh
+            overrides = [:]
+        } else {
+            for id in changes.attendeeIDs {
+                if let record = try? db.attendee(id: id) { overrides[id] = record }
+            }
+        }
+    }
+
+    func search(_ query: String, limit: Int) -> [AttendeeJSON] {
+        lock.lock()
+        defer { lock.unlock() }
+        refresh()
+        return snapshot.search(query, limit: limit).map { result in
+            let record = overrides[result.record.attendee.id] ?? result.record
+            return AttendeeJSON(
+                attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates,
+                match: result.hit.match, score: result.hit.score)
+        }
+    }
+
+    func record(id: String) -> AttendeeRecord? {
+        lock.lock()
+        defer { lock.unlock() }
+        refresh()
+        return overrides[id] ?? snapshot.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
+    }
+}
+
+/// Bodies of the door API's POST requests.
+struct DoorRequest: Decodable {
+    var id: String?
+    var reason: String?
+    var print: Bool?
+    var text: String?
+}
+
+/// An answer of the door API: what happened, in words for the screen, and the attendee after it.
+struct DoorAnswer: Encodable, ResponseEncodable {
+    var status: String
+    var message: String
+    var attendee: AttendeeJSON?
+    var printState: String?
+    var printMessage: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, message, attendee
+        case printState = "print_state"
+        case printMessage = "print_message"
+    }
+}
+
+struct SearchAnswer: Encodable, ResponseEncodable {
+    var query: String
+    var results: [AttendeeJSON]
+}
+
+extension AttendeeJSON: ResponseEncodable {
+    init(_ record: AttendeeRecord) {
+        self.init(attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates)
+    }
+}
+
+/// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
+func addDoorRoutes(
+    to router: Router<BasicRequestContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String,
+    print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
+) {
+    router.get("/") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: DoorPage.html)))
+    }
+
+    router.get("/api/v1/search") { request, _ -> SearchAnswer in
+        let query = request.uri.queryParameters.get("q") ?? ""
+        let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 100)
+        return SearchAnswer(query: query, results: query.trimmed.isEmpty ? [] : roster.search(query, limit: limit))
+    }
+
+    router.get("/api/v1/attendees/{id}") { _, context -> AttendeeJSON in
+        let id = context.parameters.get("id") ?? ""
+        guard let record = roster.record(id: id), !record.removed else {
+            throw HTTPError(.notFound, message: "unknown attendee id \(id)")
+        }
+        return AttendeeJSON(record)
+    }
+
+    @Sendable func body(_ request: Request) async throws -> DoorRequest {
+        try await decode(DoorRequest.self, request, limit: 64 << 10)
+    }
+
+    @Sendable func known(_ id: String?) throws -> AttendeeRecord {
+        guard let id, let record = roster.record(id: id), !record.removed else {
+            throw HTTPError(.notFound, message: "unknown attendee id \(id ?? "")")
+        }
+        return record
+    }
+
+    router.post("/api/v1/checkin") { request, _ -> DoorAnswer in
+        let asked = try await body(request)
+        let record = try known(asked.id)
+        let wanted = asked.print == true ? try print?() : nil
+        let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: wanted)
+        let now = roster.record(id: record.attendee.id).map(AttendeeJSON.init)
+        let name = Format.name(record.attendee)
+        var answer: DoorAnswer
+        switch outcome {
+        case .checkedIn:
+            answer = DoorAnswer(status: "checked_in", message: "\(name)", attendee: now)
+        case .alreadyCheckedIn(let earlier):
+            answer = DoorAnswer(
+                status: "already_checked_in",
+                message: "\(name): \(Output.time(earlier.at)) · \(earlier.kiosk)", attendee: now)
+        }
+        if wanted != nil {
+            switch queued {
+            case .queued(let job): (answer.printState, answer.printMessage) = ("pending", job.printer)
+            case .alreadyPrinted(let job): (answer.printState, answer.printMessage) = ("already_printed", job.printer)
+            case .notAsked: break
+            }
+        }
+        return answer
+    }
+
+    router.post("/api/v1/undo") { request, _ -> DoorAnswer in
+        let asked = try await body(request)
+        let record = try known(asked.id)
+        guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
+            throw HTTPError(.badRequest, message: "an undo needs a reason")
+        }
+        guard record.checkIn != nil else {
+            return DoorAnswer(
+                status: "not_checked_in", message: Format.name(record.attendee), attendee: AttendeeJSON(record))
+        }
+        _ = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
+        return DoorAnswer(
+            status: "undone", message: Format.name(record.attendee),
+            attendee: roster.record(id: record.attendee.id).map(AttendeeJSON.init))
+    }
+
+    router.post("/api/v1/reprint") { request, _ -> DoorAnswer in
+        let asked = try await body(request)
+        let record = try known(asked.id)
+        guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
+            throw HTTPError(.badRequest, message: "a reprint needs a reason")
+        }
+        guard let make = print else {
+            throw HTTPError(.conflict, message: "this kiosk does not print (started with --no-print)")
+        }
+        let job = try db.reprint(record.attendee.id, reason: reason, request: try make(), kiosk: kiosk)
+        return DoorAnswer(
+            status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
+            printState: "pending", printMessage: job.printer)
+    }
+
+    // What a scanner typed: a badge QR (checked offline: signature, key, version) or an attendee id
+    // (e-ticket codes carry it). Answers the attendee, or why not.
+    router.post("/api/v1/scan") { request, _ -> DoorAnswer in
+        let text = (try await body(request)).text?.trimmed ?? ""
+        if text.hasPrefix("AC1:") {
+            guard let ring = keys() else {
+                return DoorAnswer(status: "refused", message: "no badge keys on this kiosk")
+            }
+            do {
+                let payload = try ring.verifier.verify(text) { id in
+                    roster.record(id: id).flatMap { $0.removed ? nil : $0.badgeVersion }
+                }
+                return DoorAnswer(
+                    status: "found", message: payload.attendeeID,
+                    attendee: roster.record(id: payload.attendeeID).map(AttendeeJSON.init))
+            } catch let error as BadgeError {
+                return DoorAnswer(
+                    status: "refused", message: error.description, printState: nil, printMessage: error.code)
+            } catch {
+                return DoorAnswer(status: "refused", message: "\(error)")
+            }
+        }
+        guard let record = roster.record(id: text), !record.removed else {
+            return DoorAnswer(status: "unknown", message: text)
+        }
+        return DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record))
+    }
+}
+
+extension StoreError: HTTPResponseError {
+    public var status: HTTPResponse.Status { .internalServerError }
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, body: .init(byteBuffer: ByteBuffer(string: description)))
+    }
+}
