@@ -64,6 +64,7 @@ enum DoorPage {
         const roleColours = { elected_official:"#1f4e9c", embassy:"#6a1b9a", delegation:"#00838f", speaker:"#c62828",
           press:"#ef6c00", staff:"#2e7d32", partner:"#8d6e63", participant:"#546e7a" };
         const $ = id => document.getElementById(id);
+        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" }) : "";
         let current = null, asked = 0;
         async function api(path, body) {
           const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
@@ -100,7 +101,7 @@ enum DoorPage {
           $("role").textContent = a.role_label;
           $("name").textContent = a.last_name.toUpperCase() + " " + a.first_name;
           $("native").textContent = a.native_name;
-          $("details").textContent = line(a) + (a.checked_in ? `  —  ✓ ${a.checked_in_at} (${a.checked_in_kiosk})` : "");
+          $("details").textContent = line(a) + (a.checked_in ? `  —  ✓ ${hhmm(a.checked_in_at)} (${a.checked_in_kiosk})` : "");
           $("vip").hidden = !a.vip;
           $("vip").textContent = a.vip ? "⚠ " + a.vip : "";
           $("message").textContent = message || "";
@@ -111,6 +112,7 @@ enum DoorPage {
           catch (e) { $("message").textContent = e.message; $("message").className = "bad"; }
         }
         $("checkin").onclick = () => current && act("/api/v1/checkin", { id: current.id, print: true }, r => {
+          status();
           const ok = r.status === "checked_in";
           show(r.attendee || current, ok ? "✓ Enregistré·e / Checked in" : "Déjà enregistré·e / Already checked in: " + r.message, ok ? "ok" : "warn");
         });
@@ -143,12 +145,16 @@ enum DoorPage {
             const sync = s.sync || {};
             const on = !sync.server || sync.online;
             $("online").className = on ? "" : "off";
-            $("online").textContent = !sync.server ? "Local" : on ? "En ligne / Online" : "Hors ligne / Offline" + (sync.last_error_at ? " — " + sync.last_error_at : "");
+            $("online").textContent = !sync.server ? "Local" : on ? "En ligne / Online"
+              : "Hors ligne / Offline" + (sync.last_error_at ? " · depuis / since " + hhmm(sync.last_error_at) : "");
+            $("online").title = sync.last_error || "";
             $("queued").textContent = "À envoyer / Queued: " + s.outbox;
             const q = s.print_queue || {};
-            $("printer").textContent = "🖨 " + (q.pending || 0) + " / " + (q.printed || 0);
+            const waiting = (q.pending || 0) + (q.submitted || 0);
+            $("printer").textContent = "🖨 " + (waiting ? `${waiting} en attente / waiting` : "prêt / ready")
+              + (q.failed ? ` · ${q.failed} en échec / failed` : "");
             const c = await api("/api/v1/stats");
-            $("counts").textContent = c.checked_in + " / " + c.registered;
+            $("counts").textContent = `Arrivés / Checked in: ${c.checked_in} / ${c.registered}`;
           } catch (e) { $("online").className = "off"; $("online").textContent = "Kiosque injoignable / Kiosk unreachable"; }
         }
         status(); setInterval(status, 2000);
