@@ -59,9 +59,6 @@ struct KioskCommand: AsyncParsableCommand {
             }
         } else {
             service = nil
-            var status = SyncStatus(kiosk: kiosk, server: nil, pid: getpid(), now: Date())
-            status.cursor = (try? db.syncCursor()) ?? 0
-            try? db.setMeta(SyncStatus.metaKey, String(decoding: try SyncStatus.encoder.encode(status), as: UTF8.self))
         }
 
         let router = Router()
@@ -101,7 +98,21 @@ struct KioskCommand: AsyncParsableCommand {
                 + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
-            if let service { group.addTask { await service.run() } }
+            if let service {
+                group.addTask { await service.run() }
+            } else {
+                // Standalone: no sync, but the heartbeat that tells `accueil status` the daemon runs.
+                var status = SyncStatus(kiosk: kiosk, server: nil, pid: getpid(), now: Date())
+                status.cursor = (try? db.syncCursor()) ?? 0
+                group.addTask { [status] in
+                    var status = status
+                    while !Task.isCancelled {
+                        status.heartbeat = Date()
+                        try? status.write(to: db)
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                }
+            }
             // The HTTP service ends on SIGTERM or SIGINT; the rest follows it.
             try await group.next()
             group.cancelAll()
@@ -164,11 +175,9 @@ struct KioskReport: Encodable {
         let stored = try SyncStatus.read(from: db)
         let sync = live ?? stored
         let running = live != nil || (sync.map { Date().timeIntervalSince($0.heartbeat) < 5 } ?? false)
-        var queue: [String: Int] = [:]
-        for job in try db.printJobs(states: nil, limit: 100_000) { queue[job.state, default: 0] += 1 }
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
-            outbox: try db.outboxCount(), printQueue: queue)
+            outbox: try db.outboxCount(), printQueue: try db.printJobCounts())
     }
 }
 

@@ -47,7 +47,7 @@ public struct SyncStatus: Codable, Sendable, Equatable {
         return try? decoder.decode(SyncStatus.self, from: Data(text.utf8))
     }
 
-    func write(to db: KioskDatabase) throws(StoreError) {
+    public func write(to db: KioskDatabase) throws(StoreError) {
         guard let data = try? Self.encoder.encode(self) else { return }
         try db.setMeta(Self.metaKey, String(decoding: data, as: UTF8.self))
     }
@@ -166,19 +166,14 @@ public final class SyncService: Sendable {
     func downloads() async {
         var needSnapshot = state.withLock { $0.machine.cursor } == 0
         while !Task.isCancelled {
-            if needSnapshot {
-                let due = state.withLock { $0.machine.pullDueAt }.timeIntervalSinceNow
-                if due > 0 {
-                    try? await Task.sleep(for: .milliseconds(Int(min(due, 0.5) * 1000) + 1))
-                    continue
-                }
-                needSnapshot = await !bootstrap()
-                continue
-            }
             let (due, cursor) = state.withLock { ($0.machine.pullDueAt, $0.machine.cursor) }
             let wait = due.timeIntervalSinceNow
             if wait > 0 {
                 try? await Task.sleep(for: .milliseconds(Int(min(wait, 0.5) * 1000) + 1))
+                continue
+            }
+            if needSnapshot {
+                needSnapshot = await !bootstrap()
                 continue
             }
             do {

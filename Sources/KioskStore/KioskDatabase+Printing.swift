@@ -157,6 +157,17 @@ extension KioskDatabase {
         }
     }
 
+    /// How many print jobs are in each state (pending, submitted, printed, failed, cancelled).
+    public func printJobCounts() throws(StoreError) -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM print_jobs GROUP BY state") {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
+    }
+
     public func printJob(_ id: UUID) throws(StoreError) -> PrintJob? {
         try read { db in
             try Row.fetchOne(

@@ -27,7 +27,7 @@ extension KioskDatabase {
                     let event = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .attendeeUpserted(attendee))
                     try Self.append(db, event)
                     try Self.upsertFields(db, attendee)
-                    if i % 1000 == 999 { progress?(i + 1) }
+                    if i % 1000 == 999 { progress?(plan.summary.unchanged + i + 1) }
                 }
                 for id in plan.removals {
                     try Self.append(db, Event(attendeeID: id, at: now, kiosk: kiosk, body: .attendeeRemoved))

@@ -61,20 +61,17 @@ extension KioskDatabase {
                 count += 1
                 fresh[event.attendeeID, default: []].append(event)
             }
-            if empty {
-                for (id, new) in fresh { try Self.store(db, attendeeID: id, AttendeeState.fold(new)) }
-                return count
-            }
-            // A large batch (a long absence) mostly brings attendees this store has no other event
-            // of: fold those from the batch itself rather than reading each back.
+            // An attendee whose every stored event came with this batch is folded from the batch
+            // itself rather than read back: all of them in an empty store; in a large batch (a long
+            // absence), those the counts show have no older event.
             var stored: [String: Int] = [:]
-            if fresh.count > 500 {
+            if !empty && fresh.count > 500 {
                 for row in try Row.fetchAll(db, sql: "SELECT attendee_id, COUNT(*) FROM events GROUP BY attendee_id") {
                     stored[row[0]] = row[1]
                 }
             }
             for (id, new) in fresh {
-                if stored[id] == new.count {
+                if empty || stored[id] == new.count {
                     try Self.store(db, attendeeID: id, AttendeeState.fold(new))
                 } else {
                     try Self.refresh(db, attendeeID: id)
