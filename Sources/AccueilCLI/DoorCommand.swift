@@ -61,10 +61,7 @@ final class DoorScreen {
 
     let db: KioskDatabase
     let kiosk: String
-    var snapshot: RosterSnapshot
-    /// Records changed since the snapshot was taken (check-ins here or elsewhere).
-    var overrides: [String: AttendeeRecord] = [:]
-    var version: Int
+    var roster: LiveRoster
     var query: [Character] = []
     var results: [RosterSnapshot.Result] = []
     var selected = 0
@@ -87,8 +84,7 @@ final class DoorScreen {
     init(db: KioskDatabase, kiosk: String) throws(StoreError) {
         self.db = db
         self.kiosk = kiosk
-        version = try db.logVersion()
-        snapshot = try db.snapshot()
+        roster = try LiveRoster(db: db)
         try refreshCounts()
     }
 
@@ -99,7 +95,7 @@ final class DoorScreen {
     }
 
     func record(_ result: RosterSnapshot.Result) -> AttendeeRecord {
-        overrides[result.record.attendee.id] ?? result.record
+        roster.current(result.record)
     }
 
     // MARK: Loop
@@ -163,16 +159,7 @@ final class DoorScreen {
 
     /// Picks up changes made by other processes on this store. Returns true when something changed.
     func pollChanges() -> Bool {
-        guard let changes = try? db.changes(since: version), changes.version != version else { return false }
-        version = changes.version
-        if changes.rosterChanged, let fresh = try? db.snapshot() {
-            snapshot = fresh
-            overrides = [:]
-        } else {
-            for id in changes.attendeeIDs {
-                if let record = try? db.attendee(id: id) { overrides[id] = record }
-            }
-        }
+        guard roster.refresh(from: db) else { return false }
         try? refreshCounts()
         updateResults()
         return true
@@ -303,7 +290,7 @@ final class DoorScreen {
 
     func updateResults() {
         let text = String(query).trimmingCharacters(in: .whitespaces)
-        results = text.isEmpty ? [] : snapshot.search(text, limit: 50)
+        results = text.isEmpty ? [] : roster.snapshot.search(text, limit: 50)
         if selected >= results.count { selected = max(0, results.count - 1) }
         updateDetail()
     }
@@ -480,9 +467,7 @@ final class DoorScreen {
                 role: role, walkIn: true)
             let r = try db.walkIn(attendee, kiosk: kiosk)
             mode = .search
-            version += 2
-            snapshot = try db.snapshot()
-            overrides = [:]
+            try roster.reload(from: db)
             try refreshCounts()
             query = Array(attendee.id)
             selected = 0
@@ -499,10 +484,7 @@ final class DoorScreen {
     /// After our own write of `expectedEvents` events: refresh that attendee, and pick up anything
     /// another process wrote meanwhile.
     func refresh(_ id: String, expectedEvents: Int) {
-        if let record = try? db.attendee(id: id) { overrides[id] = record }
-        if let now = try? db.logVersion() {
-            if now == version + expectedEvents { version = now } else { _ = pollChanges() }
-        }
+        roster.wrote(id, expectedEvents: expectedEvents, in: db)
         try? refreshCounts()
         updateDetail()
     }

@@ -11,35 +11,19 @@ import Server
 final class DoorRoster: @unchecked Sendable {
     private let lock = NSLock()
     private let db: KioskDatabase
-    private var snapshot: RosterSnapshot
-    private var overrides: [String: AttendeeRecord] = [:]
-    private var version: Int
+    private var roster: LiveRoster
 
     init(db: KioskDatabase) throws(StoreError) {
         self.db = db
-        version = try db.logVersion()
-        snapshot = try db.snapshot()
-    }
-
-    private func refresh() {
-        guard let changes = try? db.changes(since: version), changes.version != version else { return }
-        version = changes.version
-        if changes.rosterChanged, let fresh = try? db.snapshot() {
-            snapshot = fresh
-            overrides = [:]
-        } else {
-            for id in changes.attendeeIDs {
-                if let record = try? db.attendee(id: id) { overrides[id] = record }
-            }
-        }
+        roster = try LiveRoster(db: db)
     }
 
     func search(_ query: String, limit: Int) -> [AttendeeJSON] {
         lock.lock()
         defer { lock.unlock() }
-        refresh()
-        return snapshot.search(query, limit: limit).map { result in
-            let record = overrides[result.record.attendee.id] ?? result.record
+        roster.refresh(from: db)
+        return roster.snapshot.search(query, limit: limit).map { result in
+            let record = roster.current(result.record)
             return AttendeeJSON(
                 attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates,
                 match: result.hit.match, score: result.hit.score)
@@ -49,8 +33,8 @@ final class DoorRoster: @unchecked Sendable {
     func record(id: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
-        refresh()
-        return overrides[id] ?? snapshot.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
+        roster.refresh(from: db)
+        return roster.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
     }
 }
 

@@ -89,3 +89,55 @@ extension KioskDatabase {
         }
     }
 }
+
+/// The roster in memory for a door screen (the terminal one, the browser's), records and search
+/// index, kept in step with the store: new events (this screen's, another process's, sync's)
+/// refresh only the attendees they touch; roster changes rebuild the index.
+public struct LiveRoster: Sendable {
+    public private(set) var snapshot: RosterSnapshot
+    /// Records changed since the snapshot was taken (check-ins here or elsewhere).
+    private var overrides: [String: AttendeeRecord] = [:]
+    private var version: Int
+
+    public init(db: KioskDatabase) throws(StoreError) {
+        version = try db.logVersion()
+        snapshot = try db.snapshot()
+    }
+
+    /// Picks up what was written to the store since the last look. Returns true when something changed.
+    @discardableResult
+    public mutating func refresh(from db: KioskDatabase) -> Bool {
+        guard let changes = try? db.changes(since: version), changes.version != version else { return false }
+        version = changes.version
+        if changes.rosterChanged, let fresh = try? db.snapshot() {
+            snapshot = fresh
+            overrides = [:]
+        } else {
+            for id in changes.attendeeIDs {
+                if let record = try? db.attendee(id: id) { overrides[id] = record }
+            }
+        }
+        return true
+    }
+
+    /// Reads everything again (after this screen changed the roster itself, e.g. a walk-in).
+    public mutating func reload(from db: KioskDatabase) throws(StoreError) {
+        version = try db.logVersion()
+        snapshot = try db.snapshot()
+        overrides = [:]
+    }
+
+    /// After this screen wrote `expectedEvents` events about `id`: refreshes that attendee, and
+    /// picks up anything another process wrote meanwhile.
+    public mutating func wrote(_ id: String, expectedEvents: Int, in db: KioskDatabase) {
+        if let record = try? db.attendee(id: id) { overrides[id] = record }
+        if let now = try? db.logVersion() {
+            if now == version + expectedEvents { version = now } else { refresh(from: db) }
+        }
+    }
+
+    /// The up-to-date version of a record the snapshot holds.
+    public func current(_ record: AttendeeRecord) -> AttendeeRecord { overrides[record.attendee.id] ?? record }
+
+    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? snapshot.record(id: id) }
+}
