@@ -24,7 +24,7 @@ public struct AccueilCommand: AsyncParsableCommand {
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
             PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, KioskCommand.self,
-            StatusCommand.self, BenchCommand.self,
+            StatusCommand.self, SessionsCommand.self, BenchCommand.self,
         ]
     )
 
@@ -122,7 +122,7 @@ func commandFailure(_ error: any Error) -> CommandFailure {
     return switch error.kind {
     case .unknownAttendee: CommandFailure(message: error.message, status: 5)
     case .notCheckedIn: CommandFailure(message: error.message, status: 6)
-    case .idTaken: CommandFailure(message: error.message, status: 2)
+    case .idTaken, .unknownSession: CommandFailure(message: error.message, status: 2)
     case .failure: CommandFailure(message: error.message, status: 1)
     }
 }

@@ -462,7 +462,7 @@ final class DoorScreen {
         }
         do {
             let attendee = Attendee(
-                id: try db.nextWalkInID(), firstName: text[0], lastName: text[1], organisation: text[2],
+                id: try db.nextWalkInID(kiosk: kiosk), firstName: text[0], lastName: text[1], organisation: text[2],
                 country: country,
                 role: role, walkIn: true)
             let r = try db.walkIn(attendee, kiosk: kiosk)

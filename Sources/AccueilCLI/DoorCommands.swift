@@ -260,7 +260,8 @@ struct WalkInCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "walkin",
         abstract: "Register someone who is not on the roster, and check them in.",
-        discussion: "The new attendee is marked as a walk-in; their id is printed (W-1, W-2… unless --id is given)."
+        discussion:
+            "The new attendee is marked as a walk-in; their id is printed (W-KIOSK-1, W-KIOSK-2… unless --id is given)."
     )
 
     @OptionGroup var store: StoreOptions
@@ -275,7 +276,7 @@ struct WalkInCommand: ParsableCommand {
     @Option var delegation = ""
     @Option var email = ""
     @Option var language = ""
-    @Option(help: "Attendee id (default: the next W-n).") var id: String?
+    @Option(help: "Attendee id (default: the next W-KIOSK-n).") var id: String?
     @Flag(help: "Print the outcome as JSON.") var json = false
 
     func run() throws {
@@ -296,7 +297,8 @@ struct WalkInCommand: ParsableCommand {
         let db = try store.open()
         do {
             let attendee = Attendee(
-                id: try id ?? db.nextWalkInID(), firstName: firstName, lastName: lastName, nativeName: nativeName,
+                id: try id ?? db.nextWalkInID(kiosk: store.kioskName), firstName: firstName, lastName: lastName,
+                nativeName: nativeName,
                 organisation: organisation, title: title, country: countryCode, role: role, delegation: delegation,
                 email: email, language: language.lowercased(), walkIn: true)
             let record = try db.walkIn(attendee, kiosk: store.kioskName)

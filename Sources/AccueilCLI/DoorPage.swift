@@ -1,6 +1,7 @@
 /// The door screen in the browser (`accueil kiosk`, GET /): one page, no external files, for a touch
 /// screen in a full-screen browser. Search as you type, the attendee's card with big buttons, a
-/// scanner (keyboard wedge) recognised wherever the focus is, and a status bar, in French and English.
+/// scanner (keyboard wedge) recognised wherever the focus is, a walk-in form, and a status bar, in the
+/// kiosk's language (`Words`).
 enum DoorPage {
     static let html = #"""
         <!doctype html>
@@ -36,11 +37,26 @@ enum DoorPage {
         #message { min-height:1.5em; font-size:24px; font-weight:700; margin-top:14px; }
         #message.ok { color:var(--ok); } #message.bad { color:var(--bad); } #message.warn { color:var(--warn); }
         footer { display:flex; gap:24px; padding:10px 20px; background:#1d1d1b; color:#fff; font-size:16px; }
-        #online.off { color:#ff8a80; font-weight:700; }
+        #online.off { color:#ff8a80; font-weight:700; } #printer.bad { color:#ff8a80; font-weight:700; }
+        header { display:flex; gap:12px; align-items:center; }
+        #walkin { background:#2f5d8a; white-space:nowrap; } #lock { background:#7a7a75; font-size:18px; padding:12px 16px; }
+        #lock[hidden] { display:none; }
+        #walkform { position:fixed; inset:0; background:rgba(0,0,0,.45); display:flex; align-items:center; justify-content:center; }
+        #walkform[hidden] { display:none; }
+        #walkform form { background:#fff; border-radius:14px; padding:24px; width:min(720px, 94vw); display:grid;
+                         grid-template-columns:1fr 1fr; gap:12px; }
+        #walkform h2 { grid-column:1/3; margin:0; }
+        #walkform label { display:flex; flex-direction:column; font-size:16px; color:var(--muted); }
+        #walkform input, #walkform select { font-size:22px; padding:10px; border:2px solid #bbb; border-radius:8px; color:var(--ink); }
+        #walkform .row { grid-column:1/3; display:flex; gap:12px; align-items:center; }
+        #walkok { background:var(--ok); } #walkcancel { background:#7a7a75; } #walkerror { color:var(--bad); font-weight:700; }
         </style>
         </head>
         <body>
-        <header><input id="q" autocomplete="off" autofocus placeholder="Nom, organisation, pays… / Name, organisation, country…"></header>
+        <header>
+          <input id="q" autocomplete="off" autofocus>
+          <button id="walkin"></button><button id="lock" hidden></button>
+        </header>
         <main>
           <ul id="results"></ul>
           <section id="card" hidden>
@@ -50,32 +66,66 @@ enum DoorPage {
             <div id="details"></div>
             <div class="vip" id="vip" hidden></div>
             <div class="buttons">
-              <button id="checkin">Enregistrer et imprimer / Check in and print</button>
-              <button id="reprint">Réimprimer / Reprint</button>
-              <button id="undo">Annuler / Undo</button>
+              <button id="checkin"></button>
+              <button id="reprint"></button>
+              <button id="undo"></button>
             </div>
             <div id="message"></div>
           </section>
         </main>
+        <div id="walkform" hidden>
+          <form>
+            <h2 data-t="walkin_title"></h2>
+            <label><span data-t="first_name"></span><input name="first_name"></label>
+            <label><span data-t="last_name"></span><input name="last_name"></label>
+            <label><span data-t="organisation"></span><input name="organisation"></label>
+            <label><span data-t="country"></span><input name="country"></label>
+            <label><span data-t="role"></span><select name="role"></select></label>
+            <label><span data-t="email"></span><input name="email" type="email"></label>
+            <label><span data-t="language"></span><select name="language"><option value="fr">français</option><option value="en">English</option><option value="">—</option></select></label>
+            <div class="row"><button id="walkok" type="submit" data-t="register_print"></button>
+              <button id="walkcancel" type="button" data-t="cancel"></button><span id="walkerror"></span></div>
+          </form>
+        </div>
         <footer>
           <span id="online">…</span><span id="queued"></span><span id="printer"></span><span id="counts"></span>
         </footer>
         <script>
+        /*CONFIG*/
         const roleColours = { elected_official:"#1f4e9c", embassy:"#6a1b9a", delegation:"#00838f", speaker:"#c62828",
           press:"#ef6c00", staff:"#2e7d32", partner:"#8d6e63", participant:"#546e7a" };
+        const roleNames = { fr: { elected_official:"Élu·e", embassy:"Ambassade", delegation:"Délégation", speaker:"Intervenant·e",
+            press:"Presse", staff:"Organisation", partner:"Partenaire", participant:"Participant·e" },
+          en: { elected_official:"Elected official", embassy:"Embassy", delegation:"Delegation", speaker:"Speaker",
+            press:"Press", staff:"Staff", partner:"Partner", participant:"Participant" } }[CONFIG.language];
         const $ = id => document.getElementById(id);
-        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" }) : "";
+        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(CONFIG.language === "fr" ? "fr-FR" : "en-GB", { hour: "2-digit", minute: "2-digit" }) : "";
+        for (const el of document.querySelectorAll("[data-t]")) el.textContent = T[el.dataset.t];
+        $("q").placeholder = T.search_placeholder;
+        $("checkin").textContent = T.checkin_print; $("reprint").textContent = T.reprint; $("undo").textContent = T.undo;
+        $("walkin").textContent = T.walkin; $("lock").textContent = T.lock;
+        $("lock").hidden = CONFIG.mode !== "self-service";
+        for (const [value, label] of Object.entries(roleNames)) {
+          const o = document.createElement("option"); o.value = value; o.textContent = label;
+          if (value === "participant") o.selected = true;
+          document.querySelector("#walkform select[name=role]").appendChild(o);
+        }
+        // Keystroke-to-results times (ms), read by `accueil bench kiosk`.
+        window.__timings = [];
         let current = null, asked = 0;
+        function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
         async function api(path, body) {
           const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
           const text = await r.text();
-          if (!r.ok) throw new Error(text || r.statusText);
-          return JSON.parse(text);
+          if (!r.ok) throw new Error(errorText(text) || r.statusText);
+          return text ? JSON.parse(text) : {};
         }
         function line(a) {
-          return [a.title, a.organisation, a.country, a.delegation, a.language && ("🗣 " + a.language)].filter(Boolean).join(" · ");
+          return [a.title, a.organisation, a.country, a.delegation, a.language && ("🗣 " + T.language + " : " + a.language)].filter(Boolean).join(" · ");
         }
-        async function search() {
+        function roleLabel(a) { return roleNames[a.role] || a.role; }
+        async function search(e) {
+          const started = e && e.timeStamp ? e.timeStamp : performance.now();
           const q = $("q").value, n = ++asked;
           if (!q.trim()) { $("results").innerHTML = ""; return; }
           const answer = await api("/api/v1/search?limit=30&q=" + encodeURIComponent(q));
@@ -89,16 +139,21 @@ enum DoorPage {
             li.innerHTML = `<div><div class="name"></div><div class="native"></div><div class="meta"></div></div>`;
             li.querySelector(".name").textContent = a.last_name.toUpperCase() + " " + a.first_name + (a.checked_in ? "  ✓" : "");
             li.querySelector(".native").textContent = a.native_name;
-            li.querySelector(".meta").textContent = a.role_label + " · " + line(a);
+            li.querySelector(".meta").textContent = roleLabel(a) + " · " + line(a);
             li.onclick = () => show(a);
             $("results").appendChild(li);
           }
+          if (!answer.results.length) { const li = document.createElement("li"); li.textContent = T.no_results; $("results").appendChild(li); }
+          if (e) requestAnimationFrame(() => setTimeout(() => {
+            window.__timings.push(performance.now() - started);
+            if (window.__timings.length > 5000) window.__timings.shift();
+          }, 0));
         }
         function show(a, message, tone) {
           current = a;
           $("card").hidden = false;
           $("card").style.setProperty("--role", roleColours[a.role] || "#888");
-          $("role").textContent = a.role_label;
+          $("role").textContent = roleLabel(a);
           $("name").textContent = a.last_name.toUpperCase() + " " + a.first_name;
           $("native").textContent = a.native_name;
           $("details").textContent = line(a) + (a.checked_in ? `  —  ✓ ${hhmm(a.checked_in_at)} (${a.checked_in_kiosk})` : "");
@@ -114,18 +169,33 @@ enum DoorPage {
         $("checkin").onclick = () => current && act("/api/v1/checkin", { id: current.id, print: true }, r => {
           status();
           const ok = r.status === "checked_in";
-          show(r.attendee || current, ok ? "✓ Enregistré·e / Checked in" : "Déjà enregistré·e / Already checked in: " + r.message, ok ? "ok" : "warn");
+          show(r.attendee || current, ok ? T.checked_in : T.already + " : " + r.message, ok ? "ok" : "warn");
         });
         $("reprint").onclick = () => { if (!current) return;
-          const reason = prompt("Motif / Reason (perdu / lost, abîmé / damaged…)"); if (!reason) return;
-          act("/api/v1/reprint", { id: current.id, reason }, r => show(current, "🖨 " + r.print_message, "ok")); };
+          const reason = prompt(T.reason_reprint); if (!reason) return;
+          act("/api/v1/reprint", { id: current.id, reason }, r => show(current, "🖨 " + T.reprint_queued + " (" + r.print_message + ")", "ok")); };
         $("undo").onclick = () => { if (!current) return;
-          const reason = prompt("Motif / Reason"); if (!reason) return;
-          act("/api/v1/undo", { id: current.id, reason }, r => show(r.attendee || current, "Annulé / Undone", "warn")); };
+          const reason = prompt(T.reason_undo); if (!reason) return;
+          act("/api/v1/undo", { id: current.id, reason }, r => show(r.attendee || current, T.undone, "warn")); };
         $("q").addEventListener("input", search);
+        $("walkin").onclick = () => { $("walkform").hidden = false; $("walkerror").textContent = "";
+          document.querySelector("#walkform input[name=first_name]").focus(); };
+        $("walkcancel").onclick = () => { $("walkform").hidden = true; $("q").focus(); };
+        document.querySelector("#walkform form").onsubmit = async ev => {
+          ev.preventDefault();
+          const form = Object.fromEntries(new FormData(ev.target).entries());
+          if (!(form.first_name + form.last_name).trim()) { $("walkerror").textContent = T.name_needed; return; }
+          try {
+            const r = await api("/api/v1/walkin", { ...form, print: CONFIG.printing === "yes" });
+            ev.target.reset(); $("walkform").hidden = true;
+            show(r.attendee, T.checked_in + (r.print_message ? " · 🖨 " + r.print_message : ""), "ok"); status();
+          } catch (e) { $("walkerror").textContent = e.message; }
+        };
+        $("lock").onclick = async () => { await fetch("/api/v1/lock", { method: "POST" }); location.href = "/"; };
         // A scanner is a keyboard that types fast and ends with Enter: recognised wherever the focus is.
         let burst = "", lastKey = 0;
         document.addEventListener("keydown", async e => {
+          if (!$("walkform").hidden) return;
           const now = performance.now();
           if (now - lastKey > 60) burst = "";
           lastKey = now;
@@ -135,7 +205,7 @@ enum DoorPage {
               const text = burst; burst = "";
               if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
               const r = await api("/api/v1/scan", { text });
-              if (r.attendee) show(r.attendee, "", ""); else { $("card").hidden = false; $("message").textContent = r.message; $("message").className = "bad"; }
+              if (r.attendee) show(r.attendee, "", ""); else { $("card").hidden = false; $("message").textContent = T.unknown_code + " : " + r.message; $("message").className = "bad"; }
             }
           } else if (e.key.length === 1) { burst += e.key; }
         }, true);
@@ -145,17 +215,23 @@ enum DoorPage {
             const sync = s.sync || {};
             const on = !sync.server || sync.online;
             $("online").className = on ? "" : "off";
-            $("online").textContent = !sync.server ? "Local" : on ? "En ligne / Online"
-              : "Hors ligne / Offline" + (sync.last_error_at ? " · depuis / since " + hhmm(sync.last_error_at) : "");
+            $("online").textContent = !sync.server ? T.standalone : on ? T.online
+              : T.offline + " " + T.since + " " + hhmm(sync.last_success || sync.started_at);
             $("online").title = sync.last_error || "";
-            $("queued").textContent = "À envoyer / Queued: " + s.outbox;
+            $("queued").textContent = T.queued + " : " + s.outbox;
             const q = s.print_queue || {};
             const waiting = (q.pending || 0) + (q.submitted || 0);
-            $("printer").textContent = "🖨 " + (waiting ? `${waiting} en attente / waiting` : "prêt / ready")
-              + (q.failed ? ` · ${q.failed} en échec / failed` : "");
+            let printer = CONFIG.printing !== "yes" ? T.printer_none
+              : waiting ? `🖨 ${waiting} ${T.printer_waiting}` : "🖨 " + T.printer_ready;
+            if (q.failed) printer += ` · ${q.failed} ${T.printer_failed}`;
+            const trouble = s.printer_trouble && (q.pending || q.failed);
+            if (trouble) printer += " · ⚠ " + s.printer_trouble;
+            if (s.last_print) printer += ` · ${T.last_print} ${hhmm(s.last_print.updated_at)} (${T["job_" + s.last_print.state] || s.last_print.state})`;
+            $("printer").textContent = printer;
+            $("printer").className = trouble ? "bad" : "";
             const c = await api("/api/v1/stats");
-            $("counts").textContent = `Arrivés / Checked in: ${c.checked_in} / ${c.registered}`;
-          } catch (e) { $("online").className = "off"; $("online").textContent = "Kiosque injoignable / Kiosk unreachable"; }
+            $("counts").textContent = `${T.arrived} : ${c.checked_in} / ${c.registered}`;
+          } catch (e) { $("online").className = "off"; $("online").textContent = T.kiosk_unreachable; }
         }
         status(); setInterval(status, 2000);
         </script>

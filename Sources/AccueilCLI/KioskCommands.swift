@@ -21,11 +21,21 @@ struct KioskCommand: AsyncParsableCommand {
             (1 s doubling to 30 s) while the server is away. `accueil status` shows how it is doing. \
             Without --server (or $ACCUEIL_SERVER) it runs the print spooler and the status API alone.
 
-            On --listen (loopback by default): the door screen for a full-screen browser at / (search \
-            as you type, check in and print, reprint, undo, a scanner recognised anywhere on the \
-            page), and its API: GET /api/v1/search?q=, GET /api/v1/attendees/ID, POST /api/v1/checkin \
-            {id, print}, /api/v1/undo {id, reason}, /api/v1/reprint {id, reason}, /api/v1/scan {text}; \
-            GET /api/v1/status (sync, outbox, print queue), GET /api/v1/stats, GET /api/v1/health.
+            On --listen (loopback by default), for a full-screen browser, the screen of its --mode:
+            - door (default): search as you type, check in and print, reprint, undo, a walk-in form, \
+            a scanner recognised anywhere on the page. API: GET /api/v1/search?q=, \
+            GET /api/v1/attendees/ID, POST /api/v1/checkin {id, print}, /api/v1/undo {id, reason}, \
+            /api/v1/reprint {id, reason}, /api/v1/scan {text}, /api/v1/walkin {first_name, last_name, …}.
+            - session (with --session ID): a session room's door. Each badge scanned is verified \
+            offline and counted in or out (--direction) against the room's capacity and access rule; \
+            a large green or red answer with the reason. A supervisor lets someone in anyway with the \
+            PIN and a reason, which is logged. API: GET /api/v1/session, POST /api/v1/session/scan \
+            {text[, pin, reason]}.
+            - self-service: attendees scan the QR of their confirmation e-mail (their signed code, \
+            `accueil badge qr`) and their badge prints; nobody's data is shown. Staff leave it with \
+            the PIN (POST /api/v1/unlock {pin}) for the door screen at /staff.
+            Always: GET /api/v1/status (sync, outbox, print queue, last print), GET /api/v1/stats, \
+            GET /api/v1/health. Screens speak --language (fr or en).
             """
     )
 
@@ -40,6 +50,19 @@ struct KioskCommand: AsyncParsableCommand {
     @OptionGroup var printing: PrintOptions
     @Flag(name: .customLong("no-print"), help: "Do not run the print spooler here.") var noPrint = false
     @Option(help: "Events per upload (1…5000).") var batchSize = 2000
+    @Option(help: "What the station is for: door, session or self-service.") var mode: KioskMode = .door
+    @Option(help: ArgumentHelp("The session this door counts (--mode session).", valueName: "id")) var session: String?
+    @Option(help: "A session door's way: both (a second scan leaves), entry or exit.") var direction: ScanDirection =
+        .both
+    @Option(
+        help: ArgumentHelp(
+            "Language of the screens: fr or en (default: $ACCUEIL_LANGUAGE, else fr).", valueName: "fr|en"))
+    var language: UILanguage?
+    @Option(
+        help: ArgumentHelp(
+            "PIN for supervisor overrides and for leaving self-service (default: $ACCUEIL_PIN; none: both disabled).",
+            valueName: "pin"))
+    var pin: String?
 
     func run() async throws {
         var store = store
@@ -61,6 +84,16 @@ struct KioskCommand: AsyncParsableCommand {
             service = nil
         }
 
+        let language = language ?? env["ACCUEIL_LANGUAGE"].flatMap(UILanguage.init(rawValue:)) ?? .fr
+        let gate = StaffGate(pin: pin ?? env["ACCUEIL_PIN"], guarded: mode == .selfService)
+        if mode == .session && (session ?? "").isEmpty {
+            throw CommandFailure.usage("--mode session needs --session ID (see `accueil sessions list`)")
+        }
+        if mode == .selfService && gate.pin == nil {
+            Output.err(
+                "accueil kiosk: self-service without a PIN (--pin or ACCUEIL_PIN): staff cannot unlock this screen")
+        }
+
         let router = Router()
         router.get("/api/v1/health") { _, _ in "ok" }
         router.get("/api/v1/status") { _, _ -> Response in
@@ -77,9 +110,31 @@ struct KioskCommand: AsyncParsableCommand {
             try printing.request(storeOptions, badges: badges, onlyOnce: true)
         }
         let printRequest = noPrint ? nil : makeRequest
-        addDoorRoutes(
-            to: router, db: db, roster: roster, kiosk: kiosk, print: printRequest,
-            keys: { try? Keyring.load(from: storeOptions.directory) ?? nil })
+        let keys: @Sendable () -> Keyring? = { try? Keyring.load(from: storeOptions.directory) ?? nil }
+        addDoorRoutes(to: router, db: db, roster: roster, kiosk: kiosk, gate: gate, print: printRequest, keys: keys)
+        addSelfServiceRoutes(
+            to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: printRequest, keys: keys)
+        let config = [
+            "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? "",
+            "direction": direction.rawValue, "printing": noPrint ? "no" : "yes",
+        ]
+        if mode == .session, let session {
+            let door = SessionDoor(db: db, kiosk: kiosk, session: session, direction: direction)
+            addSessionRoutes(
+                to: router, door: door, language: language, gate: gate,
+                online: { service.map { $0.status.online } ?? true }, keys: keys)
+        }
+        router.get("/") { _, _ -> Response in
+            switch mode {
+            case .door: kioskPage(DoorPage.html, language: language, config: config)
+            case .session: kioskPage(SessionPage.html, language: language, config: config)
+            case .selfService: kioskPage(SelfServicePage.html, language: language, config: config)
+            }
+        }
+        router.get("/staff") { request, _ -> Response in
+            guard gate.isStaff(request) else { return Response(status: .seeOther, headers: [.location: "/"]) }
+            return kioskPage(DoorPage.html, language: language, config: config)
+        }
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"),
             onServerRunning: { channel in
@@ -164,11 +219,16 @@ struct KioskReport: Encodable {
     var sync: SyncStatus?
     var outbox: Int
     var printQueue: [String: Int]
+    /// The latest print job, and the newest error of a job still waiting or failed (the printer's trouble).
+    var lastPrint: PrintJob?
+    var printerTrouble: String?
 
     enum CodingKeys: String, CodingKey {
         case kiosk, data, sync, outbox
         case daemonRunning = "daemon_running"
         case printQueue = "print_queue"
+        case lastPrint = "last_print"
+        case printerTrouble = "printer_trouble"
     }
 
     static func make(db: KioskDatabase, live: SyncStatus?, kiosk: String? = nil) throws -> KioskReport {
@@ -177,7 +237,9 @@ struct KioskReport: Encodable {
         let running = live != nil || (sync.map { Date().timeIntervalSince($0.heartbeat) < 5 } ?? false)
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
-            outbox: try db.outboxCount(), printQueue: try db.printJobCounts())
+            outbox: try db.outboxCount(), printQueue: try db.printJobCounts(),
+            lastPrint: try db.printJobs(limit: 1).first,
+            printerTrouble: try db.printJobs(states: ["pending", "failed"], limit: 1).first?.lastError)
     }
 }
 

@@ -38,6 +38,19 @@ final class DoorRoster: @unchecked Sendable {
     }
 }
 
+/// The walk-in form of the door screen.
+struct WalkInForm: Decodable {
+    var firstName, lastName, nativeName, organisation, country, role, email, language: String?
+    var print: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case organisation, country, role, email, language, print
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case nativeName = "native_name"
+    }
+}
+
 /// Bodies of the door API's POST requests.
 struct DoorRequest: Decodable {
     var id: String?
@@ -73,23 +86,20 @@ extension AttendeeJSON: ResponseEncodable {
 }
 
 /// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
+/// In self-service mode `gate` refuses them to a browser that was not unlocked with the PIN.
 func addDoorRoutes(
-    to router: Router<BasicRequestContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String,
+    to router: Router<BasicRequestContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String, gate: StaffGate,
     print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
 ) {
-    router.get("/") { _, _ -> Response in
-        Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: DoorPage.html)))
-    }
-
     router.get("/api/v1/search") { request, _ -> SearchAnswer in
+        try gate.check(request)
         let query = request.uri.queryParameters.get("q") ?? ""
         let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 100)
         return SearchAnswer(query: query, results: query.trimmed.isEmpty ? [] : roster.search(query, limit: limit))
     }
 
-    router.get("/api/v1/attendees/{id}") { _, context -> AttendeeJSON in
+    router.get("/api/v1/attendees/{id}") { request, context -> AttendeeJSON in
+        try gate.check(request)
         let id = context.parameters.get("id") ?? ""
         guard let record = roster.record(id: id), !record.removed else {
             throw HTTPError(.notFound, message: "unknown attendee id \(id)")
@@ -98,7 +108,8 @@ func addDoorRoutes(
     }
 
     @Sendable func body(_ request: Request) async throws -> DoorRequest {
-        try await decode(DoorRequest.self, request, limit: 64 << 10)
+        try gate.check(request)
+        return try await decode(DoorRequest.self, request, limit: 64 << 10)
     }
 
     @Sendable func known(_ id: String?) throws -> AttendeeRecord {
@@ -163,6 +174,42 @@ func addDoorRoutes(
         return DoorAnswer(
             status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
             printState: "pending", printMessage: job.printer)
+    }
+
+    // Someone not on the list: registered, checked in and (with print) their badge queued, at once.
+    router.post("/api/v1/walkin") { request, _ -> DoorAnswer in
+        try gate.check(request)
+        let form = try await decode(WalkInForm.self, request, limit: 16 << 10)
+        let name = (form.firstName ?? "") + (form.lastName ?? "") + (form.nativeName ?? "")
+        guard !name.trimmed.isEmpty else { throw HTTPError(.badRequest, message: "a walk-in needs a name") }
+        var country = ""
+        if let text = form.country?.trimmed, !text.isEmpty {
+            guard let code = Country.code(for: text) else {
+                throw HTTPError(.badRequest, message: "unknown country \"\(text)\"")
+            }
+            country = code
+        }
+        var role = Role.participant
+        if let text = form.role?.trimmed, !text.isEmpty {
+            guard let parsed = Role(parsing: text) else {
+                throw HTTPError(.badRequest, message: "unknown role \"\(text)\"")
+            }
+            role = parsed
+        }
+        if let email = form.email?.trimmed, !email.isEmpty, !email.contains("@") {
+            throw HTTPError(.badRequest, message: "\"\(email)\" is not an e-mail address")
+        }
+        let attendee = Attendee(
+            id: try db.nextWalkInID(kiosk: kiosk), firstName: form.firstName?.trimmed ?? "",
+            lastName: form.lastName?.trimmed ?? "", nativeName: form.nativeName?.trimmed ?? "",
+            organisation: form.organisation?.trimmed ?? "", country: country, role: role,
+            email: form.email?.trimmed ?? "", language: form.language?.trimmed.lowercased() ?? "", walkIn: true)
+        let wanted = form.print == true ? try print?() : nil
+        let (_, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
+        var answer = DoorAnswer(status: "checked_in", message: Format.name(attendee))
+        if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
+        answer.attendee = roster.record(id: attendee.id).map(AttendeeJSON.init)
+        return answer
     }
 
     // What a scanner typed: a badge QR (checked offline: signature, key, version) or an attendee id

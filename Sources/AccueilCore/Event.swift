@@ -36,6 +36,15 @@ public struct Event: Sendable, Equatable, Identifiable {
         /// A badge was sent to the print queue; `reason` is nil for the first print, else why it
         /// is printed again (lost, damaged, misprint).
         case badgePrintRequested(job: UUID, reason: String?)
+        /// A session's schedule line, created or changed (subject `session:ID`, not an attendee).
+        case sessionScheduled(Session)
+        /// Entered a session's room through one of its doors. `override` is the supervisor's reason
+        /// when the door had said no (room full, not registered…), nil otherwise.
+        case sessionEntered(session: String, override: String?)
+        /// Left a session's room.
+        case sessionExited(session: String)
+        /// A session door said no, and why.
+        case sessionRefused(session: String, reason: ScanRefusal)
     }
 
     /// Stable type names, as stored and sent over the wire.
@@ -48,6 +57,10 @@ public struct Event: Sendable, Equatable, Identifiable {
         case .checkInUndone: "checkin.undone"
         case .badgeReissued: "badge.reissued"
         case .badgePrintRequested: "badge.print_requested"
+        case .sessionScheduled: "session.scheduled"
+        case .sessionEntered: "session.entered"
+        case .sessionExited: "session.exited"
+        case .sessionRefused: "session.refused"
         }
     }
 
@@ -77,6 +90,19 @@ public struct CheckInRecord: Sendable, Equatable, Codable {
     }
 }
 
+/// Where an attendee is: inside a session's room since a time, having come in at a kiosk.
+public struct Presence: Sendable, Equatable, Codable {
+    public var session: String
+    public var since: Date
+    public var kiosk: String
+
+    public init(session: String, since: Date, kiosk: String) {
+        self.session = session
+        self.since = since
+        self.kiosk = kiosk
+    }
+}
+
 /// One attendee's current state, folded from their events.
 public struct AttendeeState: Sendable, Equatable {
     public var attendee: Attendee?
@@ -94,6 +120,11 @@ public struct AttendeeState: Sendable, Equatable {
     /// Badges sent to print, and how many of them were reprints.
     public var prints: Int = 0
     public var reprints: Int = 0
+    /// The session room they are in, as far as the doors know: the latest entry not followed by
+    /// an exit of that session. Entering another session moves them there (one body, one room).
+    public var inside: Presence?
+    /// Sessions they entered at least once, sorted (attendance reports).
+    public var attended: [String] = []
 
     public init() {}
 
@@ -126,11 +157,19 @@ public struct AttendeeState: Sendable, Equatable {
             case .badgePrintRequested(_, let reason):
                 state.prints += 1
                 if reason != nil { state.reprints += 1 }
+            case .sessionEntered(let session, _):
+                state.inside = Presence(session: session, since: event.at, kiosk: event.kiosk)
+                if !state.attended.contains(session) { state.attended.append(session) }
+            case .sessionExited(let session):
+                if state.inside?.session == session { state.inside = nil }
+            case .sessionScheduled, .sessionRefused:
+                break
             }
         }
         let active = checkIns.filter { !undone.contains($0.eventID) }
         state.checkIn = active.first
         state.duplicateCheckIns = Array(active.dropFirst())
+        state.attended.sort()
         return state
     }
 

@@ -27,6 +27,20 @@ public enum EventCodec {
         var reason: String
     }
 
+    private struct Entered: Codable {
+        var session: String
+        var override: String?
+    }
+
+    private struct Exited: Codable {
+        var session: String
+    }
+
+    private struct SessionRefused: Codable {
+        var session: String
+        var reason: ScanRefusal
+    }
+
     /// The JSON payload of `body`, or nil for events that carry none.
     public static func payload(_ body: Event.Body) -> String? {
         let encoder = JSONEncoder()
@@ -43,6 +57,10 @@ public enum EventCodec {
         case .checkInUndone(let checkIn, let reason): return encode(Undone(checkin: checkIn, reason: reason))
         case .badgeReissued(let reason): return encode(Reissued(reason: reason))
         case .badgePrintRequested(let job, let reason): return encode(PrintRequested(job: job, reason: reason))
+        case .sessionScheduled(let session): return encode(session)
+        case .sessionEntered(let session, let override): return encode(Entered(session: session, override: override))
+        case .sessionExited(let session): return encode(Exited(session: session))
+        case .sessionRefused(let session, let reason): return encode(SessionRefused(session: session, reason: reason))
         }
     }
 
@@ -71,6 +89,14 @@ public enum EventCodec {
         case "badge.print_requested":
             let p = try decode(PrintRequested.self)
             return .badgePrintRequested(job: p.job, reason: p.reason)
+        case "session.scheduled": return .sessionScheduled(try decode(Session.self))
+        case "session.entered":
+            let e = try decode(Entered.self)
+            return .sessionEntered(session: e.session, override: e.override)
+        case "session.exited": return .sessionExited(session: try decode(Exited.self).session)
+        case "session.refused":
+            let r = try decode(SessionRefused.self)
+            return .sessionRefused(session: r.session, reason: r.reason)
         default:
             throw DecodingError(type: type, message: "unknown event type")
         }

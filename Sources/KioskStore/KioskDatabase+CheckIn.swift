@@ -81,6 +81,13 @@ extension KioskDatabase {
     /// Registers someone who is not on the roster and checks them in, in one transaction.
     @discardableResult
     public func walkIn(_ attendee: Attendee, kiosk: String, at now: Date = Date()) throws(StoreError) -> CheckInRecord {
+        try walkIn(attendee, kiosk: kiosk, at: now, print: nil).checkIn
+    }
+
+    /// A walk-in with, when `print` is given, their badge queued in the same transaction.
+    public func walkIn(_ attendee: Attendee, kiosk: String, at now: Date = Date(), print: PrintRequest?)
+        throws(StoreError) -> (checkIn: CheckInRecord, print: PrintQueueing)
+    {
         var attendee = attendee
         attendee.walkIn = true
         return try write { db in
@@ -92,7 +99,12 @@ extension KioskDatabase {
             let checkIn = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .checkedIn)
             try Self.append(db, checkIn)
             try Self.refresh(db, attendeeID: attendee.id)
-            return CheckInRecord(eventID: checkIn.id, at: checkIn.at, kiosk: kiosk)
+            let record = CheckInRecord(eventID: checkIn.id, at: checkIn.at, kiosk: kiosk)
+            guard let print else { return (record, .notAsked) }
+            return (
+                record,
+                try Self.enqueue(db, attendeeID: attendee.id, request: print, reason: nil, kiosk: kiosk, now: now)
+            )
         }
     }
 
@@ -112,15 +124,22 @@ extension KioskDatabase {
         }
     }
 
-    /// A fresh id for a walk-in: "W-" and a number not used yet.
-    public func nextWalkInID() throws(StoreError) -> String {
-        try read { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attendees WHERE walk_in = 1") ?? 0
+    /// A fresh id for a walk-in registered at `kiosk`: "W-door-1-1", "W-door-1-2"… The kiosk's name
+    /// keeps two doors registering people offline from giving two people the same id.
+    public func nextWalkInID(kiosk: String) throws(StoreError) -> String {
+        let prefix = "W-\(kiosk)-"
+        return try read { db in
+            let count =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM attendees WHERE walk_in = 1 AND substr(id, 1, ?) = ?",
+                    arguments: [prefix.utf8.count, prefix]) ?? 0
             var n = count + 1
-            while try Bool.fetchOne(db, sql: "SELECT 1 FROM attendees WHERE id = ?", arguments: ["W-\(n)"]) == true {
+            while try Bool.fetchOne(db, sql: "SELECT 1 FROM attendees WHERE id = ?", arguments: ["\(prefix)\(n)"])
+                == true
+            {
                 n += 1
             }
-            return "W-\(n)"
+            return "\(prefix)\(n)"
         }
     }
 
@@ -141,6 +160,7 @@ extension KioskDatabase {
             }
             for (id, events) in byAttendee {
                 let state = AttendeeState.fold(events)
+                if Session.id(ofSubject: id) != nil { continue }
                 guard let row = rows[id] else {
                     if state.attendee != nil { bad.append(id) }
                     continue
@@ -148,7 +168,8 @@ extension KioskDatabase {
                 if row.attendee != state.attendee || row.checkIn != state.checkIn
                     || row.duplicates != state.duplicateCheckIns.count || row.refusedAttempts != state.refusedAttempts
                     || row.removed != state.removed || row.badgeVersion != state.badgeVersion
-                    || row.prints != state.prints || row.reprints != state.reprints
+                    || row.prints != state.prints || row.reprints != state.reprints || row.inside != state.inside
+                    || row.attended != state.attended
                 {
                     bad.append(id)
                 }

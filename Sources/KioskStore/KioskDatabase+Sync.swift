@@ -71,7 +71,7 @@ extension KioskDatabase {
                 }
             }
             for (id, new) in fresh {
-                if empty || stored[id] == new.count {
+                if Session.id(ofSubject: id) == nil && (empty || stored[id] == new.count) {
                     try Self.store(db, attendeeID: id, AttendeeState.fold(new))
                 } else {
                     try Self.refresh(db, attendeeID: id)

@@ -97,6 +97,22 @@ public struct KioskDatabase: Sendable {
                     CREATE INDEX print_jobs_attendee ON print_jobs(attendee_id);
                     """)
         }
+        migrator.registerMigration("v4: sessions and presence") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE attendees ADD COLUMN inside_session TEXT;
+                    ALTER TABLE attendees ADD COLUMN inside_since INTEGER;
+                    ALTER TABLE attendees ADD COLUMN inside_kiosk TEXT;
+                    ALTER TABLE attendees ADD COLUMN attended TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX attendees_inside ON attendees(inside_session) WHERE inside_session IS NOT NULL;
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        title TEXT NOT NULL, room TEXT NOT NULL,
+                        starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,
+                        capacity INTEGER NOT NULL, access TEXT NOT NULL, kind TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -238,9 +254,30 @@ public struct KioskDatabase: Sendable {
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Re-derives one attendee's row from their events.
+    /// Re-derives one attendee's row (or a session's) from their events.
     static func refresh(_ db: Database, attendeeID: String) throws {
+        if let session = Session.id(ofSubject: attendeeID) {
+            try storeSession(db, id: session, SessionState.fold(try events(db, attendeeID: attendeeID)))
+            return
+        }
         try store(db, attendeeID: attendeeID, AttendeeState.fold(try events(db, attendeeID: attendeeID)))
+    }
+
+    /// Writes one session's folded state to its row.
+    static func storeSession(_ db: Database, id: String, _ state: SessionState) throws {
+        guard let s = state.session else {
+            try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id])
+            return
+        }
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO sessions (id, title, room, starts_at, ends_at, capacity, access, kind)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                s.id, s.title, s.room, milliseconds(s.start), milliseconds(s.end), s.capacity, s.access.description,
+                s.kind,
+            ])
     }
 
     /// Writes one attendee's folded state to their row.
@@ -255,8 +292,9 @@ public struct KioskDatabase: Sendable {
             sql: """
                 INSERT INTO attendees (id, first_name, last_name, native_name, organisation, title, country, role,
                     delegation, email, language, sessions, vip, notes, walk_in, removed, checkin_event,
-                    checked_in_at, checked_in_kiosk, duplicates, refused, badge_version, prints, reprints)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    checked_in_at, checked_in_kiosk, duplicates, refused, badge_version, prints, reprints,
+                    inside_session, inside_since, inside_kiosk, attended)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                     native_name = excluded.native_name, organisation = excluded.organisation, title = excluded.title,
                     country = excluded.country, role = excluded.role, delegation = excluded.delegation,
@@ -265,14 +303,17 @@ public struct KioskDatabase: Sendable {
                     checkin_event = excluded.checkin_event, checked_in_at = excluded.checked_in_at,
                     checked_in_kiosk = excluded.checked_in_kiosk, duplicates = excluded.duplicates,
                     refused = excluded.refused, badge_version = excluded.badge_version, prints = excluded.prints,
-                    reprints = excluded.reprints
+                    reprints = excluded.reprints, inside_session = excluded.inside_session,
+                    inside_since = excluded.inside_since, inside_kiosk = excluded.inside_kiosk,
+                    attended = excluded.attended
                 """
         ).execute(arguments: [
             a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
             a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
             state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
             state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
-            state.prints, state.reprints,
+            state.prints, state.reprints, state.inside?.session, state.inside.map { milliseconds($0.since) },
+            state.inside?.kiosk, state.attended.joined(separator: "|"),
         ])
     }
 
@@ -297,7 +338,7 @@ public struct KioskDatabase: Sendable {
 
 /// A store operation failed; the message says what and where, in words for an organiser.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case failure, unknownAttendee, notCheckedIn, idTaken }
+    public enum Kind: Sendable { case failure, unknownAttendee, notCheckedIn, idTaken, unknownSession }
     public var message: String
     public var kind: Kind = .failure
     public init(_ message: String) { self.message = message }
@@ -316,12 +357,16 @@ public struct AttendeeRecord: Sendable, Equatable {
     /// Badges sent to print for this attendee, and how many were reprints.
     public var prints: Int
     public var reprints: Int
+    /// The session room they are in, as far as this kiosk knows.
+    public var inside: Presence?
+    /// Sessions they entered at least once.
+    public var attended: [String]
 
     /// The columns `init(row:)` reads, in order: select exactly these.
     static let columns = """
         id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \
         sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused, \
-        badge_version, prints, reprints
+        badge_version, prints, reprints, inside_session, inside_since, inside_kiosk, attended
         """
 
     /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
@@ -344,5 +389,11 @@ public struct AttendeeRecord: Sendable, Equatable {
         badgeVersion = row[21]
         prints = row[22]
         reprints = row[23]
+        if let session: String = row[24] {
+            let ms: Int64 = row[25]
+            inside = Presence(session: session, since: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[26])
+        }
+        let attended: String = row[27]
+        self.attended = attended.isEmpty ? [] : attended.split(separator: "|").map(String.init)
     }
 }

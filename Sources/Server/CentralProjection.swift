@@ -6,8 +6,8 @@ import Sync
 /// sequence, catching up before it answers, so it never disagrees with what kiosks can pull.
 ///
 /// Per attendee it keeps the events the fold needs: the latest roster upsert and the latest
-/// removal (older ones can no longer change the result) and every check-in, undo, refusal, reissue
-/// and print. That compacted log is also what a new kiosk gets as its snapshot.
+/// removal (older ones can no longer change the result), a session's latest schedule line, and
+/// every check-in, undo, refusal, reissue, print and session entry or exit. That compacted log is also what a new kiosk gets as its snapshot.
 actor CentralProjection {
     let store: any CentralStore
     private(set) var cursor: Int64 = 0
@@ -37,10 +37,12 @@ actor CentralProjection {
     private func add(_ event: Event) {
         var log = logs[event.attendeeID] ?? []
         switch event.body {
-        case .attendeeUpserted, .attendeeRemoved:
+        case .attendeeUpserted, .attendeeRemoved, .sessionScheduled:
             let sameKind = { (other: Event) -> Bool in
                 switch (other.body, event.body) {
-                case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved): true
+                case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved),
+                    (.sessionScheduled, .sessionScheduled):
+                    true
                 default: false
                 }
             }

@@ -53,6 +53,15 @@ public struct WireEvent: Codable, Sendable, Equatable {
         if case .attendeeUpserted(let attendee) = body, attendee.id != attendeeID {
             throw .invalid("event \(id): the attendee in the payload is \(attendee.id), not \(attendeeID)")
         }
+        // A session's schedule is filed under its own subject, and nothing else is.
+        let sessionSubject = Session.id(ofSubject: attendeeID)
+        if case .sessionScheduled(let session) = body {
+            guard sessionSubject == session.id else {
+                throw .invalid("event \(id): a session schedule must be filed under session:\(session.id)")
+            }
+        } else if sessionSubject != nil {
+            throw .invalid("event \(id): \(type) is about an attendee, not \(attendeeID)")
+        }
         return Event(
             id: id, attendeeID: attendeeID, at: Date(timeIntervalSince1970: Double(at) / 1000), kiosk: kiosk, body: body
         )

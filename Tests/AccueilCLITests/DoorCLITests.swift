@@ -51,7 +51,7 @@ struct DoorCLITests {
         let walkIn = try box.run([
             "walkin", "--first-name", "Zoé", "--last-name", "Nouvelle", "--role", "presse", "--country", "Belgique",
         ])
-        #expect(walkIn.status == 0 && walkIn.stdout.contains("W-1"))
+        #expect(walkIn.status == 0 && walkIn.stdout.contains("W-door-1-1"))
         #expect(try box.run(["walkin", "--role", "press"]).status == 2)
         let stats = try #require(try box.json(["stats"]) as? [String: Any])
         #expect(stats["registered"] as? Int == 801)

@@ -377,7 +377,7 @@ struct PrintingCLITests {
             accueilBinary.path,
             [
                 "kiosk", "--data", box.data, "--name", "door-1", "--server", server.url, "--token", token, "--listen",
-                "127.0.0.1:0", "--printer", queue,
+                "127.0.0.1:0", "--printer", queue, "--language", "en",
             ], stderr: .file(log))
         defer {
             kiosk.send(SIGKILL)
@@ -387,9 +387,11 @@ struct PrintingCLITests {
         let browser = try await Browser()
         do {
             try await browser.open("http://127.0.0.1:\(port)/")
-            let online = try await browser.waitFor("#online", containing: "En ligne / Online")
+            let online = try await browser.waitFor("#online", containing: "Online")
             let footer = try await browser.text("footer")
             #expect(online, "\(footer)")
+            #expect(footer.contains("Printer ready"), "\(footer)")
+            #expect(try await browser.script("return document.documentElement.lang") as? String == "en")
 
             // Search as you type, one typo forgiven; the result opens the attendee's card.
             try await browser.type("#q", "hidlago")
@@ -408,7 +410,9 @@ struct PrintingCLITests {
             let pdfs = Cups.pdfs(in: output, count: 1)
             #expect(pdfs.count == 1)
             #expect(try pdfs.flatMap { try qrCodes(inPDF: $0.path) } == [try qr(box, id)])
-            try await browser.screenshot(to: box.root.appendingPathComponent("door.png").path)
+            // The status bar tells the last print.
+            #expect(try await browser.waitFor("#printer", containing: "last badge"))
+            try await keepScreenshot(browser, "door-en.png")
 
             // A scanner typing an id and Enter, with the focus away from the search box.
             try await browser.click("#card h2")
@@ -421,12 +425,111 @@ struct PrintingCLITests {
             // Undo, with a reason asked for.
             try await browser.click("#undo")
             try await browser.answerPrompt("wrong person")
-            #expect(try await browser.waitFor("#message", containing: "Undone"))
+            #expect(try await browser.waitFor("#message", containing: "Check-in undone"))
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 0)
 
-            // The server goes away: the status bar says so.
+            // Someone not on the list: the walk-in form registers, checks in and prints them.
+            try await browser.click("#walkin")
+            try await browser.type("#walkform input[name=first_name]", "Ngozi")
+            try await browser.type("#walkform input[name=last_name]", "Okafor")
+            try await browser.type("#walkform input[name=country]", "Nigeria")
+            try await browser.click("#walkok")
+            #expect(try await browser.waitFor("#name", containing: "OKAFOR"))
+            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+            let walkIn = try #require(try await browser.script("return current.id") as? String)
+            #expect(walkIn == "W-door-1-1")
+            #expect(try eventually(60) { try jobs(box).filter { $0["state"] as? String == "printed" }.count == 2 })
+            let record = try #require(
+                (try box.json(["search", "Okafor"]) as? [String: Any])?["results"] as? [[String: Any]]
+            ).first
+            #expect(record?["walk_in"] as? Bool == true && record?["country"] as? String == "NG")
+            #expect(record?["checked_in"] as? Bool == true)
+
+            // The server goes away: the status bar says so, and since when.
             server.kill9()
-            #expect(try await browser.waitFor("#online", containing: "Hors ligne / Offline", seconds: 15))
+            #expect(try await browser.waitFor("#online", containing: "Offline since", seconds: 15))
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    @Test("self-service: the confirmation e-mail's QR prints the badge, nothing else is open without the PIN")
+    func selfServiceInBrowser() async throws {
+        let (queue, output) = try Cups.pdfQueue()
+        defer { Cups.remove(queue) }
+        let box = try demo()
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", "self-1", "--listen", "127.0.0.1:0", "--printer", queue,
+                "--mode", "self-service", "--pin", "4321",
+            ], stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        let port = try await kioskPort(log: log)
+        // Without the PIN, the staff API is closed: no search, no attendee, no check-in by id.
+        for (method, path) in [("GET", "/api/v1/search?q=a"), ("GET", "/api/v1/attendees/ACC-00001")] {
+            let answer = try #require(loopbackHTTP(port: UInt16(port), method: method, path: path, body: nil))
+            #expect(answer.status == 403, "\(path): \(answer.status)")
+        }
+        let forced = try #require(
+            loopbackHTTP(
+                port: UInt16(port), method: "POST", path: "/api/v1/checkin", body: Data(#"{"id":"ACC-00001"}"#.utf8)))
+        #expect(forced.status == 403)
+        let browser = try await Browser()
+        do {
+            try await browser.open("http://127.0.0.1:\(port)/")
+            #expect(try await browser.waitFor("#scan", containing: "confirmation"))
+            try await keepScreenshot(browser, "self-service-fr.png")
+            // A plain id typed on the scanner opens nothing.
+            try await browser.burst("ACC-00001\n")
+            #expect(try await browser.waitFor("#answer", containing: "accueil"))
+            #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 0)
+            // The signed code of the confirmation e-mail: checked in, badge printed, greeted by first name
+            // in their own language.
+            let code = try qr(box, "ACC-00001")
+            try await browser.burst(code + "\n")
+            let first = try #require(
+                (try box.json(["search", "ACC-00001"]) as? [String: Any])?["results"] as? [[String: Any]]
+            ).first
+            let firstName = try #require(first?["first_name"] as? String)
+            #expect(try await browser.waitFor("#answer", containing: firstName))
+            #expect(try eventually(60) { try jobs(box).first?["state"] as? String == "printed" })
+            let pdfs = Cups.pdfs(in: output, count: 1)
+            #expect(try pdfs.flatMap { try qrCodes(inPDF: $0.path) } == [code])
+            try await keepScreenshot(browser, "self-service-printing.png")
+            // The same code again prints nothing more.
+            try await browser.burst(code + "\n")
+            var again = ""
+            for _ in 0..<100 where !again.contains("desk") && !again.contains("accueil") {
+                try await Task.sleep(for: .milliseconds(100))
+                again = try await browser.text("#answer")
+            }
+            #expect(again.contains("desk") || again.contains("accueil"), "\(again)")
+            #expect(try jobs(box).count == 1)
+            // Staff: a wrong PIN is refused; the right one opens the door screen, and Lock closes it again.
+            try await browser.click("#staff")
+            try await browser.type("#pin", "0000")
+            try await browser.click("#unlock")
+            #expect(try await browser.waitFor("#pinmessage", containing: "PIN"))
+            try await browser.type("#pin", "4321")
+            try await browser.click("#unlock")
+            #expect(try await browser.waitFor("#walkin", containing: "Inscription"))
+            try await browser.type("#q", "hidalgo")
+            #expect(try await browser.waitFor("#results", containing: "HIDALGO"))
+            try await browser.click("#results li")
+            #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
+            try await keepScreenshot(browser, "door-fr.png")
+            try await browser.click("#lock")
+            #expect(try await browser.waitFor("#scan", containing: "confirmation"))
+            let closed = try #require(
+                loopbackHTTP(port: UInt16(port), method: "GET", path: "/api/v1/search?q=a", body: nil))
+            #expect(closed.status == 403)
         } catch {
             await browser.quit()
             throw error

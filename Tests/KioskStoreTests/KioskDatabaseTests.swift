@@ -131,12 +131,13 @@ struct KioskDatabaseTests {
     func walkIn() throws {
         let db = try store()
         try db.importRoster(roster, kiosk: "import")
-        let id = try db.nextWalkInID()
-        #expect(id == "W-1")
+        let id = try db.nextWalkInID(kiosk: "door-1")
+        #expect(id == "W-door-1-1")
         try db.walkIn(Attendee(id: id, firstName: "Zoé", lastName: "Nouvelle", role: .press), kiosk: "door-1")
         let record = try #require(try db.attendee(id: id))
         #expect(record.attendee.walkIn && record.checkIn != nil)
-        #expect(try db.nextWalkInID() == "W-2")
+        #expect(try db.nextWalkInID(kiosk: "door-1") == "W-door-1-2")
+        #expect(try db.nextWalkInID(kiosk: "door-2") == "W-door-2-1")
         #expect { try db.walkIn(Attendee(id: id, lastName: "Other"), kiosk: "door-1") } throws: {
             ($0 as? StoreError)?.kind == .idTaken
         }
@@ -194,5 +195,129 @@ struct KioskDatabaseTests {
         #expect(result.record.checkIn?.kiosk == "door-1")
         #expect(
             snapshot.search(target.lastName + " " + target.firstName).contains { $0.record.attendee.id == target.id })
+    }
+}
+
+@Suite("Kiosk store: session doors")
+struct SessionDoorStoreTests {
+    let now = Date()
+    var roster: [Attendee] {
+        var people = RosterGenerator(seed: 5).attendees(count: 40)
+        people[0].role = .participant
+        people[0].sessions = ["AT-1"]
+        people[1].role = .staff
+        people[2].role = .participant
+        people[2].sessions = []
+        return people
+    }
+
+    func store(capacity: Int = 3, access: SessionAccess = .open, starts: TimeInterval = -600) throws -> KioskDatabase {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        try db.importRoster(roster, kiosk: "import")
+        let session = Session(
+            id: "AT-1", title: "Atelier", room: "Salle 2", start: now.addingTimeInterval(starts),
+            end: now.addingTimeInterval(starts + 3600), capacity: capacity, access: access)
+        #expect(try db.importSessions([session], kiosk: "import").added == 1)
+        #expect(try db.importSessions([session], kiosk: "import").unchanged == 1)
+        return db
+    }
+
+    @Test("entries up to capacity, then refused with the reason; an exit frees a seat; an override is logged")
+    func capacity() throws {
+        let db = try store(capacity: 3)
+        let ids = roster.map(\.id)
+        for (i, id) in ids.prefix(3).enumerated() {
+            let scan = try db.sessionScan(attendeeID: id, session: "AT-1", kiosk: "room-a", at: now)
+            #expect(scan.outcome == .entered && scan.occupancy == i + 1)
+        }
+        let full = try db.sessionScan(attendeeID: ids[3], session: "AT-1", kiosk: "room-b", at: now)
+        #expect(full.outcome == .refused(.roomFull) && full.occupancy == 3 && !full.admitted)
+        // The same badge twice within seconds is one entry, not an exit.
+        let bounce = try db.sessionScan(
+            attendeeID: ids[0], session: "AT-1", kiosk: "room-a", at: now.addingTimeInterval(1))
+        #expect(bounce.outcome == .alreadyInside && bounce.occupancy == 3)
+        // A second scan later at a two-way door is an exit.
+        let out = try db.sessionScan(
+            attendeeID: ids[0], session: "AT-1", kiosk: "room-a", at: now.addingTimeInterval(60))
+        #expect(out.outcome == .exited && out.occupancy == 2)
+        #expect(try db.sessionScan(attendeeID: ids[3], session: "AT-1", kiosk: "room-b", at: now).outcome == .entered)
+        // Full again: a supervisor lets one more in, and the log says why.
+        let forced = try db.sessionScan(
+            attendeeID: ids[4], session: "AT-1", kiosk: "room-b", override: "supervisor: interpreter", at: now)
+        #expect(forced.outcome == .enteredOverride(refused: .roomFull, reason: "supervisor: interpreter"))
+        #expect(forced.occupancy == 4)
+        let logged = try db.events(attendeeID: ids[4]).map(\.body)
+        #expect(logged.contains(.sessionEntered(session: "AT-1", override: "supervisor: interpreter")))
+        #expect(
+            try db.events(attendeeID: ids[3]).map(\.body).contains(.sessionRefused(session: "AT-1", reason: .roomFull)))
+        // An exit station records exits only.
+        let exit = try db.sessionScan(attendeeID: ids[1], session: "AT-1", kiosk: "room-x", direction: .exit, at: now)
+        #expect(exit.outcome == .exited && exit.occupancy == 3)
+        // An entrance never turns a second scan into an exit.
+        let again = try db.sessionScan(
+            attendeeID: ids[2], session: "AT-1", kiosk: "room-a", direction: .entry, at: now.addingTimeInterval(90))
+        #expect(again.outcome == .alreadyInside)
+        #expect(try db.occupancies() == ["AT-1": 3])
+        #expect(try db.verifyConsistency() == [])
+    }
+
+    @Test("access rules, doors not open yet, session over, unknown people and sessions")
+    func refusals() throws {
+        let db = try store(capacity: 0, access: .registered)
+        let people = roster
+        #expect(try db.sessionScan(attendeeID: people[0].id, session: "AT-1", kiosk: "k", at: now).outcome == .entered)
+        #expect(
+            try db.sessionScan(attendeeID: people[2].id, session: "AT-1", kiosk: "k", at: now).outcome
+                == .refused(.notRegistered))
+        // Staff pass the rule.
+        #expect(try db.sessionScan(attendeeID: people[1].id, session: "AT-1", kiosk: "k", at: now).outcome == .entered)
+        #expect(
+            try db.sessionScan(attendeeID: "NOBODY", session: "AT-1", kiosk: "k", at: now).outcome
+                == .refused(.notOnRoster))
+        #expect(throws: StoreError.self) { try db.sessionScan(attendeeID: people[0].id, session: "NOPE", kiosk: "k") }
+        let early = try store(capacity: 0, starts: 3600)
+        #expect(
+            try early.sessionScan(attendeeID: people[0].id, session: "AT-1", kiosk: "k", at: now).outcome
+                == .refused(.notOpenYet))
+        let late = try store(capacity: 0, starts: -7200)
+        #expect(
+            try late.sessionScan(attendeeID: people[0].id, session: "AT-1", kiosk: "k", at: now).outcome
+                == .refused(.sessionOver))
+    }
+
+    @Test("entering another session moves the person there: they no longer count in the first room")
+    func moving() throws {
+        let db = try store(capacity: 0)
+        let other = Session(
+            id: "AT-2", title: "Autre", room: "Salle 3", start: now.addingTimeInterval(-60),
+            end: now.addingTimeInterval(3600))
+        try db.importSessions([other], kiosk: "import")
+        let id = roster[5].id
+        try db.sessionScan(attendeeID: id, session: "AT-1", kiosk: "a", at: now)
+        try db.sessionScan(attendeeID: id, session: "AT-2", kiosk: "b", at: now.addingTimeInterval(5))
+        #expect(try db.occupancies() == ["AT-2": 1])
+        #expect(try db.attendee(id: id)?.attended == ["AT-1", "AT-2"])
+    }
+
+    @Test("two doors of one room count together through the log: the room is full across both")
+    func twoDoors() throws {
+        let a = try store(capacity: 2)
+        let b = try KioskDatabase(directory: temporaryDirectory())
+        // Door B starts empty and gets roster and schedule from door A's log, as sync brings them.
+        try b.applyRemote(try a.allEvents())
+        #expect(try b.session(id: "AT-1")?.capacity == 2)
+        try a.sessionScan(attendeeID: roster[0].id, session: "AT-1", kiosk: "door-a", at: now)
+        try b.sessionScan(attendeeID: roster[1].id, session: "AT-1", kiosk: "door-b", at: now)
+        // Before they exchange, each door knows one person inside.
+        #expect(try a.occupancy(session: "AT-1") == 1 && b.occupancy(session: "AT-1") == 1)
+        try b.applyRemote(try a.outbox().map(\.event))
+        try a.applyRemote(try b.outbox().map(\.event))
+        #expect(try a.occupancy(session: "AT-1") == 2 && b.occupancy(session: "AT-1") == 2)
+        #expect(
+            try b.sessionScan(attendeeID: roster[2].id, session: "AT-1", kiosk: "door-b", at: now).outcome
+                == .refused(.roomFull))
+        // (Events applied from the other door are in neither outbox: the consistency check counts them apart.)
+        #expect(try a.verifyConsistency().filter { !$0.hasPrefix("<outbox") } == [])
+        #expect(try b.verifyConsistency().filter { !$0.hasPrefix("<outbox") } == [])
     }
 }

@@ -1,0 +1,231 @@
+import AccueilCore
+import ArgumentParser
+import Badges
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KioskStore
+import Server
+import Synchronization
+
+/// What a kiosk station is for (`accueil kiosk --mode`).
+enum KioskMode: String, CaseIterable, Sendable, ExpressibleByArgument {
+    /// Staff at the entrance: search, check in and print, reprint, undo, walk-ins.
+    case door
+    /// A session room's door: badges scanned in and out, against the room's capacity and rules.
+    case session
+    /// Attendees on their own: scan the confirmation e-mail's QR, the badge prints.
+    case selfService = "self-service"
+}
+
+extension UILanguage: ExpressibleByArgument {}
+
+/// The kiosk's PIN: a supervisor's override at a session door, staff leaving self-service. Wrong
+/// PINs are slowed down and, after five in a row, refused for a minute.
+final class StaffGate: Sendable {
+    private struct State {
+        var tokens: Set<String> = []
+        var failures = 0
+        var lockedUntil = Date.distantPast
+    }
+    private let state = Mutex(State())
+    let pin: String?
+    /// In self-service mode the staff screens and their API need an unlocked browser.
+    let guarded: Bool
+    static let cookie = "accueil_staff"
+
+    init(pin: String?, guarded: Bool) {
+        self.pin = pin.flatMap { $0.isEmpty ? nil : $0 }
+        self.guarded = guarded
+    }
+
+    enum Check { case ok, wrong, locked, noPIN }
+
+    /// Compares in constant time; counts failures.
+    func verify(_ candidate: String?) async -> Check {
+        guard let pin else { return .noPIN }
+        let now = Date()
+        if state.withLock({ $0.lockedUntil > now }) { return .locked }
+        let a = SHA256.hash(data: Data((candidate ?? "").utf8))
+        let b = SHA256.hash(data: Data(pin.utf8))
+        if a == b {
+            state.withLock { $0.failures = 0 }
+            return .ok
+        }
+        state.withLock {
+            $0.failures += 1
+            if $0.failures >= 5 {
+                $0.failures = 0
+                $0.lockedUntil = now.addingTimeInterval(60)
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(500))
+        return .wrong
+    }
+
+    func unlock() -> String {
+        let token = UUID.random().uuidString
+        state.withLock { _ = $0.tokens.insert(token) }
+        return token
+    }
+
+    func lock(_ token: String?) {
+        guard let token else { return }
+        state.withLock { _ = $0.tokens.remove(token) }
+    }
+
+    static func token(_ request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix(cookie + "=") { return String(pair.dropFirst(cookie.count + 1)) }
+            }
+        }
+        return nil
+    }
+
+    func isStaff(_ request: Request) -> Bool {
+        guard guarded else { return true }
+        guard let token = Self.token(request) else { return false }
+        return state.withLock { $0.tokens.contains(token) }
+    }
+
+    /// Staff API calls from a locked self-service screen are refused.
+    func check(_ request: Request) throws {
+        guard isStaff(request) else {
+            throw HTTPError(.forbidden, message: "self-service kiosk: staff only (unlock with the PIN)")
+        }
+    }
+}
+
+/// A page of the kiosk, with its configuration and the words of its language put in.
+func kioskPage(_ html: String, language: UILanguage, config: [String: String]) -> Response {
+    let other: UILanguage = language == .fr ? .en : .fr
+    let script =
+        "const T = \(Words.json(language));\nconst T_OTHER = \(Words.json(other));\nconst CONFIG = \(Output.json(config));"
+    let page = html.replacingOccurrences(of: "/*CONFIG*/", with: script)
+        .replacingOccurrences(of: "<html lang=\"fr\">", with: "<html lang=\"\(language.rawValue)\">")
+    return Response(
+        status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+        body: .init(byteBuffer: ByteBuffer(string: page)))
+}
+
+struct UnlockRequest: Decodable {
+    var pin: String?
+}
+
+struct SessionScanRequest: Decodable {
+    var text: String?
+    var pin: String?
+    var reason: String?
+}
+
+/// The session door's state for its screen.
+struct SessionInfo: Encodable, ResponseEncodable {
+    var session: Session?
+    var id: String
+    var occupancy: Int
+    var direction: String
+    var kiosk: String
+    var overridable: Bool
+}
+
+/// Routes of a session door (`accueil kiosk --mode session --session ID`).
+func addSessionRoutes(
+    to router: Router<BasicRequestContext>, door: SessionDoor, language: UILanguage, gate: StaffGate,
+    online: @escaping @Sendable () -> Bool, keys: @escaping @Sendable () -> Keyring?
+) {
+    router.get("/api/v1/session") { _, _ -> SessionInfo in
+        SessionInfo(
+            session: try door.db.session(id: door.session), id: door.session,
+            occupancy: try door.db.occupancy(session: door.session), direction: door.direction.rawValue,
+            kiosk: door.kiosk, overridable: gate.pin != nil)
+    }
+    router.post("/api/v1/session/scan") { request, _ -> Response in
+        let asked = try await decode(SessionScanRequest.self, request, limit: 16 << 10)
+        var override: String?
+        if asked.pin != nil || asked.reason != nil {
+            guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
+                throw HTTPError(.badRequest, message: Words.text("override_reason", language))
+            }
+            switch await gate.verify(asked.pin) {
+            case .ok: override = "supervisor: " + reason
+            case .noPIN: throw HTTPError(.forbidden, message: Words.text("no_pin", language))
+            case .wrong, .locked: throw HTTPError(.forbidden, message: Words.text("wrong_pin", language))
+            }
+        }
+        var verdict = door.scan(asked.text ?? "", keys: keys(), override: override, language: language)
+        verdict.countedLocally = !online()
+        return jsonResponse(Data(Output.json(verdict).utf8))
+    }
+}
+
+/// What the self-service screen is told: a greeting, never anyone's data beyond a first name.
+struct SelfServiceAnswer: Encodable, ResponseEncodable {
+    /// printing | already_printed | refused
+    var status: String
+    var firstName: String?
+    var message: String
+    var language: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, message, language
+        case firstName = "first_name"
+    }
+}
+
+/// Routes of self-service (`--mode self-service`) and of the PIN that leads to the staff screen.
+func addSelfServiceRoutes(
+    to router: Router<BasicRequestContext>, db: KioskDatabase, kiosk: String, language: UILanguage, gate: StaffGate,
+    print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
+) {
+    router.post("/api/v1/unlock") { request, _ -> Response in
+        let asked = try await decode(UnlockRequest.self, request, limit: 4 << 10)
+        switch await gate.verify(asked.pin) {
+        case .ok:
+            let token = gate.unlock()
+            return Response(
+                status: .noContent,
+                headers: [.setCookie: "\(StaffGate.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict"])
+        case .noPIN: throw HTTPError(.forbidden, message: Words.text("no_pin", language))
+        case .wrong, .locked: throw HTTPError(.forbidden, message: Words.text("wrong_pin", language))
+        }
+    }
+    router.post("/api/v1/lock") { request, _ -> Response in
+        gate.lock(StaffGate.token(request))
+        return Response(
+            status: .noContent, headers: [.setCookie: "\(StaffGate.cookie)=; Path=/; Max-Age=0; SameSite=Strict"])
+    }
+    router.post("/api/v1/self/checkin") { request, _ -> SelfServiceAnswer in
+        let text = (try await decode(DoorRequest.self, request, limit: 4 << 10)).text?.trimmed ?? ""
+        let both = { (key: String) in Words.text(key, .fr) + " — " + Words.text(key, .en) }
+        let refused = SelfServiceAnswer(status: "refused", message: both("self_refused"), language: "")
+        // Only a signed code opens anything here: an id typed or printed elsewhere does not.
+        guard let ring = keys(), text.hasPrefix(BadgePayload.prefix),
+            let payload = try? ring.verifier.verify(
+                text,
+                currentVersion: { id in
+                    (try? db.attendee(id: id)).flatMap { $0 }.flatMap { $0.removed ? nil : $0.badgeVersion }
+                })
+        else { return refused }
+        guard let record = try db.attendee(id: payload.attendeeID) else { return refused }
+        let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
+        let (_, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
+        let first = record.attendee.firstName.isEmpty ? record.attendee.displayName : record.attendee.firstName
+        switch queued {
+        case .notAsked:
+            return SelfServiceAnswer(
+                status: "checked_in", firstName: first, message: Words.text("checked_in", speaks),
+                language: speaks.rawValue)
+        case .queued:
+            return SelfServiceAnswer(
+                status: "printing", firstName: first, message: Words.text("self_printing", speaks),
+                language: speaks.rawValue)
+        case .alreadyPrinted:
+            return SelfServiceAnswer(
+                status: "already_printed", firstName: first, message: Words.text("self_again", speaks),
+                language: speaks.rawValue)
+        }
+    }
+}
