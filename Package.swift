@@ -64,14 +64,17 @@ let package = Package(
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
-        // Test helpers: running programs without Foundation's Process (see Spawn.swift), QR decoding.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Running programs without Foundation's Process (see Spawn.swift), loopback HTTP, and a
+        // WebDriver client for headless Chromium: for the tests and `accueil bench kiosk`.
+        .target(name: "Tooling"),
+        // Test helpers: QR decoding of printed PDFs, plus Tooling.
+        .target(name: "TestSupport", dependencies: ["Tooling"], path: "Tests/TestSupport"),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore", "TestSupport"]),

@@ -26,7 +26,8 @@ struct KioskCommand: AsyncParsableCommand {
             a scanner recognised anywhere on the page. API: GET /api/v1/search?q=, \
             GET /api/v1/attendees/ID, POST /api/v1/checkin {id, print}, /api/v1/undo {id, reason}, \
             /api/v1/reprint {id, reason}, /api/v1/scan {text}, /api/v1/walkin {first_name, last_name, …}.
-            - session (with --session ID): a session room's door. Each badge scanned is verified \
+            - session (with --session ID, or --room ROOM to follow the room's sessions as the \
+            schedule runs): a session room's door. Each badge scanned is verified \
             offline and counted in or out (--direction) against the room's capacity and access rule; \
             a large green or red answer with the reason. A supervisor lets someone in anyway with the \
             PIN and a reason, which is logged. API: GET /api/v1/session, POST /api/v1/session/scan \
@@ -52,6 +53,11 @@ struct KioskCommand: AsyncParsableCommand {
     @Option(help: "Events per upload (1…5000).") var batchSize = 2000
     @Option(help: "What the station is for: door, session or self-service.") var mode: KioskMode = .door
     @Option(help: ArgumentHelp("The session this door counts (--mode session).", valueName: "id")) var session: String?
+    @Option(
+        help: ArgumentHelp(
+            "Or: the room this door serves; it follows the room's sessions as the schedule runs (micro-workshops).",
+            valueName: "room"))
+    var room: String?
     @Option(help: "A session door's way: both (a second scan leaves), entry or exit.") var direction: ScanDirection =
         .both
     @Option(
@@ -86,8 +92,9 @@ struct KioskCommand: AsyncParsableCommand {
 
         let language = language ?? env["ACCUEIL_LANGUAGE"].flatMap(UILanguage.init(rawValue:)) ?? .fr
         let gate = StaffGate(pin: pin ?? env["ACCUEIL_PIN"], guarded: mode == .selfService)
-        if mode == .session && (session ?? "").isEmpty {
-            throw CommandFailure.usage("--mode session needs --session ID (see `accueil sessions list`)")
+        if mode == .session && (session ?? "").isEmpty == (room ?? "").isEmpty {
+            throw CommandFailure.usage(
+                "--mode session needs --session ID or --room ROOM, not both (see `accueil sessions list`)")
         }
         if mode == .selfService && gate.pin == nil {
             Output.err(
@@ -115,11 +122,13 @@ struct KioskCommand: AsyncParsableCommand {
         addSelfServiceRoutes(
             to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: printRequest, keys: keys)
         let config = [
-            "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? "",
+            "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? room ?? "",
             "direction": direction.rawValue, "printing": noPrint ? "no" : "yes",
         ]
-        if mode == .session, let session {
-            let door = SessionDoor(db: db, kiosk: kiosk, session: session, direction: direction)
+        if mode == .session {
+            let target: SessionDoor.Target =
+                if let session, !session.isEmpty { .session(session) } else { .room(room!) }
+            let door = SessionDoor(db: db, kiosk: kiosk, target: target, direction: direction)
             addSessionRoutes(
                 to: router, door: door, language: language, gate: gate,
                 online: { service.map { $0.status.online } ?? true }, keys: keys)

@@ -125,6 +125,8 @@ struct SessionScanRequest: Decodable {
 struct SessionInfo: Encodable, ResponseEncodable {
     var session: Session?
     var id: String
+    /// The room, for a door that follows a room's sessions (`--room`).
+    var room: String?
     var occupancy: Int
     var direction: String
     var kiosk: String
@@ -137,9 +139,12 @@ func addSessionRoutes(
     online: @escaping @Sendable () -> Bool, keys: @escaping @Sendable () -> Keyring?
 ) {
     router.get("/api/v1/session") { _, _ -> SessionInfo in
-        SessionInfo(
-            session: try door.db.session(id: door.session), id: door.session,
-            occupancy: try door.db.occupancy(session: door.session), direction: door.direction.rawValue,
+        let now = door.current()
+        var room: String?
+        if case .room(let name) = door.target { room = name }
+        return SessionInfo(
+            session: now?.session, id: now?.id ?? "", room: room,
+            occupancy: try now.map { try door.db.occupancy(session: $0.id) } ?? 0, direction: door.direction.rawValue,
             kiosk: door.kiosk, overridable: gate.pin != nil)
     }
     router.post("/api/v1/session/scan") { request, _ -> Response in

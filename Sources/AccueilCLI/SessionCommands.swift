@@ -167,7 +167,7 @@ struct SessionScanCommand: ParsableCommand {
 
     func run() throws {
         let db = try store.open()
-        let door = SessionDoor(db: db, kiosk: store.kioskName, session: session, direction: direction)
+        let door = SessionDoor(db: db, kiosk: store.kioskName, target: .session(session), direction: direction)
         let keys = try? Keyring.load(from: store.directory)
         let verdict = door.scan(code, keys: keys ?? nil, override: override, language: .en)
         if json {

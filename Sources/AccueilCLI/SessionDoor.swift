@@ -48,14 +48,32 @@ struct SessionVerdict: Encodable, ResponseEncodable, Sendable {
 
 /// One session door: badge verification (offline, public keys only) and the store's decision.
 struct SessionDoor: Sendable {
+    /// A door serves one session, or a room's sessions one after the other (micro-workshops).
+    enum Target: Sendable {
+        case session(String)
+        case room(String)
+    }
+
     let db: KioskDatabase
     let kiosk: String
-    let session: String
+    let target: Target
     let direction: ScanDirection
+
+    /// The session served now: the given one, or the room's current one (nil when none).
+    func current(at now: Date = Date()) -> (id: String, session: Session?)? {
+        switch target {
+        case .session(let id): return (id, try? db.session(id: id))
+        case .room(let room): return (try? db.currentSession(room: room, at: now)).flatMap { $0 }.map { ($0.id, $0) }
+        }
+    }
 
     func scan(_ text: String, keys: Keyring?, override: String?, language: UILanguage) -> SessionVerdict {
         let code = text.trimmed
-        let info = try? db.session(id: session)
+        guard let (session, info) = current() else {
+            return SessionVerdict(
+                admitted: false, outcome: "refused", reason: "no_session", message: Words.text("no_session", language),
+                occupancy: 0, capacity: 0, session: "")
+        }
         var verdict = SessionVerdict(
             admitted: false, outcome: "refused", message: "", occupancy: (try? db.occupancy(session: session)) ?? 0,
             capacity: info?.capacity ?? 0, session: session)
@@ -193,6 +211,7 @@ enum Words {
         "wrong_pin": ("Code PIN incorrect", "Wrong PIN"),
         "no_pin": ("Aucun code superviseur sur ce kiosque", "No supervisor PIN on this kiosk"),
         "entry_door": ("Entrée", "Entrance"),
+        "no_session": ("Pas de session dans cette salle maintenant", "No session in this room now"),
         "exit_door": ("Sortie", "Exit"),
         "both_door": ("Entrée et sortie", "Entrance and exit"),
         "no_keys": (

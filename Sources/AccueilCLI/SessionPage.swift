@@ -87,7 +87,7 @@ enum SessionPage {
           try {
             const r = await fetch("/api/v1/session"); info = await r.json();
             const s = info.session;
-            $("title").textContent = s ? s.title : CONFIG.session + " ?";
+            $("title").textContent = s ? s.title : info.room ? info.room + " — " + T.no_session : CONFIG.session + " ?";
             $("where").textContent = s ? [s.room, hhmm(new Date(s.starts_at).toISOString()) + "–" + hhmm(new Date(s.ends_at).toISOString()), s.kind].filter(Boolean).join(" · ") : "";
             showCount(info.occupancy, s ? s.capacity : 0);
             const st = await (await fetch("/api/v1/status")).json();

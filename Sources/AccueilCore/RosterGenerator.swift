@@ -12,20 +12,7 @@ public struct RosterGenerator: Sendable {
 
     public init(seed: UInt64 = 2026) { self.seed = seed }
 
-    /// A fast, seedable generator (SplitMix64).
-    struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
-        mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
-    }
+    typealias RNG = SeededGenerator
 
     struct Culture {
         var country: String
@@ -408,4 +395,24 @@ public struct RosterGenerator: Sendable {
         }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
+}
+
+/// A fast, seedable random number generator (SplitMix64): the same seed gives the same sequence.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+    init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
+    mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
 }

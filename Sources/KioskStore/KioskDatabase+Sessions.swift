@@ -71,6 +71,23 @@ extension KioskDatabase {
             .map(session(from:))
     }
 
+    /// The session a door of `room` serves at `now`: the one in progress, else the next whose doors
+    /// are open (30 minutes before its start). Back-to-back micro-workshops follow one another.
+    public func currentSession(room: String, at now: Date = Date()) throws(StoreError) -> Session? {
+        let ms = Self.milliseconds(now)
+        let open = Self.milliseconds(now.addingTimeInterval(Session.doorsOpenBefore))
+        return try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(Self.sessionColumns) FROM sessions
+                    WHERE room = ? AND ends_at > ? AND starts_at <= ?
+                    ORDER BY (starts_at <= ?) DESC, starts_at LIMIT 1
+                    """, arguments: [room, ms, open, ms]
+            ).map(Self.session(from:))
+        }
+    }
+
     /// People inside a session's room, as this kiosk knows them (its own scans and what sync brought).
     public func occupancy(session id: String) throws(StoreError) -> Int {
         try read { db in try Self.occupancy(db, id) }

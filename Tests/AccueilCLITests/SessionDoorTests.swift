@@ -142,4 +142,38 @@ struct SessionDoorTests {
         }
         await browser.quit()
     }
+
+    @Test(
+        "a door given a room serves the session running there; a schedule with bad rows is refused by line and column")
+    func doorFollowsRoom() async throws {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        #expect(try box.run(["keys", "create"]).status == 0)
+        let bad = try box.file(
+            "bad.csv", "id,title,room,start,end,capacity,access\nX,Bad,R,tomorrow,2026-06-11 10:00,-1,vip\n")
+        let refused = try box.run(["sessions", "import", bad])
+        #expect(refused.status == 3)
+        #expect(
+            refused.stderr.contains("line 2, column 4 (start)") && refused.stderr.contains("line 2, column 7 (access)"))
+        #expect(try box.run(["sessions", "import", try schedule(box, capacity: 5)]).status == 0)
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", "salle-2", "--listen", "127.0.0.1:0", "--no-print", "--mode",
+                "session", "--room", "Salle 2",
+            ], stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        let port = try await kioskPort(log: log)
+        let info = try json(port, "GET", "/api/v1/session")
+        #expect(info["id"] as? String == "AT-1" && info["room"] as? String == "Salle 2", "\(info)")
+        let code = try box.run(["badge", "qr", "ACC-00010"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let verdict = try json(port, "POST", "/api/v1/session/scan", ["text": code])
+        #expect(verdict["outcome"] as? String == "entered" && verdict["session"] as? String == "AT-1", "\(verdict)")
+        let listed = try #require(try box.json(["sessions", "list"]) as? [[String: Any]])
+        #expect(listed.first { ($0["session"] as? [String: Any])?["id"] as? String == "AT-1" }?["inside"] as? Int == 1)
+    }
 }

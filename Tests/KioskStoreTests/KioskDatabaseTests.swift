@@ -299,6 +299,26 @@ struct SessionDoorStoreTests {
         #expect(try db.attendee(id: id)?.attended == ["AT-1", "AT-2"])
     }
 
+    @Test("a door that follows a room serves its back-to-back micro-workshops one after the other")
+    func followsRoom() throws {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        let t = Date(timeIntervalSince1970: 1_800_000_000)
+        let micro = (0..<3).map { i in
+            Session(
+                id: "MICRO-\(i + 1)", title: "Micro \(i + 1)", room: "Salon B",
+                start: t.addingTimeInterval(Double(i) * 1200),
+                end: t.addingTimeInterval(Double(i + 1) * 1200), capacity: 15)
+        }
+        let elsewhere = Session(id: "OTHER", title: "Other", room: "Salle 2", start: t, end: t.addingTimeInterval(3600))
+        try db.importSessions(micro + [elsewhere], kiosk: "import")
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(-3600)) == nil)
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(-600))?.id == "MICRO-1")
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(600))?.id == "MICRO-1")
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(1200))?.id == "MICRO-2")
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(3000))?.id == "MICRO-3")
+        #expect(try db.currentSession(room: "Salon B", at: t.addingTimeInterval(3600)) == nil)
+    }
+
     @Test("two doors of one room count together through the log: the room is full across both")
     func twoDoors() throws {
         let a = try store(capacity: 2)

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Runs other programs for the tests, without Foundation's `Process`.
+/// Runs other programs for the tests and the benchmarks, without Foundation's `Process`.
 ///
 /// On Linux, `Process.waitUntilExit()` learns that a child ended when a socket it passed to the child
 /// closes; a child that starts a daemon (tmux's server, cupsd) hands that socket on, and the wait never
@@ -184,15 +184,6 @@ public func tool(_ name: String, _ arguments: [String], timeout: Duration = .sec
         FileManager.default.isExecutableFile(atPath: $0)
     }
     return try runProgram(path ?? name, arguments, timeout: timeout)
-}
-
-/// The QR codes zbarimg reads on the first page of a PDF, rasterised by pdftoppm at `dpi`.
-public func qrCodes(inPDF path: String, dpi: Int = 300) throws -> [String] {
-    let prefix = path + "-raster\(dpi)"
-    let raster = try tool("pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", path, prefix])
-    guard raster.status == 0 else { return [] }
-    let zbar = try tool("zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix + ".png"])
-    return zbar.stdout.split(separator: "\n").map(String.init)
 }
 
 /// A TCP socket listening on 127.0.0.1 on a port the system picks: (descriptor, port).

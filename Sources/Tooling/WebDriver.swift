@@ -1,0 +1,152 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Why talking to the browser failed.
+public struct WebDriverError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Headless Chromium driven through chromedriver (the W3C WebDriver protocol), as a person at the
+/// kiosk's touch screen would use it.
+public final class Browser {
+    public let driver: Spawned
+    public let port: UInt16
+    public let session: String
+    public let log: String
+
+    /// The browser's profile folder: also how its processes are found again to end them.
+    public let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)")
+        .path
+
+    /// Starts chromedriver and a headless Chromium (Debian's chromium and chromium-driver).
+    public init(windowSize: String = "1280,800", language: String = "fr") async throws {
+        log =
+            FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(UUID().uuidString).log").path
+        driver = try spawn("/usr/bin/chromedriver", ["--port=0"], stdout: .file(log), stderr: .null)
+        var port = 0
+        for _ in 0..<100 where port == 0 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "started successfully on port ") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard port != 0 else {
+            driver.sendToGroup(SIGKILL)
+            throw WebDriverError("chromedriver did not start (is chromium-driver installed?)")
+        }
+        self.port = UInt16(port)
+        let capabilities: [String: Any] = [
+            "capabilities": [
+                "alwaysMatch": [
+                    "browserName": "chrome",
+                    "goog:chromeOptions": [
+                        "binary": "/usr/bin/chromium",
+                        "args": [
+                            "--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=\(windowSize)",
+                            "--lang=\(language)",
+                            "--user-data-dir=\(profile)", "--disable-crash-reporter", "--disable-breakpad",
+                            "--no-first-run",
+                        ],
+                    ],
+                ]
+            ]
+        ]
+        let created = try Self.call(UInt16(port), "/session", "POST", capabilities)
+        guard let id = (created["value"] as? [String: Any])?["sessionId"] as? String else {
+            driver.sendToGroup(SIGKILL)
+            throw WebDriverError("chromedriver did not open a browser: \(created)")
+        }
+        session = id
+    }
+
+    public static func call(_ port: UInt16, _ path: String, _ method: String, _ body: [String: Any]? = nil) throws
+        -> [String: Any]
+    {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        guard let answer = loopbackHTTP(port: port, method: method, path: path, body: data) else {
+            throw WebDriverError("chromedriver: no answer to \(method) \(path)")
+        }
+        return (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any]) ?? [:]
+    }
+
+    @discardableResult
+    public func command(_ path: String, _ method: String = "POST", _ body: [String: Any]? = nil) async throws -> Any? {
+        try Self.call(port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))["value"]
+    }
+
+    public func open(_ url: String) async throws { try await command("/url", "POST", ["url": url]) }
+
+    public func element(_ css: String) async throws -> String {
+        let found = try await command("/element", "POST", ["using": "css selector", "value": css])
+        guard let id = (found as? [String: Any])?.values.first as? String else {
+            throw WebDriverError("no element \(css): \(found ?? "")")
+        }
+        return id
+    }
+
+    public func type(_ css: String, _ text: String) async throws {
+        try await command("/element/\(try await element(css))/value", "POST", ["text": text])
+    }
+
+    public func click(_ css: String) async throws { try await command("/element/\(try await element(css))/click") }
+
+    /// Runs JavaScript in the page and returns its result.
+    public func script(_ source: String) async throws -> Any? {
+        try await command("/execute/sync", "POST", ["script": source, "args": []])
+    }
+
+    public func text(_ css: String) async throws -> String {
+        (try await script("const e = document.querySelector(\(quoted(css))); return e ? e.innerText : '';") as? String)
+            ?? ""
+    }
+
+    /// Keys pressed one after the other as fast as the browser takes them, wherever the focus is:
+    /// what a barcode scanner in keyboard mode does.
+    public func burst(_ keys: String) async throws {
+        let actions = keys.flatMap { key -> [[String: Any]] in
+            let value = key == "\n" ? "\u{E007}" : String(key)
+            return [["type": "keyDown", "value": value], ["type": "keyUp", "value": value]]
+        }
+        try await command("/actions", "POST", ["actions": [["type": "key", "id": "scanner", "actions": actions]]])
+    }
+
+    public func answerPrompt(_ text: String) async throws {
+        try await command("/alert/text", "POST", ["text": text])
+        try await command("/alert/accept")
+    }
+
+    public func screenshot(to path: String) async throws {
+        guard let encoded = try await command("/screenshot", "GET") as? String else {
+            throw WebDriverError("no screenshot")
+        }
+        try Data(base64Encoded: encoded)?.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Waits up to `seconds` for `css`'s text to contain `expected`.
+    public func waitFor(_ css: String, containing expected: String, seconds: Double = 10) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await text(css).contains(expected) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    public func quit() async {
+        _ = try? await command("", "DELETE")
+        driver.sendToGroup(SIGKILL)  // chromedriver and the browsers it started
+        driver.wait(timeout: .seconds(10))
+        _ = try? runProgram("/usr/bin/pkill", ["-KILL", "-f", profile], timeout: .seconds(10))
+        try? FileManager.default.removeItem(atPath: profile)
+    }
+
+    private func quoted(_ text: String) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast()
+            .description
+    }
+}
