@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
@@ -53,20 +56,31 @@ let package = Package(
             dependencies: [
                 "AccueilCore", "Sync", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The kiosk's services: the HTTP sync client and the background sync (`accueil kiosk`).
-        .target(name: "Kiosk", dependencies: ["AccueilCore", "KioskStore", "Sync"]),
+        .target(
+            name: "Kiosk",
+            dependencies: [
+                "AccueilCore", "KioskStore", "Sync",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
                 "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),

@@ -26,6 +26,9 @@ ACCUEIL_APT_PACKAGES=(
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
     chromium           # the kiosk's door screen runs in it (full screen); tests drive it headless
     chromium-driver    # tests: chromedriver (WebDriver) drives the door screen
+    cage               # the kiosk's screen: a Wayland kiosk compositor running Chromium (accueil-kiosk-screen.service)
+    systemd            # systemd-analyze: tests verify the units and rate their sandboxing
+    openssl            # tests: a self-signed event CA and server certificate for HTTPS
     ca-certificates
 )
 

@@ -61,7 +61,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let port = 18_000 + Int(getpid() % 2000)
         let url = URL(string: "http://127.0.0.1:\(port)")!
         try await withCentralStore(spec) { central in
-            let app = buildApplication(ServerConfiguration(port: port, store: spec), store: central)
+            let app = try buildApplication(ServerConfiguration(port: port, store: spec), store: central)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.run() }
                 try await waitForServer(url)
@@ -89,7 +89,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         // 1. Snapshot: the roster imported on the server, a new kiosk starts empty.
         log("Snapshot: \(roster) attendees to a new kiosk…")
         let big = RosterGenerator(seed: 9).attendees(count: roster)
-        let client = SyncClient(server: url, token: token, kiosk: "bench-import")
+        let client = try SyncClient(server: url, token: token, kiosk: "bench-import")
         _ = try await client.post(
             "api/v1/roster",
             body: try JSONEncoder().encode(RosterUpload(attendees: big, removeMissing: false, dryRun: false)),
@@ -97,7 +97,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let expected = try await client.get("api/v1/stats", as: Stats.self).registered
         let fresh = try KioskDatabase(directory: scratch.appendingPathComponent("door-new"))
         let serviceD = try SyncService(
-            db: fresh, client: SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
+            db: fresh, client: try SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
         let snapStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceD.run() }
@@ -131,7 +131,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in 0..<clients {
-                let client = SyncClient(server: url, token: tokens[c], kiosk: "bench-\(c)")
+                let client = try SyncClient(server: url, token: tokens[c], kiosk: "bench-\(c)")
                 let mine = batches[c]
                 group.addTask { for b in mine { _ = try await client.push(b) } }
             }
@@ -148,9 +148,9 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let b = try KioskDatabase(directory: scratch.appendingPathComponent("door-b"))
         try a.importRoster(people, kiosk: "door-a")
         let serviceA = try SyncService(
-            db: a, client: SyncClient(server: url, token: token, kiosk: "door-a"), kiosk: "door-a")
+            db: a, client: try SyncClient(server: url, token: token, kiosk: "door-a"), kiosk: "door-a")
         let serviceB = try SyncService(
-            db: b, client: SyncClient(server: url, token: token, kiosk: "door-b"), kiosk: "door-b")
+            db: b, client: try SyncClient(server: url, token: token, kiosk: "door-b"), kiosk: "door-b")
         var times: [Double] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceA.run() }
@@ -182,7 +182,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         try offline.markSent(try offline.outbox(limit: drain + 10).map(\.seq))  // the roster is not what we time
         for person in crowd { _ = try offline.checkIn(person.id, kiosk: "door-c") }
         let serviceC = try SyncService(
-            db: offline, client: SyncClient(server: url, token: token, kiosk: "door-c"), kiosk: "door-c")
+            db: offline, client: try SyncClient(server: url, token: token, kiosk: "door-c"), kiosk: "door-c")
         let drainStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceC.run() }

@@ -40,26 +40,42 @@ struct KioskCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(
+        help: ArgumentHelp(
+            "Configuration file (default: $ACCUEIL_CONFIG; every option, see systemd/kiosk.yaml).", valueName: "file"))
+    var config: String?
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("This kiosk's name (same as --kiosk).", valueName: "name")) var name: String?
-    @Option(help: ArgumentHelp("Server URL (default: $ACCUEIL_SERVER), e.g. http://10.0.0.1:8080.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Server URL (default: $ACCUEIL_SERVER), e.g. https://accueil.example.org or http://10.0.0.1:8080.",
+            valueName: "url"))
     var server: String?
     @Option(help: ArgumentHelp("Kiosk token (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
-    @Option(help: ArgumentHelp("Address of the local status API.", valueName: "host:port")) var listen =
-        "127.0.0.1:8081"
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the system's).",
+            valueName: "pem"))
+    var caFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Address of the screen and the local API (default: $ACCUEIL_LISTEN, else 127.0.0.1:8081).",
+            valueName: "host:port"))
+    var listen: String?
     @OptionGroup var badges: BadgeOptions
     @OptionGroup var printing: PrintOptions
     @Flag(name: .customLong("no-print"), help: "Do not run the print spooler here.") var noPrint = false
-    @Option(help: "Events per upload (1…5000).") var batchSize = 2000
-    @Option(help: "What the station is for: door, session or self-service.") var mode: KioskMode = .door
+    @Option(help: "Events per upload, 1…5000 (default: 2000).") var batchSize: Int?
+    @Option(help: "What the station is for: door (default), session or self-service.") var mode: KioskMode?
     @Option(help: ArgumentHelp("The session this door counts (--mode session).", valueName: "id")) var session: String?
     @Option(
         help: ArgumentHelp(
             "Or: the room this door serves; it follows the room's sessions as the schedule runs (micro-workshops).",
             valueName: "room"))
     var room: String?
-    @Option(help: "A session door's way: both (a second scan leaves), entry or exit.") var direction: ScanDirection =
-        .both
+    @Option(help: "A session door's way: both (default; a second scan leaves), entry or exit.")
+    var direction: ScanDirection?
     @Option(
         help: ArgumentHelp(
             "Language of the screens: fr or en (default: $ACCUEIL_LANGUAGE, else fr).", valueName: "fr|en"))
@@ -70,16 +86,44 @@ struct KioskCommand: AsyncParsableCommand {
             valueName: "pin"))
     var pin: String?
 
+    /// The options a kiosk's configuration file may set (systemd/kiosk.yaml documents each one).
+    static let schema: [String: ConfigFile.Kind] = [
+        "data": .string, "name": .string, "server": .string, "token": .string, "ca_file": .string,
+        "listen": .string, "printer": .string, "no_print": .bool, "batch_size": .int,
+        "mode": .choice(KioskMode.allCases.map(\.rawValue)), "session": .string, "room": .string,
+        "direction": .choice(ScanDirection.allCases.map(\.rawValue)),
+        "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string,
+    ]
+
     func run() async throws {
+        // Flags first, then the environment, then the configuration file, then the defaults.
+        let file = try ConfigFile.load(config, schema: Self.schema)
         var store = store
-        if let name { store.kiosk = name }
+        if let name = name ?? file.pick(nil, env: "ACCUEIL_KIOSK", "name") { store.kiosk = store.kiosk ?? name }
+        if let data = file.pick(store.data, env: "ACCUEIL_DATA", "data") { store.data = data }
+        var printOptions = printing
+        printOptions.printer = file.pick(printing.printer, env: "ACCUEIL_PRINTER", "printer")
+        let noPrint = noPrint || file.bool("no_print") == true
+        let batchSize = batchSize ?? file.int("batch_size") ?? 2000
+        let mode = mode ?? file.string("mode").flatMap(KioskMode.init(rawValue:)) ?? .door
+        let direction = direction ?? file.string("direction").flatMap(ScanDirection.init(rawValue:)) ?? .both
+        let session = file.pick(session, env: nil, "session")
+        let room = file.pick(room, env: nil, "room")
+        let pin = file.pick(pin, env: "ACCUEIL_PIN", "pin")
+        let listen = file.pick(listen, env: "ACCUEIL_LISTEN", "listen") ?? "127.0.0.1:8081"
+        let server = file.pick(server, env: "ACCUEIL_SERVER", "server")
+        let token = file.pick(token, env: "ACCUEIL_TOKEN", "token")
+        let caFile = file.pick(caFile, env: "ACCUEIL_CA_FILE", "ca_file")
+        let language =
+            language ?? ProcessInfo.processInfo.environment["ACCUEIL_LANGUAGE"].flatMap(UILanguage.init(rawValue:))
+            ?? file.string("language").flatMap(UILanguage.init(rawValue:)) ?? .fr
+
         let kiosk = store.kioskName
         let db = try store.open()
         let (host, port) = try hostAndPort(listen)
-        let env = ProcessInfo.processInfo.environment
         let service: SyncService?
-        if let server = server ?? env["ACCUEIL_SERVER"], !server.isEmpty {
-            let client = try syncClient(server: server, token: token, kiosk: kiosk)
+        if let server, !server.isEmpty {
+            let client = try syncClient(server: server, token: token, kiosk: kiosk, caFile: caFile)
             guard (1...SyncLimits.maxBatch).contains(batchSize) else {
                 throw CommandFailure.usage("--batch-size must be 1…\(SyncLimits.maxBatch)")
             }
@@ -90,8 +134,7 @@ struct KioskCommand: AsyncParsableCommand {
             service = nil
         }
 
-        let language = language ?? env["ACCUEIL_LANGUAGE"].flatMap(UILanguage.init(rawValue:)) ?? .fr
-        let gate = StaffGate(pin: pin ?? env["ACCUEIL_PIN"], guarded: mode == .selfService)
+        let gate = StaffGate(pin: pin, guarded: mode == .selfService)
         if mode == .session && (session ?? "").isEmpty == (room ?? "").isEmpty {
             throw CommandFailure.usage(
                 "--mode session needs --session ID or --room ROOM, not both (see `accueil sessions list`)")
@@ -112,7 +155,7 @@ struct KioskCommand: AsyncParsableCommand {
         }
         let roster: DoorRoster
         do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
-        let (badges, printing, storeOptions) = (badges, printing, store)
+        let (badges, printing, storeOptions) = (badges, printOptions, store)
         let makeRequest: @Sendable () throws -> PrintRequest = {
             try printing.request(storeOptions, badges: badges, onlyOnce: true)
         }
@@ -150,11 +193,13 @@ struct KioskCommand: AsyncParsableCommand {
                 Output.err(
                     "accueil kiosk \(kiosk): status API on http://\(host):\(channel.localAddress?.port ?? port)/api/v1/status"
                 )
+                Systemd.notify(
+                    "READY=1\nSTATUS=\(mode.rawValue) screen on http://\(host):\(channel.localAddress?.port ?? port)/")
             })
 
         let stop = Atomic<Bool>(false)
         if !noPrint {
-            let (badges, printing, store) = (badges, printing, store)
+            let (badges, printing, store) = (badges, printOptions, store)
             Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop) }
         }
         Output.err(
@@ -162,6 +207,7 @@ struct KioskCommand: AsyncParsableCommand {
                 + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
+            group.addTask { await Systemd.watchdog() }
             if let service {
                 group.addTask { await service.run() }
             } else {
@@ -182,6 +228,7 @@ struct KioskCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         stop.store(true, ordering: .relaxed)
+        Systemd.notify("STOPPING=1")
     }
 }
 

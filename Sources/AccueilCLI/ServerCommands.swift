@@ -54,21 +54,62 @@ struct ServerCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(
+        help: ArgumentHelp("Configuration file (default: $ACCUEIL_CONFIG; see systemd/server.yaml).", valueName: "file")
+    )
+    var config: String?
     @Option(help: centralStoreHelp) var store: String?
-    @Option(help: ArgumentHelp("Address to listen on.", valueName: "host:port")) var listen = "127.0.0.1:8080"
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on (default: $ACCUEIL_LISTEN, else 127.0.0.1:8080).", valueName: "host:port"))
+    var listen: String?
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("PEM certificate chain: serve HTTPS only (default: $ACCUEIL_TLS_CERT).", valueName: "file"))
+    var tlsCert: String?
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp("PEM private key (default: $ACCUEIL_TLS_KEY).", valueName: "file"))
+    var tlsKey: String?
+
+    static let schema: [String: ConfigFile.Kind] = [
+        "store": .string, "listen": .string, "tls_certificate": .string, "tls_key": .string,
+    ]
 
     func run() async throws {
+        let file = try ConfigFile.load(config, schema: Self.schema)
+        let listen = file.pick(listen, env: "ACCUEIL_LISTEN", "listen") ?? "127.0.0.1:8080"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw CommandFailure.usage("--listen must be HOST:PORT")
         }
-        let spec = centralStoreSpec(store)
-        let configuration = ServerConfiguration(host: String(listen[..<colon]), port: port, store: spec)
+        let spec = centralStoreSpec(file.pick(store, env: "ACCUEIL_STORE", "store"))
+        let certificate = file.pick(tlsCert, env: "ACCUEIL_TLS_CERT", "tls_certificate")
+        let key = file.pick(tlsKey, env: "ACCUEIL_TLS_KEY", "tls_key")
+        guard (certificate == nil) == (key == nil) else {
+            throw CommandFailure.usage("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
+        }
+        let configuration = ServerConfiguration(
+            host: String(listen[..<colon]), port: port, store: spec, tlsCertificate: certificate, tlsKey: key)
+        let scheme = certificate == nil ? "http" : "https"
         try await withCentralStore(spec) { central in
             let host = configuration.host
-            let app = buildApplication(configuration, store: central) { port in
-                Output.err("accueil server listening on \(host):\(port), store \(redacted(spec))")
+            let made = Result {
+                try buildApplication(configuration, store: central) { port in
+                    Output.err("accueil server listening on \(host):\(port) (\(scheme)), store \(redacted(spec))")
+                    Systemd.notify("READY=1\nSTATUS=listening on \(scheme)://\(host):\(port)")
+                }
             }
-            try await app.runService()
+            guard case .success(let app) = made else {
+                if case .failure(let error) = made { throw CommandFailure.usage("\(error)") }
+                return
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                group.addTask { await Systemd.watchdog() }
+                try await group.next()
+                group.cancelAll()
+            }
+            Systemd.notify("STOPPING=1")
         }
     }
 }
@@ -160,8 +201,9 @@ struct SyncRunCommand: AsyncParsableCommand {
     }
 }
 
-/// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN.
-func syncClient(server: String?, token: String?, kiosk: String) throws -> SyncClient {
+/// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN; the pinned CA from
+/// `caFile` or $ACCUEIL_CA_FILE.
+func syncClient(server: String?, token: String?, kiosk: String, caFile: String? = nil) throws -> SyncClient {
     let env = ProcessInfo.processInfo.environment
     guard let server = server ?? env["ACCUEIL_SERVER"], let url = URL(string: server),
         url.scheme == "http" || url.scheme == "https"
@@ -169,5 +211,8 @@ func syncClient(server: String?, token: String?, kiosk: String) throws -> SyncCl
     guard let token = token ?? env["ACCUEIL_TOKEN"], !token.isEmpty else {
         throw CommandFailure.usage("give --token or ACCUEIL_TOKEN (made on the server by `accueil token create`)")
     }
-    return SyncClient(server: url, token: token, kiosk: kiosk)
+    let ca = caFile ?? env["ACCUEIL_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    do { return try SyncClient(server: url, token: token, kiosk: kiosk, caFile: ca) } catch {
+        throw CommandFailure.usage("\(error)")
+    }
 }

@@ -102,3 +102,45 @@ public enum EventCodec {
         }
     }
 }
+
+extension Attendee {
+    /// What is left after the event's personal data is purged: the id (a registration number),
+    /// role, country, delegation, language, sessions and walk-in mark, for anonymous counts.
+    public var anonymized: Attendee {
+        Attendee(
+            id: id, country: country, role: role, delegation: delegation, language: language, sessions: sessions,
+            walkIn: walkIn)
+    }
+}
+
+extension EventCodec {
+    /// Text put where a purge removed free text (reasons may name people).
+    public static let purgedText = "(purged)"
+
+    /// The payload of an event of `type` with its personal data removed, or nil when it holds none
+    /// (or holds it no more).
+    public static func purged(type: String, payload: String?) -> String? {
+        guard let body = try? body(type: type, payload: payload) else { return nil }
+        let clean: Event.Body
+        switch body {
+        case .attendeeUpserted(let attendee):
+            guard attendee.anonymized != attendee else { return nil }
+            clean = .attendeeUpserted(attendee.anonymized)
+        case .checkInUndone(let checkIn, let reason):
+            guard reason != purgedText else { return nil }
+            clean = .checkInUndone(checkIn: checkIn, reason: purgedText)
+        case .badgeReissued(let reason):
+            guard reason != purgedText else { return nil }
+            clean = .badgeReissued(reason: purgedText)
+        case .badgePrintRequested(let job, let reason):
+            guard let reason, reason != purgedText else { return nil }
+            clean = .badgePrintRequested(job: job, reason: purgedText)
+        case .sessionEntered(let session, let override):
+            guard let override, override != purgedText else { return nil }
+            clean = .sessionEntered(session: session, override: purgedText)
+        default:
+            return nil
+        }
+        return self.payload(clean)
+    }
+}

@@ -1,26 +1,64 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 import Sync
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import Synchronization
 
 /// The kiosk's side of `/api/v1/`: push a batch, pull changes (long poll), fetch a snapshot.
 /// Failures come back as `SyncError.transport` in words staff can act on.
+///
+/// Over HTTPS the server's certificate is checked against the system's trusted authorities, or,
+/// with `caFile`, against that authority only (a self-signed event server's CA, pinned).
 public struct SyncClient: Sendable {
     public let server: URL
     let token: String
     let kiosk: String
-    let session: URLSession
+    let client: HTTPClient
+    let caFile: String?
 
-    public init(server: URL, token: String, kiosk: String) {
+    public init(server: URL, token: String, kiosk: String, caFile: String? = nil) throws(SyncError) {
         self.server = server
         self.token = token
         self.kiosk = kiosk
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        configuration.httpMaximumConnectionsPerHost = 4
-        session = URLSession(configuration: configuration)
+        self.caFile = caFile
+        client = try Self.client(caFile: caFile)
+    }
+
+    /// One HTTP client per trust setting, for the life of the process (they hold connection pools).
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    static func client(caFile: String?) throws(SyncError) -> HTTPClient {
+        let key = caFile ?? ""
+        if let known = clients.withLock({ $0[key] }) { return known }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile {
+            do {
+                let roots = try NIOSSLCertificate.fromPEMFile(caFile)
+                guard !roots.isEmpty else { throw SyncError.invalid("no certificate in \(caFile)") }
+                tls.trustRoots = .certificates(roots)
+            } catch let error as SyncError {
+                throw error
+            } catch {
+                throw .invalid("cannot read the CA certificate \(caFile): \(error)")
+            }
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: nil))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
+        // A refused connection or a bad certificate is said at once (the sync loop retries, with
+        // backoff), not after the request's whole deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return clients.withLock { clients in
+            if let other = clients[key] {
+                try? made.syncShutdown()
+                return other
+            }
+            clients[key] = made
+            return made
+        }
     }
 
     func url(_ path: String, _ query: [String: String] = [:]) -> URL {
@@ -30,22 +68,18 @@ public struct SyncClient: Sendable {
     }
 
     public func push(_ events: [WireEvent]) async throws(SyncError) -> PushResponse {
-        var request = URLRequest(url: url("api/v1/events"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        do {
-            request.httpBody = try JSONEncoder().encode(PushRequest(kiosk: kiosk, events: events))
-        } catch {
+        let body: Data
+        do { body = try JSONEncoder().encode(PushRequest(kiosk: kiosk, events: events)) } catch {
             throw .invalid("cannot encode the batch: \(error)")
         }
-        return try await exchange(request, timeout: 60)
+        return try await exchange(url("api/v1/events"), method: .POST, body: body, timeout: 60)
     }
 
     /// Changes after `since`; with `wait` > 0 the server holds the request until something arrives.
     public func pull(since: Int64, limit: Int = 1000, wait: Int = 0) async throws(SyncError) -> PullResponse {
-        let request = URLRequest(
-            url: url("api/v1/events", ["since": String(since), "limit": String(limit), "wait": String(wait)]))
-        return try await exchange(request, timeout: TimeInterval(wait + 30))
+        try await exchange(
+            url("api/v1/events", ["since": String(since), "limit": String(limit), "wait": String(wait)]),
+            method: .GET, body: nil, timeout: TimeInterval(wait + 30))
     }
 
     public func get<T: Decodable>(
@@ -53,34 +87,38 @@ public struct SyncClient: Sendable {
     )
         async throws(SyncError) -> T
     {
-        try await exchange(URLRequest(url: url(path, query)), timeout: timeout)
+        try await exchange(url(path, query), method: .GET, body: nil, timeout: timeout)
     }
 
     public func post<T: Decodable>(_ path: String, body: Data, as: T.Type, timeout: TimeInterval = 120)
         async throws(SyncError) -> T
     {
-        var request = URLRequest(url: url(path))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        return try await exchange(request, timeout: timeout)
+        try await exchange(url(path), method: .POST, body: body, timeout: timeout)
     }
 
-    func exchange<T: Decodable>(_ request: URLRequest, timeout: TimeInterval) async throws(SyncError) -> T {
-        var request = request
-        request.timeoutInterval = timeout
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
-            throw .transport(Self.words(for: error, server: server))
+    func exchange<T: Decodable>(_ url: URL, method: HTTPMethod, body: Data?, timeout: TimeInterval)
+        async throws(SyncError) -> T
+    {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
-        guard let http = response as? HTTPURLResponse else { throw .transport("no HTTP answer from \(server)") }
-        guard http.statusCode == 200 else {
-            let body = String(decoding: data.prefix(300), as: UTF8.self)
-            throw .transport(Self.words(status: http.statusCode, body: body, kiosk: kiosk))
+        let status: UInt
+        let data: Data
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            status = response.status.code
+            var buffer = try await response.body.collect(upTo: 1 << 30)
+            data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch {
+            throw .transport(Self.words(for: error, server: server, pinned: caFile != nil))
+        }
+        guard status == 200 else {
+            let text = String(decoding: data.prefix(300), as: UTF8.self)
+            throw .transport(Self.words(status: Int(status), body: text, kiosk: kiosk))
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -89,19 +127,34 @@ public struct SyncClient: Sendable {
         }
     }
 
-    static func words(for error: any Error, server: URL) -> String {
-        let host = server.host.map { "\($0):\(server.port.map(String.init) ?? "80")" } ?? server.absoluteString
-        guard let url = error as? URLError else { return "cannot reach the server at \(host): \(error)" }
-        switch url.code {
-        case .cannotConnectToHost: return "the server at \(host) refuses connections (is it running?)"
-        case .timedOut: return "the server at \(host) did not answer in time"
-        case .cannotFindHost, .dnsLookupFailed:
-            return "the server's name \(server.host ?? "") is unknown on this network"
-        case .notConnectedToInternet, .networkConnectionLost:
-            return "the network is down or the connection to \(host) was lost"
-        case .cancelled: return "cancelled"
-        default: return "cannot reach the server at \(host): \(url.localizedDescription) (\(url.code.rawValue))"
+    static func words(for error: any Error, server: URL, pinned: Bool = false) -> String {
+        let port = server.port ?? (server.scheme == "https" ? 443 : 80)
+        let host = server.host.map { "\($0):\(port)" } ?? server.absoluteString
+        let text = String(describing: error)
+        if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return pinned
+                ? "the server at \(host) has a certificate the event's CA (--ca-file) did not sign: \(text)"
+                : "the server at \(host) has a certificate this kiosk does not trust (a self-signed event server? give its CA with --ca-file): \(text)"
         }
+        if let client = error as? HTTPClientError {
+            if client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
+                return "the server at \(host) did not answer in time"
+            }
+            if client == .cancelled { return "cancelled" }
+            if client == .remoteConnectionClosed { return "the network is down or the connection to \(host) was lost" }
+        }
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111")
+            || text.contains("ECONNREFUSED")
+        {
+            return "the server at \(host) refuses connections (is it running?)"
+        }
+        if text.contains("dnsAError") || text.contains("dnsAAAAError") || text.contains("resolution") {
+            return "the server's name \(server.host ?? "") is unknown on this network"
+        }
+        if text.contains("timed out") || text.contains("Timeout") || text.contains("timeout") {
+            return "the server at \(host) did not answer in time"
+        }
+        return "cannot reach the server at \(host): \(text)"
     }
 
     static func words(status: Int, body: String, kiosk: String) -> String {

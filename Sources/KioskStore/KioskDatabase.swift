@@ -9,7 +9,7 @@ import GRDB
 /// its event, projection and outbox row are written in one transaction, so a crash leaves all of
 /// them or none. Several processes may open the same directory (the door screen and a script).
 public struct KioskDatabase: Sendable {
-    private let writer: DatabasePool
+    let writer: DatabasePool
     public let directory: URL
 
     public static let fileName = "kiosk.sqlite"

@@ -1,6 +1,9 @@
 import AccueilCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Sync
 
 /// Where and how the server runs.
@@ -12,7 +15,16 @@ public struct ServerConfiguration: Sendable {
     /// Largest request body accepted.
     public var maxBodyBytes: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, store: String, maxBodyBytes: Int = 16 << 20) {
+    /// PEM files of the certificate chain and its private key: with both, the server speaks HTTPS only.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, store: String, maxBodyBytes: Int = 16 << 20,
+        tlsCertificate: String? = nil, tlsKey: String? = nil
+    ) {
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
         self.host = host
         self.port = port
         self.store = store
@@ -164,9 +176,35 @@ extension ImportSummary: ResponseEncodable {}
 public func buildApplication(
     _ configuration: ServerConfiguration, store: any CentralStore,
     onRunning: @escaping @Sendable (Int) -> Void = { _ in }
-) -> some ApplicationProtocol {
-    Application(
+) throws -> some ApplicationProtocol {
+    var server = HTTPServerBuilder.http1()
+    if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+        server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
+    }
+    return Application(
         router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
+}
+
+/// The server side of TLS from PEM files, or why not in words.
+func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+    let chain: [NIOSSLCertificate]
+    do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+        throw ServerSetupError("cannot read the TLS certificate \(certificate): \(error)")
+    }
+    guard !chain.isEmpty else { throw ServerSetupError("no certificate in \(certificate)") }
+    let privateKey: NIOSSLPrivateKey
+    do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+        throw ServerSetupError("cannot read the TLS private key \(key): \(error)")
+    }
+    return TLSConfiguration.makeServerConfiguration(
+        certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+}
+
+/// The server cannot start as configured; the message says why.
+public struct ServerSetupError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

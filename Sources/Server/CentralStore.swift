@@ -23,6 +23,9 @@ public protocol CentralStore: Sendable {
     @discardableResult func revokeTokens(kiosk: String) async throws -> Int
     /// The kiosk a token belongs to, if valid.
     func kiosk(forToken token: String) async throws -> String?
+    /// Removes personal data from every event (`EventCodec.purged`) and compacts the store, after
+    /// the event; counts stay. Returns how many events changed. Run it with the server stopped.
+    func purgePersonalData() async throws -> Int
     /// Releases connections (PostgreSQL); the store is not used after.
     func close() async
 }
@@ -175,4 +178,28 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func close() async {}
+
+    /// SQLite's online backup of the store to `path`: every committed event, while pushes go on.
+    public func backup(to path: String) throws {
+        let destination = try DatabaseQueue(path: path)
+        try pool.backup(to: destination)
+        try destination.close()
+    }
+
+    public func purgePersonalData() async throws -> Int {
+        let changed = try await pool.write { db in
+            var changed = 0
+            let update = try db.makeStatement(sql: "UPDATE events SET payload = ? WHERE seq = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT seq, type, payload FROM events WHERE payload IS NOT NULL") {
+                if let clean = EventCodec.purged(type: row[1], payload: row[2]) {
+                    try update.execute(arguments: [clean, row[0] as Int64])
+                    changed += 1
+                }
+            }
+            return changed
+        }
+        try await pool.vacuum()
+        _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        return changed
+    }
 }

@@ -189,4 +189,21 @@ public final class PostgresCentralStore: CentralStore {
         }
         return nil
     }
+
+    public func purgePersonalData() async throws -> Int {
+        var changes: [(Int64, String)] = []
+        for try await (seq, type, payload) in try await client.query(
+            "SELECT seq, type, payload FROM events WHERE payload IS NOT NULL", logger: logger
+        ).decode((Int64, String, String).self) {
+            if let clean = EventCodec.purged(type: type, payload: payload) { changes.append((seq, clean)) }
+        }
+        try await client.withTransaction(logger: logger) { connection in
+            for (seq, clean) in changes {
+                try await connection.query("UPDATE events SET payload = \(clean) WHERE seq = \(seq)", logger: logger)
+            }
+        }
+        // Rewrites the table so that the old rows do not linger in its pages.
+        try await client.query("VACUUM FULL events", logger: logger)
+        return changes.count
+    }
 }

@@ -9,18 +9,28 @@ final class ServerProcess {
     /// `sqlite:PATH` or `postgres://…`.
     let store: String
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-server-\(UUID().uuidString).log")
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "\(scheme)://127.0.0.1:\(port)" }
     var current: Spawned?
+    /// More arguments for `accueil server` (--tls-cert…), and the scheme they make it speak.
+    let extra: [String]
+    var scheme = "http"
 
-    init(store: String) throws {
+    init(store: String, extra: [String] = [], environment: [String: String] = [:]) throws {
         self.store = store.hasPrefix("postgres") || store.hasPrefix("sqlite:") ? store : "sqlite:\(store)"
+        self.extra = extra
+        self.environment = environment
+        if extra.contains("--tls-cert") { scheme = "https" }
         try start()
     }
+    let environment: [String: String]
 
     func start() throws {
         try? FileManager.default.removeItem(at: log)
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
         current = try spawn(
-            accueilBinary.path, ["server", "--store", store, "--listen", "127.0.0.1:\(port)"], stderr: .file(log.path))
+            accueilBinary.path, ["server", "--store", store, "--listen", "127.0.0.1:\(port)"] + extra, environment: env,
+            stderr: .file(log.path))
         // Ready when it says where it listens.
         for _ in 0..<300 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -1,0 +1,365 @@
+import Foundation
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The source tree (the tests run from its .build).
+let sourceRoot: URL = {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.path != "/" {
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            return directory
+        }
+        directory = directory.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}()
+
+@Suite("Running it for real: install, units, configuration, readiness, HTTPS, backups, purge")
+struct DeploymentTests {
+    @Test("install into a scratch root; every unit passes systemd-analyze verify; the services' sandboxing rates OK")
+    func installAndUnits() throws {
+        let box = Sandbox()
+        let root = box.root.appendingPathComponent("root").path
+        // Existing configuration and data are never touched.
+        try FileManager.default.createDirectory(atPath: root + "/etc/accueil", withIntermediateDirectories: true)
+        try "listen: 0.0.0.0:9000\n".write(toFile: root + "/etc/accueil/server.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/accueil", withIntermediateDirectories: true)
+        try "data".write(toFile: root + "/var/lib/accueil/kiosk.sqlite", atomically: true, encoding: .utf8)
+
+        let installed = try runProgram(
+            sourceRoot.appendingPathComponent("scripts/install").path,
+            ["--root", root, "--binary", accueilBinary.path], timeout: .seconds(120))
+        #expect(installed.status == 0, "\(installed.stdout)\(installed.stderr)")
+        let fm = FileManager.default
+        for path in [
+            "/usr/local/bin/accueil", "/usr/local/share/accueil/badges/templates/a6.json",
+            "/etc/systemd/system/accueil-server.service", "/etc/systemd/system/accueil-kiosk.service",
+            "/etc/systemd/system/accueil-kiosk-screen.service", "/usr/lib/sysusers.d/accueil.conf",
+            "/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml.example", "/usr/local/share/doc/accueil/README.md",
+        ] {
+            #expect(fm.fileExists(atPath: root + path), "missing \(path)")
+        }
+        #expect(
+            try String(contentsOfFile: root + "/etc/accueil/server.yaml", encoding: .utf8) == "listen: 0.0.0.0:9000\n")
+        #expect(try runProgram(root + "/usr/local/bin/accueil", ["--help"]).status == 0)
+        // The example configurations are accepted as they are.
+        let check = try runProgram(
+            root + "/usr/local/bin/accueil",
+            ["server", "--config", root + "/etc/accueil/server.yaml.example", "--store", "nowhere:", "--listen", "x"])
+        #expect(check.stderr.contains("--listen must be HOST:PORT"), "\(check.stderr)")
+
+        // systemd-analyze verify, on the units as installed (with the scratch root's binary).
+        let units = box.root.appendingPathComponent("units")
+        try fm.createDirectory(at: units, withIntermediateDirectories: true)
+        var paths: [String] = []
+        for unit in ["accueil-server.service", "accueil-kiosk.service", "accueil-kiosk-screen.service"] {
+            let text = try String(contentsOfFile: root + "/etc/systemd/system/" + unit, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/accueil", with: root + "/usr/local/bin/accueil")
+            let path = units.appendingPathComponent(unit).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let verify = try tool("systemd-analyze", ["verify"] + paths)
+        #expect(verify.status == 0 && verify.stderr.isEmpty, "\(verify.stdout)\(verify.stderr)")
+        for unit in paths.prefix(2) {
+            let security = try tool("systemd-analyze", ["security", "--offline=yes", unit])
+            let overall = security.stdout.split(separator: "\n").last { $0.contains("Overall exposure level") } ?? ""
+            #expect(overall.contains(" OK") || overall.contains(" SAFE"), "\(unit): \(overall)")
+            #expect(overall.contains("OK") || overall.contains("SAFE"))
+        }
+
+        // Uninstall: the program and units go, configuration and data stay.
+        let removed = try runProgram(sourceRoot.appendingPathComponent("scripts/uninstall").path, ["--root", root])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(!fm.fileExists(atPath: root + "/usr/local/bin/accueil"))
+        #expect(!fm.fileExists(atPath: root + "/etc/systemd/system/accueil-server.service"))
+        #expect(fm.fileExists(atPath: root + "/etc/accueil/server.yaml"))
+        #expect(fm.fileExists(atPath: root + "/var/lib/accueil/kiosk.sqlite"))
+    }
+
+    @Test("a bad configuration file is refused with its line and reason; flags and environment win over the file")
+    func configuration() async throws {
+        let box = Sandbox()
+        let cases: [(String, String)] = [
+            ("name: door-1\nlisten: 127.0.0.1:0\nprinter_name: badges\n", "line 3: unknown option \"printer_name\""),
+            ("# comment\n\nbatch_size: many\n", "line 3: batch_size must be a whole number"),
+            ("mode: turnstile\n", "line 1: mode must be one of door, session, self-service"),
+            ("name: door-1\n  listen: [\n", "line 2: not valid YAML"),
+            ("no_print: perhaps\n", "line 1: no_print must be true or false"),
+        ]
+        for (i, (text, expected)) in cases.enumerated() {
+            let file = try box.file("kiosk-\(i).yaml", text)
+            let result = try accueil(["kiosk", "--config", file, "--data", box.data])
+            #expect(result.status == 2, "\(text)")
+            #expect(result.stderr.contains("\(file), \(expected)"), "\(result.stderr)")
+        }
+        let server = try box.file("server.yaml", "listen: 127.0.0.1:0\nstore: sqlite:x.sqlite\ntls_key: /nope\n")
+        let refused = try accueil(["server", "--config", server])
+        #expect(refused.status == 2 && refused.stderr.contains("TLS needs both"), "\(refused.stderr)")
+
+        // The file's values apply, the environment wins over them, a flag wins over both.
+        let config = try box.file(
+            "kiosk.yaml", "name: from-file\nlisten: 127.0.0.1:0\nlanguage: en\nno_print: true\nmode: door\n")
+        for (environment, flags, expected) in [
+            ([String: String](), [String](), "from-file"), (["ACCUEIL_KIOSK": "from-env"], [], "from-env"),
+            (["ACCUEIL_KIOSK": "from-env"], ["--name", "from-flag"], "from-flag"),
+        ] {
+            var env = ProcessInfo.processInfo.environment
+            env["ACCUEIL_KIOSK"] = nil
+            for (key, value) in environment { env[key] = value }
+            let log = box.root.appendingPathComponent("kiosk-\(expected).log").path
+            let kiosk = try spawn(
+                accueilBinary.path, ["kiosk", "--config", config, "--data", box.data] + flags, environment: env,
+                stderr: .file(log))
+            defer {
+                kiosk.send(SIGKILL)
+                kiosk.wait(timeout: .seconds(10))
+            }
+            let port = try await kioskPort(log: log)
+            let page = try #require(loopbackHTTP(port: UInt16(port), method: "GET", path: "/", body: nil))
+            let html = String(decoding: page.body, as: UTF8.self)
+            #expect(html.contains("\"kiosk\" : \"\(expected)\"") || html.contains("\"kiosk\":\"\(expected)\""))
+            #expect(html.contains("<html lang=\"en\">") && html.contains("\"printing\" : \"no\""), "\(expected)")
+        }
+    }
+
+    @Test("under systemd: READY=1 once listening, WATCHDOG=1 at half the watchdog interval")
+    func readinessAndWatchdog() throws {
+        let box = Sandbox()
+        let path = box.root.appendingPathComponent("notify.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        #expect(bound == 0)
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        for command in [
+            ["server", "--store", "sqlite:" + box.root.appendingPathComponent("c.sqlite").path],
+            ["kiosk", "--data", box.data, "--no-print"],
+        ] {
+            var env = ProcessInfo.processInfo.environment
+            env["NOTIFY_SOCKET"] = path
+            env["WATCHDOG_USEC"] = "400000"
+            let child = try spawn(
+                accueilBinary.path, command + ["--listen", "127.0.0.1:0"], environment: env,
+                stderr: .file(box.root.appendingPathComponent("\(command[0]).log").path))
+            defer {
+                child.send(SIGKILL)
+                child.wait(timeout: .seconds(10))
+            }
+            var messages: [String] = []
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline
+                && (!messages.contains { $0.hasPrefix("READY=1") } || messages.filter { $0 == "WATCHDOG=1" }.count < 3)
+            {
+                var buffer = [UInt8](repeating: 0, count: 512)
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { messages.append(String(decoding: buffer[..<n], as: UTF8.self)) }
+            }
+            #expect(messages.contains { $0.hasPrefix("READY=1\nSTATUS=") }, "\(command[0]): \(messages)")
+            #expect(messages.filter { $0 == "WATCHDOG=1" }.count >= 3, "\(command[0]): \(messages)")
+        }
+    }
+
+    @Test("HTTPS: a kiosk pinning the event's CA syncs; without it, or with another CA, it refuses and says why")
+    func https() async throws {
+        let box = Sandbox()
+        let dir = box.root.path
+        for arguments in [
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem",
+                "-days", "2", "-subj", "/CN=Accueil event CA",
+            ],
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/other.key", "-out",
+                "\(dir)/other.pem",
+                "-days", "2", "-subj", "/CN=Someone else",
+            ],
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr",
+                "-subj", "/CN=127.0.0.1",
+            ],
+        ] {
+            #expect(try tool("openssl", arguments).status == 0)
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(dir)/ext", atomically: true, encoding: .utf8)
+        let signed = try tool(
+            "openssl",
+            [
+                "x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
+                "-CAcreateserial", "-out", "\(dir)/server.pem", "-days", "2", "-extfile", "\(dir)/ext",
+            ])
+        #expect(signed.status == 0, "\(signed.stderr)")
+
+        let server = try ServerProcess(
+            store: box.root.appendingPathComponent("central.sqlite").path,
+            extra: ["--tls-cert", "\(dir)/server.pem", "--tls-key", "\(dir)/server.key"])
+        #expect(server.url.hasPrefix("https://"))
+        let token = try #require(
+            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+                .last.map(String.init))
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        let untrusted = try box.run(["sync", "run", "--once", "--server", server.url, "--token", token])
+        #expect(untrusted.status == 10 && untrusted.stderr.contains("does not trust"), "\(untrusted.stderr)")
+        let wrong = try accueil(
+            ["sync", "run", "--once", "--server", server.url, "--token", token, "--data", box.data],
+            environment: ["ACCUEIL_CA_FILE": "\(dir)/other.pem"])
+        #expect(wrong.status == 10 && wrong.stderr.contains("did not sign"), "\(wrong.stderr)")
+        let pinned = try accueil(
+            ["sync", "run", "--once", "--server", server.url, "--token", token, "--data", box.data],
+            environment: ["ACCUEIL_CA_FILE": "\(dir)/ca.pem"])
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        let stats = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try accueil(
+                        ["stats", "--server", server.url, "--token", token, "--json"],
+                        environment: ["ACCUEIL_CA_FILE": "\(dir)/ca.pem"]
+                    ).stdout.utf8)) as? [String: Any])
+        #expect(stats["registered"] as? Int == 800)
+    }
+
+    @Test(
+        "a backup taken during live check-ins holds every check-in committed before it, restored (kiosk and central)",
+        arguments: ["sqlite", "postgres"])
+    func backupDuringCheckIns(kind: String) async throws {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        #expect(try box.run(["keys", "create"]).status == 0)
+        let central = try centralStore(kind, in: box)
+        let server = try ServerProcess(store: central)
+        let token = try #require(
+            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+                .last.map(String.init))
+        let daemon = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", "door-1", "--server", server.url, "--token", token, "--listen",
+                "127.0.0.1:0", "--no-print",
+            ], stderr: .file(box.root.appendingPathComponent("kiosk.log").path))
+        defer {
+            daemon.send(SIGKILL)
+            daemon.wait(timeout: .seconds(10))
+        }
+        // Check-ins one by one, each its own process, while the backups are taken.
+        let script = """
+            for i in $(seq 1 400); do "\(accueilBinary.path)" checkin $(printf 'ACC-%05d' $i) --data "\(box.data)" \
+            --kiosk door-1 >/dev/null 2>&1; done
+            """
+        let loop = try spawn("/bin/sh", ["-c", script])
+        defer {
+            loop.sendToGroup(SIGKILL)
+            loop.wait(timeout: .seconds(10))
+        }
+        #expect(try eventually(60) { (try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int ?? 0 >= 40 })
+
+        // Kiosk store: what is committed now must be in the backup taken next.
+        let before = box.root.appendingPathComponent("before.jsonl").path
+        #expect(try box.run(["sync", "export", "--out", before]).status == 0)
+        let kioskBackup = box.root.appendingPathComponent("kiosk-backup").path
+        let backedUp = try box.run(["backup", "--out", kioskBackup])
+        #expect(backedUp.status == 0, "\(backedUp.stderr)")
+        // Central store: the same, with the server taking pushes.
+        #expect(try eventually(60) { (try centralCount(server, token)) >= 20 })
+        let committed = try centralCount(server, token)
+        let centralBackup = box.root.appendingPathComponent("central-backup").path
+        let centralBackedUp = try accueil(["backup", "--store", central, "--out", centralBackup])
+        #expect(centralBackedUp.status == 0, "\(centralBackedUp.stderr)")
+        #expect(loop.poll() == nil, "the check-ins ended before the backups: nothing was live")
+
+        // The kiosk backup, restored elsewhere, has every event committed before it.
+        let restored = Sandbox()
+        let restoredRun = try accueil(["restore", kioskBackup, "--data", restored.data])
+        #expect(restoredRun.status == 0, "\(restoredRun.stderr)")
+        let after = restored.root.appendingPathComponent("after.jsonl").path
+        #expect(try restored.run(["sync", "export", "--out", after]).status == 0)
+        let ids = { (path: String) throws -> Set<String> in
+            Set(
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+                })
+        }
+        let wanted = try ids(before)
+        let have = try ids(after)
+        #expect(wanted.count > 800 && wanted.isSubset(of: have))
+        #expect(FileManager.default.fileExists(atPath: restored.data + "/keys.json"))
+        #expect(try restored.run(["badge", "qr", "ACC-00001"]).status == 0)
+
+        // The central backup, restored into a new store, serves at least what was committed before it.
+        let target = try centralStore(kind, in: Sandbox())
+        let centralRestored = try accueil(["restore", centralBackup, "--store", target])
+        #expect(centralRestored.status == 0, "\(centralRestored.stderr)")
+        let again = try ServerProcess(store: target)
+        #expect(try centralCount(again, token) >= committed)
+    }
+
+    /// Check-ins the server knows of.
+    func centralCount(_ server: ServerProcess, _ token: String) throws -> Int {
+        let result = try accueil(["stats", "--server", server.url, "--token", token, "--json"])
+        let stats = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        return stats?["checked_in"] as? Int ?? -1
+    }
+
+    @Test(
+        "purge: names, e-mails and reasons are gone from the files; every count stays",
+        arguments: ["sqlite", "postgres"])
+    func purge(kind: String) async throws {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        #expect(try box.run(["checkin", "ACC-00001", "ACC-00002", "ACC-00003"]).status == 0)
+        #expect(try box.run(["undo", "ACC-00002", "--reason", "wrong person, it was Mme Zanzibar"]).status == 0)
+        let record = try #require(
+            (try box.json(["search", "ACC-00001"]) as? [String: Any])?["results"] as? [[String: Any]]
+        )
+        .first
+        let lastName = try #require(record?["last_name"] as? String)
+        let email = try #require(record?["email"] as? String)
+        let central = try centralStore(kind, in: box)
+        let server = try ServerProcess(store: central)
+        let token = try #require(
+            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+                .last.map(String.init))
+        #expect(try box.run(["sync", "run", "--once", "--server", server.url, "--token", token]).status == 0)
+        let statsBefore = try box.json(["stats"]) as? [String: Any]
+        server.kill9()
+
+        #expect(try box.run(["purge"]).status == 2)  // needs --yes
+        #expect(try box.run(["purge", "--yes"]).status == 0)
+        #expect(try box.run(["purge", "--store", central, "--yes"]).status == 0)
+        let statsAfter = try box.json(["stats"]) as? [String: Any]
+        for key in ["registered", "checked_in", "by_role", "by_country", "walk_ins"] {
+            #expect(statsBefore?[key] as? NSObject == statsAfter?[key] as? NSObject, "\(key)")
+        }
+        #expect(try box.run(["search", lastName]).stdout.contains("No attendee"))
+        // Nothing of it in the kiosk's files…
+        for file in ["kiosk.sqlite", "kiosk.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: box.data + "/" + file))) ?? Data()
+            for secret in [lastName, email, "Zanzibar"] {
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in \(file)")
+            }
+        }
+        // …and the server, restarted on the purged store, counts the same.
+        let again = try ServerProcess(store: central)
+        #expect(try centralCount(again, token) == 2)
+        let pulled = Sandbox()
+        #expect(try pulled.run(["sync", "run", "--once", "--server", again.url, "--token", token]).status == 0)
+        #expect(try pulled.run(["search", lastName]).stdout.contains("No attendee"))
+        if kind == "sqlite" {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: String(central.dropFirst("sqlite:".count))))
+            #expect(bytes.range(of: Data(lastName.utf8)) == nil && bytes.range(of: Data("Zanzibar".utf8)) == nil)
+        }
+    }
+}
