@@ -39,6 +39,7 @@ public struct AccueilCommand: AsyncParsableCommand {
     /// Runs the command line and exits with the statuses documented above. Usage errors exit 2
     /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
     public static func mainWithExitCodes() async -> Never {
+        JournalLogHandler.bootstrap()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

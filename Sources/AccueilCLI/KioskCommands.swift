@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Kiosk
 import KioskStore
+import Logging
 import Printing
 import Sync
 import Synchronization
@@ -249,14 +250,37 @@ func runSpooler(_ store: StoreOptions, _ badges: BadgeOptions, _ printing: Print
     var spool: PrintSpooler?
     var lastTrouble = ""
     func trouble(_ words: String) {
-        if words != lastTrouble { Output.err("print spooler: \(words)") }
+        if words != lastTrouble { kioskLog.warning("print spooler: \(words)") }
         lastTrouble = words
     }
     while !stop.load(ordering: .relaxed) {
         do {
             if spool == nil { spool = try spooler(store, badges, printing) }
             if let spool {
-                for line in describe(try spool.runOnce()) where !line.hasPrefix("…") { Output.err(line) }
+                let report = try spool.runOnce()
+                for job in report.submitted {
+                    kioskLog.info(
+                        "badge sent to the printer",
+                        metadata: [
+                            "attendee_id": "\(job.attendeeID)", "job_id": "\(job.id)", "printer": "\(job.printer)",
+                            "cups_job": "\(job.cupsJob.map(String.init) ?? "")",
+                        ])
+                }
+                for job in report.printed {
+                    kioskLog.info(
+                        "badge printed",
+                        metadata: [
+                            "attendee_id": "\(job.attendeeID)", "job_id": "\(job.id)", "printer": "\(job.printer)",
+                        ])
+                }
+                for job in report.failed {
+                    kioskLog.error(
+                        "badge print failed",
+                        metadata: [
+                            "attendee_id": "\(job.attendeeID)", "job_id": "\(job.id)", "printer": "\(job.printer)",
+                            "error": "\(job.lastError ?? "")",
+                        ])
+                }
                 lastTrouble = ""
             }
         } catch {

@@ -3,6 +3,7 @@ import Badges
 import Foundation
 import Hummingbird
 import KioskStore
+import Logging
 import Server
 
 /// The door's roster in memory for the kiosk's web UI: the search index over every attendee, kept
@@ -85,6 +86,9 @@ extension AttendeeJSON: ResponseEncodable {
     }
 }
 
+/// What the kiosk's screens do, for the journal: ids and events, never names at info level.
+let kioskLog = Logger(label: "accueil.kiosk")
+
 /// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
 /// In self-service mode `gate` refuses them to a browser that was not unlocked with the PIN.
 func addDoorRoutes(
@@ -128,9 +132,22 @@ func addDoorRoutes(
         let name = Format.name(record.attendee)
         var answer: DoorAnswer
         switch outcome {
-        case .checkedIn:
+        case .checkedIn(let checkIn):
+            kioskLog.info(
+                "checked in",
+                metadata: [
+                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(checkIn.eventID)",
+                    "print": "\(wanted != nil)",
+                ])
+            kioskLog.debug("checked in: \(name)", metadata: ["attendee_id": "\(record.attendee.id)"])
             answer = DoorAnswer(status: "checked_in", message: "\(name)", attendee: now)
         case .alreadyCheckedIn(let earlier):
+            kioskLog.notice(
+                "second check-in refused: already in",
+                metadata: [
+                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "first_event_id": "\(earlier.eventID)",
+                    "first_kiosk": "\(earlier.kiosk)",
+                ])
             answer = DoorAnswer(
                 status: "already_checked_in",
                 message: "\(name): \(Output.time(earlier.at)) · \(earlier.kiosk)", attendee: now)
@@ -155,7 +172,10 @@ func addDoorRoutes(
             return DoorAnswer(
                 status: "not_checked_in", message: Format.name(record.attendee), attendee: AttendeeJSON(record))
         }
-        _ = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
+        let undone = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
+        kioskLog.notice(
+            "check-in undone",
+            metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(undone.eventID)"])
         return DoorAnswer(
             status: "undone", message: Format.name(record.attendee),
             attendee: roster.record(id: record.attendee.id).map(AttendeeJSON.init))
@@ -171,6 +191,9 @@ func addDoorRoutes(
             throw HTTPError(.conflict, message: "this kiosk does not print (started with --no-print)")
         }
         let job = try db.reprint(record.attendee.id, reason: reason, request: try make(), kiosk: kiosk)
+        kioskLog.info(
+            "badge reprint queued",
+            metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "job_id": "\(job.id)"])
         return DoorAnswer(
             status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
             printState: "pending", printMessage: job.printer)
@@ -205,7 +228,10 @@ func addDoorRoutes(
             organisation: form.organisation?.trimmed ?? "", country: country, role: role,
             email: form.email?.trimmed ?? "", language: form.language?.trimmed.lowercased() ?? "", walkIn: true)
         let wanted = form.print == true ? try print?() : nil
-        let (_, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
+        let (checkIn, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
+        kioskLog.info(
+            "walk-in registered and checked in",
+            metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(attendee.id)", "event_id": "\(checkIn.eventID)"])
         var answer = DoorAnswer(status: "checked_in", message: Format.name(attendee))
         if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
         answer.attendee = roster.record(id: attendee.id).map(AttendeeJSON.init)

@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KioskStore
+import Logging
 import Server
 import Synchronization
 
@@ -162,6 +163,12 @@ func addSessionRoutes(
         }
         var verdict = door.scan(asked.text ?? "", keys: keys(), override: override, language: language)
         verdict.countedLocally = !online()
+        kioskLog.log(
+            level: verdict.admitted ? .info : .notice, "session door: \(verdict.outcome)",
+            metadata: [
+                "kiosk": "\(door.kiosk)", "session": "\(verdict.session)", "attendee_id": "\(verdict.attendeeID ?? "")",
+                "reason": "\(verdict.reason ?? "")", "occupancy": "\(verdict.occupancy)",
+            ])
         return jsonResponse(Data(Output.json(verdict).utf8))
     }
 }
@@ -213,10 +220,20 @@ func addSelfServiceRoutes(
                 currentVersion: { id in
                     (try? db.attendee(id: id)).flatMap { $0 }.flatMap { $0.removed ? nil : $0.badgeVersion }
                 })
-        else { return refused }
+        else {
+            kioskLog.notice("self-service: code refused", metadata: ["kiosk": "\(kiosk)"])
+            return refused
+        }
         guard let record = try db.attendee(id: payload.attendeeID) else { return refused }
         let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
-        let (_, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
+        let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
+        if case .checkedIn(let checkIn) = outcome {
+            kioskLog.info(
+                "self-service check-in",
+                metadata: [
+                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(checkIn.eventID)",
+                ])
+        }
         let first = record.attendee.firstName.isEmpty ? record.attendee.displayName : record.attendee.firstName
         switch queued {
         case .notAsked:

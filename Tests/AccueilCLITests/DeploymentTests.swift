@@ -131,21 +131,8 @@ struct DeploymentTests {
     func readinessAndWatchdog() throws {
         let box = Sandbox()
         let path = box.root.appendingPathComponent("notify.sock").path
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = try datagramSocket(path)
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        #expect(bound == 0)
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         for command in [
             ["server", "--store", "sqlite:" + box.root.appendingPathComponent("c.sqlite").path],
             ["kiosk", "--data", box.data, "--no-print"],
@@ -171,6 +158,65 @@ struct DeploymentTests {
             }
             #expect(messages.contains { $0.hasPrefix("READY=1\nSTATUS=") }, "\(command[0]): \(messages)")
             #expect(messages.filter { $0 == "WATCHDOG=1" }.count >= 3, "\(command[0]): \(messages)")
+        }
+    }
+
+    @Test("logs go to the journal with kiosk, attendee id and event id as fields, and no names at info level")
+    func journal() async throws {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster]).status == 0)
+        let path = box.root.appendingPathComponent("journal.sock").path
+        let fd = try datagramSocket(path)
+        defer { close(fd) }
+        var env = ProcessInfo.processInfo.environment
+        env["JOURNAL_STREAM"] = "8:4242"
+        env["ACCUEIL_JOURNAL_SOCKET"] = path
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path,
+            ["kiosk", "--data", box.data, "--name", "door-1", "--listen", "127.0.0.1:0", "--no-print"],
+            environment: env, stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        // The kiosk still says where it listens on standard error (scripts and tests read it).
+        let port = try await kioskPort(log: log)
+        let answer = try #require(
+            loopbackHTTP(
+                port: UInt16(port), method: "POST", path: "/api/v1/checkin", body: Data(#"{"id":"ACC-00001"}"#.utf8)))
+        #expect(answer.status == 200)
+        let record = try #require(
+            (try box.json(["search", "ACC-00001"]) as? [String: Any])?["results"] as? [[String: Any]]
+        )
+        .first
+        let lastName = try #require(record?["last_name"] as? String)
+
+        var entries: [[String: String]] = []
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && !entries.contains(where: { $0["MESSAGE"] == "checked in" }) {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { continue }
+            var fields: [String: String] = [:]
+            for line in String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n") {
+                if let equals = line.firstIndex(of: "=") {
+                    fields[String(line[..<equals])] = String(line[line.index(after: equals)...])
+                }
+            }
+            entries.append(fields)
+        }
+        let checkIn = try #require(entries.first { $0["MESSAGE"] == "checked in" }, "\(entries)")
+        #expect(checkIn["PRIORITY"] == "6" && checkIn["SYSLOG_IDENTIFIER"] == "accueil")
+        #expect(checkIn["ACCUEIL_KIOSK"] == "door-1" && checkIn["ACCUEIL_ATTENDEE_ID"] == "ACC-00001")
+        let eventID = try #require(UUID(uuidString: checkIn["ACCUEIL_EVENT_ID"] ?? ""))
+        let export = box.root.appendingPathComponent("events.jsonl").path
+        #expect(try box.run(["sync", "export", "--out", export]).status == 0)
+        #expect(try String(contentsOfFile: export, encoding: .utf8).contains(eventID.uuidString))
+        // The server's start is there too; nothing at info level or above names the attendee.
+        #expect(entries.contains { ($0["MESSAGE"] ?? "").contains("Server started") })
+        for entry in entries where Int(entry["PRIORITY"] ?? "7") ?? 7 <= 6 {
+            #expect(!entry.values.contains { $0.contains(lastName) }, "\(entry)")
         }
     }
 
@@ -362,4 +408,21 @@ struct DeploymentTests {
             #expect(bytes.range(of: Data(lastName.utf8)) == nil && bytes.range(of: Data("Zanzibar".utf8)) == nil)
         }
     }
+}
+
+/// A datagram socket bound at `path`, reading with a one-second timeout.
+func datagramSocket(_ path: String) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        for (i, byte) in path.utf8.enumerated() { raw[i] = byte }
+    }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    #expect(bound == 0, "bind \(path)")
+    var timeout = timeval(tv_sec: 1, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    return fd
 }
