@@ -310,7 +310,7 @@ struct DeploymentTests {
             loop.sendToGroup(SIGKILL)
             loop.wait(timeout: .seconds(10))
         }
-        #expect(try eventually(60) { (try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int ?? 0 >= 40 })
+        #expect(eventually(60) { ((try? box.json(["stats"])) as? [String: Any])?["checked_in"] as? Int ?? 0 >= 40 })
 
         // Kiosk store: what is committed now must be in the backup taken next.
         let before = box.root.appendingPathComponent("before.jsonl").path
@@ -353,10 +353,16 @@ struct DeploymentTests {
     }
 
     /// Check-ins the server knows of.
+    /// -1 (and the reason recorded) when the server does not answer.
     func centralCount(_ server: ServerProcess, _ token: String) throws -> Int {
         let result = try accueil(["stats", "--server", server.url, "--token", token, "--json"])
-        let stats = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        return stats?["checked_in"] as? Int ?? -1
+        guard let stats = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any],
+            let count = stats["checked_in"] as? Int
+        else {
+            Issue.record("stats --server failed (\(result.status)): \(result.stderr)")
+            return -1
+        }
+        return count
     }
 
     @Test(
