@@ -24,7 +24,8 @@ public struct AccueilCommand: AsyncParsableCommand {
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
             PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, KioskCommand.self,
-            StatusCommand.self, SessionsCommand.self, BackupCommand.self, RestoreCommand.self, PurgeCommand.self,
+            StatusCommand.self, SessionsCommand.self, OrganiserCommand.self, BackupCommand.self, RestoreCommand.self,
+            PurgeCommand.self,
             BenchCommand.self,
         ]
     )

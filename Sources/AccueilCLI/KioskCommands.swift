@@ -128,7 +128,10 @@ struct KioskCommand: AsyncParsableCommand {
             guard (1...SyncLimits.maxBatch).contains(batchSize) else {
                 throw CommandFailure.usage("--batch-size must be 1…\(SyncLimits.maxBatch)")
             }
-            do { service = try SyncService(db: db, client: client, kiosk: kiosk, batchSize: batchSize) } catch {
+            do {
+                service = try SyncService(
+                    db: db, client: client, kiosk: kiosk, batchSize: batchSize, mode: mode.rawValue)
+            } catch {
                 throw commandFailure(error)
             }
         } else {

@@ -216,3 +216,47 @@ func syncClient(server: String?, token: String?, kiosk: String, caFile: String? 
         throw CommandFailure.usage("\(error)")
     }
 }
+
+/// `accueil organiser`: the accounts that open the dashboard.
+struct OrganiserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "organiser", abstract: "Add or remove organisers' accounts for the dashboard (/dashboard).",
+        subcommands: [OrganiserAddCommand.self, OrganiserRemoveCommand.self])
+}
+
+struct OrganiserAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Create or replace an organiser's account; the password is read from standard input.",
+        discussion: """
+            Every organiser sees the counts; only those added with --names see attendees' names \
+            (VIP arrivals, duplicates, reports). The password (10 characters or more) is read from \
+            the first line of standard input, or from $ACCUEIL_ORGANISER_PASSWORD.
+            """)
+    @Option(help: centralStoreHelp) var store: String?
+    @Argument(help: "The organiser's sign-in name.") var name: String
+    @Flag(help: "May see attendees' names.") var names = false
+
+    func run() async throws {
+        let password =
+            ProcessInfo.processInfo.environment["ACCUEIL_ORGANISER_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
+        let account: OrganiserAccount
+        do { account = try OrganiserAccount.make(name: name, password: password, canSeeNames: names) } catch {
+            throw CommandFailure.usage("\(error)")
+        }
+        try await withCentralStore(centralStoreSpec(store)) { try await $0.saveOrganiser(account) }
+        print("organiser \(name) can sign in to /dashboard\(names ? " and sees names" : " (counts only, no names)")")
+    }
+}
+
+struct OrganiserRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove an organiser's account.")
+    @Option(help: centralStoreHelp) var store: String?
+    @Argument(help: "The organiser's sign-in name.") var name: String
+
+    func run() async throws {
+        let removed = try await withCentralStore(centralStoreSpec(store)) { try await $0.removeOrganiser(named: name) }
+        guard removed else { throw CommandFailure.usage("no organiser named \(name)") }
+        print("organiser \(name) removed: their dashboards are closed")
+    }
+}

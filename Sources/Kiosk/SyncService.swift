@@ -74,11 +74,15 @@ public final class SyncService: Sendable {
     /// Seconds the server may hold a download open waiting for news (long poll).
     let longPoll: Int
     let batchSize: Int
+    /// What the station is for (door, session…), told to the server with its health.
+    let mode: String?
     private let state: Mutex<(machine: SyncMachine, status: SyncStatus)>
 
-    public init(db: KioskDatabase, client: SyncClient, kiosk: String, longPoll: Int = 20, batchSize: Int = 2000)
-        throws(StoreError)
-    {
+    public init(
+        db: KioskDatabase, client: SyncClient, kiosk: String, longPoll: Int = 20, batchSize: Int = 2000,
+        mode: String? = nil
+    ) throws(StoreError) {
+        self.mode = mode
         self.db = db
         self.client = client
         self.longPoll = longPoll
@@ -100,6 +104,23 @@ public final class SyncService: Sendable {
             group.addTask { await self.uploads() }
             group.addTask { await self.downloads() }
             group.addTask { await self.heartbeats() }
+            group.addTask { await self.healthReports() }
+        }
+    }
+
+    /// Every 5 s, tells the server how this kiosk is (for the organisers' dashboard); a failure
+    /// is only the server being away, which the other loops already report.
+    func healthReports() async {
+        while !Task.isCancelled {
+            if let health = try? KioskHealth(
+                outbox: db.outboxCount(), printQueue: db.printJobCounts(),
+                printerTrouble: db.printJobs(states: ["pending", "failed"], limit: 1).first?.lastError,
+                lastPrintAt: db.printJobs(limit: 1).first?.updatedAt, cursor: db.syncCursor(), mode: mode),
+                let body = try? JSONEncoder().encode(health)
+            {
+                _ = try? await client.post("api/v1/kiosk/health", body: body, as: Empty.self, timeout: 10)
+            }
+            try? await Task.sleep(for: .seconds(5))
         }
     }
 
@@ -201,3 +222,6 @@ public final class SyncService: Sendable {
         }
     }
 }
+
+/// An answer with no body worth reading.
+struct Empty: Decodable {}

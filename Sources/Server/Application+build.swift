@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var store: String
     /// Largest request body accepted.
     public var maxBodyBytes: Int
+    /// A kiosk silent this long is shown offline on the dashboard, with an alert.
+    public var kioskOfflineAfter: TimeInterval = 120
 
     /// PEM files of the certificate chain and its private key: with both, the server speaks HTTPS only.
     public var tlsCertificate: String?
@@ -68,10 +70,13 @@ actor ChangeNotifier {
 }
 
 /// The routes of the sync API, on a store.
-public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -> Router<BasicRequestContext> {
+public func buildRouter(
+    store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120
+) -> Router<BasicRequestContext> {
     let router = Router()
     let notifier = ChangeNotifier()
     let projection = CentralProjection(store: store)
+    let registry = KioskRegistry()
     // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
     Task { try? await projection.catchUp() }
 
@@ -79,6 +84,7 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
             let kiosk = try await store.kiosk(forToken: String(header.dropFirst(7)))
         else { throw HTTPError(.unauthorized, message: "a valid kiosk token is needed (Authorization: Bearer TOKEN)") }
+        await registry.heard(from: kiosk)
         return kiosk
     }
 
@@ -146,6 +152,19 @@ public func buildRouter(store: any CentralStore, maxBodyBytes: Int = 16 << 20) -
         if !events.isEmpty { await notifier.changed() }
         return plan.summary
     }
+
+    // A kiosk's news of itself, for the dashboard.
+    router.post("/api/v1/kiosk/health") { request, _ -> Response in
+        let kiosk = try await kiosk(request)
+        let health = try await decode(KioskHealth.self, request, limit: 64 << 10)
+        await registry.heard(from: kiosk, health: health)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+    }
+
+    addDashboardRoutes(
+        to: router, store: store, projection: projection, registry: registry, notifier: notifier,
+        offlineAfter: kioskOfflineAfter)
     return router
 }
 
@@ -182,7 +201,8 @@ public func buildApplication(
         server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
     }
     return Application(
-        router: buildRouter(store: store, maxBodyBytes: configuration.maxBodyBytes),
+        router: buildRouter(
+            store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })

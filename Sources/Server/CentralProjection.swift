@@ -13,6 +13,7 @@ actor CentralProjection {
     private(set) var cursor: Int64 = 0
     private var logs: [String: [Event]] = [:]
     private var states: [String: AttendeeState] = [:]
+    private(set) var sessions: [String: Session] = [:]
 
     init(store: any CentralStore) {
         self.store = store
@@ -28,7 +29,13 @@ actor CentralProjection {
                 add(event)
                 touched.insert(event.attendeeID)
             }
-            for id in touched { states[id] = AttendeeState.fold(logs[id] ?? []) }
+            for id in touched {
+                if let session = Session.id(ofSubject: id) {
+                    sessions[session] = SessionState.fold(logs[id] ?? []).session
+                } else {
+                    states[id] = AttendeeState.fold(logs[id] ?? [])
+                }
+            }
             cursor = page.cursor
             if !page.more { return }
         }
@@ -86,5 +93,11 @@ actor CentralProjection {
             }
         }
         return Snapshot(cursor: cursor, roster: roster, events: events)
+    }
+
+    /// Every attendee's folded state, for the dashboard (after catching up).
+    func current() async throws -> (states: [String: AttendeeState], sessions: [String: Session], cursor: Int64) {
+        try await catchUp()
+        return (states, sessions, cursor)
     }
 }

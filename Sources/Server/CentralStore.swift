@@ -23,6 +23,11 @@ public protocol CentralStore: Sendable {
     @discardableResult func revokeTokens(kiosk: String) async throws -> Int
     /// The kiosk a token belongs to, if valid.
     func kiosk(forToken token: String) async throws -> String?
+    /// Creates or replaces an organiser's account (the password already hashed, see `OrganiserAccount`).
+    func saveOrganiser(_ account: OrganiserAccount) async throws
+    func organiser(named name: String) async throws -> OrganiserAccount?
+    /// Removes an organiser's account; false when there was none.
+    func removeOrganiser(named name: String) async throws -> Bool
     /// Removes personal data from every event (`EventCodec.purged`) and compacts the store, after
     /// the event; counts stay. Returns how many events changed. Run it with the server stopped.
     func purgePersonalData() async throws -> Int
@@ -103,7 +108,52 @@ public struct SQLiteCentralStore: CentralStore {
                     CREATE INDEX tokens_kiosk ON tokens(kiosk);
                     """)
         }
+        migrator.registerMigration("v2: organisers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE organisers (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        salt BLOB NOT NULL,
+                        hash BLOB NOT NULL,
+                        can_see_names INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         try migrator.migrate(pool)
+    }
+
+    public func saveOrganiser(_ account: OrganiserAccount) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO organisers (name, salt, hash, can_see_names, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    account.name, Data(account.salt), Data(account.hash), account.canSeeNames,
+                    Int64(Date().timeIntervalSince1970 * 1000),
+                ])
+        }
+    }
+
+    public func organiser(named name: String) async throws -> OrganiserAccount? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT name, salt, hash, can_see_names FROM organisers WHERE name = ?", arguments: [name]
+            ).map { row in
+                let salt: Data = row[1]
+                let hash: Data = row[2]
+                return OrganiserAccount(name: row[0], salt: Array(salt), hash: Array(hash), canSeeNames: row[3])
+            }
+        }
+    }
+
+    public func removeOrganiser(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM organisers WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
     }
 
     public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse {

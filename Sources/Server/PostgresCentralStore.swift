@@ -75,7 +75,19 @@ public final class PostgresCentralStore: CentralStore {
                 );
                 CREATE INDEX tokens_kiosk ON tokens(kiosk);
                 """
-            )
+            ),
+            (
+                2,
+                """
+                CREATE TABLE organisers (
+                    name TEXT PRIMARY KEY,
+                    salt BYTEA NOT NULL,
+                    hash BYTEA NOT NULL,
+                    can_see_names BOOLEAN NOT NULL,
+                    created_at BIGINT NOT NULL
+                );
+                """
+            ),
         ]
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
@@ -205,5 +217,38 @@ public final class PostgresCentralStore: CentralStore {
         // Rewrites the table so that the old rows do not linger in its pages.
         try await client.query("VACUUM FULL events", logger: logger)
         return changes.count
+    }
+
+    public func saveOrganiser(_ account: OrganiserAccount) async throws {
+        let created = Int64(Date().timeIntervalSince1970 * 1000)
+        let salt = ByteBuffer(bytes: account.salt)
+        let hash = ByteBuffer(bytes: account.hash)
+        try await client.query(
+            """
+            INSERT INTO organisers (name, salt, hash, can_see_names, created_at)
+            VALUES (\(account.name), \(salt), \(hash), \(account.canSeeNames), \(created))
+            ON CONFLICT (name) DO UPDATE SET salt = EXCLUDED.salt, hash = EXCLUDED.hash,
+                can_see_names = EXCLUDED.can_see_names
+            """, logger: logger)
+    }
+
+    public func organiser(named name: String) async throws -> OrganiserAccount? {
+        for try await (found, salt, hash, names) in try await client.query(
+            "SELECT name, salt, hash, can_see_names FROM organisers WHERE name = \(name)", logger: logger
+        ).decode((String, ByteBuffer, ByteBuffer, Bool).self) {
+            return OrganiserAccount(
+                name: found, salt: Array(buffer: salt), hash: Array(buffer: hash), canSeeNames: names)
+        }
+        return nil
+    }
+
+    public func removeOrganiser(named name: String) async throws -> Bool {
+        var removed = false
+        for try await _ in try await client.query(
+            "DELETE FROM organisers WHERE name = \(name) RETURNING name", logger: logger)
+        {
+            removed = true
+        }
+        return removed
     }
 }

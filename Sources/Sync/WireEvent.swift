@@ -239,3 +239,33 @@ public struct RosterUpload: Codable, Sendable {
         case dryRun = "dry_run"
     }
 }
+
+/// What a kiosk tells the server about itself every few seconds (`POST /api/v1/kiosk/health`), for
+/// the organisers' dashboard: changes waiting to be sent, its print queue and printer trouble.
+public struct KioskHealth: Codable, Sendable, Equatable {
+    public var outbox: Int
+    public var printQueue: [String: Int]
+    public var printerTrouble: String?
+    public var lastPrintAt: Date?
+    public var cursor: Int64
+    public var mode: String?
+
+    public init(
+        outbox: Int, printQueue: [String: Int], printerTrouble: String?, lastPrintAt: Date?, cursor: Int64,
+        mode: String?
+    ) {
+        self.outbox = outbox
+        self.printQueue = printQueue
+        self.printerTrouble = printerTrouble
+        self.lastPrintAt = lastPrintAt
+        self.cursor = cursor
+        self.mode = mode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case outbox, cursor, mode
+        case printQueue = "print_queue"
+        case printerTrouble = "printer_trouble"
+        case lastPrintAt = "last_print_at"
+    }
+}

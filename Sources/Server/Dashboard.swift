@@ -1,0 +1,248 @@
+import AccueilCore
+import Foundation
+import Hummingbird
+import Sync
+
+/// The kiosks the server has heard from: when, and what they said of themselves.
+actor KioskRegistry {
+    struct Entry {
+        var lastContact: Date
+        var health: KioskHealth?
+    }
+    private(set) var entries: [String: Entry] = [:]
+
+    func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) {
+        var entry = entries[kiosk] ?? Entry(lastContact: now, health: nil)
+        entry.lastContact = now
+        if let health { entry.health = health }
+        entries[kiosk] = entry
+    }
+}
+
+/// The dashboard's figures at one moment: `GET /api/v1/dashboard` and each message of its stream.
+public struct DashboardView: Codable, Sendable {
+    public struct Count: Codable, Sendable, Equatable {
+        public var registered = 0
+        public var checkedIn = 0
+        enum CodingKeys: String, CodingKey {
+            case registered
+            case checkedIn = "checked_in"
+        }
+    }
+    public struct Bucket: Codable, Sendable {
+        public var start: Date
+        public var arrivals: Int
+    }
+    public struct SessionLine: Codable, Sendable {
+        public var id, title, room, kind, access: String
+        public var start, end: Date
+        public var capacity, inside: Int
+        /// open | near (90 %) | full | over
+        public var level: String
+        public var attended: Int
+    }
+    public struct KioskLine: Codable, Sendable {
+        public var name: String
+        public var lastContact: Date
+        public var offlineSeconds: Int
+        public var offline: Bool
+        public var health: KioskHealth?
+        enum CodingKeys: String, CodingKey {
+            case name, offline, health
+            case lastContact = "last_contact"
+            case offlineSeconds = "offline_seconds"
+        }
+    }
+    public struct Alert: Codable, Sendable {
+        /// vip | duplicate | room_full | kiosk_offline | printer
+        public var kind: String
+        public var at: Date
+        public var message: String
+        public var attendeeID: String?
+        enum CodingKeys: String, CodingKey {
+            case kind, at, message
+            case attendeeID = "attendee_id"
+        }
+    }
+
+    public var generatedAt: Date
+    public var cursor: Int64
+    public var total: Count
+    public var walkIns: Int
+    public var duplicates: Int
+    public var french: Count
+    public var foreign: Count
+    public var byRole: [String: Count]
+    public var byCountry: [String: Count]
+    public var byDelegation: [String: Count]
+    public var arrivals: [Bucket]
+    public var sessions: [SessionLine]
+    public var kiosks: [KioskLine]
+    public var alerts: [Alert]
+    /// Whether names appear (the organiser may see them).
+    public var names: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case cursor, total, duplicates, french, foreign, arrivals, sessions, kiosks, alerts, names
+        case generatedAt = "generated_at"
+        case walkIns = "walk_ins"
+        case byRole = "by_role"
+        case byCountry = "by_country"
+        case byDelegation = "by_delegation"
+    }
+
+    /// The figures of folded states. Names appear in alerts only with `names`.
+    static func make(
+        states: [String: AttendeeState], sessions: [String: Session], cursor: Int64,
+        kiosks: [String: KioskRegistry.Entry], names: Bool, offlineAfter: TimeInterval, now: Date = Date()
+    ) -> DashboardView {
+        var view = DashboardView(
+            generatedAt: now, cursor: cursor, total: Count(), walkIns: 0, duplicates: 0, french: Count(),
+            foreign: Count(), byRole: [:], byCountry: [:], byDelegation: [:], arrivals: [], sessions: [], kiosks: [],
+            alerts: [], names: names)
+        var buckets: [Int64: Int] = [:]
+        var inside: [String: Int] = [:]
+        var attended: [String: Int] = [:]
+        var vips: [Alert] = []
+        var duplicates: [Alert] = []
+        func who(_ attendee: Attendee) -> String {
+            names ? "\(attendee.lastName.uppercased()) \(attendee.firstName) (\(attendee.id))" : attendee.id
+        }
+        for state in states.values {
+            guard let attendee = state.attendee, !state.removed else { continue }
+            let arrived = state.checkIn != nil ? 1 : 0
+            view.total.registered += 1
+            view.total.checkedIn += arrived
+            view.byRole[attendee.role.rawValue, default: Count()].add(arrived)
+            if !attendee.country.isEmpty { view.byCountry[attendee.country, default: Count()].add(arrived) }
+            if !attendee.delegation.isEmpty { view.byDelegation[attendee.delegation, default: Count()].add(arrived) }
+            if attendee.country == "FR" || attendee.country.isEmpty {
+                view.french.add(arrived)
+            } else {
+                view.foreign.add(arrived)
+            }
+            if attendee.walkIn { view.walkIns += 1 }
+            if let presence = state.inside { inside[presence.session, default: 0] += 1 }
+            for session in state.attended { attended[session, default: 0] += 1 }
+            if let checkIn = state.checkIn {
+                let minute = Int64(checkIn.at.timeIntervalSince1970) / 300 * 300
+                buckets[minute, default: 0] += 1
+                if !attendee.vip.isEmpty {
+                    vips.append(
+                        Alert(
+                            kind: "vip", at: checkIn.at,
+                            message: "VIP arrived: \(who(attendee)) at \(checkIn.kiosk)"
+                                + (names ? " — \(attendee.vip)" : ""), attendeeID: attendee.id))
+                }
+            }
+            if let second = state.duplicateCheckIns.first, let first = state.checkIn {
+                view.duplicates += 1
+                duplicates.append(
+                    Alert(
+                        kind: "duplicate", at: second.at,
+                        message:
+                            "checked in at two doors: \(who(attendee)) at \(first.kiosk) and \(second.kiosk) (a second badge?)",
+                        attendeeID: attendee.id))
+            }
+        }
+        view.arrivals = buckets.keys.sorted().map {
+            Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: buckets[$0]!)
+        }
+        for session in sessions.values.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) {
+            let count = inside[session.id] ?? 0
+            let level =
+                session.capacity == 0
+                ? "open"
+                : count > session.capacity
+                    ? "over"
+                    : count == session.capacity
+                        ? "full" : Double(count) >= 0.9 * Double(session.capacity) ? "near" : "open"
+            view.sessions.append(
+                SessionLine(
+                    id: session.id, title: session.title, room: session.room, kind: session.kind,
+                    access: session.access.description, start: session.start, end: session.end,
+                    capacity: session.capacity, inside: count, level: level, attended: attended[session.id] ?? 0))
+            if level == "full" || level == "over", session.end > now {
+                view.alerts.append(
+                    Alert(
+                        kind: "room_full", at: now,
+                        message: "\(session.title) (\(session.room)): \(count)/\(session.capacity) inside",
+                        attendeeID: nil))
+            }
+        }
+        for (name, entry) in kiosks.sorted(by: { $0.key < $1.key }) {
+            let silent = now.timeIntervalSince(entry.lastContact)
+            let offline = silent > offlineAfter
+            view.kiosks.append(
+                KioskLine(
+                    name: name, lastContact: entry.lastContact, offlineSeconds: offline ? Int(silent) : 0,
+                    offline: offline, health: entry.health))
+            if offline {
+                view.alerts.append(
+                    Alert(
+                        kind: "kiosk_offline", at: entry.lastContact,
+                        message: "kiosk \(name) silent for \(Int(silent) / 60) min \(Int(silent) % 60) s",
+                        attendeeID: nil))
+            }
+            if let trouble = entry.health?.printerTrouble,
+                (entry.health?.printQueue["failed"] ?? 0) + (entry.health?.printQueue["pending"] ?? 0) > 0
+            {
+                view.alerts.append(
+                    Alert(
+                        kind: "printer", at: entry.lastContact, message: "printer at \(name): \(trouble)",
+                        attendeeID: nil))
+            }
+        }
+        view.alerts += vips.sorted { $0.at > $1.at }.prefix(50)
+        view.alerts += duplicates.sorted { $0.at > $1.at }.prefix(50)
+        return view
+    }
+}
+
+extension DashboardView.Count {
+    mutating func add(_ arrived: Int) {
+        registered += 1
+        checkedIn += arrived
+    }
+}
+
+extension DashboardView: ResponseEncodable {}
+
+/// Organisers signed in to the dashboard: random session tokens kept in memory for 12 hours.
+actor OrganiserSessions {
+    struct Session {
+        var name: String
+        var canSeeNames: Bool
+        var expires: Date
+    }
+    private var sessions: [String: Session] = [:]
+    static let cookie = "accueil_dashboard"
+
+    func open(_ account: OrganiserAccount) -> String {
+        let token = UUID.random().uuidString + UUID.random().uuidString
+        sessions[token] = Session(
+            name: account.name, canSeeNames: account.canSeeNames, expires: Date().addingTimeInterval(12 * 3600))
+        return token
+    }
+
+    func session(_ request: Request) -> Session? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                guard pair.hasPrefix(Self.cookie + "=") else { continue }
+                let token = String(pair.dropFirst(Self.cookie.count + 1))
+                if let session = sessions[token], session.expires > Date() { return session }
+            }
+        }
+        return nil
+    }
+
+    func close(_ request: Request) {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix(Self.cookie + "=") { sessions[String(pair.dropFirst(Self.cookie.count + 1))] = nil }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import AccueilCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// The organisers' dashboard: `/dashboard` (a sign-in form, then the page), its figures at
+/// `GET /api/v1/dashboard` and live at `GET /api/v1/dashboard/stream` (server-sent events: a new
+/// message whenever an event arrives, and every 5 s for the kiosks' timers). Only a signed-in
+/// organiser opens them: kiosk tokens and anonymous requests get 401, and names appear only for
+/// organisers allowed to see them.
+func addDashboardRoutes(
+    to router: Router<BasicRequestContext>, store: any CentralStore, projection: CentralProjection,
+    registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval
+) {
+    let sessions = OrganiserSessions()
+    let cache = DashboardCache()
+    let logger = Logger(label: "accueil.dashboard")
+
+    @Sendable func organiser(_ request: Request) async throws -> OrganiserSessions.Session {
+        // A removed account's sessions end at once.
+        guard let session = await sessions.session(request), try await store.organiser(named: session.name) != nil
+        else { throw HTTPError(.unauthorized, message: "sign in to the dashboard first (/dashboard)") }
+        return session
+    }
+
+    @Sendable func view(names: Bool) async throws -> Data {
+        let (states, schedule, cursor) = try await projection.current()
+        let kiosks = await registry.entries
+        return await cache.view(cursor: cursor, names: names) {
+            DashboardView.make(
+                states: states, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
+                offlineAfter: offlineAfter)
+        }
+    }
+
+    router.get("/dashboard") { request, _ -> Response in
+        let page = await sessions.session(request) == nil ? DashboardPage.login(error: nil) : DashboardPage.html
+        return html(page)
+    }
+
+    router.post("/dashboard/login") { request, _ -> Response in
+        let body = try await request.body.collect(upTo: 16 << 10)
+        let form = DashboardPage.form(String(buffer: body))
+        let name = form["name"] ?? ""
+        guard let account = try await store.organiser(named: name), account.accepts(form["password"] ?? "") else {
+            logger.notice("dashboard sign-in refused", metadata: ["organiser": "\(name)"])
+            try await Task.sleep(for: .milliseconds(500))
+            var response = html(DashboardPage.login(error: "Nom ou mot de passe incorrect / Wrong name or password"))
+            response.status = .unauthorized
+            return response
+        }
+        let token = await sessions.open(account)
+        logger.info("dashboard sign-in", metadata: ["organiser": "\(account.name)"])
+        return Response(
+            status: .seeOther,
+            headers: [
+                .location: "/dashboard",
+                .setCookie: "\(OrganiserSessions.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+            ])
+    }
+
+    router.post("/dashboard/logout") { request, _ -> Response in
+        await sessions.close(request)
+        return Response(
+            status: .seeOther,
+            headers: [.location: "/dashboard", .setCookie: "\(OrganiserSessions.cookie)=; Path=/; Max-Age=0"])
+    }
+
+    router.get("/api/v1/dashboard") { request, _ -> Response in
+        let session = try await organiser(request)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(data: try await view(names: session.canSeeNames))))
+    }
+
+    router.get("/api/v1/dashboard/stream") { request, _ -> Response in
+        let session = try await organiser(request)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],
+            body: .init { writer in
+                var sentCursor: Int64 = -1
+                var sentAt = Date.distantPast
+                while !Task.isCancelled {
+                    let seen = await notifier.generation
+                    let cursor = try await projection.current().cursor
+                    // Something new, or the kiosks' timers to refresh every 5 s.
+                    if cursor != sentCursor || Date().timeIntervalSince(sentAt) >= 5 {
+                        var message = Data("data: ".utf8)
+                        message.append(try await view(names: session.canSeeNames))
+                        message.append(contentsOf: Array("\n\n".utf8))
+                        try await writer.write(ByteBuffer(data: message))
+                        sentCursor = cursor
+                        sentAt = Date()
+                    }
+                    await notifier.wait(after: seen, seconds: 5)
+                }
+                try await writer.finish(nil)
+            })
+    }
+}
+
+/// One view computed per change and shared by every open dashboard (50 of them cost one).
+actor DashboardCache {
+    private var cached: [Bool: (cursor: Int64, at: Date, data: Data)] = [:]
+
+    func view(cursor: Int64, names: Bool, make: () -> DashboardView) -> Data {
+        if let hit = cached[names], hit.cursor == cursor, Date().timeIntervalSince(hit.at) < 1 { return hit.data }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let data = (try? encoder.encode(make())) ?? Data("{}".utf8)
+        cached[names] = (cursor, Date(), data)
+        return data
+    }
+}
+
+func html(_ page: String) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+        body: .init(byteBuffer: ByteBuffer(string: page)))
+}
