@@ -322,8 +322,9 @@ struct StatsCommand: AsyncParsableCommand {
         discussion: """
             --json prints an object with registered, checked_in, walk_ins, duplicates (check-ins made \
             twice at doors that did not know, e.g. offline), duplicate_attempts (second check-ins \
-            refused), by_role and by_country (each {registered, checked_in}) and outbox (changes not \
-            yet sent to the server).
+            refused), by_role, by_country and by_delegation (each {registered, checked_in}), \
+            international (attendees from outside France, {registered, checked_in}) and outbox (changes \
+            not yet sent to the server).
 
             With --server, the counts are the central server's, over every kiosk's events.
             """
@@ -358,6 +359,11 @@ struct StatsCommand: AsyncParsableCommand {
         print(
             "Walk-ins: \(stats.walkIns)   duplicates: \(stats.duplicates)   refused second check-ins: \(stats.refusedAttempts)   not yet synced: \(stats.outbox)"
         )
+        let foreign = stats.international
+        let share = stats.checkedIn == 0 ? 0 : foreign.checkedIn * 100 / stats.checkedIn
+        print(
+            "International: \(foreign.checkedIn) / \(foreign.registered) registered (\(share)% of arrivals)   France: \(stats.checkedIn - foreign.checkedIn)"
+        )
         print("")
         print("By role:")
         for role in Role.allCases {
@@ -373,6 +379,15 @@ struct StatsCommand: AsyncParsableCommand {
             print(
                 "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)"
             )
+        }
+        if !stats.byDelegation.isEmpty {
+            print("")
+            print("By delegation:")
+            for (name, c) in stats.byDelegation.sorted(by: { $0.key < $1.key }) {
+                print(
+                    "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(c.checkedIn).leftPad(5)) / \(c.registered)"
+                )
+            }
         }
     }
 }

@@ -72,8 +72,19 @@ struct ServerCommand: AsyncParsableCommand {
         help: ArgumentHelp("PEM private key (default: $ACCUEIL_TLS_KEY).", valueName: "file"))
     var tlsKey: String?
 
+    @Option(
+        name: .customLong("event-name"),
+        help: ArgumentHelp("The event's name, on attendance certificates (default: Accueil).", valueName: "name"))
+    var eventName: String?
+    @Option(
+        name: .customLong("kiosk-offline-after"),
+        help: ArgumentHelp(
+            "Seconds of silence after which the dashboard shows a kiosk offline (default: 120).", valueName: "s"))
+    var kioskOfflineAfter: Int?
+
     static let schema: [String: ConfigFile.Kind] = [
-        "store": .string, "listen": .string, "tls_certificate": .string, "tls_key": .string,
+        "store": .string, "listen": .string, "tls_certificate": .string, "tls_key": .string, "event_name": .string,
+        "kiosk_offline_after": .int,
     ]
 
     func run() async throws {
@@ -88,8 +99,10 @@ struct ServerCommand: AsyncParsableCommand {
         guard (certificate == nil) == (key == nil) else {
             throw CommandFailure.usage("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: String(listen[..<colon]), port: port, store: spec, tlsCertificate: certificate, tlsKey: key)
+        configuration.eventName = file.pick(eventName, env: "ACCUEIL_EVENT_NAME", "event_name") ?? "Accueil"
+        configuration.kioskOfflineAfter = TimeInterval(kioskOfflineAfter ?? file.int("kiosk_offline_after") ?? 120)
         let scheme = certificate == nil ? "http" : "https"
         try await withCentralStore(spec) { central in
             let host = configuration.host

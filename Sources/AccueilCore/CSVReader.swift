@@ -183,3 +183,17 @@ public struct CSVReader: Sendable {
         return records
     }
 }
+
+/// Writes CSV as spreadsheets read it: comma-separated, quoted where needed, one line per record.
+public enum CSVWriter {
+    public static func line(_ fields: [String]) -> String {
+        fields.map(quote).joined(separator: ",") + "\n"
+    }
+
+    static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) else {
+            return field
+        }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

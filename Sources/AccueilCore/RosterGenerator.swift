@@ -384,16 +384,9 @@ public struct RosterGenerator: Sendable {
                 a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
                 a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes,
             ]
-            out += fields.map(quote).joined(separator: ",") + "\n"
+            out += CSVWriter.line(fields)
         }
         return out
-    }
-
-    static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) else {
-            return field
-        }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

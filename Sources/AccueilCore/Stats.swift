@@ -23,6 +23,10 @@ public struct Stats: Sendable, Codable, Equatable {
     public var refusedAttempts = 0
     public var byRole: [String: Count] = [:]
     public var byCountry: [String: Count] = [:]
+    /// Foreign delegations (and other groups the roster names), by name.
+    public var byDelegation: [String: Count] = [:]
+    /// Attendees from outside France (a country given, not FR).
+    public var international = Count(registered: 0, checkedIn: 0)
     /// Events waiting to be sent to the server.
     public var outbox = 0
 
@@ -34,10 +38,27 @@ public struct Stats: Sendable, Codable, Equatable {
         case refusedAttempts = "duplicate_attempts"
         case byRole = "by_role"
         case byCountry = "by_country"
+        case byDelegation = "by_delegation"
+        case international
         case outbox
     }
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        registered = try c.decode(Int.self, forKey: .registered)
+        checkedIn = try c.decode(Int.self, forKey: .checkedIn)
+        walkIns = try c.decodeIfPresent(Int.self, forKey: .walkIns) ?? 0
+        duplicates = try c.decodeIfPresent(Int.self, forKey: .duplicates) ?? 0
+        refusedAttempts = try c.decodeIfPresent(Int.self, forKey: .refusedAttempts) ?? 0
+        byRole = try c.decodeIfPresent([String: Count].self, forKey: .byRole) ?? [:]
+        byCountry = try c.decodeIfPresent([String: Count].self, forKey: .byCountry) ?? [:]
+        byDelegation = try c.decodeIfPresent([String: Count].self, forKey: .byDelegation) ?? [:]
+        international =
+            try c.decodeIfPresent(Count.self, forKey: .international) ?? Count(registered: 0, checkedIn: 0)
+        outbox = try c.decodeIfPresent(Int.self, forKey: .outbox) ?? 0
+    }
 
     /// The counts of folded attendee states (the server's view; a kiosk counts the same in SQL).
     public init<S: Sequence>(states: S) where S.Element == AttendeeState {
@@ -52,6 +73,10 @@ public struct Stats: Sendable, Codable, Equatable {
             byRole[attendee.role.rawValue, default: Count(registered: 0, checkedIn: 0)].add(arrived)
             if !attendee.country.isEmpty {
                 byCountry[attendee.country, default: Count(registered: 0, checkedIn: 0)].add(arrived)
+                if attendee.country != "FR" { international.add(arrived) }
+            }
+            if !attendee.delegation.isEmpty {
+                byDelegation[attendee.delegation, default: Count(registered: 0, checkedIn: 0)].add(arrived)
             }
         }
     }

@@ -183,7 +183,22 @@ public struct KioskDatabase: Sendable {
                     FROM attendees WHERE removed = 0 AND country <> '' GROUP BY country
                     """)
             {
-                stats.byCountry[row["country"]] = Stats.Count(registered: row["n"], checkedIn: row["arrived"])
+                let country: String = row["country"]
+                let count = Stats.Count(registered: row["n"], checkedIn: row["arrived"])
+                stats.byCountry[country] = count
+                if country != "FR" {
+                    stats.international.registered += count.registered
+                    stats.international.checkedIn += count.checkedIn
+                }
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT delegation, COUNT(*) AS n, COUNT(checkin_event) AS arrived
+                    FROM attendees WHERE removed = 0 AND delegation <> '' GROUP BY delegation
+                    """)
+            {
+                stats.byDelegation[row["delegation"]] = Stats.Count(registered: row["n"], checkedIn: row["arrived"])
             }
             stats.outbox = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
             return stats

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// A kiosk silent this long is shown offline on the dashboard, with an alert.
     public var kioskOfflineAfter: TimeInterval = 120
+    /// The event's name, on attendance certificates.
+    public var eventName = "Accueil"
 
     /// PEM files of the certificate chain and its private key: with both, the server speaks HTTPS only.
     public var tlsCertificate: String?
@@ -71,7 +73,8 @@ actor ChangeNotifier {
 
 /// The routes of the sync API, on a store.
 public func buildRouter(
-    store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120
+    store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120,
+    eventName: String = "Accueil"
 ) -> Router<BasicRequestContext> {
     let router = Router()
     let notifier = ChangeNotifier()
@@ -162,9 +165,10 @@ public func buildRouter(
             status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
     }
 
+    addMetricsRoute(to: router, projection: projection, registry: registry)
     addDashboardRoutes(
         to: router, store: store, projection: projection, registry: registry, notifier: notifier,
-        offlineAfter: kioskOfflineAfter)
+        offlineAfter: kioskOfflineAfter, eventName: eventName)
     return router
 }
 
@@ -202,7 +206,8 @@ public func buildApplication(
     }
     return Application(
         router: buildRouter(
-            store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter),
+            store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
+            eventName: configuration.eventName),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })

@@ -14,6 +14,10 @@ actor CentralProjection {
     private var logs: [String: [Event]] = [:]
     private var states: [String: AttendeeState] = [:]
     private(set) var sessions: [String: Session] = [:]
+    /// Events counted as they arrive: check-ins and session-door scans by verdict (`/metrics`).
+    private(set) var counters: [String: Int] = [:]
+    /// Session-door refusals, by session then reason (reports).
+    private(set) var refusals: [String: [String: Int]] = [:]
 
     init(store: any CentralStore) {
         self.store = store
@@ -42,6 +46,19 @@ actor CentralProjection {
     }
 
     private func add(_ event: Event) {
+        switch event.body {
+        case .checkedIn: counters["checkin", default: 0] += 1
+        case .checkInRefused: counters["checkin_refused", default: 0] += 1
+        case .checkInUndone: counters["checkin_undone", default: 0] += 1
+        case .sessionEntered(_, let override):
+            counters[override == nil ? "scan_entered" : "scan_override", default: 0] += 1
+        case .sessionExited: counters["scan_exited", default: 0] += 1
+        case .sessionRefused(let session, let reason):
+            counters["scan_refused_" + reason.rawValue, default: 0] += 1
+            refusals[session, default: [:]][reason.rawValue, default: 0] += 1
+        case .badgePrintRequested: counters["print_requested", default: 0] += 1
+        default: break
+        }
         var log = logs[event.attendeeID] ?? []
         switch event.body {
         case .attendeeUpserted, .attendeeRemoved, .sessionScheduled:
@@ -99,5 +116,11 @@ actor CentralProjection {
     func current() async throws -> (states: [String: AttendeeState], sessions: [String: Session], cursor: Int64) {
         try await catchUp()
         return (states, sessions, cursor)
+    }
+
+    /// The counters and refusals, after catching up.
+    func tallies() async throws -> (counters: [String: Int], refusals: [String: [String: Int]], cursor: Int64) {
+        try await catchUp()
+        return (counters, refusals, cursor)
     }
 }

@@ -10,7 +10,7 @@ import Logging
 /// organisers allowed to see them.
 func addDashboardRoutes(
     to router: Router<BasicRequestContext>, store: any CentralStore, projection: CentralProjection,
-    registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval
+    registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval, eventName: String
 ) {
     let sessions = OrganiserSessions()
     let cache = DashboardCache()
@@ -32,6 +32,8 @@ func addDashboardRoutes(
                 offlineAfter: offlineAfter)
         }
     }
+
+    addReportRoutes(to: router, projection: projection, eventName: eventName, authorise: organiser)
 
     router.get("/dashboard") { request, _ -> Response in
         let page = await sessions.session(request) == nil ? DashboardPage.login(error: nil) : DashboardPage.html

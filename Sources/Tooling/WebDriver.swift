@@ -100,6 +100,17 @@ public final class Browser {
         try await command("/execute/sync", "POST", ["script": source, "args": []])
     }
 
+    /// Runs JavaScript that ends by calling `done(result)` (fetches, timers) and returns the result.
+    public func asyncScript(_ source: String) async throws -> Any? {
+        try await command(
+            "/execute/async", "POST",
+            [
+                "script":
+                    "const done = arguments[arguments.length - 1]; (async () => { \(source) })().catch(e => done('error: ' + e));",
+                "args": [],
+            ])
+    }
+
     public func text(_ css: String) async throws -> String {
         (try await script("const e = document.querySelector(\(quoted(css))); return e ? e.innerText : '';") as? String)
             ?? ""
