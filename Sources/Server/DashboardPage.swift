@@ -100,6 +100,9 @@ enum DashboardPage {
         }
         function render(d) {
           window.__view = d;
+          // For `accueil bench dashboard`: when the first figures were drawn, and each count seen.
+          if (window.__drawnAt === undefined) { window.__drawnAt = null; requestAnimationFrame(() => setTimeout(() => { window.__drawnAt = performance.now(); }, 0)); }
+          (window.__seen = window.__seen || []).push([d.total.checked_in, Date.now()]);
           $("checked-in").textContent = d.total.checked_in;
           $("registered").textContent = `sur ${d.total.registered} inscrits / of ${d.total.registered} registered (${pct(d.total.checked_in, d.total.registered)})`;
           $("progress").style.width = pct(d.total.checked_in, d.total.registered).replace(" ", "");
