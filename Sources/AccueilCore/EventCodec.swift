@@ -41,6 +41,9 @@ public enum EventCodec {
         var reason: ScanRefusal
     }
 
+    /// One decoder for every payload (making one per event costs more than the decoding).
+    private static let decoder = JSONDecoder()
+
     /// The JSON payload of `body`, or nil for events that carry none.
     public static func payload(_ body: Event.Body) -> String? {
         let encoder = JSONEncoder()
@@ -65,7 +68,7 @@ public enum EventCodec {
     }
 
     public static func body(type: String, payload: String?) throws(DecodingError) -> Event.Body {
-        let decoder = JSONDecoder()
+        let decoder = Self.decoder
         func decode<T: Decodable>(_: T.Type) throws(DecodingError) -> T {
             guard let payload else { throw DecodingError(type: type, message: "missing payload") }
             do {

@@ -23,26 +23,34 @@ actor CentralProjection {
         self.store = store
     }
 
-    /// Reads and folds whatever the store has past the cursor.
+    /// Attendees and sessions with events not folded yet.
+    private var dirty = Set<String>()
+
+    /// Reads and folds whatever the store has past the cursor. Callers may overlap (the actor is
+    /// reentrant across the store's reads): a page read while another caller moved the cursor on
+    /// is dropped, so each event is added once. Each subject is folded once per catch-up, at the
+    /// end, however many pages brought its events.
     func catchUp() async throws {
         while true {
-            let page = try await store.changes(since: cursor, limit: 10_000)
-            var touched = Set<String>()
+            let start = cursor
+            let page = try await store.changes(since: start, limit: 10_000)
+            guard cursor == start else { continue }
             for wire in page.events {
                 guard let event = try? wire.event() else { continue }  // stored ones were validated
                 add(event)
-                touched.insert(event.attendeeID)
-            }
-            for id in touched {
-                if let session = Session.id(ofSubject: id) {
-                    sessions[session] = SessionState.fold(logs[id] ?? []).session
-                } else {
-                    states[id] = AttendeeState.fold(logs[id] ?? [])
-                }
+                dirty.insert(event.attendeeID)
             }
             cursor = page.cursor
-            if !page.more { return }
+            if !page.more { break }
         }
+        for id in dirty {
+            if let session = Session.id(ofSubject: id) {
+                sessions[session] = SessionState.fold(logs[id] ?? []).session
+            } else {
+                states[id] = AttendeeState.fold(logs[id] ?? [])
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
     }
 
     private func add(_ event: Event) {
@@ -59,9 +67,10 @@ actor CentralProjection {
         case .badgePrintRequested: counters["print_requested", default: 0] += 1
         default: break
         }
-        var log = logs[event.attendeeID] ?? []
         switch event.body {
         case .attendeeUpserted, .attendeeRemoved, .sessionScheduled:
+            var log = logs.removeValue(forKey: event.attendeeID) ?? []  // uniquely held: changed in place
+            defer { logs[event.attendeeID] = log }
             let sameKind = { (other: Event) -> Bool in
                 switch (other.body, event.body) {
                 case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved),
@@ -77,9 +86,8 @@ actor CentralProjection {
                 log.append(event)
             }
         default:
-            log.append(event)
+            logs[event.attendeeID, default: []].append(event)
         }
-        logs[event.attendeeID] = log
     }
 
     func stats() async throws -> Stats {
