@@ -25,6 +25,8 @@ actor CentralProjection {
 
     /// Attendees and sessions with events not folded yet.
     private var dirty = Set<String>()
+    /// The dashboard's counts, kept as states change.
+    private(set) var totals = DashboardTotals()
 
     /// Reads and folds whatever the store has past the cursor. Callers may overlap (the actor is
     /// reentrant across the store's reads): a page read while another caller moved the cursor on
@@ -47,7 +49,10 @@ actor CentralProjection {
             if let session = Session.id(ofSubject: id) {
                 sessions[session] = SessionState.fold(logs[id] ?? []).session
             } else {
-                states[id] = AttendeeState.fold(logs[id] ?? [])
+                let state = AttendeeState.fold(logs[id] ?? [])
+                totals.apply(states[id], -1)
+                totals.apply(state, 1)
+                states[id] = state
             }
         }
         dirty.removeAll(keepingCapacity: true)
@@ -124,6 +129,12 @@ actor CentralProjection {
     func current() async throws -> (states: [String: AttendeeState], sessions: [String: Session], cursor: Int64) {
         try await catchUp()
         return (states, sessions, cursor)
+    }
+
+    /// The dashboard's kept counts and the schedule, after catching up.
+    func dashboard() async throws -> (totals: DashboardTotals, sessions: [String: Session], cursor: Int64) {
+        try await catchUp()
+        return (totals, sessions, cursor)
     }
 
     /// The counters and refusals, after catching up.

@@ -91,59 +91,48 @@ public struct DashboardView: Codable, Sendable {
         case byDelegation = "by_delegation"
     }
 
-    /// The figures of folded states. Names appear in alerts only with `names`.
+    /// The figures of folded states (a test's way in). Names appear in alerts only with `names`.
     static func make(
         states: [String: AttendeeState], sessions: [String: Session], cursor: Int64,
         kiosks: [String: KioskRegistry.Entry], names: Bool, offlineAfter: TimeInterval, now: Date = Date()
     ) -> DashboardView {
+        var totals = DashboardTotals()
+        for state in states.values { totals.apply(state, 1) }
+        return make(
+            totals: totals, sessions: sessions, cursor: cursor, kiosks: kiosks, names: names,
+            offlineAfter: offlineAfter, now: now)
+    }
+
+    /// The figures of the kept counts. Names appear in alerts only with `names`.
+    static func make(
+        totals: DashboardTotals, sessions: [String: Session], cursor: Int64,
+        kiosks: [String: KioskRegistry.Entry], names: Bool, offlineAfter: TimeInterval, now: Date = Date()
+    ) -> DashboardView {
         var view = DashboardView(
-            generatedAt: now, cursor: cursor, total: Count(), walkIns: 0, duplicates: 0, french: Count(),
-            foreign: Count(), byRole: [:], byCountry: [:], byDelegation: [:], arrivals: [], sessions: [], kiosks: [],
-            alerts: [], names: names)
-        var buckets: [Int64: Int] = [:]
-        var inside: [String: Int] = [:]
-        var attended: [String: Int] = [:]
-        var vips: [Alert] = []
-        var duplicates: [Alert] = []
+            generatedAt: now, cursor: cursor, total: totals.total, walkIns: totals.walkIns,
+            duplicates: totals.duplicates, french: totals.french, foreign: totals.foreign,
+            byRole: totals.byRole.filter { $0.value.registered > 0 },
+            byCountry: totals.byCountry.filter { $0.value.registered > 0 },
+            byDelegation: totals.byDelegation.filter { $0.value.registered > 0 }, arrivals: [], sessions: [],
+            kiosks: [], alerts: [], names: names)
+        let buckets = totals.buckets.filter { $0.value > 0 }
+        let inside = totals.inside
+        let attended = totals.attended
         func who(_ attendee: Attendee) -> String {
             names ? "\(attendee.lastName.uppercased()) \(attendee.firstName) (\(attendee.id))" : attendee.id
         }
-        for state in states.values {
-            guard let attendee = state.attendee, !state.removed else { continue }
-            let arrived = state.checkIn != nil ? 1 : 0
-            view.total.registered += 1
-            view.total.checkedIn += arrived
-            view.byRole[attendee.role.rawValue, default: Count()].add(arrived)
-            if !attendee.country.isEmpty { view.byCountry[attendee.country, default: Count()].add(arrived) }
-            if !attendee.delegation.isEmpty { view.byDelegation[attendee.delegation, default: Count()].add(arrived) }
-            if attendee.country == "FR" || attendee.country.isEmpty {
-                view.french.add(arrived)
-            } else {
-                view.foreign.add(arrived)
-            }
-            if attendee.walkIn { view.walkIns += 1 }
-            if let presence = state.inside { inside[presence.session, default: 0] += 1 }
-            for session in state.attended { attended[session, default: 0] += 1 }
-            if let checkIn = state.checkIn {
-                let minute = Int64(checkIn.at.timeIntervalSince1970) / 300 * 300
-                buckets[minute, default: 0] += 1
-                if !attendee.vip.isEmpty {
-                    vips.append(
-                        Alert(
-                            kind: "vip", at: checkIn.at,
-                            message: "VIP arrived: \(who(attendee)) at \(checkIn.kiosk)"
-                                + (names ? " — \(attendee.vip)" : ""), attendeeID: attendee.id))
-                }
-            }
-            if let second = state.duplicateCheckIns.first, let first = state.checkIn {
-                view.duplicates += 1
-                duplicates.append(
-                    Alert(
-                        kind: "duplicate", at: second.at,
-                        message:
-                            "checked in at two doors: \(who(attendee)) at \(first.kiosk) and \(second.kiosk) (a second badge?)",
-                        attendeeID: attendee.id))
-            }
+        let vips = totals.vips.values.map { vip in
+            Alert(
+                kind: "vip", at: vip.checkIn.at,
+                message: "VIP arrived: \(who(vip.attendee)) at \(vip.checkIn.kiosk)" + (names ? " — \(vip.attendee.vip)" : ""),
+                attendeeID: vip.attendee.id)
+        }
+        let duplicates = totals.twice.values.map { pair in
+            Alert(
+                kind: "duplicate", at: pair.second.at,
+                message:
+                    "checked in at two doors: \(who(pair.attendee)) at \(pair.first.kiosk) and \(pair.second.kiosk) (a second badge?)",
+                attendeeID: pair.attendee.id)
         }
         view.arrivals = buckets.keys.sorted().map {
             Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: buckets[$0]!)
@@ -196,6 +185,52 @@ public struct DashboardView: Codable, Sendable {
         view.alerts += vips.sorted { $0.at > $1.at }.prefix(50)
         view.alerts += duplicates.sorted { $0.at > $1.at }.prefix(50)
         return view
+    }
+}
+
+/// The dashboard's counts kept as attendees change (the projection applies each re-folded state:
+/// out with the old, in with the new), so that a view costs the sessions and kiosks, not a pass
+/// over 100,000 attendees.
+struct DashboardTotals: Sendable {
+    var total = DashboardView.Count()
+    var walkIns = 0
+    var duplicates = 0
+    var french = DashboardView.Count()
+    var foreign = DashboardView.Count()
+    var byRole: [String: DashboardView.Count] = [:]
+    var byCountry: [String: DashboardView.Count] = [:]
+    var byDelegation: [String: DashboardView.Count] = [:]
+    /// Arrivals by 5-minute bucket (seconds since 1970 of the bucket's start).
+    var buckets: [Int64: Int] = [:]
+    var inside: [String: Int] = [:]
+    var attended: [String: Int] = [:]
+    /// Checked-in VIPs and people checked in at two doors, by attendee id.
+    var vips: [String: (attendee: Attendee, checkIn: CheckInRecord)] = [:]
+    var twice: [String: (attendee: Attendee, first: CheckInRecord, second: CheckInRecord)] = [:]
+
+    mutating func apply(_ state: AttendeeState?, _ sign: Int) {
+        guard let state, let attendee = state.attendee, !state.removed else { return }
+        let arrived = state.checkIn != nil ? sign : 0
+        func add(_ count: inout DashboardView.Count) {
+            count.registered += sign
+            count.checkedIn += arrived
+        }
+        add(&total)
+        add(&byRole[attendee.role.rawValue, default: .init()])
+        if !attendee.country.isEmpty { add(&byCountry[attendee.country, default: .init()]) }
+        if !attendee.delegation.isEmpty { add(&byDelegation[attendee.delegation, default: .init()]) }
+        if attendee.country == "FR" || attendee.country.isEmpty { add(&french) } else { add(&foreign) }
+        if attendee.walkIn { walkIns += sign }
+        if let presence = state.inside { inside[presence.session, default: 0] += sign }
+        for session in state.attended { attended[session, default: 0] += sign }
+        if let checkIn = state.checkIn {
+            buckets[Int64(checkIn.at.timeIntervalSince1970) / 300 * 300, default: 0] += sign
+            if !attendee.vip.isEmpty { vips[attendee.id] = sign > 0 ? (attendee, checkIn) : nil }
+        }
+        if let second = state.duplicateCheckIns.first, let first = state.checkIn {
+            duplicates += sign
+            twice[attendee.id] = sign > 0 ? (attendee, first, second) : nil
+        }
     }
 }
 

@@ -26,11 +26,11 @@ func addDashboardRoutes(
     /// The view as of now, or one computed less than half a second ago (its cursor says which).
     @Sendable func view(names: Bool) async throws -> (data: Data, cursor: Int64) {
         if let fresh = await cache.recent(names: names) { return fresh }
-        let (states, schedule, cursor) = try await projection.current()
+        let (totals, schedule, cursor) = try await projection.dashboard()
         let kiosks = await registry.entries
         return await cache.store(names: names, cursor: cursor) {
             DashboardView.make(
-                states: states, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
+                totals: totals, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
                 offlineAfter: offlineAfter)
         }
     }

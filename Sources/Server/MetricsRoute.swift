@@ -29,7 +29,7 @@ enum ServerMetrics {
     ]
 
     static func update(
-        counters: [String: Int], states: [String: AttendeeState], sessions: [String: Session], cursor: Int64,
+        counters: [String: Int], totals: DashboardTotals, sessions: [String: Session], cursor: Int64,
         kiosks: [String: KioskRegistry.Entry], now: Date = Date()
     ) {
         _ = bootstrapped
@@ -51,16 +51,9 @@ enum ServerMetrics {
                 ).increment(by: delta)
             }
         }
-        var registered = 0
-        var arrived = 0
-        var inside: [String: Int] = [:]
-        for state in states.values where state.attendee != nil && !state.removed {
-            registered += 1
-            if state.checkIn != nil { arrived += 1 }
-            if let presence = state.inside { inside[presence.session, default: 0] += 1 }
-        }
-        Gauge(label: "accueil_attendees_registered").record(registered)
-        Gauge(label: "accueil_attendees_checked_in").record(arrived)
+        let inside = totals.inside
+        Gauge(label: "accueil_attendees_registered").record(totals.total.registered)
+        Gauge(label: "accueil_attendees_checked_in").record(totals.total.checkedIn)
         Gauge(label: "accueil_events_stored").record(cursor)
         for session in sessions.keys {
             Gauge(label: "accueil_session_inside", dimensions: [("session", session)]).record(inside[session] ?? 0)
@@ -83,9 +76,9 @@ enum ServerMetrics {
 func addMetricsRoute(to router: Router<BasicRequestContext>, projection: CentralProjection, registry: KioskRegistry) {
     router.get("/metrics") { _, _ -> Response in
         let (counters, _, _) = try await projection.tallies()
-        let (states, sessions, cursor) = try await projection.current()
+        let (totals, sessions, cursor) = try await projection.dashboard()
         ServerMetrics.update(
-            counters: counters, states: states, sessions: sessions, cursor: cursor, kiosks: await registry.entries)
+            counters: counters, totals: totals, sessions: sessions, cursor: cursor, kiosks: await registry.entries)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
