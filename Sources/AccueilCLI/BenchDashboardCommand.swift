@@ -15,7 +15,8 @@ import Tooling
 struct BenchDashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
-        abstract: "Dashboard first load on a large log, check-in to dashboard latency, ingestion with 50 dashboards open.",
+        abstract:
+            "Dashboard first load on a large log, check-in to dashboard latency, ingestion with 50 dashboards open.",
         discussion: """
             Fills a central store with --attendees attendees and --events events in all (roster, \
             check-ins, badge prints, session entries and exits, refusals), runs the server in this \
@@ -115,7 +116,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
         }
         for session in sessions {
             try await add(
-                Event(attendeeID: Session.subject(session.id), at: now, kiosk: "import", body: .sessionScheduled(session)))
+                Event(
+                    attendeeID: Session.subject(session.id), at: now, kiosk: "import", body: .sessionScheduled(session))
+            )
         }
         for a in roster { try await add(Event(attendeeID: a.id, at: now, kiosk: "import", body: .attendeeUpserted(a))) }
         let arrived = roster.prefix(attendees * 85 / 100)
@@ -124,7 +127,8 @@ struct BenchDashboardCommand: AsyncParsableCommand {
             let door = "door-\(i % 8)"
             try await add(Event(attendeeID: a.id, at: at, kiosk: door, body: .checkedIn))
             try await add(
-                Event(attendeeID: a.id, at: at, kiosk: door, body: .badgePrintRequested(job: UUID.random(), reason: nil)))
+                Event(
+                    attendeeID: a.id, at: at, kiosk: door, body: .badgePrintRequested(job: UUID.random(), reason: nil)))
         }
         while count < events {
             let a = arrived[Int.random(in: 0..<arrived.count, using: &rng)]
@@ -198,7 +202,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
             }
             loads = Array(loads.dropFirst(2)).sorted()
             let size = try await browser.script("return JSON.stringify(window.__view).length") as? Int ?? 0
-            log("  median \(fmt(percentile(loads, 50))) ms, max \(fmt(loads.last ?? 0)) ms (\(size / 1024) KB of figures)")
+            log(
+                "  median \(fmt(percentile(loads, 50))) ms, max \(fmt(loads.last ?? 0)) ms (\(size / 1024) KB of figures)"
+            )
 
             // 4. A kiosk's push to the new count on the open dashboard.
             log("Propagation: \(propagations) check-ins to the open dashboard…")
@@ -209,14 +215,18 @@ struct BenchDashboardCommand: AsyncParsableCommand {
                 return a
             }
             _ = try await client.push(
-                newcomers.map { WireEvent(Event(attendeeID: $0.id, at: Date(), kiosk: "import", body: .attendeeUpserted($0))) })
+                newcomers.map {
+                    WireEvent(Event(attendeeID: $0.id, at: Date(), kiosk: "import", body: .attendeeUpserted($0)))
+                })
             try await Task.sleep(for: .seconds(2))
             let base = try await browser.script("return window.__view.total.checked_in") as? Int ?? 0
             _ = try await browser.script("window.__seen = []; return 0;")
             var sent: [Double] = []
             for (i, a) in newcomers.enumerated() {
                 sent.append(Date().timeIntervalSince1970 * 1000)
-                _ = try await client.push([WireEvent(Event(attendeeID: a.id, at: Date(), kiosk: "bench-door", body: .checkedIn))])
+                _ = try await client.push([
+                    WireEvent(Event(attendeeID: a.id, at: Date(), kiosk: "bench-door", body: .checkedIn))
+                ])
                 _ = i
                 try await Task.sleep(for: .milliseconds(Int.random(in: 80...400)))
             }
@@ -225,7 +235,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
             var latencies: [Double] = []
             for (i, at) in sent.enumerated() {
                 let wanted = Double(base + i + 1)
-                if let first = seen.first(where: { $0[0] >= wanted }) { latencies.append(first[1] - at) } else {
+                if let first = seen.first(where: { $0[0] >= wanted }) {
+                    latencies.append(first[1] - at)
+                } else {
                     latencies.append(.infinity)
                 }
             }
@@ -236,7 +248,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
             // 5. Ingestion, alone and with dashboards streaming.
             // Alternating rounds (alone, with dashboards…), medians compared: the machine's noise
             // hits both sides alike.
-            log("Ingestion: 4 kiosks × \(ingest) check-ins, alone and with \(dashboards) dashboards streaming, 3 rounds each…")
+            log(
+                "Ingestion: 4 kiosks × \(ingest) check-ins, alone and with \(dashboards) dashboards streaming, 3 rounds each…"
+            )
             var tokens: [String] = []
             for k in 0..<4 { tokens.append(try await central.createToken(kiosk: "bench-ingest-\(k)")) }
             var aloneRates: [Double] = []
@@ -249,7 +263,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
                 togetherRates.append(try await ingestRate(url: url, tokens: tokens, round: 2 * round + 1))
                 received += readers.map(\.messages).reduce(0, +)
                 readers.forEach { $0.close() }
-                log("  round \(round + 1): \(Int(aloneRates.last!)) events/s alone, \(Int(togetherRates.last!)) with dashboards")
+                log(
+                    "  round \(round + 1): \(Int(aloneRates.last!)) events/s alone, \(Int(togetherRates.last!)) with dashboards"
+                )
             }
             let alone = percentile(aloneRates.sorted(), 50)
             let together = percentile(togetherRates.sorted(), 50)
@@ -279,7 +295,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
                     for first in stride(from: 0, to: count, by: 500) {
                         let batch = (first..<min(first + 500, count)).map { i in
                             WireEvent(
-                                Event(attendeeID: "R\(round)-K\(k)-\(i)", at: Date(), kiosk: "bench-ingest-\(k)", body: .checkedIn))
+                                Event(
+                                    attendeeID: "R\(round)-K\(k)-\(i)", at: Date(), kiosk: "bench-ingest-\(k)",
+                                    body: .checkedIn))
                         }
                         _ = try await client.push(batch)
                     }

@@ -124,7 +124,8 @@ public struct DashboardView: Codable, Sendable {
         let vips = totals.vips.values.map { vip in
             Alert(
                 kind: "vip", at: vip.checkIn.at,
-                message: "VIP arrived: \(who(vip.attendee)) at \(vip.checkIn.kiosk)" + (names ? " — \(vip.attendee.vip)" : ""),
+                message: "VIP arrived: \(who(vip.attendee)) at \(vip.checkIn.kiosk)"
+                    + (names ? " — \(vip.attendee.vip)" : ""),
                 attendeeID: vip.attendee.id)
         }
         let duplicates = totals.twice.values.map { pair in

@@ -24,15 +24,16 @@ func addDashboardRoutes(
     }
 
     /// The view as of now, or one computed less than half a second ago (its cursor says which).
-    @Sendable func view(names: Bool) async throws -> (data: Data, cursor: Int64) {
-        if let fresh = await cache.recent(names: names) { return fresh }
+    @Sendable func view(names: Bool) async throws -> (data: Data, cursor: Int64, fresh: Bool) {
+        if let recent = await cache.recent(names: names) { return (recent.data, recent.cursor, false) }
         let (totals, schedule, cursor) = try await projection.dashboard()
         let kiosks = await registry.entries
-        return await cache.store(names: names, cursor: cursor) {
+        let made = await cache.store(names: names, cursor: cursor) {
             DashboardView.make(
                 totals: totals, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
                 offlineAfter: offlineAfter)
         }
+        return (made.data, made.cursor, true)
     }
 
     addReportRoutes(to: router, projection: projection, eventName: eventName, authorise: organiser)
@@ -87,7 +88,7 @@ func addDashboardRoutes(
                 var sentAt = Date.distantPast
                 while !Task.isCancelled {
                     let seen = await notifier.generation
-                    let (data, cursor) = try await view(names: session.canSeeNames)
+                    let (data, cursor, fresh) = try await view(names: session.canSeeNames)
                     // Something new, or the kiosks' timers to refresh every 5 s.
                     if cursor != sentCursor || Date().timeIntervalSince(sentAt) >= 5 {
                         var message = Data("data: ".utf8)
@@ -99,10 +100,10 @@ func addDashboardRoutes(
                     }
                     // At most two messages a second per dashboard, however fast events arrive; a
                     // view behind the log is followed by a fresh one half a second later.
+                    // Only the shared view reads the store: a stream never catches up by itself. A
+                    // view taken from the cache may predate `seen`: look again once it expired.
                     try await Task.sleep(for: .milliseconds(500))
-                    if try await projection.current().cursor == sentCursor {
-                        await notifier.wait(after: seen, seconds: 5)
-                    }
+                    if fresh { await notifier.wait(after: seen, seconds: 5) }
                 }
                 try await writer.finish(nil)
             })

@@ -10,15 +10,23 @@ struct DashboardViewTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func state(_ attendee: Attendee, events: [Event.Body]) -> AttendeeState {
-        var log = [Event(attendeeID: attendee.id, at: now.addingTimeInterval(-3600), kiosk: "import", body: .attendeeUpserted(attendee))]
+        var log = [
+            Event(
+                attendeeID: attendee.id, at: now.addingTimeInterval(-3600), kiosk: "import",
+                body: .attendeeUpserted(attendee))
+        ]
         for (i, body) in events.enumerated() {
             log.append(
-                Event(attendeeID: attendee.id, at: now.addingTimeInterval(-1800 + Double(i) * 60), kiosk: "door-\(i + 1)", body: body))
+                Event(
+                    attendeeID: attendee.id, at: now.addingTimeInterval(-1800 + Double(i) * 60), kiosk: "door-\(i + 1)",
+                    body: body))
         }
         return AttendeeState.fold(log)
     }
 
-    @Test("counts, shares, arrivals per 5 minutes; alerts for VIPs, duplicates, full rooms, silent kiosks and printers; names only when allowed")
+    @Test(
+        "counts, shares, arrivals per 5 minutes; alerts for VIPs, duplicates, full rooms, silent kiosks and printers; names only when allowed"
+    )
     func figures() {
         let vip = Attendee(
             id: "V", firstName: "Aiko", lastName: "Yamamoto", country: "JP", role: .delegation, delegation: "Japon",
@@ -26,7 +34,8 @@ struct DashboardViewTests {
         let twice = Attendee(id: "T", firstName: "Anne", lastName: "Martin", country: "FR", role: .electedOfficial)
         let absent = Attendee(id: "A", lastName: "Absent", country: "DE", role: .participant)
         let session = Session(
-            id: "S", title: "Atelier", room: "Salle 2", start: now.addingTimeInterval(-600), end: now.addingTimeInterval(600),
+            id: "S", title: "Atelier", room: "Salle 2", start: now.addingTimeInterval(-600),
+            end: now.addingTimeInterval(600),
             capacity: 2)
         let states = [
             "V": state(vip, events: [.checkedIn, .sessionEntered(session: "S", override: nil)]),
@@ -42,7 +51,8 @@ struct DashboardViewTests {
                     mode: "door")),
         ]
         let view = DashboardView.make(
-            states: states, sessions: ["S": session], cursor: 9, kiosks: kiosks, names: true, offlineAfter: 120, now: now)
+            states: states, sessions: ["S": session], cursor: 9, kiosks: kiosks, names: true, offlineAfter: 120,
+            now: now)
         #expect(view.total == .init(registered: 3, checkedIn: 2))
         #expect(view.foreign == .init(registered: 2, checkedIn: 1) && view.french == .init(registered: 1, checkedIn: 1))
         #expect(view.byDelegation["Japon"] == .init(registered: 1, checkedIn: 1))
@@ -54,13 +64,19 @@ struct DashboardViewTests {
         let kinds = Set(view.alerts.map(\.kind))
         #expect(kinds == ["vip", "duplicate", "room_full", "kiosk_offline", "printer"], "\(view.alerts)")
         #expect(view.alerts.contains { $0.kind == "vip" && $0.message.contains("YAMAMOTO Aiko") })
-        #expect(view.alerts.contains { $0.kind == "duplicate" && $0.message.contains("door-1") && $0.message.contains("door-2") })
+        #expect(
+            view.alerts.contains {
+                $0.kind == "duplicate" && $0.message.contains("door-1") && $0.message.contains("door-2")
+            })
         #expect(view.alerts.contains { $0.kind == "printer" && $0.message.contains("out of badges") })
 
         let anonymous = DashboardView.make(
-            states: states, sessions: ["S": session], cursor: 9, kiosks: kiosks, names: false, offlineAfter: 120, now: now)
+            states: states, sessions: ["S": session], cursor: 9, kiosks: kiosks, names: false, offlineAfter: 120,
+            now: now)
         let text = anonymous.alerts.map(\.message).joined(separator: " ")
-        #expect(!text.contains("Yamamoto") && !text.contains("YAMAMOTO") && !text.contains("Martin") && !text.contains("MARTIN"))
+        #expect(
+            !text.contains("Yamamoto") && !text.contains("YAMAMOTO") && !text.contains("Martin")
+                && !text.contains("MARTIN"))
         #expect(!text.contains("Chef de délégation") && text.contains("VIP arrived: V"))
     }
 
@@ -71,6 +87,8 @@ struct DashboardViewTests {
         #expect(!account.accepts("correct horse batterY") && !account.accepts(""))
         let again = try OrganiserAccount.make(name: "alice", password: "correct horse battery", canSeeNames: true)
         #expect(again.salt != account.salt && again.hash != account.hash)
-        #expect(throws: OrganiserAccount.SetupError.self) { try OrganiserAccount.make(name: "bob", password: "short", canSeeNames: false) }
+        #expect(throws: OrganiserAccount.SetupError.self) {
+            try OrganiserAccount.make(name: "bob", password: "short", canSeeNames: false)
+        }
     }
 }
