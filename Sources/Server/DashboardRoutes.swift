@@ -24,16 +24,18 @@ func addDashboardRoutes(
     }
 
     /// The view as of now, or one computed less than half a second ago (its cursor says which).
+    /// Dashboards asking at the same moment share one computation.
     @Sendable func view(names: Bool) async throws -> (data: Data, cursor: Int64, fresh: Bool) {
-        if let recent = await cache.recent(names: names) { return (recent.data, recent.cursor, false) }
-        let (totals, schedule, cursor) = try await projection.dashboard()
-        let kiosks = await registry.entries
-        let made = await cache.store(names: names, cursor: cursor) {
-            DashboardView.make(
+        try await cache.view(names: names) {
+            let (totals, schedule, cursor) = try await projection.dashboard()
+            let kiosks = await registry.entries
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            let view = DashboardView.make(
                 totals: totals, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
                 offlineAfter: offlineAfter)
+            return ((try? encoder.encode(view)) ?? Data("{}".utf8), cursor)
         }
-        return (made.data, made.cursor, true)
     }
 
     addReportRoutes(to: router, projection: projection, eventName: eventName, authorise: organiser)
@@ -111,25 +113,28 @@ func addDashboardRoutes(
 }
 
 /// One view computed at most every half second and shared by every open dashboard: 50 of them
-/// cost what one does, and a stream of events does not make the server fold 100,000 attendees for
-/// each.
+/// asking at once wait for the same computation instead of making 50.
 actor DashboardCache {
     private var cached: [Bool: (cursor: Int64, at: ContinuousClock.Instant, data: Data)] = [:]
+    private var inflight: [Bool: Task<(data: Data, cursor: Int64), any Error>] = [:]
 
-    func recent(names: Bool) -> (data: Data, cursor: Int64)? {
-        guard let hit = cached[names], ContinuousClock.now - hit.at < .milliseconds(500) else { return nil }
-        return (hit.data, hit.cursor)
-    }
-
-    func store(names: Bool, cursor: Int64, make: () -> DashboardView) -> (data: Data, cursor: Int64) {
-        if let hit = cached[names], hit.cursor == cursor, ContinuousClock.now - hit.at < .seconds(1) {
-            return (hit.data, hit.cursor)
+    /// A view less than half a second old (`fresh` false), else the one being computed, else a new one.
+    func view(names: Bool, compute: @escaping @Sendable () async throws -> (data: Data, cursor: Int64))
+        async throws -> (data: Data, cursor: Int64, fresh: Bool)
+    {
+        if let hit = cached[names], ContinuousClock.now - hit.at < .milliseconds(500) {
+            return (hit.data, hit.cursor, false)
         }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        let data = (try? encoder.encode(make())) ?? Data("{}".utf8)
-        cached[names] = (cursor, ContinuousClock.now, data)
-        return (data, cursor)
+        if let running = inflight[names] {
+            let made = try await running.value
+            return (made.data, made.cursor, true)
+        }
+        let task = Task { try await compute() }
+        inflight[names] = task
+        defer { inflight[names] = nil }
+        let made = try await task.value
+        cached[names] = (made.cursor, ContinuousClock.now, made.data)
+        return (made.data, made.cursor, true)
     }
 }
 
