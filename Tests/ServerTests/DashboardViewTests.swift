@@ -91,4 +91,11 @@ struct DashboardViewTests {
             try OrganiserAccount.make(name: "bob", password: "short", canSeeNames: false)
         }
     }
+
+    @Test("kiosk tokens never start with a dash (a command line would take them for an option)")
+    func tokens() {
+        let made = (0..<2000).map { _ in SQLiteCentralStore.newToken() }
+        #expect(made.allSatisfy { $0.hasPrefix("acc_") && $0.count > 40 })
+        #expect(Set(made).count == made.count)
+    }
 }
