@@ -99,20 +99,7 @@ struct JournalLogHandler: LogHandler {
         socket.withLock { fd in
             if fd < 0 { fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
             guard fd >= 0 else { return }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let path = Array(socketPath.utf8)
-            guard path.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (i, byte) in path.enumerated() { raw[i] = byte }
-            }
-            _ = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(
-                        fd, datagram, datagram.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<sockaddr_un>.size)
-                    )
-                }
-            }
+            _ = Systemd.sendDatagram(datagram, to: socketPath, on: fd)
         }
     }
 }

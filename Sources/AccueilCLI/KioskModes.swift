@@ -76,15 +76,7 @@ final class StaffGate: Sendable {
         state.withLock { _ = $0.tokens.remove(token) }
     }
 
-    static func token(_ request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(cookie + "=") { return String(pair.dropFirst(cookie.count + 1)) }
-            }
-        }
-        return nil
-    }
+    static func token(_ request: Request) -> String? { requestCookie(cookie, in: request) }
 
     func isStaff(_ request: Request) -> Bool {
         guard guarded else { return true }

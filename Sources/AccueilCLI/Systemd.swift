@@ -17,23 +17,26 @@ enum Systemd {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return sendDatagram(Array(state.utf8), to: path, on: fd)
+    }
+
+    /// Sends `bytes` as one datagram to the Unix socket at `path` (`@name`: the abstract namespace).
+    static func sendDatagram(_ bytes: [UInt8], to path: String, on fd: Int32) -> Bool {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(path.utf8)
-        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else { return false }
+        var name = Array(path.utf8)
+        if name.first == UInt8(ascii: "@") { name[0] = 0 }
+        guard name.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+            for (i, byte) in name.enumerated() { raw[i] = byte }
         }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (bytes.first == 0 ? 0 : 1))
-        let message = Array(state.utf8)
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + name.count + (name.first == 0 ? 0 : 1))
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                sendto(fd, message, message.count, Int32(MSG_NOSIGNAL), sa, length)
+                sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
             }
         }
-        return sent == message.count
+        return sent == bytes.count
     }
 
     /// How often systemd wants a sign of life ($WATCHDOG_USEC, for this process), or nil.

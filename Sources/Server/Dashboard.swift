@@ -262,23 +262,24 @@ actor OrganiserSessions {
     }
 
     func session(_ request: Request) -> Session? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                guard pair.hasPrefix(Self.cookie + "=") else { continue }
-                let token = String(pair.dropFirst(Self.cookie.count + 1))
-                if let session = sessions[token], session.expires > Date() { return session }
-            }
-        }
-        return nil
+        guard let token = requestCookie(Self.cookie, in: request), let session = sessions[token],
+            session.expires > Date()
+        else { return nil }
+        return session
     }
 
     func close(_ request: Request) {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(Self.cookie + "=") { sessions[String(pair.dropFirst(Self.cookie.count + 1))] = nil }
-            }
+        if let token = requestCookie(Self.cookie, in: request) { sessions[token] = nil }
+    }
+}
+
+/// The value of the cookie `name` a request carries, if any.
+public func requestCookie(_ name: String, in request: Request) -> String? {
+    for header in request.headers[values: .cookie] {
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
         }
     }
+    return nil
 }
