@@ -113,7 +113,6 @@ enum DoorPage {
         // Keystroke-to-results times (ms), read by `accueil bench kiosk`.
         window.__timings = [];
         let current = null, asked = 0;
-        function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
         async function api(path, body) {
           const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
           const text = await r.text();
@@ -192,23 +191,11 @@ enum DoorPage {
           } catch (e) { $("walkerror").textContent = e.message; }
         };
         $("lock").onclick = async () => { await fetch("/api/v1/lock", { method: "POST" }); location.href = "/"; };
-        // A scanner is a keyboard that types fast and ends with Enter: recognised wherever the focus is.
-        let burst = "", lastKey = 0;
-        document.addEventListener("keydown", async e => {
-          if (!$("walkform").hidden) return;
-          const now = performance.now();
-          if (now - lastKey > 60) burst = "";
-          lastKey = now;
-          if (e.key === "Enter") {
-            if (burst.length >= 4) {
-              e.preventDefault();
-              const text = burst; burst = "";
-              if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
-              const r = await api("/api/v1/scan", { text });
-              if (r.attendee) show(r.attendee, "", ""); else { $("card").hidden = false; $("message").textContent = T.unknown_code + " : " + r.message; $("message").className = "bad"; }
-            }
-          } else if (e.key.length === 1) { burst += e.key; }
-        }, true);
+        onScan(() => !$("walkform").hidden, async text => {
+          if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
+          const r = await api("/api/v1/scan", { text });
+          if (r.attendee) show(r.attendee, "", ""); else { $("card").hidden = false; $("message").textContent = T.unknown_code + " : " + r.message; $("message").className = "bad"; }
+        });
         async function status() {
           try {
             const s = await api("/api/v1/status");

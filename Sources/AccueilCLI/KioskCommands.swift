@@ -318,11 +318,11 @@ struct KioskReport: Encodable {
         let stored = try SyncStatus.read(from: db)
         let sync = live ?? stored
         let running = live != nil || (sync.map { Date().timeIntervalSince($0.heartbeat) < 5 } ?? false)
+        let printing = try db.printSummary()
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
-            outbox: try db.outboxCount(), printQueue: try db.printJobCounts(),
-            lastPrint: try db.printJobs(limit: 1).first,
-            printerTrouble: try db.printJobs(states: ["pending", "failed"], limit: 1).first?.lastError)
+            outbox: try db.outboxCount(), printQueue: printing.counts, lastPrint: printing.last,
+            printerTrouble: printing.trouble)
     }
 }
 

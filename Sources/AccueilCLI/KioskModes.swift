@@ -92,11 +92,32 @@ final class StaffGate: Sendable {
     }
 }
 
-/// A page of the kiosk, with its configuration and the words of its language put in.
+/// What every kiosk page uses: the API's error text, and the barcode scanner.
+let kioskScript = """
+    function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
+    // A scanner is a keyboard that types fast and ends with Enter: a burst of at least four keys less
+    // than 60 ms apart, recognised wherever the focus is. People typing are slower. `ignore(event)`
+    // true sends the keys to a form instead; `handler(text, enterEvent)` gets what was scanned.
+    function onScan(ignore, handler) {
+      let burst = "", lastKey = 0;
+      document.addEventListener("keydown", e => {
+        if (ignore(e)) return;
+        const now = performance.now();
+        if (now - lastKey > 60) burst = "";
+        lastKey = now;
+        if (e.key === "Enter") {
+          if (burst.length >= 4) { e.preventDefault(); const text = burst; burst = ""; handler(text, e); }
+        } else if (e.key.length === 1) { burst += e.key; }
+      }, true);
+    }
+    """
+
+/// A page of the kiosk, with its configuration, the words of its language and `kioskScript` put in.
 func kioskPage(_ html: String, language: UILanguage, config: [String: String]) -> Response {
     let other: UILanguage = language == .fr ? .en : .fr
     let script =
-        "const T = \(Words.json(language));\nconst T_OTHER = \(Words.json(other));\nconst CONFIG = \(Output.json(config));"
+        "const T = \(Words.json(language));\nconst T_OTHER = \(Words.json(other));\nconst CONFIG = \(Output.json(config));\n"
+        + kioskScript
     let page = html.replacingOccurrences(of: "/*CONFIG*/", with: script)
         .replacingOccurrences(of: "<html lang=\"fr\">", with: "<html lang=\"\(language.rawValue)\">")
     return Response(

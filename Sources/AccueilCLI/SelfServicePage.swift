@@ -41,7 +41,6 @@ enum SelfServicePage {
         $("staff").textContent = T.staff;
         $("pin").placeholder = T.pin;
         let clear = 0;
-        function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
         async function scan(text) {
           clearTimeout(clear);
           const r = await fetch("/api/v1/self/checkin", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) });
@@ -57,15 +56,7 @@ enum SelfServicePage {
           $("pin").value = "";
           if (r.ok) location.href = "/staff"; else $("pinmessage").textContent = errorText(await r.text()); };
         $("pinform").onclick = e => { if (e.target.id === "pinform") $("pinform").hidden = true; };
-        let burst = "", lastKey = 0;
-        document.addEventListener("keydown", e => {
-          if (!$("pinform").hidden) return;
-          const now = performance.now();
-          if (now - lastKey > 60) burst = "";
-          lastKey = now;
-          if (e.key === "Enter") { if (burst.length >= 4) { e.preventDefault(); const t = burst; burst = ""; scan(t); } }
-          else if (e.key.length === 1) { burst += e.key; }
-        }, true);
+        onScan(() => !$("pinform").hidden, text => scan(text));
         </script>
         </body>
         </html>

@@ -75,9 +75,16 @@ struct SessionDoor: Sendable {
                 occupancy: 0, capacity: 0, session: "")
         }
         var verdict = SessionVerdict(
-            admitted: false, outcome: "refused", message: "", occupancy: (try? db.occupancy(session: session)) ?? 0,
-            capacity: info?.capacity ?? 0, session: session)
+            admitted: false, outcome: "refused", message: "", occupancy: 0, capacity: info?.capacity ?? 0,
+            session: session)
+        // The store's answer carries the room's count; a refusal decided before asking it counts here.
+        var counted = false
+        func count() {
+            if !counted { verdict.occupancy = (try? db.occupancy(session: session)) ?? 0 }
+            counted = true
+        }
         func refuse(_ reason: ScanRefusal, detail: String? = nil) -> SessionVerdict {
+            count()
             verdict.reason = reason.rawValue
             verdict.message = Words.refusal(reason, session: info, occupancy: verdict.occupancy, language)
             verdict.detail = detail
@@ -85,6 +92,7 @@ struct SessionDoor: Sendable {
         }
         guard code.hasPrefix(BadgePayload.prefix) else { return refuse(.notABadge) }
         guard let keys else {
+            count()
             verdict.reason = "no_keys"
             verdict.message = Words.text("no_keys", language)
             return verdict
@@ -110,11 +118,13 @@ struct SessionDoor: Sendable {
                 attendeeID: payload.attendeeID, session: session, kiosk: kiosk, direction: direction, override: override
             )
         } catch {
+            count()
             verdict.reason = "error"
             verdict.message = error.description
             return verdict
         }
         verdict.occupancy = result.occupancy
+        counted = true
         verdict.capacity = result.session.capacity
         if let a = result.record?.attendee {
             verdict.attendeeID = a.id

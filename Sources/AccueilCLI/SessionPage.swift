@@ -117,7 +117,6 @@ enum SessionPage {
           if (started) requestAnimationFrame(() => setTimeout(() => window.__verdicts.push(performance.now() - started), 0));
           hideTimer = setTimeout(() => { box.hidden = true; }, v.admitted ? 3000 : 8000);
         }
-        function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
         async function scan(text, started, extra) {
           lastScan = text;
           const r = await fetch("/api/v1/session/scan", { method: "POST", headers: { "Content-Type": "application/json" },
@@ -128,17 +127,8 @@ enum SessionPage {
         $("override").onclick = () => { clearTimeout(hideTimer); $("override").hidden = true; $("overrideform").hidden = false; $("pin").focus(); };
         $("overrideform").onsubmit = e => { e.preventDefault();
           scan(lastScan, 0, { pin: $("pin").value, reason: $("reason").value }); $("pin").value = ""; $("reason").value = ""; };
-        // The scanner types fast and ends with Enter, wherever the focus is.
-        let burst = "", lastKey = 0;
-        document.addEventListener("keydown", e => {
-          if (!$("overrideform").hidden && (e.target.id === "pin" || e.target.id === "reason")) return;
-          const now = performance.now();
-          if (now - lastKey > 60) burst = "";
-          lastKey = now;
-          if (e.key === "Enter") {
-            if (burst.length >= 4) { e.preventDefault(); const text = burst; burst = ""; scan(text, e.timeStamp); }
-          } else if (e.key.length === 1) { burst += e.key; }
-        }, true);
+        onScan(e => !$("overrideform").hidden && (e.target.id === "pin" || e.target.id === "reason"),
+          (text, e) => scan(text, e.timeStamp));
         refresh(); setInterval(refresh, 2000);
         </script>
         </body>

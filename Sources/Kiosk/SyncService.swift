@@ -112,10 +112,10 @@ public final class SyncService: Sendable {
     /// is only the server being away, which the other loops already report.
     func healthReports() async {
         while !Task.isCancelled {
-            if let health = try? KioskHealth(
-                outbox: db.outboxCount(), printQueue: db.printJobCounts(),
-                printerTrouble: db.printJobs(states: ["pending", "failed"], limit: 1).first?.lastError,
-                lastPrintAt: db.printJobs(limit: 1).first?.updatedAt, cursor: db.syncCursor(), mode: mode),
+            if let printing = try? db.printSummary(),
+                let health = try? KioskHealth(
+                    outbox: db.outboxCount(), printQueue: printing.counts, printerTrouble: printing.trouble,
+                    lastPrintAt: printing.last?.updatedAt, cursor: db.syncCursor(), mode: mode),
                 let body = try? JSONEncoder().encode(health)
             {
                 _ = try? await client.post("api/v1/kiosk/health", body: body, as: Empty.self, timeout: 10)

@@ -157,6 +157,15 @@ extension KioskDatabase {
         }
     }
 
+    /// The print queue at a glance, for status screens and the server: jobs by state, the latest
+    /// job, and the error of the newest job still waiting or failed (the printer's trouble).
+    public func printSummary() throws(StoreError) -> PrintSummary {
+        let counts = try printJobCounts()
+        let last = try printJobs(limit: 1).first
+        let trouble = try printJobs(states: ["pending", "failed"], limit: 1).first?.lastError
+        return PrintSummary(counts: counts, last: last, trouble: trouble)
+    }
+
     /// How many print jobs are in each state (pending, submitted, printed, failed, cancelled).
     public func printJobCounts() throws(StoreError) -> [String: Int] {
         try read { db in
@@ -240,4 +249,11 @@ extension KioskDatabase {
             return (db.changesCount, submitted)
         }
     }
+}
+
+/// `KioskDatabase.printSummary()`.
+public struct PrintSummary: Sendable, Equatable {
+    public var counts: [String: Int]
+    public var last: PrintJob?
+    public var trouble: String?
 }
