@@ -28,8 +28,12 @@ public struct KioskDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
-            writer = try DatabasePool(path: directory.appendingPathComponent(Self.fileName).path, configuration: config)
-            try Self.migrator.migrate(writer)
+            let path = directory.appendingPathComponent(Self.fileName).path
+            writer = try FileLock.exclusive(path + ".lock") {
+                let pool = try DatabasePool(path: path, configuration: config)
+                try Self.migrator.migrate(pool)
+                return pool
+            }
         } catch {
             throw StoreError("cannot open the store in \(directory.path): \(error)")
         }

@@ -86,7 +86,6 @@ public struct SQLiteCentralStore: CentralStore {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        pool = try DatabasePool(path: path, configuration: config)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: central log and tokens") { db in
             try db.execute(
@@ -123,7 +122,13 @@ public struct SQLiteCentralStore: CentralStore {
                     ) WITHOUT ROWID;
                     """)
         }
-        try migrator.migrate(pool)
+        // Opened and migrated under a lock: `accueil token create` and the server may open a new
+        // store at the same moment.
+        pool = try FileLock.exclusive(path + ".lock") {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try migrator.migrate(pool)
+            return pool
+        }
     }
 
     public func saveOrganiser(_ account: OrganiserAccount) async throws {

@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import KioskStore
@@ -339,5 +340,27 @@ struct SessionDoorStoreTests {
         // (Events applied from the other door are in neither outbox: the consistency check counts them apart.)
         #expect(try a.verifyConsistency().filter { !$0.hasPrefix("<outbox") } == [])
         #expect(try b.verifyConsistency().filter { !$0.hasPrefix("<outbox") } == [])
+    }
+}
+
+@Suite("Opening a new store from many processes at once")
+struct ConcurrentOpenTests {
+    @Test("six openers of one new store all succeed and agree on its schema (20 rounds)")
+    func concurrentOpens() throws {
+        for _ in 0..<20 {
+            let directory = temporaryDirectory()
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do {
+                    let db = try KioskDatabase(directory: directory)
+                    _ = try db.stats()
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            let seen = failures.withLock { $0 }
+            #expect(seen.isEmpty, "\(seen)")
+            try FileManager.default.removeItem(at: directory)
+        }
     }
 }

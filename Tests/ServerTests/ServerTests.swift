@@ -5,6 +5,7 @@ import HummingbirdTesting
 import KioskStore
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import Server
@@ -366,6 +367,24 @@ struct ServerTests {
                 let stats = try JSONDecoder().decode(Stats.self, from: Data(buffer: $0.body))
                 #expect(stats.registered == 45)
             }
+        }
+    }
+}
+
+@Suite("A new central SQLite store opened by several processes at once")
+struct CentralConcurrentOpenTests {
+    @Test("six openers of one new central store all succeed (20 rounds)")
+    func concurrentOpens() throws {
+        for _ in 0..<20 {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("central-\(UUID().uuidString)")
+            let path = folder.appendingPathComponent("central.sqlite").path
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 6) { _ in
+                do { _ = try SQLiteCentralStore(path: path) } catch { failures.withLock { $0.append("\(error)") } }
+            }
+            let seen = failures.withLock { $0 }
+            #expect(seen.isEmpty, "\(seen)")
+            try FileManager.default.removeItem(at: folder)
         }
     }
 }
