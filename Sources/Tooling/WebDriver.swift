@@ -76,24 +76,55 @@ public final class Browser {
 
     @discardableResult
     public func command(_ path: String, _ method: String = "POST", _ body: [String: Any]? = nil) async throws -> Any? {
-        try Self.call(port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))["value"]
+        let value = try Self.call(port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))[
+            "value"]
+        if let failure = value as? [String: Any], let error = failure["error"] as? String {
+            throw WebDriverError("chromedriver: \(method) \(path): \(error): \(failure["message"] ?? "")")
+        }
+        return value
     }
 
     public func open(_ url: String) async throws { try await command("/url", "POST", ["url": url]) }
 
-    public func element(_ css: String) async throws -> String {
-        let found = try await command("/element", "POST", ["using": "css selector", "value": css])
-        guard let id = (found as? [String: Any])?.values.first as? String else {
-            throw WebDriverError("no element \(css): \(found ?? "")")
+    /// The W3C key under which chromedriver names an element it found.
+    static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
+
+    /// The element `css` selects, waiting up to `seconds` for it to appear: after a click that
+    /// submits a form, the next page may still be on its way.
+    public func element(_ css: String, seconds: Double = 10) async throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                let found = try await command("/element", "POST", ["using": "css selector", "value": css])
+                if let id = (found as? [String: Any])?[Self.elementKey] as? String { return id }
+                throw WebDriverError("no element \(css): \(found ?? "")")
+            } catch {
+                guard Date() < deadline else { throw error }
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
-        return id
     }
 
     public func type(_ css: String, _ text: String) async throws {
-        try await command("/element/\(try await element(css))/value", "POST", ["text": text])
+        try await onElement(css) { try await command("/element/\($0)/value", "POST", ["text": text]) }
     }
 
-    public func click(_ css: String) async throws { try await command("/element/\(try await element(css))/click") }
+    public func click(_ css: String) async throws {
+        try await onElement(css) { try await command("/element/\($0)/click") }
+    }
+
+    /// Runs `action` on the element `css` selects, finding it again if the page replaced it in
+    /// between (a "stale element": the page re-rendered or navigated).
+    private func onElement(_ css: String, _ action: (String) async throws -> Any?) async throws {
+        for attempt in 1...20 {
+            do {
+                _ = try await action(try await element(css))
+                return
+            } catch let error as WebDriverError where error.description.contains("stale element") && attempt < 20 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
 
     /// Runs JavaScript in the page and returns its result.
     public func script(_ source: String) async throws -> Any? {
