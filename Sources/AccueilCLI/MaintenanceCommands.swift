@@ -51,7 +51,7 @@ struct BackupCommand: AsyncParsableCommand {
         }
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         var manifest: BackupManifest
-        if let central, central.hasPrefix("postgres") {
+        if let central, centralSQLitePath(central) == nil {
             let dump = folder.appendingPathComponent("central.pgdump").path
             let outcome = try runProgram(
                 Self.postgresTool("pg_dump"),
@@ -62,8 +62,7 @@ struct BackupCommand: AsyncParsableCommand {
             }
             manifest = BackupManifest(
                 kind: "central-postgres", createdAt: Date(), source: redacted(central), files: ["central.pgdump"])
-        } else if let central {
-            let path = sqlitePath(central)
+        } else if let central, let path = centralSQLitePath(central) {
             guard fm.fileExists(atPath: path) else { throw CommandFailure.usage("no central store at \(path)") }
             do {
                 let source = try DatabasePool(path: path)
@@ -110,13 +109,6 @@ struct BackupCommand: AsyncParsableCommand {
             .compactMap(Int.init).sorted()
         return versions.last.map { "/usr/lib/postgresql/\($0)/bin/\(name)" } ?? name
     }
-}
-
-func sqlitePath(_ spec: String) -> String {
-    var path = spec
-    if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
-    if path.hasPrefix("//") { path.removeFirst(2) }
-    return path
 }
 
 /// `accueil restore`: a backup folder back into place.
@@ -171,17 +163,16 @@ struct RestoreCommand: AsyncParsableCommand {
             let db = try store.open()
             print("restored the kiosk store into \(target.path): \(try db.stats().checkedIn) checked in")
         case "central-sqlite":
-            guard let central, !central.hasPrefix("postgres") else {
+            guard let central, let path = centralSQLitePath(central) else {
                 throw CommandFailure.usage("this is a SQLite central store's backup: give --store sqlite:PATH")
             }
-            let path = sqlitePath(central)
             if fm.fileExists(atPath: path), !force {
                 throw CommandFailure.usage("\(path) exists: add --force to replace it")
             }
             try copySQLite(from: source.appendingPathComponent("central.sqlite").path, to: path)
             print("restored the central store into \(path)")
         case "central-postgres":
-            guard let central, central.hasPrefix("postgres") else {
+            guard let central, centralSQLitePath(central) == nil else {
                 throw CommandFailure.usage("this is a PostgreSQL backup: give --store postgres://…")
             }
             var arguments = ["--no-owner", "--dbname=\(central)"]

@@ -66,14 +66,19 @@ extension CentralStore {
 /// Opens the store a spec names: `sqlite:PATH` (or a bare path) or `postgres://USER:PASSWORD@HOST:PORT/DB`
 /// (also `postgresql://`). Schema migrations run here.
 public func openCentralStore(_ spec: String) async throws -> any CentralStore {
-    if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
-        return try await PostgresCentralStore(url: spec)
-    }
+    guard let path = centralSQLitePath(spec) else { return try await PostgresCentralStore(url: spec) }
+    guard !path.isEmpty else { throw SyncError.invalid("--store: expected sqlite:PATH or postgres://…, got \(spec)") }
+    return try SQLiteCentralStore(path: path)
+}
+
+/// The file a central store spec names (`sqlite:PATH`, `sqlite://PATH` or a bare path); nil when
+/// the spec is a PostgreSQL URL.
+public func centralSQLitePath(_ spec: String) -> String? {
+    if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") { return nil }
     var path = spec
     if path.hasPrefix("sqlite:") { path.removeFirst("sqlite:".count) }
     if path.hasPrefix("//") { path.removeFirst(2) }
-    guard !path.isEmpty else { throw SyncError.invalid("--store: expected sqlite:PATH or postgres://…, got \(spec)") }
-    return try SQLiteCentralStore(path: path)
+    return path
 }
 
 /// The central store on SQLite (GRDB, WAL, synchronous=FULL).

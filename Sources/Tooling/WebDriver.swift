@@ -7,7 +7,12 @@ import Foundation
 /// Why talking to the browser failed.
 public struct WebDriverError: Error, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The W3C error code chromedriver answered with ("no such element", "stale element reference"…).
+    public var code: String?
+    public init(_ description: String, code: String? = nil) {
+        self.description = description
+        self.code = code
+    }
 }
 
 /// Headless Chromium driven through chromedriver (the W3C WebDriver protocol), as a person at the
@@ -79,7 +84,7 @@ public final class Browser {
         let value = try Self.call(port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))[
             "value"]
         if let failure = value as? [String: Any], let error = failure["error"] as? String {
-            throw WebDriverError("chromedriver: \(method) \(path): \(error): \(failure["message"] ?? "")")
+            throw WebDriverError("chromedriver: \(method) \(path): \(error): \(failure["message"] ?? "")", code: error)
         }
         return value
     }
@@ -96,12 +101,13 @@ public final class Browser {
         while true {
             do {
                 let found = try await command("/element", "POST", ["using": "css selector", "value": css])
-                if let id = (found as? [String: Any])?[Self.elementKey] as? String { return id }
-                throw WebDriverError("no element \(css): \(found ?? "")")
-            } catch {
-                guard Date() < deadline else { throw error }
+                guard let id = (found as? [String: Any])?[Self.elementKey] as? String else {
+                    throw WebDriverError("chromedriver named no element for \(css): \(found ?? "")")
+                }
+                return id
+            } catch let error as WebDriverError where error.code == "no such element" && Date() < deadline {
+                try await Task.sleep(for: .milliseconds(50))
             }
-            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -120,7 +126,7 @@ public final class Browser {
             do {
                 _ = try await action(try await element(css))
                 return
-            } catch let error as WebDriverError where error.description.contains("stale element") && attempt < 20 {
+            } catch let error as WebDriverError where error.code == "stale element reference" && attempt < 20 {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
