@@ -61,7 +61,7 @@ struct DoorRequest: Decodable {
 }
 
 /// An answer of the door API: what happened, in words for the screen, and the attendee after it.
-struct DoorAnswer: Encodable, ResponseEncodable {
+struct DoorAnswer: Encodable {
     var status: String
     var message: String
     var attendee: AttendeeJSON?
@@ -75,12 +75,12 @@ struct DoorAnswer: Encodable, ResponseEncodable {
     }
 }
 
-struct SearchAnswer: Encodable, ResponseEncodable {
+struct SearchAnswer: Encodable {
     var query: String
     var results: [AttendeeJSON]
 }
 
-extension AttendeeJSON: ResponseEncodable {
+extension AttendeeJSON {
     init(_ record: AttendeeRecord) {
         self.init(attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates)
     }
@@ -95,20 +95,21 @@ func addDoorRoutes(
     to router: Router<BasicRequestContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String, gate: StaffGate,
     print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
 ) {
-    router.get("/api/v1/search") { request, _ -> SearchAnswer in
+    router.get("/api/v1/search") { request, _ -> Response in
         try gate.check(request)
         let query = request.uri.queryParameters.get("q") ?? ""
         let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 100)
-        return SearchAnswer(query: query, results: query.trimmed.isEmpty ? [] : roster.search(query, limit: limit))
+        return try jsonAnswer(
+            SearchAnswer(query: query, results: query.trimmed.isEmpty ? [] : roster.search(query, limit: limit)))
     }
 
-    router.get("/api/v1/attendees/{id}") { request, context -> AttendeeJSON in
+    router.get("/api/v1/attendees/{id}") { request, context -> Response in
         try gate.check(request)
         let id = context.parameters.get("id") ?? ""
         guard let record = roster.record(id: id), !record.removed else {
             throw HTTPError(.notFound, message: "unknown attendee id \(id)")
         }
-        return AttendeeJSON(record)
+        return try jsonAnswer(AttendeeJSON(record))
     }
 
     @Sendable func body(_ request: Request) async throws -> DoorRequest {
@@ -123,7 +124,7 @@ func addDoorRoutes(
         return record
     }
 
-    router.post("/api/v1/checkin") { request, _ -> DoorAnswer in
+    router.post("/api/v1/checkin") { request, _ -> Response in
         let asked = try await body(request)
         let record = try known(asked.id)
         let wanted = asked.print == true ? try print?() : nil
@@ -159,29 +160,31 @@ func addDoorRoutes(
             case .notAsked: break
             }
         }
-        return answer
+        return try jsonAnswer(answer)
     }
 
-    router.post("/api/v1/undo") { request, _ -> DoorAnswer in
+    router.post("/api/v1/undo") { request, _ -> Response in
         let asked = try await body(request)
         let record = try known(asked.id)
         guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
             throw HTTPError(.badRequest, message: "an undo needs a reason")
         }
         guard record.checkIn != nil else {
-            return DoorAnswer(
-                status: "not_checked_in", message: Format.name(record.attendee), attendee: AttendeeJSON(record))
+            return try jsonAnswer(
+                DoorAnswer(
+                    status: "not_checked_in", message: Format.name(record.attendee), attendee: AttendeeJSON(record)))
         }
         let undone = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
         kioskLog.notice(
             "check-in undone",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(undone.eventID)"])
-        return DoorAnswer(
-            status: "undone", message: Format.name(record.attendee),
-            attendee: roster.record(id: record.attendee.id).map(AttendeeJSON.init))
+        return try jsonAnswer(
+            DoorAnswer(
+                status: "undone", message: Format.name(record.attendee),
+                attendee: roster.record(id: record.attendee.id).map(AttendeeJSON.init)))
     }
 
-    router.post("/api/v1/reprint") { request, _ -> DoorAnswer in
+    router.post("/api/v1/reprint") { request, _ -> Response in
         let asked = try await body(request)
         let record = try known(asked.id)
         guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
@@ -194,13 +197,14 @@ func addDoorRoutes(
         kioskLog.info(
             "badge reprint queued",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "job_id": "\(job.id)"])
-        return DoorAnswer(
-            status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
-            printState: "pending", printMessage: job.printer)
+        return try jsonAnswer(
+            DoorAnswer(
+                status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
+                printState: "pending", printMessage: job.printer))
     }
 
     // Someone not on the list: registered, checked in and (with print) their badge queued, at once.
-    router.post("/api/v1/walkin") { request, _ -> DoorAnswer in
+    router.post("/api/v1/walkin") { request, _ -> Response in
         try gate.check(request)
         let form = try await decode(WalkInForm.self, request, limit: 16 << 10)
         let name = (form.firstName ?? "") + (form.lastName ?? "") + (form.nativeName ?? "")
@@ -235,35 +239,37 @@ func addDoorRoutes(
         var answer = DoorAnswer(status: "checked_in", message: Format.name(attendee))
         if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
         answer.attendee = roster.record(id: attendee.id).map(AttendeeJSON.init)
-        return answer
+        return try jsonAnswer(answer)
     }
 
     // What a scanner typed: a badge QR (checked offline: signature, key, version) or an attendee id
     // (e-ticket codes carry it). Answers the attendee, or why not.
-    router.post("/api/v1/scan") { request, _ -> DoorAnswer in
+    router.post("/api/v1/scan") { request, _ -> Response in
         let text = (try await body(request)).text?.trimmed ?? ""
         if text.hasPrefix("AC1:") {
             guard let ring = keys() else {
-                return DoorAnswer(status: "refused", message: "no badge keys on this kiosk")
+                return try jsonAnswer(DoorAnswer(status: "refused", message: "no badge keys on this kiosk"))
             }
             do {
                 let payload = try ring.verifier.verify(text) { id in
                     roster.record(id: id).flatMap { $0.removed ? nil : $0.badgeVersion }
                 }
-                return DoorAnswer(
-                    status: "found", message: payload.attendeeID,
-                    attendee: roster.record(id: payload.attendeeID).map(AttendeeJSON.init))
+                return try jsonAnswer(
+                    DoorAnswer(
+                        status: "found", message: payload.attendeeID,
+                        attendee: roster.record(id: payload.attendeeID).map(AttendeeJSON.init)))
             } catch let error as BadgeError {
-                return DoorAnswer(
-                    status: "refused", message: error.description, printState: nil, printMessage: error.code)
+                return try jsonAnswer(
+                    DoorAnswer(
+                        status: "refused", message: error.description, printState: nil, printMessage: error.code))
             } catch {
-                return DoorAnswer(status: "refused", message: "\(error)")
+                return try jsonAnswer(DoorAnswer(status: "refused", message: "\(error)"))
             }
         }
         guard let record = roster.record(id: text), !record.removed else {
-            return DoorAnswer(status: "unknown", message: text)
+            return try jsonAnswer(DoorAnswer(status: "unknown", message: text))
         }
-        return DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record))
+        return try jsonAnswer(DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
     }
 }
 

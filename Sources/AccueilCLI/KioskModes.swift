@@ -136,7 +136,7 @@ struct SessionScanRequest: Decodable {
 }
 
 /// The session door's state for its screen.
-struct SessionInfo: Encodable, ResponseEncodable {
+struct SessionInfo: Encodable {
     var session: Session?
     var id: String
     /// The room, for a door that follows a room's sessions (`--room`).
@@ -152,14 +152,15 @@ func addSessionRoutes(
     to router: Router<BasicRequestContext>, door: SessionDoor, language: UILanguage, gate: StaffGate,
     online: @escaping @Sendable () -> Bool, keys: @escaping @Sendable () -> Keyring?
 ) {
-    router.get("/api/v1/session") { _, _ -> SessionInfo in
+    router.get("/api/v1/session") { _, _ -> Response in
         let now = door.current()
         var room: String?
         if case .room(let name) = door.target { room = name }
-        return SessionInfo(
-            session: now?.session, id: now?.id ?? "", room: room,
-            occupancy: try now.map { try door.db.occupancy(session: $0.id) } ?? 0, direction: door.direction.rawValue,
-            kiosk: door.kiosk, overridable: gate.pin != nil)
+        return try jsonAnswer(
+            SessionInfo(
+                session: now?.session, id: now?.id ?? "", room: room,
+                occupancy: try now.map { try door.db.occupancy(session: $0.id) } ?? 0,
+                direction: door.direction.rawValue, kiosk: door.kiosk, overridable: gate.pin != nil))
     }
     router.post("/api/v1/session/scan") { request, _ -> Response in
         let asked = try await decode(SessionScanRequest.self, request, limit: 16 << 10)
@@ -187,7 +188,7 @@ func addSessionRoutes(
 }
 
 /// What the self-service screen is told: a greeting, never anyone's data beyond a first name.
-struct SelfServiceAnswer: Encodable, ResponseEncodable {
+struct SelfServiceAnswer: Encodable {
     /// printing | already_printed | refused
     var status: String
     var firstName: String?
@@ -222,7 +223,7 @@ func addSelfServiceRoutes(
         return Response(
             status: .noContent, headers: [.setCookie: "\(StaffGate.cookie)=; Path=/; Max-Age=0; SameSite=Strict"])
     }
-    router.post("/api/v1/self/checkin") { request, _ -> SelfServiceAnswer in
+    router.post("/api/v1/self/checkin") { request, _ -> Response in
         let text = (try await decode(DoorRequest.self, request, limit: 4 << 10)).text?.trimmed ?? ""
         let both = { (key: String) in Words.text(key, .fr) + " — " + Words.text(key, .en) }
         let refused = SelfServiceAnswer(status: "refused", message: both("self_refused"), language: "")
@@ -235,9 +236,9 @@ func addSelfServiceRoutes(
                 })
         else {
             kioskLog.notice("self-service: code refused", metadata: ["kiosk": "\(kiosk)"])
-            return refused
+            return try jsonAnswer(refused)
         }
-        guard let record = try db.attendee(id: payload.attendeeID) else { return refused }
+        guard let record = try db.attendee(id: payload.attendeeID) else { return try jsonAnswer(refused) }
         let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
         let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
         if case .checkedIn(let checkIn) = outcome {
@@ -250,17 +251,20 @@ func addSelfServiceRoutes(
         let first = record.attendee.firstName.isEmpty ? record.attendee.displayName : record.attendee.firstName
         switch queued {
         case .notAsked:
-            return SelfServiceAnswer(
-                status: "checked_in", firstName: first, message: Words.text("checked_in", speaks),
-                language: speaks.rawValue)
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "checked_in", firstName: first, message: Words.text("checked_in", speaks),
+                    language: speaks.rawValue))
         case .queued:
-            return SelfServiceAnswer(
-                status: "printing", firstName: first, message: Words.text("self_printing", speaks),
-                language: speaks.rawValue)
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "printing", firstName: first, message: Words.text("self_printing", speaks),
+                    language: speaks.rawValue))
         case .alreadyPrinted:
-            return SelfServiceAnswer(
-                status: "already_printed", firstName: first, message: Words.text("self_again", speaks),
-                language: speaks.rawValue)
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "already_printed", firstName: first, message: Words.text("self_again", speaks),
+                    language: speaks.rawValue))
         }
     }
 }

@@ -16,7 +16,7 @@ enum UILanguage: String, CaseIterable, Sendable, Codable {
 }
 
 /// What a session door answers a scan with: yes or no, why in words, who, and the room's count.
-struct SessionVerdict: Encodable, ResponseEncodable, Sendable {
+struct SessionVerdict: Encodable, Sendable {
     var admitted: Bool
     /// entered | override | already_inside | exited | refused
     var outcome: String

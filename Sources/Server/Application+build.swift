@@ -36,8 +36,6 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-extension PushResponse: ResponseEncodable {}
-extension PullResponse: ResponseEncodable {}
 
 /// Wakes long-polling readers when events arrive.
 ///
@@ -93,7 +91,7 @@ public func buildRouter(
 
     router.get("/api/v1/health") { _, _ -> String in "ok" }
 
-    router.post("/api/v1/events") { request, context -> PushResponse in
+    router.post("/api/v1/events") { request, context -> Response in
         let kiosk = try await kiosk(request)
         let push = try await decode(PushRequest.self, request, limit: maxBodyBytes)
         guard push.events.count <= SyncLimits.maxBatch else {
@@ -103,13 +101,13 @@ public func buildRouter(
         do {
             let response = try await store.ingest(push.events, from: kiosk)
             if response.accepted > 0 { await notifier.changed() }
-            return response
+            return try jsonAnswer(response)
         } catch let error as SyncError {
             throw HTTPError(.unprocessableContent, message: error.description)
         }
     }
 
-    router.get("/api/v1/events") { request, context -> PullResponse in
+    router.get("/api/v1/events") { request, context -> Response in
         _ = try await kiosk(request)
         let since = request.uri.queryParameters.get("since", as: Int64.self) ?? 0
         let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1000
@@ -120,30 +118,30 @@ public func buildRouter(
             await notifier.wait(after: seen, seconds: wait)
             page = try await store.changes(since: since, limit: limit)
         }
-        return page
+        return try jsonAnswer(page)
     }
 
     // The counts of `accueil stats --json`, over every kiosk's events.
-    router.get("/api/v1/stats") { request, _ -> Stats in
+    router.get("/api/v1/stats") { request, _ -> Response in
         _ = try await kiosk(request)
-        return try await projection.stats()
+        return try jsonAnswer(try await projection.stats())
     }
 
     // What a new kiosk starts from: every attendee's events (superseded roster versions left
     // out) and the cursor to pull after.
-    router.get("/api/v1/snapshot") { request, _ -> Snapshot in
+    router.get("/api/v1/snapshot") { request, _ -> Response in
         _ = try await kiosk(request)
-        return try await projection.snapshot()
+        return try jsonAnswer(try await projection.snapshot())
     }
 
     // A roster parsed by `accueil roster import --server`: applied like a kiosk's import (same
     // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
-    router.post("/api/v1/roster") { request, _ -> ImportSummary in
+    router.post("/api/v1/roster") { request, _ -> Response in
         let kiosk = try await kiosk(request)
         let upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
         let plan = RosterPlan(
             incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing)
-        guard !upload.dryRun else { return plan.summary }
+        guard !upload.dryRun else { return try jsonAnswer(plan.summary) }
         let now = Date()
         let events =
             plan.upserts.map { WireEvent(Event(attendeeID: $0.id, at: now, kiosk: kiosk, body: .attendeeUpserted($0))) }
@@ -153,7 +151,7 @@ public func buildRouter(
                 Array(events[start..<min(start + SyncLimits.maxBatch, events.count)]), from: kiosk)
         }
         if !events.isEmpty { await notifier.changed() }
-        return plan.summary
+        return try jsonAnswer(plan.summary)
     }
 
     // A kiosk's news of itself, for the dashboard.
@@ -190,9 +188,20 @@ public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int)
 /// Largest roster upload (a 100,000-attendee roster is about 30 MB of JSON).
 let maxRosterBytes = 512 << 20
 
-extension Stats: ResponseEncodable {}
-extension Snapshot: ResponseEncodable {}
-extension ImportSummary: ResponseEncodable {}
+/// A JSON answer, encoded inside the route handler.
+///
+/// Every route returns a `Response` made here, never a struct handed back through Hummingbird's
+/// generic `ResponseGenerator`: in Swift 6.3.1's release build, the kiosk's check-in route returned
+/// a `DoorAnswer` whose nil fields were never written (the optimizer dropped those stores in the
+/// async closure's indirect result), so the encoder read garbage and the daemon crashed. Encoding
+/// in the handler reads every field where it was written. See docs/release-crash.md.
+public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let data = try JSONEncoder().encode(value)
+    return Response(
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
+        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
 
 /// The server application on an open store: `accueil server` runs it. `onRunning` gets the port it
 /// listens on (the one asked for, or the one the system chose for port 0).

@@ -242,7 +242,6 @@ extension DashboardView.Count {
     }
 }
 
-extension DashboardView: ResponseEncodable {}
 
 /// Organisers signed in to the dashboard: random session tokens kept in memory for 12 hours.
 actor OrganiserSessions {
