@@ -229,6 +229,17 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// How many events of `type` the log holds for each subject (ledger checks: each acknowledged
+    /// check-in is one `checkin` event).
+    public func eventCounts(type: String) throws(StoreError) -> [String: Int] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT attendee_id, COUNT(*) AS n FROM events WHERE type = ? GROUP BY attendee_id",
+                arguments: [type]
+            ).reduce(into: [String: Int]()) { $0[$1["attendee_id"]] = $1["n"] }
+        }
+    }
+
     // MARK: Events
 
     static let eventColumns = "id, type, attendee_id, at, kiosk, payload"

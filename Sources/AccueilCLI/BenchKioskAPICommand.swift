@@ -1,0 +1,328 @@
+import AccueilCore
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import KioskStore
+import NIOCore
+import NIOHTTP1
+import Tooling
+
+/// `accueil bench kiosk-api`: the kiosk daemon under the load of busy door screens. Starts
+/// `accueil kiosk` (this same binary) on a generated roster, then `--clients` clients call its API
+/// as browsers do — check-ins (half of them with a badge to print), undos, reprints, searches,
+/// scans, status and stats polling — for `--seconds`. Every answer is checked (status, JSON, the
+/// fields the screens read); the daemon's memory is sampled; at the end every acknowledged
+/// check-in must be in the store exactly once. Exits 1 when anything is wrong: it is also the
+/// suite's soak test.
+struct BenchKioskAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiosk-api",
+        abstract: "The kiosk daemon's API under concurrent door-screen load: throughput, latency, memory, ledger.")
+
+    @Option(help: "Concurrent clients.") var clients = 16
+    @Option(help: "How long to run, in seconds.") var seconds = 30.0
+    @Option(help: "Attendees in the generated roster.") var count = 20_000
+    @Option(help: "Only check-ins (for the throughput figure), instead of the door screens' mix.")
+    var mix: Mix = .door
+    @Option(help: ArgumentHelp("Work in this directory (emptied first) instead of a temporary one.", valueName: "dir"))
+    var data: String?
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    func log(_ text: String) { if !json { Output.err(text) } }
+
+    enum Mix: String, ExpressibleByArgument, CaseIterable, Sendable { case door, checkins }
+
+    struct Figures: Encodable {
+        var clients: Int
+        var seconds: Double
+        var attendees: Int
+        var requests: Int
+        var requests_per_second: Double
+        var checkins_acknowledged: Int
+        var checkins_per_second: Double
+        var checkin_p50_ms: Double
+        var checkin_p99_ms: Double
+        var checkin_max_ms: Double
+        var request_p99_ms: Double
+        var by_route: [String: Int]
+        var rss_start_mb: Double
+        var rss_end_mb: Double
+        var rss_max_mb: Double
+        var daemon_alive: Bool
+        var bad_answers: Int
+        var first_bad_answers: [String]
+        var ledger_checked: Int
+        var ledger_mismatches: [String]
+        var ok: Bool
+    }
+
+    /// What one client saw.
+    struct Tally: Sendable {
+        var requests = 0
+        var byRoute: [String: Int] = [:]
+        var checkinMs: [Double] = []
+        var allMs: [Double] = []
+        var bad: [String] = []
+        var badCount = 0
+        /// Acknowledged check-ins (answers "checked_in") per attendee.
+        var acknowledged: [String: Int] = [:]
+        /// The daemon's largest resident memory seen, in MB.
+        var rssMax = 0.0
+
+        mutating func merge(_ other: Tally) {
+            requests += other.requests
+            byRoute.merge(other.byRoute, uniquingKeysWith: +)
+            checkinMs += other.checkinMs
+            allMs += other.allMs
+            bad += other.bad.prefix(max(0, 10 - bad.count))
+            badCount += other.badCount
+            acknowledged.merge(other.acknowledged, uniquingKeysWith: +)
+            rssMax = max(rssMax, other.rssMax)
+        }
+    }
+
+    func run() async throws {
+        let directory =
+            data.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("accueil-bench-api-\(getpid())")
+        try? FileManager.default.removeItem(at: directory)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { if data == nil { try? FileManager.default.removeItem(at: directory) } }
+        let store = directory.appendingPathComponent("data")
+        let db = try KioskDatabase(directory: store)
+        let attendees = RosterGenerator(seed: 7).attendees(count: count)
+        _ = try db.importRoster(attendees, kiosk: "bench")
+        let ids = attendees.map(\.id)
+        log("\(count) attendees imported; starting the kiosk daemon…")
+
+        let logFile = directory.appendingPathComponent("kiosk.log").path
+        // A printer that does not exist: badges queue (in the check-in's transaction) and wait,
+        // as they would with the printer unplugged; nothing is sent to the machine's cupsd.
+        let kiosk = try spawn(
+            BenchKioskCommand.executable,
+            ["kiosk", "--data", store.path, "--name", "bench", "--listen", "127.0.0.1:0", "--printer", "bench-absent"],
+            environment: ProcessInfo.processInfo.environment.merging(
+                ["SWIFT_BACKTRACE": "enable=no", "CUPS_SERVER": "/nonexistent/cups.sock"], uniquingKeysWith: { $1 }),
+            stderr: .file(logFile))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        var port = 0
+        for _ in 0..<600 where port == 0 {
+            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "status API on http://127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        guard port != 0 else {
+            throw CommandFailure(
+                message: "the kiosk did not start: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")",
+                status: 1)
+        }
+        let base = "http://127.0.0.1:\(port)"
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+        let rssStart = Self.rss(pid: kiosk.pid)
+        let pid = kiosk.pid
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        log("\(clients) clients for \(seconds) s on \(base) (\(mix.rawValue))…")
+        let started = ContinuousClock.now
+        let tally = await withTaskGroup(of: Tally.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    await Self.client(
+                        client, of: clients, base: base, http: http, ids: ids, mix: mix, until: deadline)
+                }
+            }
+            group.addTask {
+                var sampler = Tally()
+                while ContinuousClock.now < deadline {
+                    sampler.rssMax = max(sampler.rssMax, Self.rss(pid: pid))
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+                return sampler
+            }
+            var all = Tally()
+            for await one in group { all.merge(one) }
+            return all
+        }
+        let elapsed = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        try? await http.shutdown()
+        let alive = kiosk.poll() == nil
+        let rssEnd = Self.rss(pid: kiosk.pid)
+
+        // The ledger: each "checked_in" answer is one check-in event in the store, no more, no less.
+        var mismatches: [String] = []
+        let stored = try db.eventCounts(type: "checkin")
+        for id in Set(stored.keys).union(tally.acknowledged.keys).sorted() where stored[id] != tally.acknowledged[id] {
+            if mismatches.count < 10 {
+                mismatches.append("\(id): \(tally.acknowledged[id] ?? 0) acknowledged, \(stored[id] ?? 0) in the store")
+            }
+        }
+        let checkins = tally.acknowledged.values.reduce(0, +)
+        let figures = Figures(
+            clients: clients, seconds: elapsed, attendees: count, requests: tally.requests,
+            requests_per_second: Double(tally.requests) / elapsed, checkins_acknowledged: checkins,
+            checkins_per_second: Double(checkins) / elapsed, checkin_p50_ms: percentile(tally.checkinMs, 50),
+            checkin_p99_ms: percentile(tally.checkinMs, 99), checkin_max_ms: tally.checkinMs.max() ?? 0,
+            request_p99_ms: percentile(tally.allMs, 99), by_route: tally.byRoute, rss_start_mb: rssStart,
+            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), daemon_alive: alive, bad_answers: tally.badCount,
+            first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
+            ok: alive && tally.badCount == 0 && mismatches.isEmpty && checkins > 0)
+        if json {
+            print(Output.json(figures))
+        } else {
+            let fmt = { (v: Double) in String(format: "%.1f", v) }
+            print("kiosk API, \(clients) clients, \(fmt(elapsed)) s, \(count) attendees, mix \(mix.rawValue)")
+            print("requests: \(tally.requests) (\(fmt(figures.requests_per_second))/s), p99 \(fmt(figures.request_p99_ms)) ms")
+            print(
+                "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
+            )
+            print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
+            print("daemon alive: \(alive); bad answers: \(tally.badCount); ledger: \(stored.count) attendees checked, \(mismatches.count) mismatches")
+            for line in tally.bad { print("  bad answer: \(line)") }
+            for line in mismatches { print("  ledger: \(line)") }
+        }
+        if !figures.ok { throw ExitCode(1) }
+    }
+
+    /// One door screen's worth of requests until `deadline`.
+    static func client(
+        _ index: Int, of clients: Int, base: String, http: HTTPClient, ids: [String], mix: Mix,
+        until deadline: ContinuousClock.Instant
+    ) async -> Tally {
+        var tally = Tally()
+        var random = SeededGenerator(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
+        var mine: [String] = []
+        // Each client works on its own slice for check-ins, and on anyone for the rest, so that
+        // races on one attendee happen too (two doors, one person).
+        let slice = ids.count / clients
+        while ContinuousClock.now < deadline {
+            let roll = mix == .checkins ? 0 : Int(random.next() % 100)
+            let id =
+                random.next() % 10 == 0
+                ? ids[Int(random.next() % UInt64(ids.count))]
+                : ids[index * slice + Int(random.next() % UInt64(max(slice, 1)))]
+            let route: String
+            let method: HTTPMethod
+            var body: [String: Any]? = nil
+            switch roll {
+            case 0..<30:
+                (route, method) = ("/api/v1/checkin", .POST)
+                body = ["id": id, "print": random.next() % 2 == 0]
+            case 30..<40 where !mine.isEmpty:
+                (route, method) = ("/api/v1/undo", .POST)
+                body = ["id": mine.removeLast(), "reason": "bench: wrong person"]
+            case 40..<45:
+                (route, method) = ("/api/v1/reprint", .POST)
+                body = ["id": id, "reason": "damaged"]
+            case 45..<65:
+                let query = String(id.suffix(3))
+                (route, method) = ("/api/v1/search?q=\(query)", .GET)
+            case 65..<75:
+                (route, method) = ("/api/v1/scan", .POST)
+                body = ["text": id]
+            case 75..<85: (route, method) = ("/api/v1/status", .GET)
+            case 85..<92: (route, method) = ("/api/v1/stats", .GET)
+            default: (route, method) = ("/api/v1/attendees/\(id)", .GET)
+            }
+            var request = HTTPClientRequest(url: base + route)
+            request.method = method
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
+            }
+            let start = ContinuousClock.now
+            let name = "/" + route.prefix { $0 != "?" }.split(separator: "/").prefix(3).joined(separator: "/")
+            tally.requests += 1
+            tally.byRoute[name, default: 0] += 1
+            do {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                let bytes = try await response.body.collect(upTo: 64 << 20)
+                let ms = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
+                    + Double((ContinuousClock.now - start).components.seconds) * 1000
+                tally.allMs.append(ms)
+                let data = Data(buffer: bytes)
+                if let problem = check(route: name, status: Int(response.status.code), data, body: body) {
+                    tally.badCount += 1
+                    if tally.bad.count < 10 { tally.bad.append("\(route): \(problem)") }
+                    continue
+                }
+                if name == "/api/v1/checkin" {
+                    tally.checkinMs.append(ms)
+                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+                    if object?["status"] as? String == "checked_in" {
+                        tally.acknowledged[id, default: 0] += 1
+                        mine.append(id)
+                    }
+                }
+            } catch {
+                tally.badCount += 1
+                if tally.bad.count < 10 { tally.bad.append("\(route): no answer (\(error))") }
+            }
+        }
+        return tally
+    }
+
+    /// Why an answer is not one the screens can use, or nil.
+    static func check(route: String, status: Int, _ data: Data, body: [String: Any]?) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return "HTTP \(status), not a JSON object: \(String(decoding: data.prefix(200), as: UTF8.self))"
+        }
+        func strings(_ keys: [String]) -> String? {
+            for key in keys where !(object[key] is String) { return "\(key) missing or not text: \(object)" }
+            return nil
+        }
+        switch route {
+        case "/api/v1/checkin":
+            guard status == 200 else { return "HTTP \(status): \(object)" }
+            if let problem = strings(["status", "message"]) { return problem }
+            guard ["checked_in", "already_checked_in"].contains(object["status"] as? String) else {
+                return "unexpected status \(object)"
+            }
+            if let state = object["print_state"] {
+                guard ["pending", "already_printed"].contains(state as? String), object["print_message"] is String else {
+                    return "bad print_state/print_message: \(object)"
+                }
+            } else if body?["print"] as? Bool == true {
+                return "asked to print, no print_state: \(object)"
+            }
+            guard let attendee = object["attendee"] as? [String: Any], attendee["id"] as? String == body?["id"] as? String
+            else { return "attendee missing or another one: \(object)" }
+        case "/api/v1/undo":
+            guard status == 200 else { return "HTTP \(status): \(object)" }
+            guard ["undone", "not_checked_in"].contains(object["status"] as? String) else { return "unexpected \(object)" }
+        case "/api/v1/reprint":
+            guard status == 200 else { return "HTTP \(status): \(object)" }
+            guard object["status"] as? String == "reprint_queued", object["print_state"] as? String == "pending" else {
+                return "unexpected \(object)"
+            }
+        case "/api/v1/search":
+            guard status == 200, object["results"] is [Any] else { return "HTTP \(status): \(object)" }
+        case "/api/v1/scan":
+            guard status == 200, object["status"] as? String == "found" else { return "HTTP \(status): \(object)" }
+        case "/api/v1/status":
+            guard status == 200, object["outbox"] is NSNumber, object["kiosk"] is String else {
+                return "HTTP \(status): \(object)"
+            }
+        case "/api/v1/stats":
+            guard status == 200, object["registered"] is NSNumber else { return "HTTP \(status): \(object)" }
+        default:
+            guard status == 200, object["id"] is String else { return "HTTP \(status): \(object)" }
+        }
+        return nil
+    }
+
+    /// Resident memory of a process, in MB (0 when it is gone).
+    static func rss(pid: pid_t) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return Double(line.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+    }
+}
