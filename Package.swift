@@ -76,6 +76,7 @@ let package = Package(
                 "AccueilCore", "KioskStore", "Sync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(

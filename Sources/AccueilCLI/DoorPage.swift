@@ -205,7 +205,10 @@ enum DoorPage {
             $("online").textContent = !sync.server ? T.standalone : on ? T.online
               : T.offline + " " + T.since + " " + hhmm(sync.last_success || sync.started_at);
             $("online").title = sync.last_error || "";
-            $("queued").textContent = T.queued + " : " + s.outbox;
+            $("queued").textContent = T.queued + " : " + s.outbox
+              + (s.set_aside && s.set_aside.count ? ` · ⚠ ${s.set_aside.count} ${T.set_aside}` : "");
+            $("queued").className = s.set_aside && s.set_aside.count ? "bad" : "";
+            $("queued").title = (s.set_aside && s.set_aside.last_reason) || "";
             const q = s.print_queue || {};
             const waiting = (q.pending || 0) + (q.submitted || 0);
             let printer = CONFIG.printing !== "yes" ? T.printer_none

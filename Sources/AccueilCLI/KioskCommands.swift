@@ -122,6 +122,8 @@ struct KioskCommand: AsyncParsableCommand {
         let kiosk = store.kioskName
         let db = try store.open()
         let (host, port) = try hostAndPort(listen)
+        // The systemd watchdog is fed only while sync and the print spooler really turn.
+        let liveness = Liveness()
         let service: SyncService?
         if let server, !server.isEmpty {
             let client = try syncClient(server: server, token: token, kiosk: kiosk, caFile: caFile)
@@ -130,7 +132,8 @@ struct KioskCommand: AsyncParsableCommand {
             }
             do {
                 service = try SyncService(
-                    db: db, client: client, kiosk: kiosk, batchSize: batchSize, mode: mode.rawValue)
+                    db: db, client: client, kiosk: kiosk, batchSize: batchSize, mode: mode.rawValue,
+                    liveness: liveness)
             } catch {
                 throw commandFailure(error)
             }
@@ -204,14 +207,26 @@ struct KioskCommand: AsyncParsableCommand {
         let stop = Atomic<Bool>(false)
         if !noPrint {
             let (badges, printing, store) = (badges, printOptions, store)
-            Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop) }
+            // Its longest step is a CUPS call on a print server that stopped answering.
+            liveness.expect("print spooler", within: .seconds(120))
+            Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop, liveness: liveness) }
         }
         Output.err(
             "accueil kiosk \(kiosk): data \(store.directory.path)"
                 + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
-            group.addTask { await Systemd.watchdog() }
+            group.addTask {
+                await Systemd.watchdog(alive: {
+                    let stale = liveness.stale()
+                    for (name, silent) in stale {
+                        kioskLog.critical(
+                            "watchdog: \(name) has not moved for \(silent.components.seconds) s; not telling systemd the station is alive",
+                            metadata: ["kiosk": "\(kiosk)"])
+                    }
+                    return stale.isEmpty
+                })
+            }
             if let service {
                 group.addTask { await service.run() }
             } else {
@@ -249,7 +264,10 @@ func jsonResponse(_ data: Data) -> Response {
 
 /// The print spooler's loop, on a thread of its own (CUPS calls block). It waits for what it needs
 /// (signing keys, a printer) and reports each new trouble once.
-func runSpooler(_ store: StoreOptions, _ badges: BadgeOptions, _ printing: PrintOptions, stop: borrowing Atomic<Bool>) {
+func runSpooler(
+    _ store: StoreOptions, _ badges: BadgeOptions, _ printing: PrintOptions, stop: borrowing Atomic<Bool>,
+    liveness: Liveness
+) {
     var spool: PrintSpooler?
     var lastTrouble = ""
     func trouble(_ words: String) {
@@ -257,6 +275,7 @@ func runSpooler(_ store: StoreOptions, _ badges: BadgeOptions, _ printing: Print
         lastTrouble = words
     }
     while !stop.load(ordering: .relaxed) {
+        liveness.beat("print spooler")
         do {
             if spool == nil { spool = try spooler(store, badges, printing) }
             if let spool {
@@ -305,6 +324,8 @@ struct KioskReport: Encodable {
     /// The latest print job, and the newest error of a job still waiting or failed (the printer's trouble).
     var lastPrint: PrintJob?
     var printerTrouble: String?
+    /// Changes the server refused for good, set aside so that they hold up nothing.
+    var setAside: SetAsideSummary
 
     enum CodingKeys: String, CodingKey {
         case kiosk, data, sync, outbox
@@ -312,6 +333,7 @@ struct KioskReport: Encodable {
         case printQueue = "print_queue"
         case lastPrint = "last_print"
         case printerTrouble = "printer_trouble"
+        case setAside = "set_aside"
     }
 
     static func make(db: KioskDatabase, live: SyncStatus?, kiosk: String? = nil) throws -> KioskReport {
@@ -322,7 +344,7 @@ struct KioskReport: Encodable {
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
             outbox: try db.outboxCount(), printQueue: printing.counts, lastPrint: printing.last,
-            printerTrouble: printing.trouble)
+            printerTrouble: printing.trouble, setAside: try db.setAsideSummary())
     }
 }
 
@@ -378,6 +400,12 @@ struct StatusCommand: ParsableCommand {
                         ? " (the kiosk daemon runs standalone)" : " (the kiosk daemon is not running)"))
         }
         print("Waiting to be sent: \(report.outbox) change\(report.outbox == 1 ? "" : "s")")
+        if report.setAside.count > 0 {
+            print(
+                "Refused by the server, set aside: \(report.setAside.count) change\(report.setAside.count == 1 ? "" : "s")"
+                    + (report.setAside.lastReason.map { " — last: \($0)" } ?? "")
+                    + " (sent again after an upgrade, or with `accueil sync retry-set-aside`)")
+        }
         let queue = ["pending", "submitted", "failed"].compactMap { state in
             report.printQueue[state].map { "\($0) \(state)" }
         }

@@ -172,10 +172,15 @@ struct SyncRunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Server URL (default: $ACCUEIL_SERVER), e.g. http://127.0.0.1:8080.", valueName: "url"))
     var server: String?
     @Option(help: ArgumentHelp("Kiosk token (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE).", valueName: "pem"))
+    var caFile: String?
     @Flag(help: "One round, then stop.") var once = false
 
     func run() async throws {
-        let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+        let client = try syncClient(server: server, token: token, kiosk: store.kioskName, caFile: caFile)
         let db = try store.open()
         guard once else {
             do { try await SyncService(db: db, client: client, kiosk: store.kioskName).run() } catch {
@@ -186,12 +191,12 @@ struct SyncRunCommand: AsyncParsableCommand {
         var pushed = 0
         var pulled = 0
         do {
+            // The daemon's upload (a change the server refuses is set aside, not retried for ever).
+            let service = try SyncService(db: db, client: client, kiosk: store.kioskName)
             while true {
-                let batch = try db.outbox(limit: 2000)
+                let batch = try db.outboxEntries(limit: 2000, maxBytes: EventLimits.uploadBytes)
                 if batch.isEmpty { break }
-                _ = try await client.push(batch.map { WireEvent($0.event) })
-                try db.markSent(batch.map(\.seq))
-                pushed += batch.count
+                pushed += try await service.push(batch)
             }
             var cursor = try db.syncCursor()
             while true {

@@ -191,6 +191,7 @@ enum Words {
         "since": ("depuis", "since"),
         "standalone": ("Local (sans serveur)", "Local (no server)"),
         "queued": ("À envoyer", "Queued"),
+        "set_aside": ("refusés par le serveur", "refused by the server"),
         "printer_ready": ("Imprimante prête", "Printer ready"),
         "printer_waiting": ("en attente", "waiting"),
         "printer_failed": ("en échec", "failed"),

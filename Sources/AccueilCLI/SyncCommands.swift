@@ -15,7 +15,10 @@ struct SyncCommand: AsyncParsableCommand {
             concurrent check-ins of one person kept and flagged as duplicates. The server sync of the \
             central store will use the same events.
             """,
-        subcommands: [SyncRunCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncStatusCommand.self]
+        subcommands: [
+            SyncRunCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncStatusCommand.self,
+            SyncRetrySetAsideCommand.self,
+        ]
     )
 }
 
@@ -85,5 +88,21 @@ struct SyncStatusCommand: ParsableCommand {
         } else {
             print("Not yet sent: \(depth) events · server changes read up to: \(cursor)")
         }
+    }
+}
+
+/// `accueil sync retry-set-aside`: sends again the changes the server refused (after the server was
+/// upgraded, or the cause fixed). The kiosk daemon does it by itself when this program is upgraded.
+struct SyncRetrySetAsideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry-set-aside",
+        abstract: "Put the changes the server refused back in the outbox, to be sent again.")
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let db = try store.open()
+        let count: Int
+        do { count = try db.requeueSetAside() } catch { throw commandFailure(error) }
+        print("\(count) change\(count == 1 ? "" : "s") back in the outbox")
     }
 }

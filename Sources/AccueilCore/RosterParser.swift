@@ -249,6 +249,15 @@ public enum RosterParser {
                         columnName: column.map { header.fields[$0] } ?? "", reason: reason, value: value))
             }
 
+            // The limits the server checks too (EventLimits): a row it would refuse is refused
+            // here, with its line and column, instead of blocking a kiosk's uploads later.
+            if let (field, _) = columnOf.first(where: { field, index in
+                index < record.fields.count && record.fields[index].utf8.count > EventLimits.maxFieldBytes
+            }) {
+                reject(field, "longer than \(EventLimits.maxFieldBytes) bytes", String(cell(field).prefix(40)) + "…")
+                continue
+            }
+
             let status = fold(cell(.status))
             if [
                 "canceled", "cancelled", "annule", "annulee", "refunded", "rembourse", "expired", "expire",
@@ -266,6 +275,12 @@ public enum RosterParser {
             }
             if id.isEmpty {
                 reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
+                continue
+            }
+            if id.utf8.count > EventLimits.maxIDBytes {
+                reject(
+                    columnOf[.id] != nil ? .id : .orderCode, "id longer than \(EventLimits.maxIDBytes) bytes",
+                    String(id.prefix(40)) + "…")
                 continue
             }
             if let first = seen[id] {

@@ -32,6 +32,20 @@ public struct SyncClient: Sendable {
     static func client(caFile: String?) throws(SyncError) -> HTTPClient {
         let key = caFile ?? ""
         if let known = clients.withLock({ $0[key] }) { return known }
+        let made = try makeClient(caFile: caFile, probe: false)
+        return clients.withLock { clients in
+            if let other = clients[key] {
+                try? made.syncShutdown()
+                return other
+            }
+            clients[key] = made
+            return made
+        }
+    }
+
+    /// A client of its own (not cached): the probe's, so that each probe opens a fresh connection
+    /// and never waits behind requests stuck on a connection that died silently.
+    static func makeClient(caFile: String?, probe: Bool) throws(SyncError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {
@@ -45,20 +59,12 @@ public struct SyncClient: Sendable {
             }
         }
         var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: nil))
+            tlsConfiguration: tls, timeout: .init(connect: .seconds(probe ? 2 : 10), read: nil))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
         // A refused connection or a bad certificate is said at once (the sync loop retries, with
         // backoff), not after the request's whole deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
-        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        return clients.withLock { clients in
-            if let other = clients[key] {
-                try? made.syncShutdown()
-                return other
-            }
-            clients[key] = made
-            return made
-        }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     func url(_ path: String, _ query: [String: String] = [:]) -> URL {
@@ -72,14 +78,34 @@ public struct SyncClient: Sendable {
         do { body = try JSONEncoder().encode(PushRequest(kiosk: kiosk, events: events)) } catch {
             throw .invalid("cannot encode the batch: \(error)")
         }
-        return try await exchange(url("api/v1/events"), method: .POST, body: body, timeout: 60)
+        // A batch is at most a few MB on a local network: past 15 s the link is down, not slow.
+        return try await exchange(url("api/v1/events"), method: .POST, body: body, timeout: 15)
     }
 
     /// Changes after `since`; with `wait` > 0 the server holds the request until something arrives.
     public func pull(since: Int64, limit: Int = 1000, wait: Int = 0) async throws(SyncError) -> PullResponse {
         try await exchange(
             url("api/v1/events", ["since": String(since), "limit": String(limit), "wait": String(wait)]),
-            method: .GET, body: nil, timeout: TimeInterval(wait + 30))
+            method: .GET, body: nil, timeout: TimeInterval(wait + 5))
+    }
+
+    /// Is the server there? `GET /api/v1/health` with a short deadline (the link probe).
+    public func health(timeout: TimeInterval) async throws(SyncError) {
+        var request = HTTPClientRequest(url: url("api/v1/health").absoluteString)
+        request.method = .GET
+        let probe = try Self.makeClient(caFile: caFile, probe: true)
+        var failure: SyncError?
+        do {
+            let response = try await probe.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            if response.status.code != 200 {
+                failure = .transport("the server at \(server) answered HTTP \(response.status.code) to a probe")
+            }
+        } catch {
+            failure = .transport(Self.words(for: error, server: server, pinned: caFile != nil))
+        }
+        try? await probe.shutdown()
+        if let failure { throw failure }
     }
 
     public func get<T: Decodable>(
@@ -118,7 +144,9 @@ public struct SyncClient: Sendable {
         }
         guard status == 200 else {
             let text = String(decoding: data.prefix(300), as: UTF8.self)
-            throw .transport(Self.words(status: Int(status), body: text, kiosk: kiosk))
+            let words = Self.words(status: Int(status), body: text, kiosk: kiosk)
+            if [400, 413, 422].contains(status) { throw .refused(status: Int(status), why: words) }
+            throw .transport(words)
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

@@ -2,7 +2,11 @@ import AccueilCore
 import Foundation
 import KioskStore
 import Sync
+import Logging
 import Synchronization
+
+/// The sync service's log: event ids and reasons, never names.
+let syncLog = Logger(label: "accueil.sync")
 
 /// What `accueil status` shows: kept in the kiosk store's meta table by the running daemon, so
 /// that any process on the same data directory can read it.
@@ -77,11 +81,23 @@ public final class SyncService: Sendable {
     /// What the station is for (door, session…), told to the server with its health.
     let mode: String?
     private let state: Mutex<(machine: SyncMachine, status: SyncStatus)>
+    /// Counts the times the link came back: requests started before then are abandoned (they may
+    /// be stuck on a connection that died silently) and made again at once.
+    private let linkGeneration = Atomic<Int>(0)
+    /// The loops' heartbeats, for the systemd watchdog.
+    public let liveness: Liveness
+    /// How often the link is probed, and how long a probe may take.
+    let probeEvery: Duration
+    let probeTimeout: TimeInterval
 
     public init(
         db: KioskDatabase, client: SyncClient, kiosk: String, longPoll: Int = 20, batchSize: Int = 2000,
-        mode: String? = nil
+        mode: String? = nil, liveness: Liveness = Liveness(), probeEvery: Duration = .seconds(1),
+        probeTimeout: TimeInterval = 2
     ) throws(StoreError) {
+        self.liveness = liveness
+        self.probeEvery = probeEvery
+        self.probeTimeout = probeTimeout
         self.mode = mode
         self.db = db
         self.client = client
@@ -100,11 +116,63 @@ public final class SyncService: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         try? status.write(to: db)
+        // Each loop's longest silence: a push (15 s) or a long poll (wait + 5 s), with margin.
+        liveness.expect("sync upload", within: .seconds(60))
+        liveness.expect("sync download", within: .seconds(longPoll + 60))
+        liveness.expect("link probe", within: .seconds(30))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.uploads() }
             group.addTask { await self.downloads() }
             group.addTask { await self.heartbeats() }
             group.addTask { await self.healthReports() }
+            group.addTask { await self.probes() }
+        }
+    }
+
+    /// Probes the server every `probeEvery` with a short request: a link that drops silently (a
+    /// switch that swallows packets, a relay that stalls) shows as offline within seconds, not
+    /// after a request's whole timeout; and when the server answers again, uploads and downloads
+    /// start at once — without their backoff, and without waiting for requests stuck on a dead
+    /// connection, which are abandoned.
+    func probes() async {
+        var failures = 0
+        while !Task.isCancelled {
+            liveness.beat("link probe")
+            do {
+                try await client.health(timeout: probeTimeout)
+                let wasDown = failures > 0 || !state.withLock { $0.machine.online }
+                failures = 0
+                if wasDown {
+                    linkGeneration.add(1, ordering: .sequentiallyConsistent)
+                    record { machine, _ in machine.linkRestored(now: Date()) }
+                }
+            } catch {
+                failures += 1
+                // Two probes in a row: one lost packet on a busy network is not an outage.
+                if failures >= 2 {
+                    let words = error.description
+                    record { machine, _ in machine.linkLost(error: words) }
+                }
+            }
+            try? await Task.sleep(for: probeEvery)
+        }
+    }
+
+    /// Runs `request`, unless the link comes back meanwhile: then it is abandoned (it may be stuck
+    /// on a connection that died silently) and the caller tries again at once.
+    func unlessLinkRestored<T: Sendable>(_ request: @escaping @Sendable () async throws -> T) async throws -> T {
+        let start = linkGeneration.load(ordering: .sequentiallyConsistent)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await request() }
+            group.addTask {
+                while self.linkGeneration.load(ordering: .sequentiallyConsistent) == start {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw LinkRestored() }
+            return value
         }
     }
 
@@ -113,10 +181,15 @@ public final class SyncService: Sendable {
     func healthReports() async {
         while !Task.isCancelled {
             if let printing = try? db.printSummary(),
-                let health = try? KioskHealth(
+                var health = try? KioskHealth(
                     outbox: db.outboxCount(), printQueue: printing.counts, printerTrouble: printing.trouble,
                     lastPrintAt: printing.last?.updatedAt, cursor: db.syncCursor(), mode: mode),
-                let body = try? JSONEncoder().encode(health)
+                let body = try? { () throws -> Data in
+                    let setAside = try db.setAsideSummary()
+                    health.setAside = setAside.count
+                    health.setAsideReason = setAside.lastReason
+                    return try JSONEncoder().encode(health)
+                }()
             {
                 _ = try? await client.post("api/v1/kiosk/health", body: body, as: Empty.self, timeout: 10)
             }
@@ -141,7 +214,13 @@ public final class SyncService: Sendable {
     }
 
     func uploads() async {
+        // Changes set aside by another version of this program are sent again: the upgrade may
+        // be what they were waiting for.
+        if let requeued = try? db.requeueSetAside(notVersion: AccueilVersion.current), requeued > 0 {
+            syncLog.notice("changes set aside by an earlier version sent again", metadata: ["count": "\(requeued)"])
+        }
         while !Task.isCancelled {
+            liveness.beat("sync upload")
             let now = Date()
             let depth = (try? db.outboxCount()) ?? 0
             guard state.withLock({ $0.machine.pushDue(now: now, outboxDepth: depth) }) else {
@@ -151,18 +230,66 @@ public final class SyncService: Sendable {
                 continue
             }
             do {
-                let batch = try db.outbox(limit: batchSize)
-                _ = try await client.push(batch.map { WireEvent($0.event) })
-                try db.markSent(batch.map(\.seq))
+                let batch = try db.outboxEntries(limit: batchSize, maxBytes: EventLimits.uploadBytes)
+                let sent = try await push(batch)
                 record { machine, status in
                     machine.pushSucceeded(now: Date())
-                    status.sent += batch.count
+                    status.sent += sent
                 }
+            } catch is LinkRestored {
+                continue
             } catch {
                 let words = (error as? SyncError)?.description ?? "\(error)"
                 record { machine, _ in machine.pushFailed(now: Date(), error: words) }
             }
         }
+    }
+
+    /// Sends `entries`; returns how many the server now has. A batch the server refuses as wrong
+    /// (400, 413 too large, 422 an event it cannot take) is split in halves until the events it
+    /// refuses are alone: those are set aside with the reason, and every other event gets through.
+    /// Network trouble is thrown, and the whole batch is tried again later.
+    public func push(_ entries: [OutboxEntry]) async throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        var wires: [WireEvent] = []
+        for entry in entries {
+            guard let id = UUID(uuidString: entry.id) else {
+                try setAside(entry, because: "the event's id \(entry.id) is not a UUID")
+                continue
+            }
+            wires.append(
+                WireEvent(
+                    id: id, type: entry.type, attendeeID: entry.attendeeID, at: entry.at, kiosk: entry.kiosk,
+                    payload: entry.payload))
+        }
+        let sendable = entries.filter { UUID(uuidString: $0.id) != nil }
+        guard !sendable.isEmpty else { return 0 }
+        do {
+            liveness.beat("sync upload")
+            let client = client
+            let batch = wires
+            _ = try await unlessLinkRestored { try await client.push(batch) }
+            try db.markSent(sendable.map(\.seq))
+            return sendable.count
+        } catch SyncError.refused(let status, let why) {
+            if sendable.count == 1 {
+                try setAside(sendable[0], because: why + (status == 413 ? " (this one event is too large)" : ""))
+                return 0
+            }
+            let half = sendable.count / 2
+            let first = try await push(Array(sendable[..<half]))
+            return try await first + push(Array(sendable[half...]))
+        }
+    }
+
+    private func setAside(_ entry: OutboxEntry, because reason: String) throws {
+        try db.setAside(entry.seq, reason: reason, version: AccueilVersion.current)
+        syncLog.error(
+            "change refused by the server, set aside",
+            metadata: [
+                "kiosk": "\(entry.kiosk)", "event_id": "\(entry.id)", "event_type": "\(entry.type)",
+                "attendee_id": "\(entry.attendeeID)", "reason": "\(reason)",
+            ])
     }
 
     /// A kiosk that has never pulled starts from the server's snapshot (the whole roster and every
@@ -187,6 +314,7 @@ public final class SyncService: Sendable {
     func downloads() async {
         var needSnapshot = state.withLock { $0.machine.cursor } == 0
         while !Task.isCancelled {
+            liveness.beat("sync download")
             let (due, cursor) = state.withLock { ($0.machine.pullDueAt, $0.machine.cursor) }
             let wait = due.timeIntervalSinceNow
             if wait > 0 {
@@ -198,7 +326,10 @@ public final class SyncService: Sendable {
                 continue
             }
             do {
-                let page = try await client.pull(since: cursor, limit: batchSize, wait: longPoll)
+                let (client, batchSize, longPoll) = (client, batchSize, longPoll)
+                let page = try await unlessLinkRestored {
+                    try await client.pull(since: cursor, limit: batchSize, wait: longPoll)
+                }
                 var events: [Event] = []
                 events.reserveCapacity(page.events.count)
                 for wire in page.events { events.append(try wire.event()) }
@@ -208,6 +339,8 @@ public final class SyncService: Sendable {
                     machine.pullSucceeded(now: Date(), cursor: page.cursor, more: page.more)
                     status.received += fresh
                 }
+            } catch is LinkRestored {
+                continue
             } catch {
                 let words = (error as? SyncError)?.description ?? "\(error)"
                 record { machine, _ in machine.pullFailed(now: Date(), error: words) }
@@ -222,6 +355,9 @@ public final class SyncService: Sendable {
         }
     }
 }
+
+/// A request abandoned because the link came back while it waited (see `unlessLinkRestored`).
+struct LinkRestored: Error {}
 
 /// An answer with no body worth reading.
 struct Empty: Decodable {}

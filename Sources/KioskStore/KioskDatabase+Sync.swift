@@ -17,6 +17,71 @@ extension KioskDatabase {
         }
     }
 
+    /// The oldest events waiting to be sent, as the log keeps them (not decoded: an event this
+    /// build cannot read still goes to the server, which decides), at most `limit` of them and about
+    /// `maxBytes` of payload (always at least one).
+    public func outboxEntries(limit: Int, maxBytes: Int) throws(StoreError) -> [OutboxEntry] {
+        try read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT e.seq, e.id, e.type, e.attendee_id, e.at, e.kiosk, e.payload
+                    FROM outbox o JOIN events e ON e.seq = o.event_seq ORDER BY o.event_seq LIMIT ?
+                    """, arguments: [limit])
+            var entries: [OutboxEntry] = []
+            var bytes = 0
+            while let row = try rows.next() {
+                let entry = OutboxEntry(
+                    seq: row[0], id: row[1], type: row[2], attendeeID: row[3], at: row[4], kiosk: row[5], payload: row[6])
+                bytes += entry.approximateBytes
+                if !entries.isEmpty && bytes > maxBytes { break }
+                entries.append(entry)
+            }
+            return entries
+        }
+    }
+
+    /// Takes an event the server refused for good out of the outbox, so that it no longer holds up
+    /// the others, and keeps it with the reason (`accueil status`, the door screen, the dashboard).
+    /// `version` is this program's version: an upgrade sends it again (`requeueSetAside`).
+    public func setAside(_ seq: Int64, reason: String, version: String, at now: Date = Date()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE event_seq = ?", arguments: [seq])
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox_set_aside (event_seq, reason, at, version) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(event_seq) DO UPDATE SET reason = excluded.reason, at = excluded.at,
+                        version = excluded.version
+                    """, arguments: [seq, reason, Int64((now.timeIntervalSince1970 * 1000).rounded()), version])
+        }
+    }
+
+    /// How many events are set aside, and the newest reason.
+    public func setAsideSummary() throws(StoreError) -> SetAsideSummary {
+        try read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox_set_aside") ?? 0
+            let last = try Row.fetchOne(db, sql: "SELECT reason, at FROM outbox_set_aside ORDER BY at DESC LIMIT 1")
+            return SetAsideSummary(
+                count: count, lastReason: last?["reason"],
+                lastAt: (last?["at"] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) })
+        }
+    }
+
+    /// Puts set-aside events back in the outbox: all of them, or (with `notVersion`) those set aside
+    /// by another version of the program (after an upgrade). Returns how many.
+    @discardableResult
+    public func requeueSetAside(notVersion: String? = nil) throws(StoreError) -> Int {
+        try write { db in
+            let filter = notVersion == nil ? "" : " WHERE version <> ?"
+            let arguments: StatementArguments = notVersion.map { [$0] } ?? []
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO outbox (event_seq) SELECT event_seq FROM outbox_set_aside" + filter,
+                arguments: arguments)
+            try db.execute(sql: "DELETE FROM outbox_set_aside" + filter, arguments: arguments)
+            return db.changesCount
+        }
+    }
+
     /// The server has these events: take them out of the outbox.
     public func markSent(_ seqs: [Int64]) throws(StoreError) {
         guard !seqs.isEmpty else { return }
@@ -109,5 +174,35 @@ extension KioskDatabase {
                     "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 arguments: [key, value])
         }
+    }
+}
+
+/// An event waiting in the outbox, as the log keeps it.
+public struct OutboxEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var type: String
+    public var attendeeID: String
+    /// Milliseconds since 1970.
+    public var at: Int64
+    public var kiosk: String
+    public var payload: String?
+
+    /// Roughly what it weighs in a JSON batch.
+    public var approximateBytes: Int {
+        160 + id.utf8.count + type.utf8.count + attendeeID.utf8.count + kiosk.utf8.count + (payload?.utf8.count ?? 0) * 2
+    }
+}
+
+/// Events the server refused for good, set aside so that they hold up nothing.
+public struct SetAsideSummary: Sendable, Equatable, Codable {
+    public var count: Int
+    public var lastReason: String?
+    public var lastAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case count
+        case lastReason = "last_reason"
+        case lastAt = "last_at"
     }
 }

@@ -117,6 +117,17 @@ public struct KioskDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v5: events the server refused, set aside") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox_set_aside (
+                        event_seq INTEGER PRIMARY KEY REFERENCES events(seq),
+                        reason TEXT NOT NULL,
+                        at INTEGER NOT NULL,        -- milliseconds since 1970, when it was set aside
+                        version TEXT NOT NULL       -- the accueil version that set it aside
+                    );
+                    """)
+        }
         return migrator
     }
 

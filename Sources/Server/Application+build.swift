@@ -139,6 +139,21 @@ public func buildRouter(
     router.post("/api/v1/roster") { request, _ -> Response in
         let kiosk = try await kiosk(request)
         let upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
+        // The same limits as every kiosk's import: an attendee the store would refuse is a 422
+        // naming them, before anything is written.
+        var refused: [String] = []
+        for attendee in upload.attendees {
+            let wire = WireEvent(Event(attendeeID: attendee.id, at: Date(), kiosk: kiosk, body: .attendeeUpserted(attendee)))
+            do { _ = try wire.event() } catch {
+                refused.append("\(attendee.id.prefix(40)): \(error)")
+            }
+        }
+        guard refused.isEmpty else {
+            throw HTTPError(
+                .unprocessableContent,
+                message: "\(refused.count) attendee\(refused.count == 1 ? "" : "s") refused: "
+                    + refused.prefix(10).joined(separator: "; "))
+        }
         let plan = RosterPlan(
             incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing)
         guard !upload.dryRun else { return try jsonAnswer(plan.summary) }
@@ -146,9 +161,13 @@ public func buildRouter(
         let events =
             plan.upserts.map { WireEvent(Event(attendeeID: $0.id, at: now, kiosk: kiosk, body: .attendeeUpserted($0))) }
             + plan.removals.map { WireEvent(Event(attendeeID: $0, at: now, kiosk: kiosk, body: .attendeeRemoved)) }
-        for start in stride(from: 0, to: events.count, by: SyncLimits.maxBatch) {
-            _ = try await store.ingest(
-                Array(events[start..<min(start + SyncLimits.maxBatch, events.count)]), from: kiosk)
+        do {
+            for start in stride(from: 0, to: events.count, by: SyncLimits.maxBatch) {
+                _ = try await store.ingest(
+                    Array(events[start..<min(start + SyncLimits.maxBatch, events.count)]), from: kiosk)
+            }
+        } catch let error as SyncError {
+            throw HTTPError(.unprocessableContent, message: error.description)
         }
         if !events.isEmpty { await notifier.changed() }
         return try jsonAnswer(plan.summary)

@@ -174,6 +174,14 @@ public struct DashboardView: Codable, Sendable {
                         message: "kiosk \(name) silent for \(Int(silent) / 60) min \(Int(silent) % 60) s",
                         attendeeID: nil))
             }
+            if let refused = entry.health?.setAside, refused > 0 {
+                view.alerts.append(
+                    Alert(
+                        kind: "set_aside", at: entry.lastContact,
+                        message:
+                            "kiosk \(name): \(refused) change\(refused == 1 ? "" : "s") refused by the server, set aside: \(entry.health?.setAsideReason ?? "")",
+                        attendeeID: nil))
+            }
             if let trouble = entry.health?.printerTrouble,
                 (entry.health?.printQueue["failed"] ?? 0) + (entry.health?.printQueue["pending"] ?? 0) > 0
             {

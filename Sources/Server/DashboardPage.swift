@@ -115,7 +115,7 @@ enum DashboardPage {
             "<tr><th></th><th>session</th><th>salle / room</th><th>présents / inside</th></tr>");
           rows($("kiosks"), d.kiosks.map(k => ({ cls: k.offline ? "offline" : "", values: [k.name,
             k.offline ? `hors ligne / offline ${Math.round(k.offline_seconds / 60)} min` : "en ligne / online " + hhmm(k.last_contact),
-            k.health ? `à envoyer / queued ${k.health.outbox}` : "", k.health ? (k.health.printer_trouble ? "⚠ " + k.health.printer_trouble
+            k.health ? `à envoyer / queued ${k.health.outbox}` + (k.health.set_aside ? ` · ⚠ refusés / refused ${k.health.set_aside}` : "") : "", k.health ? (k.health.printer_trouble ? "⚠ " + k.health.printer_trouble
               : `🖨 ${(k.health.print_queue.pending || 0) + (k.health.print_queue.submitted || 0)} en attente`) : ""] })),
             "<tr><th>kiosque</th><th>contact</th><th></th><th>imprimante / printer</th></tr>");
           const list = $("alerts"); list.innerHTML = "";

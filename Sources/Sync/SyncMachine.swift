@@ -87,6 +87,22 @@ public struct SyncMachine: Sendable, Equatable {
         failed(error)
     }
 
+    /// The server answers again after the link was down (a probe got through): upload and
+    /// download at once instead of waiting out the backoff.
+    public mutating func linkRestored(now: Date) {
+        pushFailures = 0
+        pullFailures = 0
+        nextPushAt = now
+        nextPullAt = now
+        succeeded(now)
+        lastError = nil
+    }
+
+    /// The server did not answer a probe: offline, whatever requests are still waiting.
+    public mutating func linkLost(error: String) {
+        failed(error)
+    }
+
     /// A local change: push it as soon as possible, even while backing off from a pull error.
     public mutating func localChange(now: Date) {
         if pushFailures == 0 { nextPushAt = now }

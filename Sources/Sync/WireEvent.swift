@@ -44,10 +44,15 @@ public struct WireEvent: Codable, Sendable, Equatable {
 
     /// The event, or why it cannot be one (unknown type, bad payload, empty ids).
     public func event() throws(SyncError) -> Event {
-        guard !attendeeID.isEmpty, attendeeID.utf8.count <= 256 else {
-            throw .invalid("event \(id): attendee_id is empty or too long")
+        guard !attendeeID.isEmpty, attendeeID.utf8.count <= EventLimits.maxIDBytes else {
+            throw .invalid("event \(id): attendee_id is empty or longer than \(EventLimits.maxIDBytes) bytes")
         }
-        guard !kiosk.isEmpty, kiosk.utf8.count <= 128 else { throw .invalid("event \(id): kiosk is empty or too long") }
+        guard !kiosk.isEmpty, kiosk.utf8.count <= EventLimits.maxKioskBytes else {
+            throw .invalid("event \(id): kiosk is empty or longer than \(EventLimits.maxKioskBytes) bytes")
+        }
+        guard (payload?.utf8.count ?? 0) <= EventLimits.maxPayloadBytes else {
+            throw .invalid("event \(id): payload over \(EventLimits.maxPayloadBytes) bytes")
+        }
         let body: Event.Body
         do { body = try EventCodec.body(type: type, payload: payload) } catch { throw .invalid(error.description) }
         if case .attendeeUpserted(let attendee) = body, attendee.id != attendeeID {
@@ -108,11 +113,15 @@ public struct PullResponse: Codable, Sendable, Equatable {
 public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(String)
     case transport(String)
+    /// The server answered that the data is wrong (400, 413, 422): sending it again as it is will
+    /// not help. `why` is in words, with the server's reason.
+    case refused(status: Int, why: String)
 
     public var description: String {
         switch self {
         case .invalid(let why): "invalid: \(why)"
         case .transport(let why): why
+        case .refused(_, let why): why
         }
     }
 }
@@ -120,7 +129,7 @@ public enum SyncError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Limits both ends agree on.
 public enum SyncLimits {
     /// Largest batch a kiosk may push at once (the server answers 413 beyond it).
-    public static let maxBatch = 5000
+    public static let maxBatch = EventLimits.maxBatchEvents
 }
 
 /// `GET /api/v1/snapshot`: what a new kiosk starts from, compact: each attendee's current roster
@@ -249,11 +258,16 @@ public struct KioskHealth: Codable, Sendable, Equatable {
     public var lastPrintAt: Date?
     public var cursor: Int64
     public var mode: String?
+    /// Changes the server refused for good, set aside on the kiosk (nil from older kiosks).
+    public var setAside: Int?
+    public var setAsideReason: String?
 
     public init(
         outbox: Int, printQueue: [String: Int], printerTrouble: String?, lastPrintAt: Date?, cursor: Int64,
-        mode: String?
+        mode: String?, setAside: Int? = nil, setAsideReason: String? = nil
     ) {
+        self.setAside = setAside
+        self.setAsideReason = setAsideReason
         self.outbox = outbox
         self.printQueue = printQueue
         self.printerTrouble = printerTrouble
@@ -267,5 +281,7 @@ public struct KioskHealth: Codable, Sendable, Equatable {
         case printQueue = "print_queue"
         case printerTrouble = "printer_trouble"
         case lastPrintAt = "last_print_at"
+        case setAside = "set_aside"
+        case setAsideReason = "set_aside_reason"
     }
 }

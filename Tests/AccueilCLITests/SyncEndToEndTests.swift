@@ -78,6 +78,9 @@ final class NetworkLink: @unchecked Sendable {
     private let lock = NSLock()
     private var open: Set<Int32> = []
     private var isCut = false
+    private var isSilent = false
+    /// Connections open while the link was silent: they stay silent for good.
+    private var dead: Set<Int32> = []
 
     init(to target: Int) throws {
         self.target = UInt16(target)
@@ -94,8 +97,16 @@ final class NetworkLink: @unchecked Sendable {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
             lock.lock()
-            let cut = isCut
+            let (cut, silent) = (isCut, isSilent)
             lock.unlock()
+            if silent {
+                // Accepted, and never answered: what a switch that swallows packets looks like.
+                lock.lock()
+                open.insert(client)
+                lock.unlock()
+                Thread.detachNewThread { [self] in swallow(client) }
+                continue
+            }
             guard !cut, let upstream = connectTarget() else {
                 close(client)
                 continue
@@ -110,11 +121,23 @@ final class NetworkLink: @unchecked Sendable {
 
     private func connectTarget() -> Int32? { connectToLoopback(port: target) }
 
+    private func swallow(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while read(fd, &buffer, buffer.count) > 0 {}
+        lock.lock()
+        if open.remove(fd) != nil { close(fd) }
+        lock.unlock()
+    }
+
     private func pump(from source: Int32, to sink: Int32) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = read(source, &buffer, buffer.count)
             if n <= 0 { break }
+            lock.lock()
+            let silent = isSilent || dead.contains(source)
+            lock.unlock()
+            if silent { continue }  // swallowed: the connection stays open and says nothing
             var sent = 0
             while sent < n {
                 let m = buffer[sent..<n].withUnsafeBytes { write(sink, $0.baseAddress, n - sent) }
@@ -139,9 +162,20 @@ final class NetworkLink: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// The link goes silent: connections stay open (new ones too) but nothing gets through, either
+    /// way — no reset, no refusal, as with a dead switch or a Wi-Fi that drops everything.
+    func silence() {
+        lock.lock()
+        isSilent = true
+        dead = open
+        lock.unlock()
+    }
+
     func restore() {
         lock.lock()
         isCut = false
+        isSilent = false
+        // Connections that were swallowed stay dead (nothing resets them), as after a real outage.
         lock.unlock()
     }
 
