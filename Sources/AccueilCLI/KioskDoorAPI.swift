@@ -128,7 +128,7 @@ func addDoorRoutes(
         let asked = try await body(request)
         let record = try known(asked.id)
         let wanted = asked.print == true ? try print?() : nil
-        let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: wanted)
+        let (outcome, queued) = try await db.checkInGrouped(record.attendee.id, kiosk: kiosk, print: wanted)
         let now = roster.record(id: record.attendee.id).map(AttendeeJSON.init)
         let name = Format.name(record.attendee)
         var answer: DoorAnswer

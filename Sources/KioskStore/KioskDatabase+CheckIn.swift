@@ -25,29 +25,40 @@ extension KioskDatabase {
     public func checkIn(_ attendeeID: String, kiosk: String, at now: Date = Date(), print: PrintRequest?)
         throws(StoreError) -> (outcome: CheckInOutcome, print: PrintQueueing)
     {
-        try write { db in
-            let record = try Self.onRoster(db, attendeeID)
-            let outcome: CheckInOutcome
-            if let previous = record.checkIn {
-                try Self.append(
-                    db,
-                    Event(
-                        attendeeID: attendeeID, at: now, kiosk: kiosk,
-                        body: .checkInRefused(previousKiosk: previous.kiosk, previousAt: previous.at)))
-                try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [attendeeID])
-                outcome = .alreadyCheckedIn(previous)
-            } else {
-                let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
-                try Self.append(db, event)
-                try Self.refresh(db, attendeeID: attendeeID)
-                outcome = .checkedIn(CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk))
-            }
-            guard let print else { return (outcome, .notAsked) }
-            return (
-                outcome,
-                try Self.enqueue(db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now)
-            )
+        try write { db in try Self.checkIn(db, attendeeID, kiosk: kiosk, at: now, print: print) }
+    }
+
+    /// `checkIn`, for many concurrent callers (the door's HTTP API): check-ins arriving together
+    /// share one transaction and one fsync (group commit); each returns once it is on disk.
+    public func checkInGrouped(_ attendeeID: String, kiosk: String, at now: Date = Date(), print: PrintRequest?)
+        async throws(StoreError) -> (outcome: CheckInOutcome, print: PrintQueueing)
+    {
+        try await groupWrite { db in try Self.checkIn(db, attendeeID, kiosk: kiosk, at: now, print: print) }
+    }
+
+    static func checkIn(_ db: Database, _ attendeeID: String, kiosk: String, at now: Date, print: PrintRequest?)
+        throws -> (outcome: CheckInOutcome, print: PrintQueueing)
+    {
+        let record = try Self.onRoster(db, attendeeID)
+        let outcome: CheckInOutcome
+        if let previous = record.checkIn {
+            try Self.append(
+                db,
+                Event(
+                    attendeeID: attendeeID, at: now, kiosk: kiosk,
+                    body: .checkInRefused(previousKiosk: previous.kiosk, previousAt: previous.at)))
+            try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [attendeeID])
+            outcome = .alreadyCheckedIn(previous)
+        } else {
+            let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
+            try Self.append(db, event)
+            try Self.refresh(db, attendeeID: attendeeID)
+            outcome = .checkedIn(CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk))
         }
+        guard let print else { return (outcome, .notAsked) }
+        return (
+            outcome, try Self.enqueue(db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now)
+        )
     }
 
     /// The attendee's row, if they are on the roster (not removed); else `unknownAttendee`.

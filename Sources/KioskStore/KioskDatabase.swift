@@ -11,6 +11,8 @@ import GRDB
 public struct KioskDatabase: Sendable {
     let writer: DatabasePool
     public let directory: URL
+    /// Check-ins from the door's HTTP API, committed in groups (see `GroupCommitter`).
+    let committer: GroupCommitter
 
     public static let fileName = "kiosk.sqlite"
 
@@ -37,6 +39,7 @@ public struct KioskDatabase: Sendable {
         } catch {
             throw StoreError("cannot open the store in \(directory.path): \(error)")
         }
+        committer = GroupCommitter(writer: writer)
     }
 
     static var migrator: DatabaseMigrator {
@@ -227,6 +230,17 @@ public struct KioskDatabase: Sendable {
             throw error
         } catch {
             throw StoreError("cannot read the store: \(error)")
+        }
+    }
+
+    /// `write`, in the next group commit (for concurrent callers: the HTTP API).
+    func groupWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await committer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError("cannot write to the store: \(error)")
         }
     }
 
