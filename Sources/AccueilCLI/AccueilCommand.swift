@@ -20,6 +20,7 @@ public struct AccueilCommand: AsyncParsableCommand {
             9 printing trouble (print server unreachable, printer refusing, test page not printed); \
             10 sync with the central server failed: unreachable, or refused (`sync run --once`).
             """,
+        version: AccueilVersion.current,
         subcommands: [
             RosterCommand.self, SearchCommand.self, CheckInCommand.self, UndoCommand.self, WalkInCommand.self,
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
