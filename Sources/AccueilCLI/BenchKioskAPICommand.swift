@@ -98,28 +98,14 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let logFile = directory.appendingPathComponent("kiosk.log").path
         // A printer that does not exist: badges queue (in the check-in's transaction) and wait,
         // as they would with the printer unplugged; nothing is sent to the machine's cupsd.
-        let kiosk = try spawn(
-            BenchKioskCommand.executable,
+        let (kiosk, port) = try await BenchKioskCommand.startKiosk(
             ["kiosk", "--data", store.path, "--name", "bench", "--listen", "127.0.0.1:0", "--printer", "bench-absent"],
+            logFile: logFile,
             environment: ProcessInfo.processInfo.environment.merging(
-                ["SWIFT_BACKTRACE": "enable=no", "CUPS_SERVER": "/nonexistent/cups.sock"], uniquingKeysWith: { $1 }),
-            stderr: .file(logFile))
+                ["SWIFT_BACKTRACE": "enable=no", "CUPS_SERVER": "/nonexistent/cups.sock"], uniquingKeysWith: { $1 }))
         defer {
             kiosk.send(SIGKILL)
             kiosk.wait(timeout: .seconds(10))
-        }
-        var port = 0
-        for _ in 0..<600 where port == 0 {
-            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "status API on http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
-            }
-            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        guard port != 0 else {
-            throw CommandFailure(
-                message: "the kiosk did not start: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")",
-                status: 1)
         }
         let base = "http://127.0.0.1:\(port)"
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)))

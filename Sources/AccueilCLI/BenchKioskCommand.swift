@@ -120,28 +120,14 @@ struct BenchKioskCommand: AsyncParsableCommand {
         _ data: URL, mode: [String], _ body: (Browser, Int) async throws -> [Double]
     ) async throws -> [Double] {
         let logFile = data.appendingPathComponent("kiosk-\(mode[1]).log").path
-        let kiosk = try spawn(
-            Self.executable,
+        let (kiosk, port) = try await Self.startKiosk(
             [
                 "kiosk", "--data", data.path, "--name", "bench", "--listen", "127.0.0.1:0", "--no-print",
                 "--server", "http://127.0.0.1:9", "--token", "offline",
-            ] + mode, stderr: .file(logFile))
+            ] + mode, logFile: logFile)
         defer {
             kiosk.send(SIGKILL)
             kiosk.wait(timeout: .seconds(10))
-        }
-        var port = 0
-        for _ in 0..<600 where port == 0 {
-            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "status API on http://127.0.0.1:") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
-            }
-            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        guard port != 0 else {
-            throw CommandFailure(
-                message: "the kiosk did not start: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")",
-                status: 1)
         }
         log("\(mode[1]) screen on port \(port): measuring in headless Chromium…")
         let browser: Browser
@@ -180,6 +166,28 @@ struct BenchKioskCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(5))
         }
         throw CommandFailure(message: "no verdict for a scanned badge", status: 1)
+    }
+
+    /// Starts `accueil kiosk` (this same binary) with `arguments`, its log in `logFile`, and returns
+    /// it with the port its screen listens on, once it listens.
+    static func startKiosk(
+        _ arguments: [String], logFile: String, environment: [String: String]? = nil
+    ) async throws -> (Spawned, Int) {
+        let kiosk = try spawn(executable, arguments, environment: environment, stderr: .file(logFile))
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "status API on http://127.0.0.1:"),
+                let port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            {
+                return (kiosk, port)
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kiosk.send(SIGKILL)
+        kiosk.wait(timeout: .seconds(10))
+        throw CommandFailure(
+            message: "the kiosk did not start: \((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "")",
+            status: 1)
     }
 
     static var executable: String {

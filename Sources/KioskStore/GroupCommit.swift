@@ -9,9 +9,12 @@ import Synchronization
 ///
 /// The writes run on a thread of their own, never on the cooperative thread pool of the HTTP
 /// server (an fsync there would hold up every other request).
-final class GroupCommitter: Sendable {
+final class GroupCommitter: @unchecked Sendable {
     private let writer: DatabasePool
-    private let pending = Mutex<[any GroupJob]>([])
+    /// Jobs waiting for the next group, under `lock` (an NSLock, a pthread mutex that
+    /// ThreadSanitizer sees; Synchronization's Mutex is a bare futex on Linux, which it does not).
+    private let lock = NSLock()
+    private var pending: [any GroupJob] = []
     private let wake = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
 
@@ -21,7 +24,7 @@ final class GroupCommitter: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         startIfNeeded()
         return try await withCheckedThrowingContinuation { continuation in
-            pending.withLock { $0.append(Job(body: body, continuation: continuation)) }
+            lock.withLock { pending.append(Job(body: body, continuation: continuation)) }
             wake.signal()
         }
     }
@@ -37,9 +40,9 @@ final class GroupCommitter: Sendable {
     private func loop() {
         while true {
             wake.wait()
-            let batch = pending.withLock { jobs -> [any GroupJob] in
-                let taken = jobs
-                jobs.removeAll(keepingCapacity: true)
+            let batch = lock.withLock { () -> [any GroupJob] in
+                let taken = pending
+                pending = []
                 return taken
             }
             // Each signal was one job: take back the signals of the jobs taken with this one.
