@@ -17,6 +17,8 @@ public struct SyncClient: Sendable {
     let kiosk: String
     let client: HTTPClient
     let caFile: String?
+    /// This client's connections are its own (`withFreshConnections`), to shut down when replaced.
+    let owned: Bool
 
     public init(server: URL, token: String, kiosk: String, caFile: String? = nil) throws(SyncError) {
         self.server = server
@@ -24,6 +26,30 @@ public struct SyncClient: Sendable {
         self.kiosk = kiosk
         self.caFile = caFile
         client = try Self.client(caFile: caFile)
+        owned = false
+    }
+
+    private init(server: URL, token: String, kiosk: String, caFile: String?, client: HTTPClient) {
+        self.server = server
+        self.token = token
+        self.kiosk = kiosk
+        self.caFile = caFile
+        self.client = client
+        owned = true
+    }
+
+    /// The same client on a pool of new connections: after an outage, connections opened before or
+    /// during it may be dead without anyone knowing (nothing resets them), and a request given one
+    /// would wait out its whole deadline.
+    public func withFreshConnections() throws(SyncError) -> SyncClient {
+        SyncClient(
+            server: server, token: token, kiosk: kiosk, caFile: caFile,
+            client: try Self.makeClient(caFile: caFile, probe: false))
+    }
+
+    /// Closes this client's connections, if they are its own.
+    public func shutdown() async {
+        if owned { try? await client.shutdown() }
     }
 
     /// One HTTP client per trust setting, for the life of the process (they hold connection pools).

@@ -81,6 +81,9 @@ public final class SyncService: Sendable {
     /// What the station is for (door, session…), told to the server with its health.
     let mode: String?
     private let state: Mutex<(machine: SyncMachine, status: SyncStatus)>
+    /// The client requests go through: replaced by one on new connections when the link comes back.
+    private let connection: Mutex<SyncClient>
+    var active: SyncClient { connection.withLock { $0 } }
     /// Counts the times the link came back: requests started before then are abandoned (they may
     /// be stuck on a connection that died silently) and made again at once.
     private let linkGeneration = Atomic<Int>(0)
@@ -101,6 +104,7 @@ public final class SyncService: Sendable {
         self.mode = mode
         self.db = db
         self.client = client
+        connection = Mutex(client)
         self.longPoll = longPoll
         self.batchSize = min(batchSize, SyncLimits.maxBatch)
         let now = Date()
@@ -143,6 +147,17 @@ public final class SyncService: Sendable {
                 let wasDown = failures > 0 || !state.withLock { $0.machine.online }
                 failures = 0
                 if wasDown {
+                    if let fresh = try? client.withFreshConnections() {
+                        let old = connection.withLock { current in
+                            defer { current = fresh }
+                            return current
+                        }
+                        // Its requests are abandoned below; close its connections after they are.
+                        Task {
+                            try? await Task.sleep(for: .seconds(2))
+                            await old.shutdown()
+                        }
+                    }
                     linkGeneration.add(1, ordering: .sequentiallyConsistent)
                     record { machine, _ in machine.linkRestored(now: Date()) }
                 }
@@ -191,7 +206,7 @@ public final class SyncService: Sendable {
                     return try JSONEncoder().encode(health)
                 }()
             {
-                _ = try? await client.post("api/v1/kiosk/health", body: body, as: Empty.self, timeout: 10)
+                _ = try? await active.post("api/v1/kiosk/health", body: body, as: Empty.self, timeout: 10)
             }
             try? await Task.sleep(for: .seconds(5))
         }
@@ -266,7 +281,7 @@ public final class SyncService: Sendable {
         guard !sendable.isEmpty else { return 0 }
         do {
             liveness.beat("sync upload")
-            let client = client
+            let client = active
             let batch = wires
             _ = try await unlessLinkRestored { try await client.push(batch) }
             try db.markSent(sendable.map(\.seq))
@@ -296,7 +311,7 @@ public final class SyncService: Sendable {
     /// check-in so far, in one response), then follows changes after its cursor.
     func bootstrap() async -> Bool {
         do {
-            let snapshot = try await client.get("api/v1/snapshot", as: Snapshot.self, timeout: 300)
+            let snapshot = try await active.get("api/v1/snapshot", as: Snapshot.self, timeout: 300)
             let fresh = try db.applyRemote(try snapshot.allEvents())
             try db.setSyncCursor(snapshot.cursor)
             record { machine, status in
@@ -326,7 +341,7 @@ public final class SyncService: Sendable {
                 continue
             }
             do {
-                let (client, batchSize, longPoll) = (client, batchSize, longPoll)
+                let (client, batchSize, longPoll) = (active, batchSize, longPoll)
                 let page = try await unlessLinkRestored {
                     try await client.pull(since: cursor, limit: batchSize, wait: longPoll)
                 }
