@@ -175,10 +175,13 @@ public final class SyncService: Sendable {
 
     /// Runs `request`, unless the link comes back meanwhile: then it is abandoned (it may be stuck
     /// on a connection that died silently) and the caller tries again at once.
-    func unlessLinkRestored<T: Sendable>(_ request: @escaping @Sendable () async throws -> T) async throws -> T {
+    func unlessLinkRestored<T: Sendable>(_ request: @escaping @Sendable (SyncClient) async throws -> T) async throws -> T {
+        // The generation first, then the client: a client swapped in after this read comes with a
+        // new generation, which abandons the request.
         let start = linkGeneration.load(ordering: .sequentiallyConsistent)
+        let client = active
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await request() }
+            group.addTask { try await request(client) }
             group.addTask {
                 while self.linkGeneration.load(ordering: .sequentiallyConsistent) == start {
                     try await Task.sleep(for: .milliseconds(50))
@@ -281,9 +284,8 @@ public final class SyncService: Sendable {
         guard !sendable.isEmpty else { return 0 }
         do {
             liveness.beat("sync upload")
-            let client = active
             let batch = wires
-            _ = try await unlessLinkRestored { try await client.push(batch) }
+            _ = try await unlessLinkRestored { client in try await client.push(batch) }
             try db.markSent(sendable.map(\.seq))
             return sendable.count
         } catch SyncError.refused(let status, let why) {
@@ -341,8 +343,8 @@ public final class SyncService: Sendable {
                 continue
             }
             do {
-                let (client, batchSize, longPoll) = (active, batchSize, longPoll)
-                let page = try await unlessLinkRestored {
+                let (batchSize, longPoll) = (batchSize, longPoll)
+                let page = try await unlessLinkRestored { client in
                     try await client.pull(since: cursor, limit: batchSize, wait: longPoll)
                 }
                 var events: [Event] = []
