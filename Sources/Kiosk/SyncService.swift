@@ -270,6 +270,7 @@ public final class SyncService: Sendable {
     public func push(_ entries: [OutboxEntry]) async throws -> Int {
         guard !entries.isEmpty else { return 0 }
         var wires: [WireEvent] = []
+        var sendable: [OutboxEntry] = []
         for entry in entries {
             guard let id = UUID(uuidString: entry.id) else {
                 try setAside(entry, because: "the event's id \(entry.id) is not a UUID")
@@ -279,8 +280,8 @@ public final class SyncService: Sendable {
                 WireEvent(
                     id: id, type: entry.type, attendeeID: entry.attendeeID, at: entry.at, kiosk: entry.kiosk,
                     payload: entry.payload))
+            sendable.append(entry)
         }
-        let sendable = entries.filter { UUID(uuidString: $0.id) != nil }
         guard !sendable.isEmpty else { return 0 }
         do {
             liveness.beat("sync upload")
