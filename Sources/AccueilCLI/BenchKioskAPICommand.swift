@@ -108,6 +108,10 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             kiosk.wait(timeout: .seconds(10))
         }
         let base = "http://127.0.0.1:\(port)"
+        // The door page's token: the kiosk refuses changes without it (KioskGuard).
+        guard let pageToken = kioskPageToken(port: UInt16(port)) else {
+            throw CommandFailure(message: "bench: the kiosk's page has no page token", status: 1)
+        }
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -121,7 +125,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             for client in 0..<clients {
                 group.addTask {
                     await Self.client(
-                        client, of: clients, base: base, http: http, ids: ids, mix: mix, until: deadline)
+                        client, of: clients, base: base, pageToken: pageToken, http: http, ids: ids, mix: mix,
+                        until: deadline)
                 }
             }
             group.addTask {
@@ -136,7 +141,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             for await one in group { all.merge(one) }
             return all
         }
-        let elapsed = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        let elapsed =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         try? await http.shutdown()
         let alive = kiosk.poll() == nil
@@ -157,7 +163,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             checkins_per_second: Double(checkins) / elapsed, checkin_p50_ms: percentile(tally.checkinMs, 50),
             checkin_p99_ms: percentile(tally.checkinMs, 99), checkin_max_ms: tally.checkinMs.max() ?? 0,
             request_p99_ms: percentile(tally.allMs, 99), by_route: tally.byRoute, rss_start_mb: rssStart,
-            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), daemon_alive: alive, bad_answers: tally.badCount,
+            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), daemon_alive: alive,
+            bad_answers: tally.badCount,
             first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
             ok: alive && tally.badCount == 0 && mismatches.isEmpty && checkins > 0)
         if json {
@@ -165,12 +172,16 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         } else {
             let fmt = { (v: Double) in String(format: "%.1f", v) }
             print("kiosk API, \(clients) clients, \(fmt(elapsed)) s, \(count) attendees, mix \(mix.rawValue)")
-            print("requests: \(tally.requests) (\(fmt(figures.requests_per_second))/s), p99 \(fmt(figures.request_p99_ms)) ms")
+            print(
+                "requests: \(tally.requests) (\(fmt(figures.requests_per_second))/s), p99 \(fmt(figures.request_p99_ms)) ms"
+            )
             print(
                 "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
             )
             print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
-            print("daemon alive: \(alive); bad answers: \(tally.badCount); ledger: \(stored.count) attendees checked, \(mismatches.count) mismatches")
+            print(
+                "daemon alive: \(alive); bad answers: \(tally.badCount); ledger: \(stored.count) attendees checked, \(mismatches.count) mismatches"
+            )
             for line in tally.bad { print("  bad answer: \(line)") }
             for line in mismatches { print("  ledger: \(line)") }
         }
@@ -179,7 +190,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     /// One door screen's worth of requests until `deadline`.
     static func client(
-        _ index: Int, of clients: Int, base: String, http: HTTPClient, ids: [String], mix: Mix,
+        _ index: Int, of clients: Int, base: String, pageToken: String, http: HTTPClient, ids: [String], mix: Mix,
         until deadline: ContinuousClock.Instant
     ) async -> Tally {
         var tally = Tally()
@@ -221,6 +232,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             request.method = method
             if let body {
                 request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "X-Accueil-Page", value: pageToken)
                 request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
             }
             let start = ContinuousClock.now
@@ -230,7 +242,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             do {
                 let response = try await http.execute(request, timeout: .seconds(30))
                 let bytes = try await response.body.collect(upTo: 64 << 20)
-                let ms = Double((ContinuousClock.now - start).components.attoseconds) / 1e15
+                let ms =
+                    Double((ContinuousClock.now - start).components.attoseconds) / 1e15
                     + Double((ContinuousClock.now - start).components.seconds) * 1000
                 tally.allMs.append(ms)
                 let data = Data(buffer: bytes)
@@ -272,17 +285,21 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
                 return "unexpected status \(object)"
             }
             if let state = object["print_state"] {
-                guard ["pending", "already_printed"].contains(state as? String), object["print_message"] is String else {
+                guard ["pending", "already_printed"].contains(state as? String), object["print_message"] is String
+                else {
                     return "bad print_state/print_message: \(object)"
                 }
             } else if body?["print"] as? Bool == true {
                 return "asked to print, no print_state: \(object)"
             }
-            guard let attendee = object["attendee"] as? [String: Any], attendee["id"] as? String == body?["id"] as? String
+            guard let attendee = object["attendee"] as? [String: Any],
+                attendee["id"] as? String == body?["id"] as? String
             else { return "attendee missing or another one: \(object)" }
         case "/api/v1/undo":
             guard status == 200 else { return "HTTP \(status): \(object)" }
-            guard ["undone", "not_checked_in"].contains(object["status"] as? String) else { return "unexpected \(object)" }
+            guard ["undone", "not_checked_in"].contains(object["status"] as? String) else {
+                return "unexpected \(object)"
+            }
         case "/api/v1/reprint":
             guard status == 200 else { return "HTTP \(status): \(object)" }
             guard object["status"] as? String == "reprint_queued", object["print_state"] as? String == "pending" else {

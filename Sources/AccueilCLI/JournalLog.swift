@@ -1,3 +1,4 @@
+import AccueilCore
 import Foundation
 import Logging
 import Synchronization
@@ -36,10 +37,10 @@ struct JournalLogHandler: LogHandler {
             (env["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false || env["ACCUEIL_JOURNAL_SOCKET"] != nil)
             && FileManager.default.fileExists(atPath: socketPath)
         LoggingSystem.bootstrap { label in
-            if journal { return JournalLogHandler(label: label, logLevel: level) }
+            if journal { return EscapingLogHandler(JournalLogHandler(label: label, logLevel: level)) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return EscapingLogHandler(handler)
         }
     }
 
@@ -100,6 +101,45 @@ struct JournalLogHandler: LogHandler {
             if fd < 0 { fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
             guard fd >= 0 else { return }
             _ = Systemd.sendDatagram(datagram, to: socketPath, on: fd)
+        }
+    }
+}
+
+/// Every logged message and metadata value with its control characters escaped (`LogText`): a
+/// login name or a roster id holding a newline or a terminal escape cannot forge a log line.
+struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
+    var inner: Inner
+
+    init(_ inner: Inner) { self.inner = inner }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = "\(LogText.escaped(event.message.description, limit: 4096))"
+        event.metadata = event.metadata.map(Self.escaped)
+        inner.log(event: event)
+    }
+
+    static func escaped(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        metadata.mapValues { value in
+            switch value {
+            case .string(let text): .string(LogText.escaped(text, limit: 1024))
+            case .stringConvertible(let item): .string(LogText.escaped(item.description, limit: 1024))
+            case .array(let items): .array(items.map { .string(LogText.escaped($0.description, limit: 1024)) })
+            case .dictionary(let items): .dictionary(escaped(items))
+            }
         }
     }
 }

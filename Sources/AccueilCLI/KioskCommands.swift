@@ -7,6 +7,7 @@ import Kiosk
 import KioskStore
 import Logging
 import Printing
+import Server
 import Sync
 import Synchronization
 
@@ -86,6 +87,12 @@ struct KioskCommand: AsyncParsableCommand {
             "PIN for supervisor overrides and for leaving self-service (default: $ACCUEIL_PIN; none: both disabled).",
             valueName: "pin"))
     var pin: String?
+    @Option(
+        name: .customLong("allow-host"),
+        help: ArgumentHelp(
+            "Another name the screen is reached by, besides loopback, IP addresses and this machine's name (comma-separated; default: $ACCUEIL_ALLOW_HOSTS).",
+            valueName: "names"))
+    var allowHosts: String?
 
     /// The options a kiosk's configuration file may set (systemd/kiosk.yaml documents each one).
     static let schema: [String: ConfigFile.Kind] = [
@@ -93,7 +100,7 @@ struct KioskCommand: AsyncParsableCommand {
         "listen": .string, "printer": .string, "no_print": .bool, "batch_size": .int,
         "mode": .choice(KioskMode.allCases.map(\.rawValue)), "session": .string, "room": .string,
         "direction": .choice(ScanDirection.allCases.map(\.rawValue)),
-        "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string,
+        "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string, "allow_hosts": .string,
     ]
 
     func run() async throws {
@@ -151,7 +158,16 @@ struct KioskCommand: AsyncParsableCommand {
                 "accueil kiosk: self-service without a PIN (--pin or ACCUEIL_PIN): staff cannot unlock this screen")
         }
 
-        let router = Router()
+        let router = Router(context: ClientContext.self)
+        let allowHosts = file.pick(allowHosts, env: "ACCUEIL_ALLOW_HOSTS", "allow_hosts") ?? ""
+        let pageToken: String
+        do { pageToken = try KioskGuard.pageToken(in: store.directory) } catch {
+            throw CommandFailure(message: "cannot keep the page token in \(store.directory.path): \(error)", status: 2)
+        }
+        router.add(
+            middleware: KioskGuard(
+                pageToken: pageToken,
+                allowedHosts: allowHosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }))
         router.get("/api/v1/health") { _, _ in "ok" }
         router.get("/api/v1/status") { _, _ -> Response in
             let report = try KioskReport.make(db: db, live: service?.status)
@@ -173,7 +189,7 @@ struct KioskCommand: AsyncParsableCommand {
             to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: printRequest, keys: keys)
         let config = [
             "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? room ?? "",
-            "direction": direction.rawValue, "printing": noPrint ? "no" : "yes",
+            "direction": direction.rawValue, "printing": noPrint ? "no" : "yes", "page_token": pageToken,
         ]
         if mode == .session {
             let target: SessionDoor.Target =

@@ -92,7 +92,7 @@ let kioskLog = Logger(label: "accueil.kiosk")
 /// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
 /// In self-service mode `gate` refuses them to a browser that was not unlocked with the PIN.
 func addDoorRoutes(
-    to router: Router<BasicRequestContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String, gate: StaffGate,
+    to router: Router<ClientContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String, gate: StaffGate,
     print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
 ) {
     router.get("/api/v1/search") { request, _ -> Response in

@@ -23,12 +23,13 @@ enum KioskMode: String, CaseIterable, Sendable, ExpressibleByArgument {
 extension UILanguage: ExpressibleByArgument {}
 
 /// The kiosk's PIN: a supervisor's override at a session door, staff leaving self-service. Wrong
-/// PINs are slowed down and, after five in a row, refused for a minute.
+/// PINs are slowed down and, after five in a row from one client, that client is refused for a
+/// minute (told how long): others, staff among them, still get in with the right PIN.
 final class StaffGate: Sendable {
     private struct State {
         var tokens: Set<String> = []
-        var failures = 0
-        var lockedUntil = Date.distantPast
+        var failures: [String: Int] = [:]
+        var lockedUntil: [String: Date] = [:]
     }
     private let state = Mutex(State())
     let pin: String?
@@ -41,28 +42,48 @@ final class StaffGate: Sendable {
         self.guarded = guarded
     }
 
-    enum Check { case ok, wrong, locked, noPIN }
+    enum Check: Equatable {
+        case ok, wrong
+        case locked(seconds: Int)
+        case noPIN
+    }
 
-    /// Compares in constant time; counts failures.
-    func verify(_ candidate: String?) async -> Check {
+    /// Compares in constant time; counts `client`'s failures.
+    func verify(_ candidate: String?, client: String) async -> Check {
         guard let pin else { return .noPIN }
         let now = Date()
-        if state.withLock({ $0.lockedUntil > now }) { return .locked }
+        if let until = state.withLock({ $0.lockedUntil[client] }), until > now {
+            return .locked(seconds: Int(until.timeIntervalSince(now).rounded(.up)))
+        }
         let a = SHA256.hash(data: Data((candidate ?? "").utf8))
         let b = SHA256.hash(data: Data(pin.utf8))
         if a == b {
-            state.withLock { $0.failures = 0 }
+            state.withLock {
+                $0.failures[client] = nil
+                $0.lockedUntil[client] = nil
+            }
             return .ok
         }
         state.withLock {
-            $0.failures += 1
-            if $0.failures >= 5 {
-                $0.failures = 0
-                $0.lockedUntil = now.addingTimeInterval(60)
+            let failures = ($0.failures[client] ?? 0) + 1
+            $0.failures[client] = failures
+            if failures >= 5 {
+                $0.failures[client] = nil
+                $0.lockedUntil[client] = now.addingTimeInterval(60)
             }
+            if $0.lockedUntil.count > 1000 { $0.lockedUntil = $0.lockedUntil.filter { $0.value > now } }
+            if $0.failures.count > 1000 { $0.failures.removeAll() }
         }
         try? await Task.sleep(for: .milliseconds(500))
         return .wrong
+    }
+
+    /// The words for a refused PIN.
+    static func refusal(_ check: Check, _ language: UILanguage) -> String {
+        if case .locked(let seconds) = check {
+            return Words.text("pin_locked", language).replacingOccurrences(of: "{s}", with: String(seconds))
+        }
+        return Words.text("wrong_pin", language)
     }
 
     func unlock() -> String {
@@ -94,6 +115,17 @@ final class StaffGate: Sendable {
 
 /// What every kiosk page uses: the API's error text, and the barcode scanner.
 let kioskScript = """
+    // Every request of the page carries its token: the kiosk refuses changes without it (KioskGuard).
+    const pageFetch = window.fetch.bind(window);
+    window.fetch = (url, options = {}) => {
+      const headers = new Headers(options.headers || {});
+      headers.set("X-Accueil-Page", CONFIG.page_token);
+      if (options.method && options.method !== "GET" && !headers.has("Content-Type")) {
+        headers.set("Content-Type", "application/json");
+        if (options.body === undefined) options = Object.assign({}, options, { body: "{}" });
+      }
+      return pageFetch(url, Object.assign({}, options, { headers }));
+    };
     function errorText(t) { try { return JSON.parse(t).error.message || t; } catch (e) { return t; } }
     // A scanner is a keyboard that types fast and ends with Enter: a burst of at least four keys less
     // than 60 ms apart, recognised wherever the focus is. People typing are slower. `ignore(event)`
@@ -149,7 +181,7 @@ struct SessionInfo: Encodable {
 
 /// Routes of a session door (`accueil kiosk --mode session --session ID`).
 func addSessionRoutes(
-    to router: Router<BasicRequestContext>, door: SessionDoor, language: UILanguage, gate: StaffGate,
+    to router: Router<ClientContext>, door: SessionDoor, language: UILanguage, gate: StaffGate,
     online: @escaping @Sendable () -> Bool, keys: @escaping @Sendable () -> Keyring?
 ) {
     router.get("/api/v1/session") { _, _ -> Response in
@@ -162,17 +194,18 @@ func addSessionRoutes(
                 occupancy: try now.map { try door.db.occupancy(session: $0.id) } ?? 0,
                 direction: door.direction.rawValue, kiosk: door.kiosk, overridable: gate.pin != nil))
     }
-    router.post("/api/v1/session/scan") { request, _ -> Response in
+    router.post("/api/v1/session/scan") { request, context -> Response in
         let asked = try await decode(SessionScanRequest.self, request, limit: 16 << 10)
         var override: String?
         if asked.pin != nil || asked.reason != nil {
             guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
                 throw HTTPError(.badRequest, message: Words.text("override_reason", language))
             }
-            switch await gate.verify(asked.pin) {
+            let check = await gate.verify(asked.pin, client: context.client(request))
+            switch check {
             case .ok: override = "supervisor: " + reason
             case .noPIN: throw HTTPError(.forbidden, message: Words.text("no_pin", language))
-            case .wrong, .locked: throw HTTPError(.forbidden, message: Words.text("wrong_pin", language))
+            case .wrong, .locked: throw HTTPError(.forbidden, message: StaffGate.refusal(check, language))
             }
         }
         var verdict = door.scan(asked.text ?? "", keys: keys(), override: override, language: language)
@@ -203,19 +236,20 @@ struct SelfServiceAnswer: Encodable {
 
 /// Routes of self-service (`--mode self-service`) and of the PIN that leads to the staff screen.
 func addSelfServiceRoutes(
-    to router: Router<BasicRequestContext>, db: KioskDatabase, kiosk: String, language: UILanguage, gate: StaffGate,
+    to router: Router<ClientContext>, db: KioskDatabase, kiosk: String, language: UILanguage, gate: StaffGate,
     print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
 ) {
-    router.post("/api/v1/unlock") { request, _ -> Response in
+    router.post("/api/v1/unlock") { request, context -> Response in
         let asked = try await decode(UnlockRequest.self, request, limit: 4 << 10)
-        switch await gate.verify(asked.pin) {
+        let check = await gate.verify(asked.pin, client: context.client(request))
+        switch check {
         case .ok:
             let token = gate.unlock()
             return Response(
                 status: .noContent,
                 headers: [.setCookie: "\(StaffGate.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict"])
         case .noPIN: throw HTTPError(.forbidden, message: Words.text("no_pin", language))
-        case .wrong, .locked: throw HTTPError(.forbidden, message: Words.text("wrong_pin", language))
+        case .wrong, .locked: throw HTTPError(.forbidden, message: StaffGate.refusal(check, language))
         }
     }
     router.post("/api/v1/lock") { request, _ -> Response in

@@ -94,6 +94,7 @@ struct RosterImportCommand: AsyncParsableCommand {
         var rejected: Int
         var dry_run: Bool
         var rejections: [RowRejection]
+        var warnings: [RowRejection]
         var unused_columns: [String]
     }
 
@@ -166,13 +167,15 @@ struct RosterImportCommand: AsyncParsableCommand {
             delimiter: parsed.delimiter == "\t" ? "tab" : String(parsed.delimiter), rows: parsed.rowCount,
             imported: imported, added: changes.added, updated: changes.updated, unchanged: changes.unchanged,
             removed: changes.removed, skipped: parsed.skipped, rejected: parsed.rejections.count, dry_run: dryRun,
-            rejections: parsed.rejections, unused_columns: parsed.unusedHeaders)
+            rejections: parsed.rejections, warnings: parsed.warnings, unused_columns: parsed.unusedHeaders)
         if json {
             print(Output.json(summary))
         } else {
             print("\(file): \(parsed.rowCount) rows (\(parsed.encoding.rawValue), delimiter \(summary.delimiter))")
             for rejection in parsed.rejections.prefix(200) { print("  rejected: \(rejection)") }
             if parsed.rejections.count > 200 { print("  … and \(parsed.rejections.count - 200) more rejected rows") }
+            for warning in parsed.warnings.prefix(50) { print("  warning: \(warning)") }
+            if parsed.warnings.count > 50 { print("  … and \(parsed.warnings.count - 50) more warnings") }
             if parsed.skipped > 0 { print("  skipped \(parsed.skipped) cancelled registrations") }
             if !parsed.unusedHeaders.isEmpty {
                 print("  columns not used: \(parsed.unusedHeaders.joined(separator: ", "))")

@@ -135,16 +135,35 @@ struct TokenCommand: AsyncParsableCommand {
 
 struct TokenCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create a token for a kiosk; it is printed on the last line.")
+        commandName: "create", abstract: "Create a token for a kiosk; it is printed on the last line.",
+        discussion: """
+            A token is bound to its kiosk: the server stores the events it pushes under that name only. \
+            Role door (the default) pushes what a door makes: check-ins, undos, badges, session doors, \
+            walk-ins. Role organiser also changes the roster and the schedule (`roster import --server`, \
+            `sessions import --server`, a back-office station that imports locally).
+            """)
     @Option(help: "Kiosk name.") var kiosk: String
+    @Option(help: "door or organiser.") var role: TokenRole = .door
     @Option(help: centralStoreHelp) var store: String?
 
     func run() async throws {
-        let token = try await withCentralStore(centralStoreSpec(store)) { try await $0.createToken(kiosk: kiosk) }
-        print("Token for \(kiosk) (keep it secret; give it to the kiosk as --token or ACCUEIL_TOKEN):")
+        guard !kiosk.isEmpty, kiosk.count <= 64,
+            !kiosk.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw CommandFailure.usage("--kiosk: a name of 1 to 64 characters, without control characters")
+        }
+        let (kiosk, role) = (kiosk, role)
+        let token = try await withCentralStore(centralStoreSpec(store)) {
+            try await $0.createToken(kiosk: kiosk, role: role)
+        }
+        print(
+            "Token for \(kiosk), role \(role.rawValue) (keep it secret; give it to the kiosk as --token or ACCUEIL_TOKEN):"
+        )
         print(token)
     }
 }
+
+extension TokenRole: ExpressibleByArgument {}
 
 struct TokenRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke every token of a kiosk.")

@@ -3,6 +3,7 @@ import ArgumentParser
 import Badges
 import Foundation
 import KioskStore
+import Server
 import Sync
 
 /// `accueil sessions`: the programme's sessions, their doors' rules and who is inside.
@@ -75,12 +76,25 @@ struct SessionsImportCommand: AsyncParsableCommand {
             rejections: parsed.rejections)
         if parsed.rejections.isEmpty {
             if server != nil {
-                let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+                // Recorded in the name of the token's holder (the server refuses another name).
+                var client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+                let holder: TokenHolder
+                do { holder = try await client.get("api/v1/whoami", as: TokenHolder.self) } catch {
+                    throw CommandFailure(
+                        message: "schedule import on \(client.server.absoluteString) failed: \(error)", status: 10)
+                }
+                guard holder.role == .organiser else {
+                    throw CommandFailure(
+                        message:
+                            "the schedule is changed with an organiser's token; this one is \(holder.kiosk)'s, role \(holder.role.rawValue) (accueil token create --role organiser)",
+                        status: 10)
+                }
+                client = try syncClient(server: server, token: token, kiosk: holder.kiosk)
                 let now = Date()
                 let events = parsed.sessions.map {
                     WireEvent(
                         Event(
-                            attendeeID: Session.subject($0.id), at: now, kiosk: store.kioskName,
+                            attendeeID: Session.subject($0.id), at: now, kiosk: holder.kiosk,
                             body: .sessionScheduled($0)))
                 }
                 do { summary.sent = (try await client.push(events)).accepted } catch {

@@ -220,6 +220,9 @@ enum Words {
         "override_reason": ("Motif de l'exception", "Reason for the exception"),
         "let_in": ("Faire entrer", "Let in"),
         "wrong_pin": ("Code PIN incorrect", "Wrong PIN"),
+        "pin_locked": (
+            "Trop d'essais : PIN bloqué, réessayez dans {s} s", "Too many tries: PIN locked, try again in {s} s"
+        ),
         "no_pin": ("Aucun code superviseur sur ce kiosque", "No supervisor PIN on this kiosk"),
         "entry_door": ("Entrée", "Entrance"),
         "no_session": ("Pas de session dans cette salle maintenant", "No session in this room now"),

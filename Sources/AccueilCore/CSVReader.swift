@@ -186,14 +186,35 @@ public struct CSVReader: Sendable {
 
 /// Writes CSV as spreadsheets read it: comma-separated, quoted where needed, one line per record.
 public enum CSVWriter {
+    /// One CSV line (RFC 4180): a field with a comma, semicolon, quote, CR or LF is quoted.
     public static func line(_ fields: [String]) -> String {
         fields.map(quote).joined(separator: ",") + "\n"
     }
 
+    /// One line of a report meant to be opened in a spreadsheet: quoted like `line`, and a field a
+    /// spreadsheet would read as a formula is made text (`spreadsheetSafe`).
+    public static func reportLine(_ fields: [String]) -> String {
+        fields.map { quote(spreadsheetSafe($0)) }.joined(separator: ",") + "\n"
+    }
+
     static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) else {
+        // Scalars, not Characters: "\r\n" is one Character and equals neither "\r" nor "\n".
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" })
+        else {
             return field
         }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// OWASP's advice against CSV injection: a field starting with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return (after any spaces) is prefixed with `'`, which spreadsheets show as text, so
+    /// `=HYPERLINK(…)`, `+cmd|…`, `-2+3` or `@SUM(…)` in a name is shown, never evaluated. The
+    /// full-width forms (`＝`, `＋`, `－`, `＠`), which some spreadsheets also take, count too.
+    public static func spreadsheetSafe(_ field: String) -> String {
+        guard let first = field.unicodeScalars.first(where: { $0 != " " }) else { return field }
+        switch first {
+        case "=", "+", "-", "@", "\t", "\r", "\n", "\u{FF1D}", "\u{FF0B}", "\u{FF0D}", "\u{FF20}": return "'" + field
+        default: return field
+        }
     }
 }

@@ -16,6 +16,11 @@ public enum EventLimits {
     public static let maxBatchBytes = 16 << 20
     /// What a kiosk puts in one upload at most, well under `maxBatchBytes`.
     public static let uploadBytes = 4 << 20
+    /// The oldest event the server stores, by its own clock: a kiosk offline for a whole event
+    /// still syncs; a check-in dated 1970 (to pass for the first arrival) is refused.
+    public static let maxEventAge: Double = 30 * 86_400
+    /// How far ahead of the server's clock an event may be dated (a station's clock running fast).
+    public static let maxClockAhead: Double = 3_600
 }
 
 /// This program's version (`accueil --version`); a kiosk sends again the changes a server refused

@@ -406,6 +406,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// A valid index of `items` (0 when it is empty): for fuzzing.
+    public mutating func index<T>(_ items: [T]) -> Int { items.isEmpty ? 0 : Int(next() % UInt64(items.count)) }
     mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
     mutating func pick<T>(_ items: [T]) -> T { items[int(items.count)] }
 }

@@ -121,6 +121,9 @@ public struct ParsedRoster: Sendable {
     /// Header → field it was read as; headers that fit nothing are listed in `unusedHeaders`.
     public var mappedHeaders: [String: RosterField]
     public var unusedHeaders: [String]
+    /// What was imported but deserves a look: a header seen twice, a name with invisible
+    /// direction or zero-width characters. Each names its line and column.
+    public var warnings: [RowRejection] = []
     public var rowCount: Int { attendees.count + rejections.count + skipped }
 }
 
@@ -180,6 +183,20 @@ public enum RosterParser {
     /// Folded for comparison; "N°", "No.", "#" and other signs fall away as separators.
     static func fold(_ text: String) -> String { TextFolding.shared.fold(text) }
 
+    static func isBreak(_ scalar: Unicode.Scalar) -> Bool { scalar == "\n" || scalar == "\r" || scalar == "\t" }
+
+    /// Fields whose value may span lines.
+    static let multiline: Set<RosterField> = [.notes, .vip, .sessions]
+
+    /// Bidirectional overrides, embeddings and isolates, and zero-width spaces: legitimate names
+    /// need at most the marks (U+200E, U+200F) and joiners (U+200C, U+200D), which pass silently.
+    static func suspicious(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200B, 0x2060, 0xFEFF: true
+        default: false
+        }
+    }
+
     /// Parses `data`. Throws `RosterFileError` when the file as a whole cannot be used (no header,
     /// no id or name column, an unclosed quote); row problems become `rejections`.
     public static func parse(_ data: [UInt8], options: RosterOptions = RosterOptions()) throws(RosterFileError)
@@ -201,9 +218,19 @@ public enum RosterParser {
         var columnOf: [RosterField: Int] = [:]
         var mapped: [String: RosterField] = [:]
         var unused: [String] = []
+        var headerWarnings: [RowRejection] = []
+        var headerSeen: [String: Int] = [:]
         for (index, name) in header.fields.enumerated() {
             let key = fold(name)
             if key.isEmpty { continue }  // trailing empty columns
+            if let first = headerSeen[key] {
+                headerWarnings.append(
+                    RowRejection(
+                        line: header.line, column: index + 1, columnName: name,
+                        reason: "the same header as column \(first + 1); that column is the one read", value: ""))
+            } else {
+                headerSeen[key] = index
+            }
             let field = userMap[key] ?? presetMap[key] ?? synonyms[key]
             guard let field, field != .ignore else {
                 unused.append(name)
@@ -231,7 +258,8 @@ public enum RosterParser {
 
         var result = ParsedRoster(
             attendees: [], lines: [], rejections: [], skipped: 0, encoding: encoding,
-            delimiter: Character(Unicode.Scalar(delimiter)), mappedHeaders: mapped, unusedHeaders: unused)
+            delimiter: Character(Unicode.Scalar(delimiter)), mappedHeaders: mapped, unusedHeaders: unused,
+            warnings: headerWarnings)
         var seen: [String: Int] = [:]
         result.attendees.reserveCapacity(records.count)
         result.lines.reserveCapacity(records.count)
@@ -239,7 +267,12 @@ public enum RosterParser {
         for record in records.dropFirst() {
             func cell(_ field: RosterField) -> String {
                 guard let index = columnOf[field], index < record.fields.count else { return "" }
-                return record.fields[index].trimmed
+                let text = record.fields[index]
+                guard !Self.multiline.contains(field), text.unicodeScalars.contains(where: Self.isBreak) else {
+                    return text.trimmed
+                }
+                return text.split(whereSeparator: { $0.unicodeScalars.contains(where: Self.isBreak) })
+                    .joined(separator: " ").trimmed
             }
             func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
                 let column = field.flatMap { columnOf[$0] }
@@ -255,6 +288,29 @@ public enum RosterParser {
                 index < record.fields.count && record.fields[index].utf8.count > EventLimits.maxFieldBytes
             }) {
                 reject(field, "longer than \(EventLimits.maxFieldBytes) bytes", String(cell(field).prefix(40)) + "…")
+                continue
+            }
+
+            // No control characters anywhere (NUL, escapes, line breaks in a name): they break badges,
+            // screens and logs. An id is also free of invisible characters, which would make two
+            // ids that look the same.
+            if let (field, scalar) = columnOf.lazy.compactMap({ field, index -> (RosterField, Unicode.Scalar)? in
+                guard index < record.fields.count else { return nil }
+                let text = record.fields[index]
+                let bad = text.unicodeScalars.first { scalar in
+                    if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
+                    // Line breaks and tabs are made spaces (below), with a warning.
+                    if scalar == "\n" || scalar == "\r" || scalar == "\t" { return false }
+                    return scalar.properties.generalCategory == .control
+                }
+                return bad.map { (field, $0) }
+            }).first {
+                let what =
+                    LogText.isUnsafe(scalar) && scalar.properties.generalCategory != .control
+                    ? "invisible character" : "control character"
+                reject(
+                    field, "\(what) U+\(String(format: "%04X", scalar.value)) in the value",
+                    LogText.escaped(cell(field), limit: 40))
                 continue
             }
 
@@ -350,6 +406,30 @@ public enum RosterParser {
                 .split(whereSeparator: { $0 == "|" })
                 .map { String($0).trimmed }
                 .filter { !$0.isEmpty }
+
+            // Direction overrides and zero-width spaces in a name are kept (a name may need a mark)
+            // but said: they can make a name show as another.
+            for (field, index) in columnOf.sorted(by: { $0.value < $1.value })
+            where index < record.fields.count && !Self.multiline.contains(field)
+                && record.fields[index].unicodeScalars.contains(where: Self.isBreak)
+            {
+                result.warnings.append(
+                    RowRejection(
+                        line: record.line, column: index + 1, columnName: header.fields[index],
+                        reason: "line break or tab made a space", value: LogText.escaped(cell(field), limit: 40)))
+            }
+            for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
+                if let scalar = cell(field).unicodeScalars.first(where: Self.suspicious) {
+                    let column = columnOf[field]
+                    result.warnings.append(
+                        RowRejection(
+                            line: record.line, column: column.map { $0 + 1 } ?? 0,
+                            columnName: column.map { header.fields[$0] } ?? "",
+                            reason: "invisible character U+\(String(format: "%04X", scalar.value)) kept in the name",
+                            value: LogText.escaped(cell(field), limit: 40)))
+                    break
+                }
+            }
 
             seen[id] = record.line
             result.attendees.append(

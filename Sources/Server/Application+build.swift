@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import Logging
 import NIOSSL
 import Sync
 
@@ -35,7 +36,6 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
     }
 }
-
 
 /// Wakes long-polling readers when events arrive.
 ///
@@ -72,31 +72,61 @@ actor ChangeNotifier {
 /// The routes of the sync API, on a store.
 public func buildRouter(
     store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120,
-    eventName: String = "Accueil"
-) -> Router<BasicRequestContext> {
-    let router = Router()
+    eventName: String = "Accueil", secureCookies: Bool = false
+) -> Router<ClientContext> {
+    let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
     let projection = CentralProjection(store: store)
     let registry = KioskRegistry()
+    let policy = PushPolicy()
+    let rosterUploads = OneAtATime()
+    let logger = Logger(label: "accueil.server")
     // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
     Task { try? await projection.catchUp() }
 
-    @Sendable func kiosk(_ request: Request) async throws -> String {
+    @Sendable func holder(_ request: Request) async throws -> TokenHolder {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let kiosk = try await store.kiosk(forToken: String(header.dropFirst(7)))
+            let holder = try await store.holder(forToken: String(header.dropFirst(7)))
         else { throw HTTPError(.unauthorized, message: "a valid kiosk token is needed (Authorization: Bearer TOKEN)") }
-        await registry.heard(from: kiosk)
-        return kiosk
+        await registry.heard(from: holder.kiosk)
+        return holder
     }
+
+    @Sendable func kiosk(_ request: Request) async throws -> String { try await holder(request).kiosk }
 
     router.get("/api/v1/health") { _, _ -> String in "ok" }
 
+    // Who a token belongs to: a command sending an organiser's changes records them in that name.
+    router.get("/api/v1/whoami") { request, _ -> Response in try jsonAnswer(try await holder(request)) }
+
     router.post("/api/v1/events") { request, context -> Response in
-        let kiosk = try await kiosk(request)
+        let holder = try await holder(request)
+        let kiosk = holder.kiosk
         let push = try await decode(PushRequest.self, request, limit: maxBodyBytes)
+        guard push.kiosk == kiosk else {
+            logger.warning(
+                "push refused: another kiosk's token", metadata: ["kiosk": "\(kiosk)", "says": "\(push.kiosk)"])
+            await registry.refused(
+                from: kiosk, reason: "used by a station that calls itself \(LogText.escaped(push.kiosk, limit: 64))")
+            throw HTTPError(
+                .forbidden,
+                message:
+                    "this token is \(kiosk)'s, not \(LogText.escaped(push.kiosk, limit: 64))'s: each station has its own"
+            )
+        }
         guard push.events.count <= SyncLimits.maxBatch else {
             throw HTTPError(
                 .contentTooLarge, message: "batch of \(push.events.count) events; at most \(SyncLimits.maxBatch)")
+        }
+        // Who may push what (`PushPolicy`): a refused batch is a 422 that names the events; the
+        // kiosk splits it, sets aside what stays refused, and the dashboard shows it.
+        let refusals = policy.refusals(push.events, from: holder)
+        if !refusals.isEmpty {
+            let reason = refusals.prefix(3).joined(separator: "; ")
+            logger.warning(
+                "push refused", metadata: ["kiosk": "\(kiosk)", "events": "\(push.events.count)", "why": "\(reason)"])
+            await registry.refused(from: kiosk, reason: reason)
+            throw HTTPError(.unprocessableContent, message: "refused: " + reason)
         }
         do {
             let response = try await store.ingest(push.events, from: kiosk)
@@ -134,16 +164,14 @@ public func buildRouter(
         return try jsonAnswer(try await projection.snapshot())
     }
 
-    // A roster parsed by `accueil roster import --server`: applied like a kiosk's import (same
-    // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
-    router.post("/api/v1/roster") { request, _ -> Response in
-        let kiosk = try await kiosk(request)
+    @Sendable func applyRoster(_ request: Request, kiosk: String) async throws -> Response {
         let upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
         // The same limits as every kiosk's import: an attendee the store would refuse is a 422
         // naming them, before anything is written.
         var refused: [String] = []
         for attendee in upload.attendees {
-            let wire = WireEvent(Event(attendeeID: attendee.id, at: Date(), kiosk: kiosk, body: .attendeeUpserted(attendee)))
+            let wire = WireEvent(
+                Event(attendeeID: attendee.id, at: Date(), kiosk: kiosk, body: .attendeeUpserted(attendee)))
             do { _ = try wire.event() } catch {
                 refused.append("\(attendee.id.prefix(40)): \(error)")
             }
@@ -173,6 +201,31 @@ public func buildRouter(
         return try jsonAnswer(plan.summary)
     }
 
+    // A roster parsed by `accueil roster import --server`: applied like a kiosk's import (same
+    // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
+    router.post("/api/v1/roster") { request, _ -> Response in
+        let holder = try await holder(request)
+        guard holder.role == .organiser else {
+            logger.warning("roster upload refused: a door's token", metadata: ["kiosk": "\(holder.kiosk)"])
+            await registry.refused(from: holder.kiosk, reason: "roster upload with a door's token")
+            throw HTTPError(
+                .forbidden,
+                message: "the roster is changed with an organiser's token (accueil token create --role organiser)")
+        }
+        // One roster at a time: a request holds its body and the decoded roster in memory.
+        guard await rosterUploads.enter() else {
+            throw HTTPError(.tooManyRequests, message: "another roster upload is in progress; try again")
+        }
+        do {
+            let answer = try await applyRoster(request, kiosk: holder.kiosk)
+            await rosterUploads.leave()
+            return answer
+        } catch {
+            await rosterUploads.leave()
+            throw error
+        }
+    }
+
     // A kiosk's news of itself, for the dashboard.
     router.post("/api/v1/kiosk/health") { request, _ -> Response in
         let kiosk = try await kiosk(request)
@@ -185,12 +238,16 @@ public func buildRouter(
     addMetricsRoute(to: router, projection: projection, registry: registry)
     addDashboardRoutes(
         to: router, store: store, projection: projection, registry: registry, notifier: notifier,
-        offlineAfter: kioskOfflineAfter, eventName: eventName)
+        offlineAfter: kioskOfflineAfter, eventName: eventName, secureCookies: secureCookies)
     return router
 }
 
 /// A JSON request body: 413 past `limit` bytes, 400 when it is not the JSON expected.
 public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
+    // Announced too large: refused before a byte of it is read.
+    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        throw HTTPError(.contentTooLarge, message: "request body of \(length) bytes; at most \(limit)")
+    }
     let body: ByteBuffer
     do {
         body = try await request.body.collect(upTo: limit)
@@ -204,8 +261,20 @@ public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int)
     }
 }
 
-/// Largest roster upload (a 100,000-attendee roster is about 30 MB of JSON).
-let maxRosterBytes = 512 << 20
+/// Largest roster upload: a 100,000-attendee roster is about 30 MB of JSON. With one upload at a
+/// time, this bounds what the roster route holds in memory (the body, then the decoded roster).
+let maxRosterBytes = 64 << 20
+
+/// Lets one request at a time through a route.
+actor OneAtATime {
+    private var busy = false
+    func enter() -> Bool {
+        if busy { return false }
+        busy = true
+        return true
+    }
+    func leave() { busy = false }
+}
 
 /// A JSON answer, encoded inside the route handler.
 ///
@@ -235,7 +304,8 @@ public func buildApplication(
     return Application(
         router: buildRouter(
             store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
-            eventName: configuration.eventName),
+            eventName: configuration.eventName,
+            secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })

@@ -17,12 +17,12 @@ public protocol CentralStore: Sendable {
     /// Events after `since`, in order, at most `limit` (1…10,000).
     func changes(since: Int64, limit: Int) async throws -> PullResponse
     func latestSequence() async throws -> Int64
-    /// A new token for `kiosk`; only its hash is kept.
-    func createToken(kiosk: String) async throws -> String
+    /// A new token for `kiosk` with `role`; only its hash is kept.
+    func createToken(kiosk: String, role: TokenRole) async throws -> String
     /// Revokes every token of `kiosk`; returns how many.
     @discardableResult func revokeTokens(kiosk: String) async throws -> Int
-    /// The kiosk a token belongs to, if valid.
-    func kiosk(forToken token: String) async throws -> String?
+    /// Who a token belongs to (its kiosk and role), if valid.
+    func holder(forToken token: String) async throws -> TokenHolder?
     /// Creates or replaces an organiser's account (the password already hashed, see `OrganiserAccount`).
     func saveOrganiser(_ account: OrganiserAccount) async throws
     func organiser(named name: String) async throws -> OrganiserAccount?
@@ -35,7 +35,35 @@ public protocol CentralStore: Sendable {
     func close() async
 }
 
+/// What a token may do on the server (`accueil token create --role`).
+public enum TokenRole: String, Sendable, CaseIterable, Codable {
+    /// A station: pushes the events a door makes (check-ins, undos, badges, session doors, walk-ins),
+    /// under its own name only, and reads everyone's.
+    case door
+    /// An organiser's station or script: also changes the roster (imports, removals) and the schedule.
+    case organiser
+}
+
+/// The kiosk a token was made for, and its role.
+public struct TokenHolder: Sendable, Equatable, Codable {
+    public var kiosk: String
+    public var role: TokenRole
+    public init(kiosk: String, role: TokenRole) {
+        self.kiosk = kiosk
+        self.role = role
+    }
+}
+
 extension CentralStore {
+    public func createToken(kiosk: String) async throws -> String {
+        try await createToken(kiosk: kiosk, role: .door)
+    }
+
+    /// The kiosk a token belongs to, if valid.
+    public func kiosk(forToken token: String) async throws -> String? {
+        try await holder(forToken: token)?.kiosk
+    }
+
     public func ingest(_ batch: [WireEvent], from kiosk: String) async throws -> PushResponse {
         try await ingest(batch, from: kiosk, now: Date())
     }
@@ -127,6 +155,9 @@ public struct SQLiteCentralStore: CentralStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3: token roles") { db in
+            try db.execute(sql: "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'")
+        }
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
         pool = try FileLock.exclusive(path + ".lock") {
@@ -214,13 +245,13 @@ public struct SQLiteCentralStore: CentralStore {
 
     // MARK: Tokens
 
-    public func createToken(kiosk: String) async throws -> String {
+    public func createToken(kiosk: String, role: TokenRole) async throws -> String {
         let token = Self.newToken()
         let hash = Self.hash(token)
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO tokens (hash, kiosk, created_at) VALUES (?, ?, ?)",
-                arguments: [hash, kiosk, Int64(Date().timeIntervalSince1970 * 1000)])
+                sql: "INSERT INTO tokens (hash, kiosk, created_at, role) VALUES (?, ?, ?, ?)",
+                arguments: [hash, kiosk, Int64(Date().timeIntervalSince1970 * 1000), role.rawValue])
         }
         return token
     }
@@ -233,10 +264,13 @@ public struct SQLiteCentralStore: CentralStore {
         }
     }
 
-    public func kiosk(forToken token: String) async throws -> String? {
+    public func holder(forToken token: String) async throws -> TokenHolder? {
         let hash = Self.hash(token)
         return try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT kiosk FROM tokens WHERE hash = ? AND revoked = 0", arguments: [hash])
+            try Row.fetchOne(
+                db, sql: "SELECT kiosk, role FROM tokens WHERE hash = ? AND revoked = 0", arguments: [hash]
+            )
+            .map { row in TokenHolder(kiosk: row[0], role: TokenRole(rawValue: row[1]) ?? .door) }
         }
     }
 

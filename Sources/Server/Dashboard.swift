@@ -8,8 +8,18 @@ actor KioskRegistry {
     struct Entry {
         var lastContact: Date
         var health: KioskHealth?
+        /// Pushes the server refused (`PushPolicy`), and the last reason.
+        var refusedPushes = 0
+        var lastRefusal: String?
     }
     private(set) var entries: [String: Entry] = [:]
+
+    func refused(from kiosk: String, reason: String, at now: Date = Date()) {
+        var entry = entries[kiosk] ?? Entry(lastContact: now, health: nil)
+        entry.refusedPushes += 1
+        entry.lastRefusal = reason
+        entries[kiosk] = entry
+    }
 
     func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) {
         var entry = entries[kiosk] ?? Entry(lastContact: now, health: nil)
@@ -47,14 +57,19 @@ public struct DashboardView: Codable, Sendable {
         public var offlineSeconds: Int
         public var offline: Bool
         public var health: KioskHealth?
+        /// Requests of this kiosk the server refused (`PushPolicy`), and the last reason.
+        public var refusedPushes: Int = 0
+        public var lastRefusal: String?
         enum CodingKeys: String, CodingKey {
             case name, offline, health
             case lastContact = "last_contact"
             case offlineSeconds = "offline_seconds"
+            case refusedPushes = "refused_pushes"
+            case lastRefusal = "last_refusal"
         }
     }
     public struct Alert: Codable, Sendable {
-        /// vip | duplicate | room_full | kiosk_offline | printer
+        /// vip | duplicate | room_full | kiosk_offline | set_aside | refused_push | printer
         public var kind: String
         public var at: Date
         public var message: String
@@ -166,7 +181,16 @@ public struct DashboardView: Codable, Sendable {
             view.kiosks.append(
                 KioskLine(
                     name: name, lastContact: entry.lastContact, offlineSeconds: offline ? Int(silent) : 0,
-                    offline: offline, health: entry.health))
+                    offline: offline, health: entry.health, refusedPushes: entry.refusedPushes,
+                    lastRefusal: entry.lastRefusal))
+            if entry.refusedPushes > 0, let reason = entry.lastRefusal {
+                view.alerts.append(
+                    Alert(
+                        kind: "refused_push", at: entry.lastContact,
+                        message:
+                            "kiosk \(name): \(entry.refusedPushes) request\(entry.refusedPushes == 1 ? "" : "s") refused by the server: \(reason)",
+                        attendeeID: nil))
+            }
             if offline {
                 view.alerts.append(
                     Alert(
@@ -249,7 +273,6 @@ extension DashboardView.Count {
         checkedIn += arrived
     }
 }
-
 
 /// Organisers signed in to the dashboard: random session tokens kept in memory for 12 hours.
 actor OrganiserSessions {

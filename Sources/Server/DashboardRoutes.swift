@@ -9,10 +9,12 @@ import Logging
 /// organiser opens them: kiosk tokens and anonymous requests get 401, and names appear only for
 /// organisers allowed to see them.
 func addDashboardRoutes(
-    to router: Router<BasicRequestContext>, store: any CentralStore, projection: CentralProjection,
-    registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval, eventName: String
+    to router: Router<ClientContext>, store: any CentralStore, projection: CentralProjection,
+    registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval, eventName: String,
+    secureCookies: Bool
 ) {
     let sessions = OrganiserSessions()
+    let throttle = SignInThrottle()
     let cache = DashboardCache()
     let logger = Logger(label: "accueil.dashboard")
 
@@ -45,24 +47,53 @@ func addDashboardRoutes(
         return html(page)
     }
 
-    router.post("/dashboard/login") { request, _ -> Response in
+    router.post("/dashboard/login") { request, context -> Response in
         let body = try await request.body.collect(upTo: 16 << 10)
         let form = DashboardPage.form(String(buffer: body))
-        let name = form["name"] ?? ""
-        guard let account = try await store.organiser(named: name), account.accepts(form["password"] ?? "") else {
-            logger.notice("dashboard sign-in refused", metadata: ["organiser": "\(name)"])
+        let name = String((form["name"] ?? "").prefix(128))
+        let client = context.client(request)
+        let refused = "Nom ou mot de passe incorrect / Wrong name or password"
+        let wait = await throttle.wait(account: name, client: client)
+        guard wait == 0 else {
+            logger.notice(
+                "dashboard sign-in throttled",
+                metadata: ["organiser": "\(name)", "client": "\(client)", "retry_after": "\(wait)"])
+            var response = html(
+                DashboardPage.login(
+                    error: "Trop d'essais : réessayez dans \(wait) s / Too many attempts: try again in \(wait) s"))
+            response.status = .tooManyRequests
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
+        // An unknown name is checked against a decoy account: it takes as long as a wrong password.
+        let account = try await store.organiser(named: name)
+        let password = form["password"] ?? ""
+        await throttle.acquire()
+        let accepted = (account ?? .decoy).accepts(password) && account != nil
+        await throttle.release()
+        guard let account, accepted else {
+            await throttle.failed(account: name, client: client)
+            logger.notice("dashboard sign-in refused", metadata: ["organiser": "\(name)", "client": "\(client)"])
             try await Task.sleep(for: .milliseconds(500))
-            var response = html(DashboardPage.login(error: "Nom ou mot de passe incorrect / Wrong name or password"))
+            var response = html(DashboardPage.login(error: refused))
             response.status = .unauthorized
             return response
         }
+        await throttle.succeeded(account: name, client: client)
         let token = await sessions.open(account)
-        logger.info("dashboard sign-in", metadata: ["organiser": "\(account.name)"])
+        logger.info("dashboard sign-in", metadata: ["organiser": "\(account.name)", "client": "\(client)"])
+        // Secure when the browser reached us over HTTPS (our own TLS, or a proxy on this machine that says so).
+        let https =
+            secureCookies
+            || (request.headers[.init("X-Forwarded-Proto")!] == "https"
+                && ["127.0.0.1", "::1"].contains(context.remoteAddress?.ipAddress ?? ""))
         return Response(
             status: .seeOther,
             headers: [
                 .location: "/dashboard",
-                .setCookie: "\(OrganiserSessions.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200",
+                .setCookie:
+                    "\(OrganiserSessions.cookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"
+                    + (https ? "; Secure" : ""),
             ])
     }
 

@@ -73,7 +73,7 @@ enum ServerMetrics {
     }
 }
 
-func addMetricsRoute(to router: Router<BasicRequestContext>, projection: CentralProjection, registry: KioskRegistry) {
+func addMetricsRoute(to router: Router<ClientContext>, projection: CentralProjection, registry: KioskRegistry) {
     router.get("/metrics") { _, _ -> Response in
         let (counters, _, _) = try await projection.tallies()
         let (totals, sessions, cursor) = try await projection.dashboard()

@@ -88,6 +88,7 @@ public final class PostgresCentralStore: CentralStore {
                 );
                 """
             ),
+            (3, "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'"),
         ]
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
@@ -172,12 +173,13 @@ public final class PostgresCentralStore: CentralStore {
         return 0
     }
 
-    public func createToken(kiosk: String) async throws -> String {
+    public func createToken(kiosk: String, role: TokenRole) async throws -> String {
         let token = Self.newToken()
         let hash = Self.hash(token)
         let created = Int64(Date().timeIntervalSince1970 * 1000)
         try await client.query(
-            "INSERT INTO tokens (hash, kiosk, created_at) VALUES (\(hash), \(kiosk), \(created))", logger: logger)
+            "INSERT INTO tokens (hash, kiosk, created_at, role) VALUES (\(hash), \(kiosk), \(created), \(role.rawValue))",
+            logger: logger)
         return token
     }
 
@@ -192,12 +194,12 @@ public final class PostgresCentralStore: CentralStore {
         return count
     }
 
-    public func kiosk(forToken token: String) async throws -> String? {
+    public func holder(forToken token: String) async throws -> TokenHolder? {
         let hash = Self.hash(token)
-        for try await kiosk in try await client.query(
-            "SELECT kiosk FROM tokens WHERE hash = \(hash) AND NOT revoked", logger: logger
-        ).decode(String.self) {
-            return kiosk
+        for try await (kiosk, role) in try await client.query(
+            "SELECT kiosk, role FROM tokens WHERE hash = \(hash) AND NOT revoked", logger: logger
+        ).decode((String, String).self) {
+            return TokenHolder(kiosk: kiosk, role: TokenRole(rawValue: role) ?? .door)
         }
         return nil
     }

@@ -64,11 +64,11 @@ enum Reports {
     }
 
     static func csv(_ lines: [AttendeeLine], names: Bool) -> String {
-        var out = CSVWriter.line(
+        var out = CSVWriter.reportLine(
             ["id"] + (names ? ["last_name", "first_name", "native_name", "organisation", "title"] : [])
                 + ["role", "country", "delegation", "walk_in", "checked_in", "checked_in_at", "kiosk", "sessions"])
         for l in lines {
-            out += CSVWriter.line(
+            out += CSVWriter.reportLine(
                 [l.id]
                     + (names
                         ? [
@@ -85,11 +85,11 @@ enum Reports {
     }
 
     static func csv(_ lines: [SessionLine]) -> String {
-        var out = CSVWriter.line([
+        var out = CSVWriter.reportLine([
             "id", "title", "room", "kind", "access", "start", "end", "capacity", "attended", "inside", "refused",
         ])
         for l in lines {
-            out += CSVWriter.line([
+            out += CSVWriter.reportLine([
                 l.id, l.title, l.room, l.kind, l.access, iso(l.start), iso(l.end), String(l.capacity),
                 String(l.attended), String(l.inside), String(l.refused.values.reduce(0, +)),
             ])
@@ -109,7 +109,7 @@ enum Reports {
 
 /// The report routes (a signed-in organiser; `authorise` says who and whether they see names).
 func addReportRoutes(
-    to router: Router<BasicRequestContext>, projection: CentralProjection, eventName: String,
+    to router: Router<ClientContext>, projection: CentralProjection, eventName: String,
     authorise: @escaping @Sendable (Request) async throws -> OrganiserSessions.Session
 ) {
     @Sendable func file(_ data: Data, _ type: String, _ name: String) -> Response {

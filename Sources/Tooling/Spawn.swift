@@ -206,8 +206,23 @@ public func listenOnLoopback(backlog: Int32 = 64) -> (fd: Int32, port: UInt16) {
 }
 
 /// A TCP connection to 127.0.0.1:`port`, or nil when refused.
-public func connectToLoopback(port: UInt16) -> Int32? {
+public func connectToLoopback(port: UInt16, from source: String? = nil) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Another loopback address as the source (127.0.0.2…): a second client, as the server sees it.
+    if let source {
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            close(fd)
+            return nil
+        }
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -222,15 +237,40 @@ public func connectToLoopback(port: UInt16) -> Int32? {
     return nil
 }
 
-/// A plain HTTP/1.1 exchange with 127.0.0.1:`port` over a socket (one request, `Connection: close`):
+/// The page token a kiosk's pages carry (`KioskGuard`), read from its screen at `/`: what a
+/// client needs to call the kiosk's API the way its own page does.
+public func kioskPageToken(port: UInt16) -> String? {
+    guard let page = loopbackHTTP(port: port, method: "GET", path: "/", pageToken: false) else { return nil }
+    let text = String(decoding: page.body, as: UTF8.self)
+    guard let key = text.range(of: "\"page_token\"") else { return nil }
+    let rest = text[key.upperBound...].drop { $0 == " " || $0 == ":" }.dropFirst()
+    guard let end = rest.firstIndex(of: "\"") else { return nil }
+    return String(rest[..<end])
+}
+
+/// A plain HTTP/1.1 exchange with 127.0.0.1:`port` over a socket (one request, `Connection: close`),
 /// for peers whose headers Foundation's URLSession will not parse (chromedriver writes `Name:value`).
-public func loopbackHTTP(port: UInt16, method: String, path: String, body: Data? = nil) -> (status: Int, body: Data)? {
-    guard let fd = connectToLoopback(port: port) else { return nil }
+/// A request with a body is JSON and, with `pageToken`
+/// (the default), carries the kiosk's page token like the kiosk's own page; `headers` are added
+/// (or replace `Host`).
+public func loopbackHTTP(
+    port: UInt16, method: String, path: String, body: Data? = nil, headers: [String: String] = [:],
+    pageToken: Bool = true, from source: String? = nil
+) -> (status: Int, body: Data)? {
+    var headers = headers
+    if method != "GET", pageToken, headers["X-Accueil-Page"] == nil, let token = kioskPageToken(port: port) {
+        headers["X-Accueil-Page"] = token
+    }
+    guard let fd = connectToLoopback(port: port, from: source) else { return nil }
     defer { close(fd) }
     var timeout = timeval(tv_sec: 120, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-    if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+    var request =
+        "\(method) \(path) HTTP/1.1\r\nHost: \(headers["Host"] ?? "127.0.0.1:\(port)")\r\nConnection: close\r\n"
+    if let body {
+        request += "Content-Type: \(headers["Content-Type"] ?? "application/json")\r\nContent-Length: \(body.count)\r\n"
+    }
+    for (name, value) in headers where name != "Host" && name != "Content-Type" { request += "\(name): \(value)\r\n" }
     var bytes = Array((request + "\r\n").utf8)
     if let body { bytes += body }
     var sent = 0

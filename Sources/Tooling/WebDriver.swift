@@ -73,7 +73,7 @@ public final class Browser {
         -> [String: Any]
     {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        guard let answer = loopbackHTTP(port: port, method: method, path: path, body: data) else {
+        guard let answer = loopbackHTTP(port: port, method: method, path: path, body: data, pageToken: false) else {
             throw WebDriverError("chromedriver: no answer to \(method) \(path)")
         }
         return (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any]) ?? [:]

@@ -24,7 +24,12 @@ struct ChaosTests {
             let made = try accueil(["token", "create", "--kiosk", name, "--store", server.store])
             return try #require(made.stdout.split(separator: "\n").last.map(String.init), "\(made.output)")
         }
-        #expect(try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", tokens[0]]).status == 0)
+        let office = try accueil([
+            "token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store,
+        ])
+        let officeToken = try #require(office.stdout.split(separator: "\n").last.map(String.init), "\(office.output)")
+        #expect(
+            try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", officeToken]).status == 0)
         let kiosks = try (0..<2).map { try KioskProcess("door-\($0 + 1)", server: server.url, token: tokens[$0]) }
         #expect(try eventually(60) { try kiosks.allSatisfy { try $0.stats()["registered"] as? Int == 800 } })
 
@@ -50,7 +55,8 @@ struct ChaosTests {
                         continue  // the daemon is down: the door screen tries the same person again
                     }
                     let object = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any]
-                    ledger.answered(id, acknowledged: answer.status == 200 && object?["status"] as? String == "checked_in")
+                    ledger.answered(
+                        id, acknowledged: answer.status == 200 && object?["status"] as? String == "checked_in")
                     if answer.status == 200 { next += 1 }
                     usleep(20_000)
                 }

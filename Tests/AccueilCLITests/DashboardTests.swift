@@ -34,7 +34,8 @@ struct DashboardTests {
             #expect(added.status == 0, "\(added.stderr)")
         }
         let token = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+            try accueil(["token", "create", "--kiosk", "door-1", "--role", "organiser", "--store", server.store]).stdout
+                .split(separator: "\n")
                 .last.map(String.init))
         let log = box.root.appendingPathComponent("kiosk.log").path
         let kiosk = try spawn(

@@ -255,7 +255,8 @@ struct DeploymentTests {
             extra: ["--tls-cert", "\(dir)/server.pem", "--tls-key", "\(dir)/server.key"])
         #expect(server.url.hasPrefix("https://"))
         let token = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+            try accueil(["token", "create", "--kiosk", "door-1", "--role", "organiser", "--store", server.store]).stdout
+                .split(separator: "\n")
                 .last.map(String.init))
         #expect(try box.run(["roster", "import", demoRoster]).status == 0)
         let untrusted = try box.run(["sync", "run", "--once", "--server", server.url, "--token", token])
@@ -288,7 +289,8 @@ struct DeploymentTests {
         let central = try centralStore(kind, in: box)
         let server = try ServerProcess(store: central)
         let token = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+            try accueil(["token", "create", "--kiosk", "door-1", "--role", "organiser", "--store", server.store]).stdout
+                .split(separator: "\n")
                 .last.map(String.init))
         let daemon = try spawn(
             accueilBinary.path,
@@ -382,7 +384,8 @@ struct DeploymentTests {
         let central = try centralStore(kind, in: box)
         let server = try ServerProcess(store: central)
         let token = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout.split(separator: "\n")
+            try accueil(["token", "create", "--kiosk", "door-1", "--role", "organiser", "--store", server.store]).stdout
+                .split(separator: "\n")
                 .last.map(String.init))
         #expect(try box.run(["sync", "run", "--once", "--server", server.url, "--token", token]).status == 0)
         let statsBefore = try box.json(["stats"]) as? [String: Any]

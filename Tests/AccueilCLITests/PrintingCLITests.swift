@@ -370,7 +370,7 @@ struct PrintingCLITests {
         defer { Cups.remove(queue) }
         let box = try demo()
         let server = try ServerProcess(store: box.root.appendingPathComponent("central.sqlite").path)
-        let made = try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store])
+        let made = try accueil(["token", "create", "--kiosk", "door-1", "--role", "organiser", "--store", server.store])
         let token = try #require(made.stdout.split(separator: "\n").last.map(String.init))
         let log = box.root.appendingPathComponent("kiosk.log").path
         let kiosk = try spawn(

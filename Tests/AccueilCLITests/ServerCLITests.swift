@@ -67,8 +67,12 @@ struct ServerCLITests {
         let root = Sandbox()
         let store = root.root.appendingPathComponent("central.sqlite").path
         let server = try ServerProcess(store: store)
+        // door-1 imports the roster it then uploads: an organiser's token.
         func token(_ kiosk: String) throws -> String {
-            try accueil(["token", "create", "--kiosk", kiosk, "--store", server.store]).stdout
+            try accueil(
+                ["token", "create", "--kiosk", kiosk, "--store", server.store]
+                    + (kiosk == "door-1" ? ["--role", "organiser"] : [])
+            ).stdout
                 .split(separator: "\n").last.map(String.init) ?? ""
         }
         let (t1, t2) = (try token("door-1"), try token("door-2"))

@@ -46,7 +46,9 @@ struct SessionDoorTests {
         }
         var ports: [Int] = []
         for (box, name, language) in [(a, "room-a", "fr"), (b, "room-b", "en")] {
-            let made = try accueil(["token", "create", "--kiosk", name, "--store", server.store])
+            // Room A imports the roster and the schedule: a back-office station, with an organiser's token.
+            let role = name == "room-a" ? ["--role", "organiser"] : []
+            let made = try accueil(["token", "create", "--kiosk", name, "--store", server.store] + role)
             let token = try #require(made.stdout.split(separator: "\n").last.map(String.init))
             let log = box.root.appendingPathComponent("kiosk.log").path
             daemons.append(

@@ -214,7 +214,11 @@ struct SyncEndToEndTests {
         }
         let tokens = try ["door-1", "door-2", "door-3"].map(token)
         // The roster is imported on the server; the kiosks start empty and get it from there.
-        let imported = try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", tokens[0]])
+        let office = try accueil([
+            "token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store,
+        ])
+        let officeToken = try #require(office.stdout.split(separator: "\n").last.map(String.init), "\(office.output)")
+        let imported = try root.run(["roster", "import", demoRoster, "--server", server.url, "--token", officeToken])
         #expect(imported.status == 0, "\(imported.output)")
         // door-1 uploads one event per request, so that the server can be killed mid-upload;
         // door-3 reaches the server through a link the test can cut.

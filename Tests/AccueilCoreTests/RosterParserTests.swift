@@ -55,6 +55,9 @@ struct RosterParserTests {
                 "9:4:role:missing role",
             ])
         #expect(roster.rejections[2].reason == "duplicate id, already on line 2")
+        // A line break inside a quoted name becomes a space, and is said.
+        #expect(roster.attendees[1].firstName == "Multi Line")
+        #expect(roster.warnings.map { "\($0.line):\($0.column)" } == ["10:2"])
         #expect(roster.rejections[0].value == "astronaute")
         #expect(roster.rejections[0].description.hasPrefix("line 3, column 4 (role): unknown role"))
     }

@@ -95,7 +95,7 @@ struct ServerTests {
     func idempotentPushAndPull(kind: StoreKind) async throws {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }
-        let token = try await store.createToken(kiosk: "door-1")
+        let token = try await store.createToken(kiosk: "door-1", role: .organiser)
         let app = Application(router: buildRouter(store: store))
         let batch = events(50)
         try await app.test(.router) { client in
@@ -128,7 +128,7 @@ struct ServerTests {
     func refusals(kind: StoreKind) async throws {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }
-        let token = try await store.createToken(kiosk: "door-1")
+        let token = try await store.createToken(kiosk: "door-1", role: .organiser)
         let app = Application(router: buildRouter(store: store, maxBodyBytes: 1 << 20))
         try await app.test(.router) { client in
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
@@ -169,7 +169,7 @@ struct ServerTests {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }
         let reader = try await store.createToken(kiosk: "door-2")
-        let writer = try await store.createToken(kiosk: "door-1")
+        let writer = try await store.createToken(kiosk: "door-1", role: .organiser)
         let app = Application(router: buildRouter(store: store))
         try await app.test(.router) { client in
             let waiting = Task {
@@ -336,7 +336,7 @@ struct ServerTests {
     func rosterUpload(kind: StoreKind) async throws {
         let store = try await freshStore(kind)
         defer { Task { await store.close() } }
-        let token = try await store.createToken(kiosk: "organiser")
+        let token = try await store.createToken(kiosk: "organiser", role: .organiser)
         let headers: HTTPFields = [.authorization: "Bearer \(token)"]
         let people = RosterGenerator(seed: 3).attendees(count: 50)
         let edited: [Attendee] = {
