@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
             """,
         subcommands: [
             BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchSyncCommand.self,
-            BenchKioskCommand.self, BenchKioskAPICommand.self, BenchDashboardCommand.self, BenchHoldCommand.self,
+            BenchKioskCommand.self, BenchKioskAPICommand.self, BenchDashboardCommand.self, BenchSignInCommand.self,
+            BenchHoldCommand.self,
         ],
         defaultSubcommand: BenchRunCommand.self
     )

@@ -85,11 +85,12 @@ struct BenchSyncCommand: AsyncParsableCommand {
     }
 
     func measure(_ central: any CentralStore, url: URL, scratch: URL, spec: String) async throws -> Figures {
-        let token = try await central.createToken(kiosk: "bench-door")
+        // Each station its own token, bound to its name; the roster from an organiser's.
+        let office = try await central.createToken(kiosk: "bench-import", role: .organiser)
         // 1. Snapshot: the roster imported on the server, a new kiosk starts empty.
         log("Snapshot: \(roster) attendees to a new kiosk…")
         let big = RosterGenerator(seed: 9).attendees(count: roster)
-        let client = try SyncClient(server: url, token: token, kiosk: "bench-import")
+        let client = try SyncClient(server: url, token: office, kiosk: "bench-import")
         _ = try await client.post(
             "api/v1/roster",
             body: try JSONEncoder().encode(RosterUpload(attendees: big, removeMissing: false, dryRun: false)),
@@ -97,7 +98,10 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let expected = try await client.get("api/v1/stats", as: Stats.self).registered
         let fresh = try KioskDatabase(directory: scratch.appendingPathComponent("door-new"))
         let serviceD = try SyncService(
-            db: fresh, client: try SyncClient(server: url, token: token, kiosk: "door-new"), kiosk: "door-new")
+            db: fresh,
+            client: try SyncClient(
+                server: url, token: try await central.createToken(kiosk: "door-new"), kiosk: "door-new"),
+            kiosk: "door-new")
         let snapStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceD.run() }
@@ -110,7 +114,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let (body, _) = try await URLSession.shared.data(
             for: {
                 var request = URLRequest(url: url.appendingPathComponent("api/v1/snapshot"))
-                request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                request.setValue("Bearer \(office)", forHTTPHeaderField: "Authorization")
                 return request
             }())
         log("  \(expected) attendees (\(body.count / 1_000_000) MB) in \(fmt(snapshot)) s")
@@ -148,9 +152,14 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let b = try KioskDatabase(directory: scratch.appendingPathComponent("door-b"))
         try a.importRoster(people, kiosk: "door-a")
         let serviceA = try SyncService(
-            db: a, client: try SyncClient(server: url, token: token, kiosk: "door-a"), kiosk: "door-a")
+            db: a,
+            client: try SyncClient(
+                server: url, token: try await central.createToken(kiosk: "door-a", role: .organiser), kiosk: "door-a"),
+            kiosk: "door-a")
         let serviceB = try SyncService(
-            db: b, client: try SyncClient(server: url, token: token, kiosk: "door-b"), kiosk: "door-b")
+            db: b,
+            client: try SyncClient(server: url, token: try await central.createToken(kiosk: "door-b"), kiosk: "door-b"),
+            kiosk: "door-b")
         var times: [Double] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceA.run() }
@@ -182,7 +191,9 @@ struct BenchSyncCommand: AsyncParsableCommand {
         try offline.markSent(try offline.outbox(limit: drain + 10).map(\.seq))  // the roster is not what we time
         for person in crowd { _ = try offline.checkIn(person.id, kiosk: "door-c") }
         let serviceC = try SyncService(
-            db: offline, client: try SyncClient(server: url, token: token, kiosk: "door-c"), kiosk: "door-c")
+            db: offline,
+            client: try SyncClient(server: url, token: try await central.createToken(kiosk: "door-c"), kiosk: "door-c"),
+            kiosk: "door-c")
         let drainStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await serviceC.run() }

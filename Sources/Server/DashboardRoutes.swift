@@ -53,11 +53,15 @@ func addDashboardRoutes(
         let name = String((form["name"] ?? "").prefix(128))
         let client = context.client(request)
         let refused = "Nom ou mot de passe incorrect / Wrong name or password"
-        let wait = await throttle.wait(account: name, client: client)
-        guard wait == 0 else {
-            logger.notice(
-                "dashboard sign-in throttled",
-                metadata: ["organiser": "\(name)", "client": "\(client)", "retry_after": "\(wait)"])
+        @Sendable func throttled(_ wait: Int) async -> Response {
+            if let quiet = await throttle.throttledLine(account: name, client: client) {
+                logger.notice(
+                    "dashboard sign-in throttled",
+                    metadata: [
+                        "organiser": "\(name)", "client": "\(client)", "retry_after": "\(wait)",
+                        "throttled_since_last_line": "\(quiet)",
+                    ])
+            }
             var response = html(
                 DashboardPage.login(
                     error: "Trop d'essais : réessayez dans \(wait) s / Too many attempts: try again in \(wait) s"))
@@ -65,10 +69,18 @@ func addDashboardRoutes(
             response.headers[.retryAfter] = String(wait)
             return response
         }
+        let wait = await throttle.wait(account: name, client: client)
+        guard wait == 0 else { return await throttled(wait) }
         // An unknown name is checked against a decoy account: it takes as long as a wrong password.
         let account = try await store.organiser(named: name)
         let password = form["password"] ?? ""
         await throttle.acquire()
+        // Attempts that queued while the account or client got locked are turned away too.
+        let waited = await throttle.wait(account: name, client: client)
+        guard waited == 0 else {
+            await throttle.release()
+            return await throttled(waited)
+        }
         let accepted = (account ?? .decoy).accepts(password) && account != nil
         await throttle.release()
         guard let account, accepted else {

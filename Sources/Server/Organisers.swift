@@ -62,6 +62,7 @@ actor SignInThrottle {
     }
     private var accounts: [String: Record] = [:]
     private var clients: [String: Record] = [:]
+    private var lastThrottleLog: [String: (at: Date, quiet: Int)] = [:]
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
     let freeForAccount: Int
@@ -88,6 +89,23 @@ actor SignInThrottle {
         // Unknown names too are counted: keep the table from growing without end.
         if accounts.count > 10_000 { accounts = accounts.filter { $0.value.lockedUntil > now } }
         if clients.count > 10_000 { clients = clients.filter { $0.value.lockedUntil > now } }
+    }
+
+    /// Whether a throttled attempt is logged: the first for an account and client, then one every
+    /// 10 s with how many were not (an attack does not flood the journal). Returns the count left
+    /// out since the last line, or nil when this one is left out too.
+    func throttledLine(account: String, client: String, now: Date = Date()) -> Int? {
+        let key = account + "\u{0}" + client
+        if let last = lastThrottleLog[key], now.timeIntervalSince(last.at) < 10 {
+            lastThrottleLog[key] = (last.at, last.quiet + 1)
+            return nil
+        }
+        let quiet = lastThrottleLog[key]?.quiet ?? 0
+        lastThrottleLog[key] = (now, 0)
+        if lastThrottleLog.count > 10_000 {
+            lastThrottleLog = lastThrottleLog.filter { now.timeIntervalSince($0.value.at) < 10 }
+        }
+        return quiet
     }
 
     func succeeded(account: String, client: String) {

@@ -263,11 +263,11 @@ struct DeploymentTests {
         #expect(untrusted.status == 10 && untrusted.stderr.contains("does not trust"), "\(untrusted.stderr)")
         let wrong = try accueil(
             ["sync", "run", "--once", "--server", server.url, "--token", token, "--data", box.data],
-            environment: ["ACCUEIL_CA_FILE": "\(dir)/other.pem"])
+            environment: ["ACCUEIL_CA_FILE": "\(dir)/other.pem", "ACCUEIL_KIOSK": "door-1"])
         #expect(wrong.status == 10 && wrong.stderr.contains("did not sign"), "\(wrong.stderr)")
         let pinned = try accueil(
             ["sync", "run", "--once", "--server", server.url, "--token", token, "--data", box.data],
-            environment: ["ACCUEIL_CA_FILE": "\(dir)/ca.pem"])
+            environment: ["ACCUEIL_CA_FILE": "\(dir)/ca.pem", "ACCUEIL_KIOSK": "door-1"])
         #expect(pinned.status == 0, "\(pinned.stderr)")
         let stats = try #require(
             try JSONSerialization.jsonObject(
