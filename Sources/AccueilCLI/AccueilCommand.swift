@@ -82,14 +82,14 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The kiosk's data directory (default: $ACCUEIL_DATA, else ~/.local/share/accueil).",
+            "The kiosk's data directory (default: $ACCUEIL_DATA, else the station's kiosk.yaml, else ~/.local/share/accueil).",
             valueName: "dir"))
     var data: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the host name).",
+            "This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the station's kiosk.yaml, else the host name).",
             valueName: "name"))
     var kiosk: String?
 
@@ -97,6 +97,7 @@ struct StoreOptions: ParsableArguments {
         if let data, !data.isEmpty { return URL(fileURLWithPath: data) }
         let env = ProcessInfo.processInfo.environment
         if let path = env["ACCUEIL_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        if let path = StationConfig.current?.string("data"), !path.isEmpty { return URL(fileURLWithPath: path) }
         if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("accueil")
         }
@@ -106,6 +107,7 @@ struct StoreOptions: ParsableArguments {
     var kioskName: String {
         if let kiosk, !kiosk.isEmpty { return kiosk }
         if let env = ProcessInfo.processInfo.environment["ACCUEIL_KIOSK"], !env.isEmpty { return env }
+        if let name = StationConfig.current?.string("name"), !name.isEmpty { return name }
         return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiosk"
     }
 
@@ -116,6 +118,34 @@ struct StoreOptions: ParsableArguments {
             throw CommandFailure(message: error.message, status: 2)
         }
     }
+
+    /// The store, which must be there already: a command that reports on a station (`status`,
+    /// `stats`, `backup`) never makes an empty one and reports on it.
+    func openExisting() throws -> KioskDatabase {
+        let file = directory.appendingPathComponent(KioskDatabase.fileName).path
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CommandFailure(
+                message:
+                    "no kiosk store at \(file) (give --data, or set ACCUEIL_DATA, or `data` in \(StationConfig.path ?? StationConfig.installed))",
+                status: 2)
+        }
+        return try open()
+    }
+}
+
+/// The station's configuration, which the commands read for the store and the name the station's
+/// service uses: `$ACCUEIL_CONFIG`, else `/etc/accueil/kiosk.yaml` when it is there. So
+/// `accueil status` on an installed station looks at /var/lib/accueil, like the service.
+enum StationConfig {
+    static let installed = "/etc/accueil/kiosk.yaml"
+
+    static var path: String? {
+        if let path = ProcessInfo.processInfo.environment["ACCUEIL_CONFIG"], !path.isEmpty { return path }
+        return FileManager.default.isReadableFile(atPath: installed) ? installed : nil
+    }
+
+    /// Nil without a file, or with one that cannot be read (the service says why when it starts).
+    static let current: ConfigFile? = path.flatMap { try? ConfigFile(path: $0, schema: KioskCommand.schema) }
 }
 
 /// Maps errors to the documented exit statuses.

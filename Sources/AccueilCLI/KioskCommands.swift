@@ -44,7 +44,8 @@ struct KioskCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Configuration file (default: $ACCUEIL_CONFIG; every option, see systemd/kiosk.yaml).", valueName: "file"))
+            "Configuration file (default: $ACCUEIL_CONFIG; every option, see kiosk/kiosk.yaml, installed as /etc/accueil/kiosk.yaml).",
+            valueName: "file"))
     var config: String?
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("This kiosk's name (same as --kiosk).", valueName: "name")) var name: String?
@@ -94,7 +95,7 @@ struct KioskCommand: AsyncParsableCommand {
             valueName: "names"))
     var allowHosts: String?
 
-    /// The options a kiosk's configuration file may set (systemd/kiosk.yaml documents each one).
+    /// The options a kiosk's configuration file may set (kiosk/kiosk.yaml documents each one).
     static let schema: [String: ConfigFile.Kind] = [
         "data": .string, "name": .string, "server": .string, "token": .string, "ca_file": .string,
         "listen": .string, "printer": .string, "no_print": .bool, "batch_size": .int,
@@ -379,7 +380,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print it as JSON.") var json = false
 
     func run() throws {
-        let db = try store.open()
+        let db = try store.openExisting()
         let report: KioskReport
         do { report = try KioskReport.make(db: db, live: nil, kiosk: store.kioskName) } catch {
             throw commandFailure(error)

@@ -74,7 +74,7 @@ struct BackupCommand: AsyncParsableCommand {
             manifest = BackupManifest(
                 kind: "central-sqlite", createdAt: Date(), source: path, files: ["central.sqlite"])
         } else {
-            let db = try store.open()
+            let db = try store.openExisting()
             do { try db.backup(to: folder.appendingPathComponent(KioskDatabase.fileName).path) } catch {
                 throw commandFailure(error)
             }

@@ -176,9 +176,23 @@ struct PrintersSetCommand: ParsableCommand {
     @Option(help: "pdf or zpl.") var format = "pdf"
     @Option(help: "Template it prints (default: a6 for pdf, label-4x3 for zpl).") var template: String?
     @Option(help: "Printer resolution, for zpl (203 or 300).") var dpi: Double?
+    @Option(
+        name: .customLong("cups-server"),
+        help: ArgumentHelp("Print server (default: $CUPS_SERVER, else this machine's).", valueName: "host[:port]"))
+    var cupsServer: String?
+    @Flag(help: "Keep the setting even if the print server has no such queue (yet).") var force = false
 
     func run() throws {
         guard ["pdf", "zpl"].contains(format) else { throw CommandFailure.usage("--format must be pdf or zpl") }
+        // A queue the print server does not have is a typo until said otherwise.
+        if !force {
+            let client = CupsClient(server: cupsServer ?? ProcessInfo.processInfo.environment["CUPS_SERVER"])
+            do { _ = try client.printer(printer) } catch {
+                throw CommandFailure(
+                    message: "\(error.message) (accueil printers lists them; --force keeps the setting anyway)",
+                    status: 9)
+            }
+        }
         var all = try PrinterSettings.load(store)
         all[printer] = PrinterSettings(format: format, template: template, dpi: dpi)
         try PrinterSettings.save(all, store)

@@ -76,6 +76,12 @@ struct RosterImportCommand: AsyncParsableCommand {
         help: ArgumentHelp("Apply it on this central server (default: the local store).", valueName: "url"))
     var server: String?
     @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the station's kiosk.yaml).",
+            valueName: "pem"))
+    var caFile: String?
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -136,7 +142,7 @@ struct RosterImportCommand: AsyncParsableCommand {
         let refuse = strict && !parsed.rejections.isEmpty
         var changes = ImportSummary()
         if !refuse, server != nil {
-            let client = try syncClient(server: server, token: token, kiosk: store.kioskName)
+            let client = try syncClient(server: server, token: token, kiosk: store.kioskName, caFile: caFile)
             do {
                 let body = try JSONEncoder().encode(
                     RosterUpload(attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun))

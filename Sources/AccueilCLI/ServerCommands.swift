@@ -242,13 +242,20 @@ struct SyncRunCommand: AsyncParsableCommand {
 /// `caFile` or $ACCUEIL_CA_FILE.
 func syncClient(server: String?, token: String?, kiosk: String, caFile: String? = nil) throws -> SyncClient {
     let env = ProcessInfo.processInfo.environment
-    guard let server = server ?? env["ACCUEIL_SERVER"], let url = URL(string: server),
+    // Flag, then environment, then the station's configuration file (StationConfig).
+    func pick(_ flag: String?, _ variable: String, _ key: String) -> String? {
+        for value in [flag, env[variable], StationConfig.current?.string(key)] {
+            if let value, !value.isEmpty { return value }
+        }
+        return nil
+    }
+    guard let server = pick(server, "ACCUEIL_SERVER", "server"), let url = URL(string: server),
         url.scheme == "http" || url.scheme == "https"
     else { throw CommandFailure.usage("give the server's URL with --server or ACCUEIL_SERVER (http://HOST:PORT)") }
-    guard let token = token ?? env["ACCUEIL_TOKEN"], !token.isEmpty else {
+    guard let token = pick(token, "ACCUEIL_TOKEN", "token") else {
         throw CommandFailure.usage("give --token or ACCUEIL_TOKEN (made on the server by `accueil token create`)")
     }
-    let ca = caFile ?? env["ACCUEIL_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    let ca = pick(caFile, "ACCUEIL_CA_FILE", "ca_file")
     do { return try SyncClient(server: url, token: token, kiosk: kiosk, caFile: ca) } catch {
         throw CommandFailure.usage("\(error)")
     }

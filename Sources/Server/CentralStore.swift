@@ -95,7 +95,19 @@ extension CentralStore {
 /// (also `postgresql://`). Schema migrations run here.
 public func openCentralStore(_ spec: String) async throws -> any CentralStore {
     guard let path = centralSQLitePath(spec) else { return try await PostgresCentralStore(url: spec) }
+    // `mysql://…`, `postgress://…`: a scheme we do not speak, not a file name.
+    if let scheme = spec.range(of: "://").map({ spec[..<$0.lowerBound] }), scheme != "sqlite" {
+        throw SyncError.invalid(
+            "--store: unknown kind of store \"\(scheme)\" in \(spec); expected sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
+        )
+    }
     guard !path.isEmpty else { throw SyncError.invalid("--store: expected sqlite:PATH or postgres://…, got \(spec)") }
+    // A typo in a folder name must not silently make folders and an empty store.
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw SyncError.invalid("--store: no folder \(folder) for \(path) (create it first, or check the path)")
+    }
     return try SQLiteCentralStore(path: path)
 }
 

@@ -32,6 +32,23 @@ public final class PostgresCentralStore: CentralStore {
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
             tls: .disable)
+        // One direct connection first: an unreachable server, a wrong password or a missing
+        // database is said at once, in PostgreSQL's words (the pool would retry for ever).
+        var probe = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: .disable)
+        probe.options.connectTimeout = .seconds(10)
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: probe, id: 0, logger: Logger(label: "accueil.central.postgres.probe"))
+            try await connection.close()
+        } catch let error as PSQLError {
+            let said =
+                error.serverInfo?[.message] ?? error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
+            throw SyncError.transport("PostgreSQL at \(host):\(components.port ?? 5432): \(said)")
+        } catch {
+            throw SyncError.transport("PostgreSQL at \(host):\(components.port ?? 5432): \(error)")
+        }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }

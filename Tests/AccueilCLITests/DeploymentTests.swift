@@ -45,6 +45,16 @@ struct DeploymentTests {
         }
         #expect(
             try String(contentsOfFile: root + "/etc/accueil/server.yaml", encoding: .utf8) == "listen: 0.0.0.0:9000\n")
+        // What the installed units run names files the installer wrote (they once named .toml files
+        // no one wrote, and every service restarted in a loop).
+        for unit in ["accueil-server.service", "accueil-kiosk.service"] {
+            let text = try String(contentsOfFile: root + "/etc/systemd/system/" + unit, encoding: .utf8)
+            let exec = try #require(text.split(separator: "\n").first { $0.hasPrefix("ExecStart=") }, "\(unit)")
+            let words = exec.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
+            #expect(fm.isExecutableFile(atPath: root + words[0]), "\(unit): \(words[0])")
+            let config = try #require(words.firstIndex(of: "--config").map { words[$0 + 1] }, "\(unit): \(exec)")
+            #expect(fm.fileExists(atPath: root + config), "\(unit) names \(config), which the installer did not write")
+        }
         #expect(try runProgram(root + "/usr/local/bin/accueil", ["--help"]).status == 0)
         // The example configurations are accepted as they are.
         let check = try runProgram(
@@ -72,11 +82,20 @@ struct DeploymentTests {
             #expect(overall.contains("OK") || overall.contains("SAFE"))
         }
 
-        // Uninstall: the program and units go, configuration and data stay.
+        // Uninstall: the program and units go, configuration and data stay; so do no dangling
+        // links of units enabled without systemd running.
+        try fm.createDirectory(
+            atPath: root + "/etc/systemd/system/multi-user.target.wants", withIntermediateDirectories: true)
+        try fm.createSymbolicLink(
+            atPath: root + "/etc/systemd/system/multi-user.target.wants/accueil-kiosk.service",
+            withDestinationPath: "/etc/systemd/system/accueil-kiosk.service")
         let removed = try runProgram(sourceRoot.appendingPathComponent("scripts/uninstall").path, ["--root", root])
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(!fm.fileExists(atPath: root + "/usr/local/bin/accueil"))
         #expect(!fm.fileExists(atPath: root + "/etc/systemd/system/accueil-server.service"))
+        #expect(
+            (try? fm.destinationOfSymbolicLink(
+                atPath: root + "/etc/systemd/system/multi-user.target.wants/accueil-kiosk.service")) == nil)
         #expect(fm.fileExists(atPath: root + "/etc/accueil/server.yaml"))
         #expect(fm.fileExists(atPath: root + "/var/lib/accueil/kiosk.sqlite"))
     }
@@ -277,6 +296,70 @@ struct DeploymentTests {
                         environment: ["ACCUEIL_CA_FILE": "\(dir)/ca.pem"]
                     ).stdout.utf8)) as? [String: Any])
         #expect(stats["registered"] as? Int == 800)
+        // Every command that talks to the server takes --ca-file (they once refused it).
+        let schedule = try box.file(
+            "schedule.csv",
+            "id,title,room,start,end,capacity\nAT-1,Atelier,Salle 2,2026-06-01T09:00:00+02:00,2026-06-01T10:00:00+02:00,30\n"
+        )
+        for arguments in [
+            ["roster", "import", demoRoster], ["sessions", "import", schedule], ["stats"],
+            ["sync", "run", "--once", "--data", box.data],
+        ] {
+            let ran = try accueil(
+                arguments + ["--server", server.url, "--token", token, "--ca-file", "\(dir)/ca.pem"],
+                environment: ["ACCUEIL_KIOSK": "door-1"])
+            #expect(ran.status == 0, "\(arguments): \(ran.output)")
+        }
+    }
+
+    @Test("a central store spec that cannot be meant is refused with the reason, and nothing is created")
+    func badStoreSpecs() throws {
+        let box = Sandbox()
+        let missing = box.root.appendingPathComponent("no-such-folder").path
+        var cases: [(String, String)] = [
+            ("mysql://x", "unknown kind of store \"mysql\""),
+            ("sqlite:\(missing)/central.sqlite", "no folder \(missing)"),
+            ("postgres://accueil:accueil@127.0.0.1:1/accueil", "Connection refused"),
+        ]
+        if let admin = ProcessInfo.processInfo.environment["ACCUEIL_TEST_POSTGRES"],
+            var url = URLComponents(string: admin)
+        {
+            url.password = "not-the-password"
+            cases.append((url.string ?? admin, "password authentication failed"))
+        }
+        for (spec, reason) in cases {
+            let started = Date()
+            let result = try accueil(["server", "--store", spec, "--listen", "127.0.0.1:0"])
+            #expect(result.status == 2 && result.stderr.contains(reason), "\(spec): \(result.output)")
+            #expect(Date().timeIntervalSince(started) < 30, "\(spec): answered at once, not after retrying")
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/mysql:"))
+    }
+
+    @Test(
+        "on an installed station the commands find its store and name; status on a missing store says where it looked")
+    func installedStation() throws {
+        let box = Sandbox()
+        #expect(try box.run(["roster", "import", demoRoster], kiosk: "door-9").status == 0)
+        let config = try box.file("kiosk.yaml", "name: door-9\ndata: \(box.data)\n")
+        // As on a station: no --data, no ACCUEIL_DATA; the configuration the service uses.
+        let status = try accueil(["status", "--json"], environment: ["ACCUEIL_CONFIG": config, "ACCUEIL_KIOSK": ""])
+        #expect(status.status == 0, "\(status.output)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(report["kiosk"] as? String == "door-9", "\(report)")
+        let stats = try accueil(["stats", "--json"], environment: ["ACCUEIL_CONFIG": config, "ACCUEIL_KIOSK": ""])
+        #expect(
+            stats.stdout.contains("\"registered\" : 800") || stats.stdout.contains("\"registered\":800"),
+            "\(stats.output)")
+        // A store that is not there is not made: exit 2 with the path.
+        let nowhere = box.root.appendingPathComponent("nowhere").path
+        let elsewhere = try box.file("other.yaml", "name: door-9\ndata: \(nowhere)\n")
+        for arguments in [["status"], ["stats"], ["backup", "--out", box.root.appendingPathComponent("b").path]] {
+            let result = try accueil(arguments, environment: ["ACCUEIL_CONFIG": elsewhere, "ACCUEIL_KIOSK": ""])
+            #expect(result.status == 2 && result.stderr.contains(nowhere), "\(arguments): \(result.output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: nowhere))
     }
 
     @Test(

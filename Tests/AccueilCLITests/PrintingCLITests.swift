@@ -166,6 +166,8 @@ struct PrintingCLITests {
         defer { Cups.remove(queue) }
         let box = try demo()
         #expect(try box.run(["printers", "set", queue, "--format", "zpl"]).status == 0)
+        let typo = try box.run(["printers", "set", queue + "-typo", "--format", "zpl"])
+        #expect(typo.status == 9 && typo.stderr.contains("no printer"), "\(typo.output)")
         // Someone of the demo roster whose native name is not in Latin letters.
         let roster = try String(contentsOfFile: demoRoster, encoding: .utf8).split(separator: "\n").map {
             $0.split(separator: ",", omittingEmptySubsequences: false)
