@@ -42,6 +42,11 @@ public struct AccueilCommand: AsyncParsableCommand {
     /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
     public static func mainWithExitCodes() async -> Never {
         JournalLogHandler.bootstrap()
+        // The event's time zone, from the station's configuration when there is one (the server
+        // and the kiosk daemon read theirs again, with --config).
+        if let name = StationConfig.current?.string("time_zone"), let zone = EventTime.parse(name) {
+            EventTime.use(zone)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -172,11 +177,8 @@ extension RosterPreset: ExpressibleByArgument {}
 
 enum Output {
 
-    /// "09:12", local time.
-    static func time(_ date: Date) -> String {
-        let c = Calendar.current.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
-    }
+    /// "09:12", in the event's time zone (`EventTime`).
+    static func time(_ date: Date) -> String { EventTime.hhmm(date) }
 
     static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 

@@ -99,7 +99,7 @@ enum DoorPage {
           en: { elected_official:"Elected official", embassy:"Embassy", delegation:"Delegation", speaker:"Speaker",
             press:"Press", staff:"Staff", partner:"Partner", participant:"Participant" } }[CONFIG.language];
         const $ = id => document.getElementById(id);
-        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(CONFIG.language === "fr" ? "fr-FR" : "en-GB", { hour: "2-digit", minute: "2-digit" }) : "";
+        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(CONFIG.language === "fr" ? "fr-FR" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: CONFIG.time_zone }) : "";
         for (const el of document.querySelectorAll("[data-t]")) el.textContent = T[el.dataset.t];
         $("q").placeholder = T.search_placeholder;
         $("checkin").textContent = T.checkin_print; $("reprint").textContent = T.reprint; $("undo").textContent = T.undo;

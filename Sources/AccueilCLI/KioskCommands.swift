@@ -102,11 +102,13 @@ struct KioskCommand: AsyncParsableCommand {
         "mode": .choice(KioskMode.allCases.map(\.rawValue)), "session": .string, "room": .string,
         "direction": .choice(ScanDirection.allCases.map(\.rawValue)),
         "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string, "allow_hosts": .string,
+        "time_zone": .string,
     ]
 
     func run() async throws {
         // Flags first, then the environment, then the configuration file, then the defaults.
         let file = try ConfigFile.load(config, schema: Self.schema)
+        try applyTimeZone(file.string("time_zone"))
         var store = store
         if let name = name ?? file.pick(nil, env: "ACCUEIL_KIOSK", "name") { store.kiosk = store.kiosk ?? name }
         if let data = file.pick(store.data, env: "ACCUEIL_DATA", "data") { store.data = data }
@@ -191,6 +193,7 @@ struct KioskCommand: AsyncParsableCommand {
         let config = [
             "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? room ?? "",
             "direction": direction.rawValue, "printing": noPrint ? "no" : "yes", "page_token": pageToken,
+            "time_zone": EventTime.zone.identifier,
         ]
         if mode == .session {
             let target: SessionDoor.Target =
@@ -392,8 +395,7 @@ struct StatusCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        let time = DateFormatter()
-        time.dateFormat = "HH:mm:ss"
+        let time = EventTime.formatter("HH:mm:ss")
         func ago(_ date: Date) -> String {
             let seconds = Int(Date().timeIntervalSince(date))
             let span = seconds < 90 ? "\(seconds) s" : seconds < 5400 ? "\(seconds / 60) min" : "\(seconds / 3600) h"

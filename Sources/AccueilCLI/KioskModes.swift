@@ -174,9 +174,16 @@ struct SessionInfo: Encodable {
     /// The room, for a door that follows a room's sessions (`--room`).
     var room: String?
     var occupancy: Int
+    /// People counted in the room who came in for an earlier session there.
+    var carriedOver: Int
     var direction: String
     var kiosk: String
     var overridable: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case session, id, room, occupancy, direction, kiosk, overridable
+        case carriedOver = "carried_over"
+    }
 }
 
 /// Routes of a session door (`accueil kiosk --mode session --session ID`).
@@ -192,6 +199,7 @@ func addSessionRoutes(
             SessionInfo(
                 session: now?.session, id: now?.id ?? "", room: room,
                 occupancy: try now.map { try door.db.occupancy(session: $0.id) } ?? 0,
+                carriedOver: try now.map { try door.db.carriedOver(into: $0.id).count } ?? 0,
                 direction: door.direction.rawValue, kiosk: door.kiosk, overridable: gate.pin != nil))
     }
     router.post("/api/v1/session/scan") { request, context -> Response in
@@ -217,6 +225,28 @@ func addSessionRoutes(
                 "reason": "\(verdict.reason ?? "")", "occupancy": "\(verdict.occupancy)",
             ])
         return jsonResponse(Data(Output.json(verdict).utf8))
+    }
+    // A supervisor clears the people still counted from an earlier session of the room (they
+    // left without scanning out), with the PIN and a reason: logged.
+    router.post("/api/v1/session/clear") { request, context -> Response in
+        let asked = try await decode(SessionScanRequest.self, request, limit: 16 << 10)
+        guard let reason = asked.reason?.trimmed, !reason.isEmpty else {
+            throw HTTPError(.badRequest, message: Words.text("override_reason", language))
+        }
+        let check = await gate.verify(asked.pin, client: context.client(request))
+        switch check {
+        case .ok: break
+        case .noPIN: throw HTTPError(.forbidden, message: Words.text("no_pin", language))
+        case .wrong, .locked: throw HTTPError(.forbidden, message: StaffGate.refusal(check, language))
+        }
+        guard let now = door.current() else { throw HTTPError(.conflict, message: Words.text("no_session", language)) }
+        let cleared = try door.db.clearCarriedOver(into: now.id, kiosk: door.kiosk)
+        kioskLog.notice(
+            "session door: carried-over people cleared by a supervisor",
+            metadata: [
+                "kiosk": "\(door.kiosk)", "session": "\(now.id)", "cleared": "\(cleared)", "reason": "\(reason)",
+            ])
+        return try jsonAnswer(["cleared": cleared, "occupancy": try door.db.occupancy(session: now.id)])
     }
 }
 

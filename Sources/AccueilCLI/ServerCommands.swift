@@ -84,11 +84,12 @@ struct ServerCommand: AsyncParsableCommand {
 
     static let schema: [String: ConfigFile.Kind] = [
         "store": .string, "listen": .string, "tls_certificate": .string, "tls_key": .string, "event_name": .string,
-        "kiosk_offline_after": .int,
+        "kiosk_offline_after": .int, "time_zone": .string,
     ]
 
     func run() async throws {
         let file = try ConfigFile.load(config, schema: Self.schema)
+        try applyTimeZone(file.string("time_zone"))
         let listen = file.pick(listen, env: "ACCUEIL_LISTEN", "listen") ?? "127.0.0.1:8080"
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw CommandFailure.usage("--listen must be HOST:PORT")
@@ -240,6 +241,16 @@ struct SyncRunCommand: AsyncParsableCommand {
 
 /// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN; the pinned CA from
 /// `caFile` or $ACCUEIL_CA_FILE.
+/// The event's time zone from a configuration file's `time_zone` (`EventTime`); a name that is no
+/// time zone is refused.
+func applyTimeZone(_ name: String?) throws {
+    guard let name, !name.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+    guard let zone = EventTime.parse(name) else {
+        throw CommandFailure.usage("time_zone \(name): not a time zone (e.g. Europe/Paris)")
+    }
+    EventTime.use(zone)
+}
+
 func syncClient(server: String?, token: String?, kiosk: String, caFile: String? = nil) throws -> SyncClient {
     let env = ProcessInfo.processInfo.environment
     // Flag, then environment, then the station's configuration file (StationConfig).

@@ -22,7 +22,7 @@ struct SessionsImportCommand: AsyncParsableCommand {
         abstract: "Import a schedule CSV: id, title, room, start, end, capacity, access[, kind].",
         discussion: """
             One session per line; headers in English or French, any order, `,` `;` or tab. start and \
-            end: `2026-06-12 09:30` (in --time-zone, default the machine's) or ISO 8601 with an offset. \
+            end: `2026-06-12 09:30` (in --time-zone, default the event's: time_zone in the configuration, $ACCUEIL_TIME_ZONE, else the machine's) or ISO 8601 with an offset. \
             capacity: people inside at once, 0 or empty for no limit. access: open | registered (the \
             attendee's sessions column lists the id) | roles=elected_official,speaker | \
             countries=DE,AT (a country group) | delegations=Japan;Korea. Staff pass every rule. kind \
@@ -62,9 +62,10 @@ struct SessionsImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var zone = TimeZone.current
+        // Times without an offset are in the event's zone unless the file's zone is given.
+        var zone = EventTime.zone
         if let timeZone {
-            guard let named = TimeZone(identifier: timeZone) else {
+            guard let named = EventTime.parse(timeZone) else {
                 throw CommandFailure.usage("--time-zone \(timeZone): not a time zone (e.g. Europe/Paris)")
             }
             zone = named
@@ -153,10 +154,8 @@ struct SessionsListCommand: ParsableCommand {
             return
         }
         if sessions.isEmpty { print("No sessions: import a schedule with `accueil sessions import FILE.csv`.") }
-        let day = DateFormatter()
-        day.dateFormat = "EEE d MMM HH:mm"
-        let time = DateFormatter()
-        time.dateFormat = "HH:mm"
+        let day = EventTime.formatter("EEE d MMM HH:mm")
+        let time = EventTime.formatter("HH:mm")
         for s in sessions {
             let count = inside[s.id] ?? 0
             let limit = s.capacity > 0 ? "\(count)/\(s.capacity)" : "\(count)"

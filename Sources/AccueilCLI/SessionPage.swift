@@ -65,7 +65,7 @@ enum SessionPage {
         /*CONFIG*/
         const $ = id => document.getElementById(id);
         const locale = CONFIG.language === "fr" ? "fr-FR" : "en-GB";
-        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" }) : "";
+        const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: CONFIG.time_zone }) : "";
         $("prompt").textContent = T.scan_badge;
         $("override").textContent = T.supervisor;
         $("pin").placeholder = T.pin; $("reason").placeholder = T.override_reason; $("letin").textContent = T.let_in;

@@ -26,7 +26,7 @@ public struct AttendanceCertificate: Sendable {
 
     public init(
         event: String, attendee: Attendee, arrivedAt: Date, sessions: [Line], issuedAt: Date = Date(),
-        timeZone: TimeZone = .current
+        timeZone: TimeZone = EventTime.zone
     ) {
         self.event = event
         self.attendee = attendee

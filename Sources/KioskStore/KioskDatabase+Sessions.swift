@@ -88,14 +88,61 @@ extension KioskDatabase {
         }
     }
 
-    /// People inside a session's room, as this kiosk knows them (its own scans and what sync brought).
+    /// People inside a session's room, as this kiosk knows them (its own scans and what sync
+    /// brought). The sanitary limit is the room's: people still inside from an earlier session in
+    /// the same room count too (a session without a room counts alone).
     public func occupancy(session id: String) throws(StoreError) -> Int {
         try read { db in try Self.occupancy(db, id) }
     }
 
     static func occupancy(_ db: Database, _ id: String) throws -> Int {
+        guard let room = try String.fetchOne(db, sql: "SELECT room FROM sessions WHERE id = ?", arguments: [id]),
+            !room.isEmpty
+        else {
+            return try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM attendees WHERE inside_session = ? AND removed = 0", arguments: [id])
+                ?? 0
+        }
+        return try roomOccupancy(db, room)
+    }
+
+    static func roomOccupancy(_ db: Database, _ room: String) throws -> Int {
         try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM attendees WHERE inside_session = ? AND removed = 0", arguments: [id]) ?? 0
+            db,
+            sql: """
+                SELECT COUNT(*) FROM attendees a JOIN sessions s ON s.id = a.inside_session
+                WHERE s.room = ? AND a.removed = 0
+                """, arguments: [room]) ?? 0
+    }
+
+    /// People counted in `room` who are inside an earlier session there than `session` (carried
+    /// over from one micro-workshop to the next), with the session they came in for.
+    public func carriedOver(into session: String) throws(StoreError) -> [(attendee: String, session: String)] {
+        try read { db in
+            guard let current = try Self.session(db, session), !current.room.isEmpty else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.inside_session FROM attendees a JOIN sessions s ON s.id = a.inside_session
+                    WHERE s.room = ? AND a.inside_session <> ? AND a.removed = 0 ORDER BY a.id
+                    """, arguments: [current.room, session]
+            ).map { (attendee: $0[0], session: $0[1]) }
+        }
+    }
+
+    /// A supervisor clears the people carried over into `session` from earlier sessions of its
+    /// room (they left without scanning): an exit is recorded for each. Returns how many.
+    @discardableResult
+    public func clearCarriedOver(into session: String, kiosk: String, at now: Date = Date()) throws(StoreError) -> Int {
+        let people = try carriedOver(into: session)
+        try write { db in
+            for (attendee, inside) in people {
+                try Self.append(
+                    db, Event(attendeeID: attendee, at: now, kiosk: kiosk, body: .sessionExited(session: inside)))
+                try Self.refresh(db, attendeeID: attendee)
+            }
+        }
+        return people.count
     }
 
     /// People inside each session that has anyone inside.
@@ -168,17 +215,22 @@ extension KioskDatabase {
             else { return try answer(.refused(.notOnRoster), nil) }
 
             let inHere = record.inside?.session == id
+            // Inside this room, for this session or an earlier one there (a micro-workshop that
+            // ended while they stayed): their exit is always taken, whatever this session's rules.
+            let insideSession = try record.inside.flatMap { try Self.session(db, $0.session) }
+            let inRoom = inHere || (!session.room.isEmpty && insideSession?.room == session.room)
             let leaving =
                 direction == .exit
-                || (direction == .both && inHere
+                || (direction == .both && inRoom
                     && now.timeIntervalSince(record.inside!.since) >= Self.scanBounce)
             if leaving {
+                let left = inRoom ? record.inside!.session : id
                 try Self.append(
-                    db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .sessionExited(session: id)))
+                    db, Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .sessionExited(session: left)))
                 try Self.refresh(db, attendeeID: attendeeID)
                 return try answer(.exited, record)
             }
-            if inHere { return try answer(.alreadyInside, record) }
+            if inHere || (inRoom && direction == .both) { return try answer(.alreadyInside, record) }
 
             var refusal: ScanRefusal?
             if now < session.start.addingTimeInterval(-Session.doorsOpenBefore) {
@@ -187,7 +239,7 @@ extension KioskDatabase {
                 refusal = .sessionOver
             } else if let denied = session.access.refusal(record.attendee, session: id) {
                 refusal = denied
-            } else if session.capacity > 0, try Self.occupancy(db, id) >= session.capacity {
+            } else if session.capacity > 0, try Self.occupancy(db, id) - (inRoom ? 1 : 0) >= session.capacity {
                 refusal = .roomFull
             }
             if let refusal, override == nil {

@@ -32,7 +32,8 @@ extension KioskDatabase {
             var bytes = 0
             while let row = try rows.next() {
                 let entry = OutboxEntry(
-                    seq: row[0], id: row[1], type: row[2], attendeeID: row[3], at: row[4], kiosk: row[5], payload: row[6])
+                    seq: row[0], id: row[1], type: row[2], attendeeID: row[3], at: row[4], kiosk: row[5],
+                    payload: row[6])
                 bytes += entry.approximateBytes
                 if !entries.isEmpty && bytes > maxBytes { break }
                 entries.append(entry)
@@ -190,7 +191,8 @@ public struct OutboxEntry: Sendable, Equatable {
 
     /// Roughly what it weighs in a JSON batch.
     public var approximateBytes: Int {
-        160 + id.utf8.count + type.utf8.count + attendeeID.utf8.count + kiosk.utf8.count + (payload?.utf8.count ?? 0) * 2
+        160 + id.utf8.count + type.utf8.count + attendeeID.utf8.count + kiosk.utf8.count + (payload?.utf8.count ?? 0)
+            * 2
     }
 }
 

@@ -96,9 +96,12 @@ public struct DashboardView: Codable, Sendable {
     public var alerts: [Alert]
     /// Whether names appear (the organiser may see them).
     public var names: Bool
+    /// The event's time zone (`EventTime`): the page shows every time in it.
+    public var timeZone: String = EventTime.zone.identifier
 
     enum CodingKeys: String, CodingKey {
         case cursor, total, duplicates, french, foreign, arrivals, sessions, kiosks, alerts, names
+        case timeZone = "time_zone"
         case generatedAt = "generated_at"
         case walkIns = "walk_ins"
         case byRole = "by_role"
@@ -153,8 +156,26 @@ public struct DashboardView: Codable, Sendable {
         view.arrivals = buckets.keys.sorted().map {
             Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: buckets[$0]!)
         }
+        // The sanitary limit is the room's: a session running now counts everyone inside its room,
+        // people still there from an earlier session included.
+        var roomInside: [String: Int] = [:]
+        for session in sessions.values where !session.room.isEmpty {
+            roomInside[session.room, default: 0] += inside[session.id] ?? 0
+        }
+        // Each room's current session, as its doors choose it: the one in progress, else the next
+        // whose doors are open.
+        var current: [String: Session] = [:]
+        for session in sessions.values
+        where !session.room.isEmpty && session.end > now
+            && session.start.addingTimeInterval(-Session.doorsOpenBefore) <= now
+        {
+            let key = { (s: Session) in (s.start <= now ? 0 : 1, s.start.timeIntervalSince1970, s.id) }
+            if let other = current[session.room], key(other) <= key(session) { continue }
+            current[session.room] = session
+        }
         for session in sessions.values.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) {
-            let count = inside[session.id] ?? 0
+            let count =
+                current[session.room]?.id == session.id ? roomInside[session.room] ?? 0 : inside[session.id] ?? 0
             let level =
                 session.capacity == 0
                 ? "open"

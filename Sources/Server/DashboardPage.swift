@@ -82,7 +82,9 @@ enum DashboardPage {
         const roles = { elected_official:"Élus / Elected officials", embassy:"Ambassades / Embassies", delegation:"Délégations / Delegations",
           speaker:"Intervenants / Speakers", press:"Presse / Press", staff:"Organisation / Staff", partner:"Partenaires / Partners",
           participant:"Participants" };
-        const hhmm = iso => new Date(iso).toLocaleTimeString("fr-FR", { hour:"2-digit", minute:"2-digit" });
+        // Times in the event's zone (the view says which), not the browser's.
+        let zone;
+        const hhmm = iso => new Date(iso).toLocaleTimeString("fr-FR", { hour:"2-digit", minute:"2-digit", timeZone: zone });
         const pct = (a, b) => b ? Math.round(100 * a / b) + " %" : "–";
         function rows(table, entries, head) {
           table.innerHTML = head;
@@ -100,6 +102,7 @@ enum DashboardPage {
         }
         function render(d) {
           window.__view = d;
+          zone = d.time_zone;
           // For `accueil bench dashboard`: when the first figures were drawn, and each count seen.
           if (window.__drawnAt === undefined) { window.__drawnAt = null; requestAnimationFrame(() => setTimeout(() => { window.__drawnAt = performance.now(); }, 0)); }
           (window.__seen = window.__seen || []).push([d.total.checked_in, Date.now()]);
@@ -129,7 +132,7 @@ enum DashboardPage {
         }
         function connect() {
           const source = new EventSource("/api/v1/dashboard/stream");
-          source.onmessage = e => { $("live").className = ""; $("live").textContent = "● en direct / live " + new Date().toLocaleTimeString("fr-FR"); render(JSON.parse(e.data)); };
+          source.onmessage = e => { $("live").className = ""; $("live").textContent = "● en direct / live " + new Date().toLocaleTimeString("fr-FR", { timeZone: zone }); render(JSON.parse(e.data)); };
           source.onerror = () => { $("live").className = "off"; $("live").textContent = "○ reconnexion / reconnecting…"; };
         }
         connect();

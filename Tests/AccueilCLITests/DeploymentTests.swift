@@ -312,6 +312,28 @@ struct DeploymentTests {
         }
     }
 
+    @Test("times are shown in the event's time zone, whatever the machine's")
+    func eventTimeZone() throws {
+        let box = Sandbox()
+        let config = try box.file("kiosk.yaml", "name: door-1\ndata: \(box.data)\ntime_zone: Europe/Paris\n")
+        let schedule = try box.file(
+            "schedule.csv",
+            "id,title,room,start,end,capacity\nMICRO-1,Micro,Salon B,2026-06-12 04:00,2026-06-12 04:20,3\n")
+        // A station whose clock is set to UTC, another to New York: both say 04:00, Paris time.
+        for machine in ["UTC", "America/New_York"] {
+            let env = ["ACCUEIL_CONFIG": config, "TZ": machine, "ACCUEIL_KIOSK": ""]
+            #expect(try accueil(["sessions", "import", schedule], environment: env).status == 0)
+            let listed = try accueil(["sessions", "list"], environment: env)
+            #expect(listed.stdout.contains("04:00–04:20"), "\(machine): \(listed.output)")
+            let json = try accueil(["sessions", "list", "--json"], environment: env)
+            // 02:00 UTC: 2026-06-12T02:00:00Z.
+            #expect(json.stdout.contains("1781229600000"), "\(machine): \(json.output)")
+        }
+        let bad = try box.file("bad.yaml", "time_zone: Europe/Pariss\n")
+        let refused = try accueil(["kiosk", "--config", bad, "--data", box.data])
+        #expect(refused.status == 2 && refused.stderr.contains("not a time zone"), "\(refused.output)")
+    }
+
     @Test("a central store spec that cannot be meant is refused with the reason, and nothing is created")
     func badStoreSpecs() throws {
         let box = Sandbox()

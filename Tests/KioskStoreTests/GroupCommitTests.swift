@@ -32,7 +32,8 @@ struct GroupCommitTests {
             return all
         }
         for attendee in roster {
-            #expect(outcomes[attendee.id]?.sorted() == ["already", "in"], "\(attendee.id): \(outcomes[attendee.id] ?? [])")
+            #expect(
+                outcomes[attendee.id]?.sorted() == ["already", "in"], "\(attendee.id): \(outcomes[attendee.id] ?? [])")
         }
         for i in 0..<20 { #expect(outcomes["NOBODY-\(i)"] == ["unknown"]) }
         // On disk: one check-in event per attendee, and the store's fold agrees.

@@ -286,6 +286,47 @@ struct SessionDoorStoreTests {
                 == .refused(.sessionOver))
     }
 
+    @Test(
+        "two micro-workshops in one room: the room's count carries over, exits are always taken, a supervisor clears"
+    )
+    func roomAcrossSessions() throws {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        try db.importRoster(roster, kiosk: "import")
+        // MICRO-14 until now + 60 s, then MICRO-15 in the same room, limited to 3 (registered only).
+        let m14 = Session(
+            id: "MICRO-14", title: "Micro 14", room: "Salon B", start: now.addingTimeInterval(-1140),
+            end: now.addingTimeInterval(60), capacity: 4, access: .open)
+        let m15 = Session(
+            id: "MICRO-15", title: "Micro 15", room: "Salon B", start: now.addingTimeInterval(60),
+            end: now.addingTimeInterval(1260), capacity: 3, access: .registered)
+        try db.importSessions([m14, m15], kiosk: "import")
+        let ids = roster.map(\.id)
+        for id in ids[10..<14] {
+            #expect(try db.sessionScan(attendeeID: id, session: "MICRO-14", kiosk: "door", at: now).outcome == .entered)
+        }
+        // MICRO-15 begins: the 4 are still inside, and count against its limit.
+        let later = now.addingTimeInterval(120)
+        #expect(try db.occupancy(session: "MICRO-15") == 4)
+        #expect(try db.carriedOver(into: "MICRO-15").count == 4)
+        let newcomer = try db.sessionScan(attendeeID: ids[1], session: "MICRO-15", kiosk: "door", at: later)
+        #expect(newcomer.outcome == .refused(.roomFull) && newcomer.occupancy == 4)
+        // A MICRO-14 person leaving at MICRO-15's door: an exit, not "not registered for this session".
+        let leaving = try db.sessionScan(attendeeID: ids[10], session: "MICRO-15", kiosk: "door", at: later)
+        #expect(leaving.outcome == .exited && leaving.occupancy == 3)
+        // An exit door takes anyone's exit.
+        let exitDoor = try db.sessionScan(
+            attendeeID: ids[11], session: "MICRO-15", kiosk: "exit", direction: .exit, at: later)
+        #expect(exitDoor.outcome == .exited && exitDoor.occupancy == 2)
+        #expect(
+            try db.sessionScan(attendeeID: ids[1], session: "MICRO-15", kiosk: "door", at: later).outcome == .entered)
+        #expect(try db.occupancy(session: "MICRO-15") == 3)
+        // The two who stayed left without scanning: a supervisor clears them, and exits are logged.
+        #expect(try db.clearCarriedOver(into: "MICRO-15", kiosk: "door", at: later) == 2)
+        #expect(try db.occupancy(session: "MICRO-15") == 1)
+        #expect(try db.events(attendeeID: ids[12]).map(\.body).last == .sessionExited(session: "MICRO-14"))
+        #expect(try db.verifyConsistency() == [])
+    }
+
     @Test("entering another session moves the person there: they no longer count in the first room")
     func moving() throws {
         let db = try store(capacity: 0)

@@ -80,6 +80,31 @@ struct DashboardViewTests {
         #expect(!text.contains("Chef de délégation") && text.contains("VIP arrived: V"))
     }
 
+    @Test("the rooms alert follows the room: people still inside from a finished micro-workshop count in the next")
+    func roomAcrossSessions() {
+        let m14 = Session(
+            id: "MICRO-14", title: "Micro 14", room: "Salon B", start: now.addingTimeInterval(-1500),
+            end: now.addingTimeInterval(-300), capacity: 5)
+        let m15 = Session(
+            id: "MICRO-15", title: "Micro 15", room: "Salon B", start: now.addingTimeInterval(-240),
+            end: now.addingTimeInterval(960), capacity: 3)
+        var states: [String: AttendeeState] = [:]
+        for i in 0..<4 {
+            let person = Attendee(id: "P\(i)", lastName: "P\(i)", role: .participant)
+            states[person.id] = state(person, events: [.sessionEntered(session: "MICRO-14", override: nil)])
+        }
+        let view = DashboardView.make(
+            states: states, sessions: ["MICRO-14": m14, "MICRO-15": m15], cursor: 1, kiosks: [:], names: false,
+            offlineAfter: 120, now: now)
+        let line = view.sessions.first { $0.id == "MICRO-15" }
+        #expect(line?.inside == 4 && line?.level == "over", "\(view.sessions)")
+        #expect(
+            view.alerts.contains {
+                $0.kind == "room_full" && $0.message.contains("Micro 15") && $0.message.contains("4/3")
+            })
+        #expect(!view.alerts.contains { $0.message.contains("Micro 14") })
+    }
+
     @Test("organisers' passwords: scrypt with a salt, checked in constant time; short ones refused")
     func passwords() throws {
         let account = try OrganiserAccount.make(name: "alice", password: "correct horse battery", canSeeNames: true)
