@@ -4,29 +4,57 @@ import Badges
 import Crypto
 import Foundation
 import KioskStore
+import Server
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create, list and rotate the event's badge-signing keys.",
+        abstract: "Create, list, rotate and revoke the event's badge-signing keys.",
         discussion: """
-            Keys live in keys.json in the data directory (readable by its owner only). The newest key \
-            signs new badges; every listed key still verifies, so rotating does not invalidate badges \
-            already printed.
+            With a server, the event's keyring lives in the central store (--store): each station \
+            gets, through sync, every verification key and a signing key of its own, issued at its \
+            first request and registered there; `keys rotate --store` and `keys revoke --store \
+            --station K` reach every station at its next request (every 10 s). Nobody copies key files.
+            Without a server, keys live in keys.json in the data directory (readable by its owner \
+            only). The newest key signs new badges; every listed key still verifies, so rotating does \
+            not invalidate badges already printed; a revoked key verifies nothing.
             """,
-        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysRotateCommand.self]
+        subcommands: [KeysCreateCommand.self, KeysListCommand.self, KeysRotateCommand.self, KeysRevokeCommand.self]
     )
 }
 
-struct KeysCreateCommand: ParsableCommand {
+/// The server's keyring in the central store `spec`.
+func centralKeyring(_ spec: String) async throws -> Keyring {
+    let data = try await withCentralStore(spec) { try await $0.keyringData() }
+    guard let data else { throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first") }
+    return try Keyring.decode(data)
+}
+
+struct KeysCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create the event's keyring and first key.")
+        commandName: "create", abstract: "Create the event's keyring and first key (on the server with --store).")
     @OptionGroup var store: StoreOptions
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp("The central store: the event's keyring for every station.", valueName: "store"))
+    var central: String?
     @Option(help: "Short event code carried by every badge (1–16 ASCII characters).") var event = "RGL26"
     @Option(help: "Event name printed on badges.") var name =
         "Rencontre internationale des gouvernements locaux — Paris"
 
-    func run() throws {
+    func run() async throws {
+        if let central {
+            let ring = try Keyring.create(event: event, eventName: name)
+            let data = try ring.json()
+            let created = try await withCentralStore(central) { store -> Bool in
+                guard try await store.keyringData() == nil else { return false }
+                try await store.saveKeyringData(data)
+                return true
+            }
+            guard created else { throw CommandFailure.usage("\(central) has badge keys already: use `accueil keys rotate --store`") }
+            print("Created the keyring of \(event) in \(central): each station gets its own signing key through sync.")
+            return
+        }
         if try Keyring.load(from: store.directory) != nil {
             throw CommandFailure.usage(
                 "\(Keyring.url(in: store.directory).path) exists already: use `accueil keys rotate` for a new key")
@@ -76,18 +104,53 @@ struct KeysListCommand: ParsableCommand {
     }
 }
 
-struct KeysRotateCommand: ParsableCommand {
+struct KeysRotateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Add a new signing key; older keys keep verifying.")
     @OptionGroup var store: StoreOptions
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp("The central store: every station gets a new key at its next request.", valueName: "store"))
+    var central: String?
 
-    func run() throws {
+    func run() async throws {
+        if let central {
+            var ring = try await centralKeyring(central)
+            ring.rotatedAt = Date()
+            let data = try ring.json()
+            try await withCentralStore(central) { try await $0.saveKeyringData(data) }
+            print("Rotated: each station gets a new signing key at its next request; older keys keep verifying.")
+            return
+        }
         var ring = try loadKeyring(store)
         let key = ring.rotate()
         try ring.save(to: store.directory)
         print(
             "Key \(key.id) (\(key.fingerprint)) now signs new badges; keys \(ring.keys.map { String($0.id) }.joined(separator: ", ")) verify."
         )
+    }
+}
+
+struct KeysRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a station's signing keys on the server: its badges are refused everywhere.",
+        discussion: """
+            For a lost or stolen station. Every station learns it at its next request (every 10 s); \
+            the station gets a new key if its token still works (revoke its token too: `accueil token \
+            revoke`). Badges it printed must be reprinted.
+            """)
+    @Option(help: "The station whose keys are revoked.") var station: String
+    @Option(name: .customLong("store"), help: ArgumentHelp("The central store.", valueName: "store"))
+    var central: String?
+
+    func run() async throws {
+        let spec = centralStoreSpec(central)
+        var ring = try await centralKeyring(spec)
+        let count = ring.revoke(station: station)
+        let data = try ring.json()
+        try await withCentralStore(spec) { try await $0.saveKeyringData(data) }
+        print("\(count) key(s) of \(station) revoked; every station refuses its badges from its next request.")
     }
 }
 

@@ -217,8 +217,11 @@ enum DoorPage {
             const trouble = s.printer_trouble && (q.pending || q.failed);
             if (trouble) printer += " · ⚠ " + s.printer_trouble;
             if (s.last_print) printer += ` · ${T.last_print} ${hhmm(s.last_print.updated_at)} (${T["job_" + s.last_print.state] || s.last_print.state})`;
+            // Without a signing key, badges cannot print: said in red, whatever the printer.
+            const keyless = CONFIG.printing === "yes" && !(s.badge_keys && s.badge_keys.signs);
+            if (keyless) printer = "⚠ " + T.no_signing_key;
             $("printer").textContent = printer;
-            $("printer").className = trouble ? "bad" : "";
+            $("printer").className = trouble || keyless ? "bad" : "";
             const c = await api("/api/v1/stats");
             $("counts").textContent = `${T.arrived} : ${c.checked_in} / ${c.registered}`;
           } catch (e) { $("online").className = "off"; $("online").textContent = T.kiosk_unreachable; }

@@ -135,8 +135,10 @@ struct KioskCommand: AsyncParsableCommand {
         // The systemd watchdog is fed only while sync and the print spooler really turn.
         let liveness = Liveness()
         let service: SyncService?
+        var keysClient: SyncClient?
         if let server, !server.isEmpty {
             let client = try syncClient(server: server, token: token, kiosk: kiosk, caFile: caFile)
+            keysClient = client
             guard (1...SyncLimits.maxBatch).contains(batchSize) else {
                 throw CommandFailure.usage("--batch-size must be 1…\(SyncLimits.maxBatch)")
             }
@@ -183,7 +185,15 @@ struct KioskCommand: AsyncParsableCommand {
         do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
         let (badges, printing, storeOptions) = (badges, printOptions, store)
         let makeRequest: @Sendable () throws -> PrintRequest = {
-            try printing.request(storeOptions, badges: badges, onlyOnce: true)
+            // A badge that can never print is not queued: the door says why at once.
+            guard ((try? Keyring.load(from: storeOptions.directory)) ?? nil)?.activeKey != nil else {
+                throw HTTPError(
+                    .conflict,
+                    message:
+                        "no badge signing key on this station: badges cannot print here (check in without printing; the keys come from the server through sync)"
+                )
+            }
+            return try printing.request(storeOptions, badges: badges, onlyOnce: true)
         }
         let printRequest = noPrint ? nil : makeRequest
         let keys: @Sendable () -> Keyring? = { try? Keyring.load(from: storeOptions.directory) ?? nil }
@@ -247,6 +257,10 @@ struct KioskCommand: AsyncParsableCommand {
                     return stale.isEmpty
                 })
             }
+            if let keysClient {
+                let directory = store.directory
+                group.addTask { await followKeys(keysClient, directory: directory, kiosk: kiosk) }
+            }
             if let service {
                 group.addTask { await service.run() }
             } else {
@@ -268,6 +282,36 @@ struct KioskCommand: AsyncParsableCommand {
         }
         stop.store(true, ordering: .relaxed)
         Systemd.notify("STOPPING=1")
+    }
+}
+
+/// Keeps this station's badge keys as the server hands them (`GET /api/v1/keys`): every
+/// verification key, revocations, and a signing key of its own. Every 10 s; a server without
+/// keys leaves a keyring made here untouched.
+func followKeys(_ client: SyncClient, directory: URL, kiosk: String) async {
+    var lastProblem: String?
+    while !Task.isCancelled {
+        do {
+            if let data = try await client.keyring() {
+                let ring = try Keyring.decode(data)
+                let current = (try? Keyring.load(from: directory)) ?? nil
+                if try current?.json() != ring.json() {
+                    try ring.save(to: directory)
+                    kioskLog.notice(
+                        "badge keys updated from the server",
+                        metadata: [
+                            "kiosk": "\(kiosk)", "event": "\(ring.event)", "signing_key": "\(ring.activeKey?.id ?? 0)",
+                            "revoked": "\(ring.keys.filter { $0.revoked == true }.count)",
+                        ])
+                }
+            }
+            lastProblem = nil
+        } catch {
+            let problem = "\(error)"
+            if problem != lastProblem { kioskLog.warning("badge keys not updated", metadata: ["why": "\(problem)"]) }
+            lastProblem = problem
+        }
+        try? await Task.sleep(for: .seconds(10))
     }
 }
 
@@ -346,9 +390,34 @@ struct KioskReport: Encodable {
     var printerTrouble: String?
     /// Changes the server refused for good, set aside so that they hold up nothing.
     var setAside: SetAsideSummary
+    /// The badge keys this station holds; nil: none (badges can be neither verified nor printed).
+    var badgeKeys: BadgeKeys?
+
+    struct BadgeKeys: Encodable {
+        var event: String
+        /// Keys that verify (revoked ones left out).
+        var verify: Int
+        /// This station can sign badges (print them): it holds a private key.
+        var signs: Bool
+        var signingKey: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case event, verify, signs
+            case signingKey = "signing_key"
+        }
+
+        init?(_ ring: Keyring?) {
+            guard let ring else { return nil }
+            event = ring.event
+            verify = ring.keys.filter { $0.revoked != true }.count
+            signingKey = ring.activeKey?.id
+            signs = signingKey != nil
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case kiosk, data, sync, outbox
+        case badgeKeys = "badge_keys"
         case daemonRunning = "daemon_running"
         case printQueue = "print_queue"
         case lastPrint = "last_print"
@@ -364,7 +433,8 @@ struct KioskReport: Encodable {
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
             outbox: try db.outboxCount(), printQueue: printing.counts, lastPrint: printing.last,
-            printerTrouble: printing.trouble, setAside: try db.setAsideSummary())
+            printerTrouble: printing.trouble, setAside: try db.setAsideSummary(),
+            badgeKeys: BadgeKeys((try? Keyring.load(from: db.directory)) ?? nil))
     }
 }
 
@@ -419,6 +489,15 @@ struct StatusCommand: ParsableCommand {
                         ? " (the kiosk daemon runs standalone)" : " (the kiosk daemon is not running)"))
         }
         print("Waiting to be sent: \(report.outbox) change\(report.outbox == 1 ? "" : "s")")
+        if let keys = report.badgeKeys {
+            print(
+                "Badge keys: event \(keys.event), \(keys.verify) verifying"
+                    + (keys.signs ? ", signs with key \(keys.signingKey ?? 0)" : "; NO SIGNING KEY: badges cannot print here"))
+        } else {
+            print(
+                "Badge keys: NONE — badges can be neither printed nor verified here (with a server they come through sync once it has them: `accueil keys create --store …` there)"
+            )
+        }
         if report.setAside.count > 0 {
             print(
                 "Refused by the server, set aside: \(report.setAside.count) change\(report.setAside.count == 1 ? "" : "s")"

@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import Hummingbird
 import Kiosk
@@ -154,9 +155,16 @@ struct TokenCreateCommand: AsyncParsableCommand {
             throw CommandFailure.usage("--kiosk: a name of 1 to 64 characters, without control characters")
         }
         let (kiosk, role) = (kiosk, role)
-        let token = try await withCentralStore(centralStoreSpec(store)) {
-            try await $0.createToken(kiosk: kiosk, role: role)
+        let (token, key) = try await withCentralStore(centralStoreSpec(store)) { central in
+            let token = try await central.createToken(kiosk: kiosk, role: role)
+            // With the event's keyring on the server, the station's signing key is issued now:
+            // every other station knows it from its next key update, before this one prints.
+            guard let data = try await central.keyringData() else { return (token, nil as Int?) }
+            var ring = try Keyring.decode(data)
+            if ring.issue(to: kiosk) { try await central.saveKeyringData(try ring.json()) }
+            return (token, ring.handed(to: kiosk).activeKey?.id)
         }
+        if let key { print("Badge signing key \(key) issued to \(kiosk).") }
         print(
             "Token for \(kiosk), role \(role.rawValue) (keep it secret; give it to the kiosk as --token or ACCUEIL_TOKEN):"
         )

@@ -192,6 +192,9 @@ enum Words {
         "standalone": ("Local (sans serveur)", "Local (no server)"),
         "queued": ("À envoyer", "Queued"),
         "set_aside": ("refusés par le serveur", "refused by the server"),
+        "no_signing_key": (
+            "Pas de clé de badge : impression impossible ici", "No badge key: badges cannot print here"
+        ),
         "printer_ready": ("Imprimante prête", "Printer ready"),
         "printer_waiting": ("en attente", "waiting"),
         "printer_failed": ("en échec", "failed"),

@@ -12,12 +12,15 @@ public struct Keyring: Sendable, Codable {
         /// Raw Ed25519 private key, base64; absent on stations that only verify.
         public var privateKey: String?
         public var created: Date
+        /// The station this key was issued to by the server (nil: a keyring made locally).
+        public var station: String?
+        /// Revoked on the server: badges it signed are refused everywhere, and it signs no more.
+        public var revoked: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id
+            case id, created, station, revoked
             case publicKey = "public_key"
             case privateKey = "private_key"
-            case created
         }
 
         /// First 8 bytes of SHA-256 of the public key, hex: to compare keys between stations.
@@ -32,36 +35,87 @@ public struct Keyring: Sendable, Codable {
     /// Name printed on badges.
     public var eventName: String
     public var keys: [Key]
+    /// When the server's keyring was last rotated: a station's key made before is replaced at its
+    /// next fetch (the old one keeps verifying).
+    public var rotatedAt: Date?
 
     enum CodingKeys: String, CodingKey {
-        case event
+        case event, keys
         case eventName = "event_name"
-        case keys
+        case rotatedAt = "rotated_at"
     }
 
     public static let fileName = "keys.json"
 
-    public var activeKey: Key? { keys.max { $0.id < $1.id } }
+    /// The key that signs here: the newest one this keyring holds privately and that is not revoked.
+    public var activeKey: Key? {
+        keys.filter { $0.privateKey != nil && $0.revoked != true }.max { $0.id < $1.id }
+    }
 
     /// Creates a keyring with its first key.
     public static func create(event: String, eventName: String) throws(BadgeError) -> Keyring {
         guard (1...16).contains(event.utf8.count), event.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }) else {
             throw .invalidInput("the event code must be 1 to 16 printable ASCII characters, e.g. RGL26")
         }
-        var ring = Keyring(event: event, eventName: eventName, keys: [])
+        var ring = Keyring(event: event, eventName: eventName, keys: [], rotatedAt: nil)
         ring.rotate()
         return ring
     }
 
     /// Adds a new signing key; the older ones keep verifying.
     @discardableResult
-    public mutating func rotate(now: Date = Date()) -> Key {
+    public mutating func rotate(now: Date = Date(), station: String? = nil) -> Key {
         let key = Curve25519.Signing.PrivateKey()
         let entry = Key(
             id: (keys.map(\.id).max() ?? 0) + 1, publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
-            privateKey: key.rawRepresentation.base64EncodedString(), created: now)
+            privateKey: key.rawRepresentation.base64EncodedString(), created: now, station: station, revoked: nil)
         keys.append(entry)
         return entry
+    }
+
+    // MARK: The server's keyring
+
+    /// The key `station` signs with, issued now when it has none (or only revoked ones, or one made
+    /// before the last rotation). Returns whether the keyring changed.
+    public mutating func issue(to station: String, now: Date = Date()) -> Bool {
+        let current = keys.filter { $0.station == station && $0.revoked != true }.max { $0.id < $1.id }
+        if let current, current.created >= (rotatedAt ?? .distantPast) { return false }
+        rotate(now: now, station: station)
+        return true
+    }
+
+    /// What the server hands `station`: every public key (revoked ones marked), and the private key
+    /// of its own keys only.
+    public func handed(to station: String) -> Keyring {
+        var copy = self
+        for i in copy.keys.indices where copy.keys[i].station != station || copy.keys[i].revoked == true {
+            copy.keys[i].privateKey = nil
+        }
+        return copy
+    }
+
+    /// Revokes every key issued to `station`; returns how many.
+    public mutating func revoke(station: String) -> Int {
+        var count = 0
+        for i in keys.indices where keys[i].station == station && keys[i].revoked != true {
+            keys[i].revoked = true
+            count += 1
+        }
+        return count
+    }
+
+    /// The keyring as JSON (the file's format, and what the server stores and hands out).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> Keyring {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Keyring.self, from: data)
     }
 
     public func signingKey() throws(BadgeError) -> (id: Int, key: Curve25519.Signing.PrivateKey) {
@@ -73,7 +127,7 @@ public struct Keyring: Sendable, Codable {
 
     public var verifier: BadgeVerifier {
         var publicKeys: [Int: Curve25519.Signing.PublicKey] = [:]
-        for key in keys {
+        for key in keys where key.revoked != true {
             if let raw = Data(base64Encoded: key.publicKey),
                 let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
             {

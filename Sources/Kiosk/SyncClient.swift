@@ -151,6 +151,34 @@ public struct SyncClient: Sendable {
     func exchange<T: Decodable>(_ url: URL, method: HTTPMethod, body: Data?, timeout: TimeInterval)
         async throws(SyncError) -> T
     {
+        let (status, data) = try await send(url, method: method, body: body, timeout: timeout)
+        guard status == 200 else {
+            let text = String(decoding: data.prefix(300), as: UTF8.self)
+            let words = Self.words(status: Int(status), body: text, kiosk: kiosk)
+            if [400, 413, 422].contains(status) { throw .refused(status: Int(status), why: words) }
+            throw .transport(words)
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw .transport("the server at \(server) answered something unexpected (\(error))")
+        }
+    }
+
+    /// The event's badge keyring for this station (JSON), nil when the server has none (404).
+    public func keyring() async throws(SyncError) -> Data? {
+        let (status, data) = try await send(url("api/v1/keys"), method: .GET, body: nil, timeout: 15)
+        if status == 404 { return nil }
+        guard status == 200 else {
+            throw .transport(
+                Self.words(status: Int(status), body: String(decoding: data.prefix(300), as: UTF8.self), kiosk: kiosk))
+        }
+        return data
+    }
+
+    func send(_ url: URL, method: HTTPMethod, body: Data?, timeout: TimeInterval) async throws(SyncError) -> (
+        UInt, Data
+    ) {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -168,17 +196,7 @@ public struct SyncClient: Sendable {
         } catch {
             throw .transport(Self.words(for: error, server: server, pinned: caFile != nil))
         }
-        guard status == 200 else {
-            let text = String(decoding: data.prefix(300), as: UTF8.self)
-            let words = Self.words(status: Int(status), body: text, kiosk: kiosk)
-            if [400, 413, 422].contains(status) { throw .refused(status: Int(status), why: words) }
-            throw .transport(words)
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw .transport("the server at \(server) answered something unexpected (\(error))")
-        }
+        return (status, data)
     }
 
     static func words(for error: any Error, server: URL, pinned: Bool = false) -> String {

@@ -1,4 +1,5 @@
 import AccueilCore
+import Badges
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -80,6 +81,7 @@ public func buildRouter(
     let registry = KioskRegistry()
     let policy = PushPolicy()
     let rosterUploads = OneAtATime()
+    let keyIssuer = KeyIssuer(store: store)
     let logger = Logger(label: "accueil.server")
     // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
     Task { try? await projection.catchUp() }
@@ -226,6 +228,20 @@ public func buildRouter(
         }
     }
 
+    // The event's badge keys for this station: every public key (revoked ones marked) and a signing
+    // key of its own, issued at its first request and registered in the server's keyring. A
+    // rotation or a revocation made on the server reaches the station at its next request.
+    router.get("/api/v1/keys") { request, _ -> Response in
+        let holder = try await holder(request)
+        guard let ring = try await keyIssuer.keys(for: holder.kiosk) else {
+            throw HTTPError(
+                .notFound, message: "no badge keys on the server: create them there (accueil keys create --store …)")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(data: try ring.json())))
+    }
+
     // A kiosk's news of itself, for the dashboard.
     router.post("/api/v1/kiosk/health") { request, _ -> Response in
         let kiosk = try await kiosk(request)
@@ -264,6 +280,24 @@ public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int)
 /// Largest roster upload: a 100,000-attendee roster is about 30 MB of JSON. With one upload at a
 /// time, this bounds what the roster route holds in memory (the body, then the decoded roster).
 let maxRosterBytes = 64 << 20
+
+/// Issues stations their signing keys, one change of the keyring at a time.
+actor KeyIssuer {
+    let store: any CentralStore
+    init(store: any CentralStore) { self.store = store }
+
+    /// The keyring as `station` gets it, its own key issued first when needed; nil without one.
+    func keys(for station: String) async throws -> Keyring? {
+        guard let data = try await store.keyringData() else { return nil }
+        var ring = try Keyring.decode(data)
+        if ring.issue(to: station) {
+            try await store.saveKeyringData(try ring.json())
+            Logger(label: "accueil.server").notice(
+                "badge key issued", metadata: ["kiosk": "\(station)", "key_id": "\(ring.keys.last?.id ?? 0)"])
+        }
+        return ring.handed(to: station)
+    }
+}
 
 /// Lets one request at a time through a route.
 actor OneAtATime {

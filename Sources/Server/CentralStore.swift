@@ -28,6 +28,9 @@ public protocol CentralStore: Sendable {
     func organiser(named name: String) async throws -> OrganiserAccount?
     /// Removes an organiser's account; false when there was none.
     func removeOrganiser(named name: String) async throws -> Bool
+    /// The event's badge keyring as the server keeps it (JSON, private keys included), if any.
+    func keyringData() async throws -> Data?
+    func saveKeyringData(_ data: Data) async throws
     /// Removes personal data from every event (`EventCodec.purged`) and compacts the store, after
     /// the event; counts stay. Returns how many events changed. Run it with the server stopped.
     func purgePersonalData() async throws -> Int
@@ -170,6 +173,9 @@ public struct SQLiteCentralStore: CentralStore {
         migrator.registerMigration("v3: token roles") { db in
             try db.execute(sql: "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'")
         }
+        migrator.registerMigration("v4: badge keyring") { db in
+            try db.execute(sql: "CREATE TABLE keyring (id INTEGER PRIMARY KEY CHECK (id = 1), json BLOB NOT NULL)")
+        }
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
         pool = try FileLock.exclusive(path + ".lock") {
@@ -283,6 +289,16 @@ public struct SQLiteCentralStore: CentralStore {
                 db, sql: "SELECT kiosk, role FROM tokens WHERE hash = ? AND revoked = 0", arguments: [hash]
             )
             .map { row in TokenHolder(kiosk: row[0], role: TokenRole(rawValue: row[1]) ?? .door) }
+        }
+    }
+
+    public func keyringData() async throws -> Data? {
+        try await pool.read { db in try Data.fetchOne(db, sql: "SELECT json FROM keyring WHERE id = 1") }
+    }
+
+    public func saveKeyringData(_ data: Data) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO keyring (id, json) VALUES (1, ?)", arguments: [data])
         }
     }
 

@@ -106,6 +106,7 @@ public final class PostgresCentralStore: CentralStore {
                 """
             ),
             (3, "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'"),
+            (4, "CREATE TABLE keyring (id INT PRIMARY KEY CHECK (id = 1), json BYTEA NOT NULL)"),
         ]
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
@@ -219,6 +220,22 @@ public final class PostgresCentralStore: CentralStore {
             return TokenHolder(kiosk: kiosk, role: TokenRole(rawValue: role) ?? .door)
         }
         return nil
+    }
+
+    public func keyringData() async throws -> Data? {
+        for try await bytes in try await client.query("SELECT json FROM keyring WHERE id = 1", logger: logger)
+            .decode(ByteBuffer.self)
+        {
+            return Data(buffer: bytes)
+        }
+        return nil
+    }
+
+    public func saveKeyringData(_ data: Data) async throws {
+        let bytes = ByteBuffer(data: data)
+        try await client.query(
+            "INSERT INTO keyring (id, json) VALUES (1, \(bytes)) ON CONFLICT (id) DO UPDATE SET json = EXCLUDED.json",
+            logger: logger)
     }
 
     public func purgePersonalData() async throws -> Int {
