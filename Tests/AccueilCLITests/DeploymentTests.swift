@@ -334,6 +334,61 @@ struct DeploymentTests {
         #expect(refused.status == 2 && refused.stderr.contains("not a time zone"), "\(refused.output)")
     }
 
+    @Test("scripts/run shows the product: a server with the dashboard, a door station that prints to cups-pdf; Ctrl-C stops it all")
+    func quickStart() async throws {
+        let box = Sandbox()
+        let run = box.root.appendingPathComponent("run").path
+        let (serverPort, doorPort) = (20_000 + Int.random(in: 0..<5000), 25_000 + Int.random(in: 0..<5000))
+        let out = box.root.appendingPathComponent("run.out").path
+        let script = try spawn(
+            "/bin/bash", [sourceRoot.appendingPathComponent("scripts/run").path],
+            environment: ProcessInfo.processInfo.environment.merging(
+                [
+                    "ACCUEIL_BIN": accueilBinary.path, "ACCUEIL_RUN_DIR": run,
+                    "ACCUEIL_SERVER_PORT": String(serverPort), "ACCUEIL_DOOR_PORT": String(doorPort),
+                ], uniquingKeysWith: { $1 }), stdout: .file(out), stderr: .file(out + ".err"))
+        defer {
+            script.sendToGroup(SIGKILL)
+            script.wait(timeout: .seconds(10))
+        }
+        var said = ""
+        for _ in 0..<600 where !said.contains("Ctrl-C stops everything") {
+            said = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let errors = (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
+        #expect(said.contains("http://127.0.0.1:\(doorPort)/"), "\(said)\n\(errors)")
+        // The dashboard opens with the credentials it printed.
+        let credentials = try #require(said.split(separator: "\n").first { $0.contains("organiser:") })
+        let words = credentials.split(separator: " ").map(String.init)
+        let user = try #require(words.firstIndex(of: "organiser:").map { words[$0 + 1] })
+        let password = try #require(words.firstIndex(of: "password:").map { words[$0 + 1] })
+        let login = loopbackHTTP(
+            port: UInt16(serverPort), method: "POST", path: "/dashboard/login",
+            body: Data("name=\(user)&password=\(password)".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded"], pageToken: false)
+        #expect(login?.status == 303, "\(String(decoding: login?.body ?? Data(), as: UTF8.self))")
+        // The door screen is there, with the roster from the server; a check-in prints a badge as a PDF.
+        #expect(loopbackHTTP(port: UInt16(doorPort), method: "GET", path: "/")?.status == 200)
+        var checkedIn: (status: Int, body: Data)?
+        for _ in 0..<300 {
+            checkedIn = loopbackHTTP(
+                port: UInt16(doorPort), method: "POST", path: "/api/v1/checkin",
+                body: Data(#"{"id":"ACC-00001","print":true}"#.utf8))
+            if checkedIn?.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(checkedIn?.status == 200, "\(String(decoding: checkedIn?.body ?? Data(), as: UTF8.self))")
+        let badges = URL(fileURLWithPath: run).appendingPathComponent("badges")
+        #expect(Cups.pdfs(in: badges, count: 1).count == 1, "\(errors)")
+        // Ctrl-C: everything it started stops.
+        script.send(SIGINT)
+        let ended = script.wait(timeout: .seconds(30))
+        #expect(!ended.timedOut)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(connectToLoopback(port: UInt16(serverPort)) == nil && connectToLoopback(port: UInt16(doorPort)) == nil)
+    }
+
     @Test("a central store spec that cannot be meant is refused with the reason, and nothing is created")
     func badStoreSpecs() throws {
         let box = Sandbox()
