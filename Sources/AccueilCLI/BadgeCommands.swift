@@ -162,7 +162,8 @@ func loadKeyring(_ store: StoreOptions) throws -> Keyring {
 }
 
 /// Where badge templates and their assets are: --badges, $ACCUEIL_BADGES, ./badges, next to the
-/// installed binary (../share/accueil/badges), or the source tree the binary was built in.
+/// installed binary (../share/accueil/badges), the source tree the binary was built in, or
+/// /etc/accueil/badges (the Debian package).
 struct BadgeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -187,6 +188,8 @@ struct BadgeOptions: ParsableArguments {
             candidates.append(dir.appendingPathComponent("badges"))
             dir = dir.deletingLastPathComponent()
         }
+        // The Debian package keeps them in /etc (conffiles: edited templates survive upgrades).
+        candidates.append(URL(fileURLWithPath: "/etc/accueil/badges"))
         candidates.append(URL(fileURLWithPath: "/usr/share/accueil/badges"))
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("templates").path) }
             ?? candidates[0]

@@ -82,6 +82,17 @@ struct DeploymentTests {
             #expect(overall.contains("OK") || overall.contains("SAFE"))
         }
 
+        // Installing again keeps an edited badge template; the new one goes next to it.
+        let template = root + "/usr/local/share/accueil/badges/templates/a6.json"
+        let edited = try String(contentsOfFile: template, encoding: .utf8) + "\n"
+        try edited.write(toFile: template, atomically: true, encoding: .utf8)
+        let again = try runProgram(
+            sourceRoot.appendingPathComponent("scripts/install").path,
+            ["--root", root, "--binary", accueilBinary.path], timeout: .seconds(120))
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOfFile: template, encoding: .utf8) == edited)
+        #expect(fm.fileExists(atPath: template + ".new"))
+
         // Uninstall: the program and units go, configuration and data stay; so do no dangling
         // links of units enabled without systemd running.
         try fm.createDirectory(
@@ -334,7 +345,9 @@ struct DeploymentTests {
         #expect(refused.status == 2 && refused.stderr.contains("not a time zone"), "\(refused.output)")
     }
 
-    @Test("scripts/run shows the product: a server with the dashboard, a door station that prints to cups-pdf; Ctrl-C stops it all")
+    @Test(
+        "scripts/run shows the product: a server with the dashboard, a door station that prints to cups-pdf; Ctrl-C stops it all"
+    )
     func quickStart() async throws {
         let box = Sandbox()
         let run = box.root.appendingPathComponent("run").path
@@ -387,6 +400,44 @@ struct DeploymentTests {
         #expect(!ended.timedOut)
         try await Task.sleep(for: .milliseconds(500))
         #expect(connectToLoopback(port: UInt16(serverPort)) == nil && connectToLoopback(port: UInt16(doorPort)) == nil)
+    }
+
+    @Test(
+        "the Debian package: no Swift toolchain needed, Depends from Debian, configuration and templates as conffiles")
+    func debianPackage() throws {
+        let box = Sandbox()
+        let out = box.root.appendingPathComponent("dist").path
+        let built = try runProgram(
+            sourceRoot.appendingPathComponent("scripts/package").path,
+            ["--binary", accueilBinary.path, "--out", out], timeout: .seconds(300))
+        #expect(built.status == 0, "\(built.stdout)\(built.stderr)")
+        let deb = built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(deb.hasSuffix(".deb") && FileManager.default.fileExists(atPath: deb), "\(built.stdout)")
+        let info = try runProgram("/usr/bin/dpkg-deb", ["--info", deb])
+        let depends = info.stdout.split(separator: "\n").first { $0.contains("Depends:") } ?? ""
+        for package in ["libcups2", "libqrencode4", "fonts-noto-core", "fonts-noto-cjk"] {
+            #expect(depends.contains(package), "\(depends)")
+        }
+        #expect(!depends.contains("swift"), "\(depends)")
+        // Every dependency is a Debian package (installed here).
+        for package in depends.dropFirst(" Depends:".count).split(separator: ",") {
+            let name = package.trimmingCharacters(in: .whitespaces)
+            #expect(try runProgram("/usr/bin/dpkg", ["-s", name]).status == 0, "\(name)")
+        }
+        let extracted = box.root.appendingPathComponent("x").path
+        #expect(try runProgram("/usr/bin/dpkg-deb", ["-R", deb, extracted]).status == 0)
+        let listed = try String(contentsOfFile: extracted + "/DEBIAN/conffiles", encoding: .utf8)
+        for path in ["/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml", "/etc/accueil/badges/templates/a6.json"] {
+            #expect(listed.contains(path), "\(listed)")
+        }
+        // The packaged program runs without a toolchain: no Swift library comes from outside.
+        let ldd = try runProgram("/usr/bin/ldd", [extracted + "/usr/bin/accueil"])
+        #expect(!ldd.stdout.contains("libswift") && !ldd.stdout.contains("not found"), "\(ldd.stdout)")
+        let version = try runProgram(extracted + "/usr/bin/accueil", ["--version"])
+        #expect(version.status == 0 && version.stdout.contains("0."), "\(version.output)")
+        // The units run the packaged program with the packaged configuration.
+        let unit = try String(contentsOfFile: extracted + "/lib/systemd/system/accueil-kiosk.service", encoding: .utf8)
+        #expect(unit.contains("ExecStart=/usr/bin/accueil kiosk --config /etc/accueil/kiosk.yaml"), "\(unit)")
     }
 
     @Test("a central store spec that cannot be meant is refused with the reason, and nothing is created")
