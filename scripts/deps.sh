@@ -13,6 +13,9 @@ ACCUEIL_APT_PACKAGES=(
     libzbar-dev        # reading QR codes from images (badge verify --image)
     zlib1g-dev         # fast PNG previews
     libcups2-dev       # printing through CUPS
+    libcurl4-openssl-dev  # Foundation's URLSession, linked in statically (--static-swift-stdlib) for the package
+    binutils           # readelf: scripts/package lists the libraries the program needs
+    dpkg-dev           # dpkg-deb and dpkg-architecture: scripts/package builds the Debian package
     cups-daemon        # the print server (cupsd)
     cups-client        # lpadmin, lpstat, cupsenable… (printer setup, and the printing tests)
     printer-driver-cups-pdf  # a PDF "printer" for trying it out, and for the tests
