@@ -26,7 +26,9 @@ struct KeysCommand: ParsableCommand {
 /// The server's keyring in the central store `spec`.
 func centralKeyring(_ spec: String) async throws -> Keyring {
     let data = try await withCentralStore(spec) { try await $0.keyringData() }
-    guard let data else { throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first") }
+    guard let data else {
+        throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first")
+    }
     return try Keyring.decode(data)
 }
 
@@ -51,7 +53,9 @@ struct KeysCreateCommand: AsyncParsableCommand {
                 try await store.saveKeyringData(data)
                 return true
             }
-            guard created else { throw CommandFailure.usage("\(central) has badge keys already: use `accueil keys rotate --store`") }
+            guard created else {
+                throw CommandFailure.usage("\(central) has badge keys already: use `accueil keys rotate --store`")
+            }
             print("Created the keyring of \(event) in \(central): each station gets its own signing key through sync.")
             return
         }

@@ -333,19 +333,14 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Option(help: ArgumentHelp("Ask this central server instead of the local store.", valueName: "url"))
     var server: String?
-    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
-    @Option(
-        name: .customLong("ca-file"),
-        help: ArgumentHelp(
-            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the station's kiosk.yaml).",
-            valueName: "pem"))
-    var caFile: String?
+    @OptionGroup var access: ServerAccess
     @Flag(help: "Print the counts as JSON.") var json = false
 
     func run() async throws {
         var stats: Stats
         if server != nil {
-            let client = try syncClient(server: server, token: token, kiosk: store.kioskName, caFile: caFile)
+            let client = try syncClient(
+                server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do { stats = try await client.get("api/v1/stats", as: Stats.self) } catch {
                 throw CommandFailure(message: "stats from \(client.server.absoluteString): \(error)", status: 10)
             }

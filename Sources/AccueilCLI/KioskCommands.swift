@@ -492,7 +492,8 @@ struct StatusCommand: ParsableCommand {
         if let keys = report.badgeKeys {
             print(
                 "Badge keys: event \(keys.event), \(keys.verify) verifying"
-                    + (keys.signs ? ", signs with key \(keys.signingKey ?? 0)" : "; NO SIGNING KEY: badges cannot print here"))
+                    + (keys.signs
+                        ? ", signs with key \(keys.signingKey ?? 0)" : "; NO SIGNING KEY: badges cannot print here"))
         } else {
             print(
                 "Badge keys: NONE — badges can be neither printed nor verified here (with a server they come through sync once it has them: `accueil keys create --store …` there)"

@@ -75,13 +75,7 @@ struct RosterImportCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp("Apply it on this central server (default: the local store).", valueName: "url"))
     var server: String?
-    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
-    @Option(
-        name: .customLong("ca-file"),
-        help: ArgumentHelp(
-            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the station's kiosk.yaml).",
-            valueName: "pem"))
-    var caFile: String?
+    @OptionGroup var access: ServerAccess
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -142,7 +136,8 @@ struct RosterImportCommand: AsyncParsableCommand {
         let refuse = strict && !parsed.rejections.isEmpty
         var changes = ImportSummary()
         if !refuse, server != nil {
-            let client = try syncClient(server: server, token: token, kiosk: store.kioskName, caFile: caFile)
+            let client = try syncClient(
+                server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
                 let body = try JSONEncoder().encode(
                     RosterUpload(attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun))

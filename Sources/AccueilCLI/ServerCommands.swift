@@ -249,6 +249,18 @@ struct SyncRunCommand: AsyncParsableCommand {
 
 /// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN; the pinned CA from
 /// `caFile` or $ACCUEIL_CA_FILE.
+/// How a command that talks to the server authenticates and trusts it: `--token`, `--ca-file`
+/// (each with its environment variable, then the station's kiosk.yaml: see `syncClient`).
+struct ServerAccess: ParsableArguments {
+    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
+    @Option(
+        name: .customLong("ca-file"),
+        help: ArgumentHelp(
+            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the station's kiosk.yaml).",
+            valueName: "pem"))
+    var caFile: String?
+}
+
 /// The event's time zone from a configuration file's `time_zone` (`EventTime`); a name that is no
 /// time zone is refused.
 func applyTimeZone(_ name: String?) throws {

@@ -42,13 +42,7 @@ struct SessionsImportCommand: AsyncParsableCommand {
     var timeZone: String?
     @Option(help: ArgumentHelp("Send it to this central server (default: the local store).", valueName: "url"))
     var server: String?
-    @Option(help: ArgumentHelp("Token for --server (default: $ACCUEIL_TOKEN).", valueName: "token")) var token: String?
-    @Option(
-        name: .customLong("ca-file"),
-        help: ArgumentHelp(
-            "Trust only this CA for the server's HTTPS certificate (default: $ACCUEIL_CA_FILE, else the station's kiosk.yaml).",
-            valueName: "pem"))
-    var caFile: String?
+    @OptionGroup var access: ServerAccess
     @Flag(help: "Print the summary as JSON.") var json = false
 
     struct Summary: Encodable {
@@ -84,7 +78,8 @@ struct SessionsImportCommand: AsyncParsableCommand {
         if parsed.rejections.isEmpty {
             if server != nil {
                 // Recorded in the name of the token's holder (the server refuses another name).
-                var client = try syncClient(server: server, token: token, kiosk: store.kioskName, caFile: caFile)
+                var client = try syncClient(
+                    server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
                 let holder: TokenHolder
                 do { holder = try await client.get("api/v1/whoami", as: TokenHolder.self) } catch {
                     throw CommandFailure(
@@ -96,7 +91,7 @@ struct SessionsImportCommand: AsyncParsableCommand {
                             "the schedule is changed with an organiser's token; this one is \(holder.kiosk)'s, role \(holder.role.rawValue) (accueil token create --role organiser)",
                         status: 10)
                 }
-                client = try syncClient(server: server, token: token, kiosk: holder.kiosk, caFile: caFile)
+                client = try syncClient(server: server, token: access.token, kiosk: holder.kiosk, caFile: access.caFile)
                 let now = Date()
                 let events = parsed.sessions.map {
                     WireEvent(
