@@ -257,6 +257,16 @@ public func loopbackHTTP(
     port: UInt16, method: String, path: String, body: Data? = nil, headers: [String: String] = [:],
     pageToken: Bool = true, from source: String? = nil
 ) -> (status: Int, body: Data)? {
+    loopbackExchange(
+        port: port, method: method, path: path, body: body, headers: headers, pageToken: pageToken, from: source
+    ).map { ($0.status, $0.body) }
+}
+
+/// `loopbackHTTP` with the answer's headers too (lower-case names; the last of repeated ones).
+public func loopbackExchange(
+    port: UInt16, method: String, path: String, body: Data? = nil, headers: [String: String] = [:],
+    pageToken: Bool = true, from source: String? = nil
+) -> (status: Int, body: Data, headers: [String: String])? {
     var headers = headers
     if method != "GET", pageToken, headers["X-Accueil-Page"] == nil, let token = kioskPageToken(port: port) {
         headers["X-Accueil-Page"] = token
@@ -308,7 +318,12 @@ public func loopbackHTTP(
     {
         payload = dechunk(payload)
     }
-    return (status, payload)
+    var fields: [String: String] = [:]
+    for line in head.split(separator: "\r\n").dropFirst() {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return (status, payload, fields)
 }
 
 private func dechunk(_ data: Data) -> Data {

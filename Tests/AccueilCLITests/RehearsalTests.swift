@@ -2,9 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The event as deployed (issue 13): a server and six stations, each installed into a root of its
-/// own (a machine) by `scripts/install`, started with exactly the `ExecStart` line of the unit
-/// installed there and the configuration file that line names, edited as the README says.
+/// The event as deployed (issue 13): a server and six stations, each a root of its own (a machine)
+/// holding the Debian package's contents (`scripts/package`, unpacked with dpkg-deb), started with
+/// exactly the `ExecStart` line of the unit installed there and the configuration file that line
+/// names, edited as systemd/README.md says.
 @Suite("Rehearsal: a server and six stations installed as documented (real processes)")
 struct RehearsalTests {
     /// One installed machine.
@@ -12,7 +13,7 @@ struct RehearsalTests {
         let root: String
         /// The unit's ExecStart, as installed: program and arguments, with paths inside `root`.
         func execStart(_ unit: String) throws -> [String] {
-            let text = try String(contentsOfFile: root + "/etc/systemd/system/" + unit, encoding: .utf8)
+            let text = try String(contentsOfFile: root + "/lib/systemd/system/" + unit, encoding: .utf8)
             let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
             return line.dropFirst("ExecStart=".count).split(separator: " ").map { word in
                 word.hasPrefix("/") ? root + word : String(word)
@@ -37,14 +38,29 @@ struct RehearsalTests {
         }
     }
 
-    func install(_ box: Sandbox, _ name: String) throws -> Machine {
+    /// The package, built once per test from the binary under test.
+    func package(_ box: Sandbox) throws -> String {
+        let built = try runProgram(
+            sourceRoot.appendingPathComponent("scripts/package").path,
+            ["--binary", accueilBinary.path, "--out", box.root.appendingPathComponent("dist").path],
+            timeout: .seconds(300))
+        #expect(built.status == 0, "\(built.stdout)\(built.stderr)")
+        return built.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A machine: the package's files unpacked into a root of its own (`dpkg-deb -x`).
+    func install(_ box: Sandbox, _ name: String, _ deb: String) throws -> Machine {
         let root = box.root.appendingPathComponent(name).path
-        let installed = try runProgram(
-            sourceRoot.appendingPathComponent("scripts/install").path,
-            ["--root", root, "--binary", accueilBinary.path], timeout: .seconds(120))
-        #expect(installed.status == 0, "\(installed.stderr)")
+        let unpacked = try runProgram("/usr/bin/dpkg-deb", ["-x", deb, root])
+        #expect(unpacked.status == 0, "\(unpacked.stderr)")
         try FileManager.default.createDirectory(atPath: root + "/var/lib/accueil", withIntermediateDirectories: true)
         return Machine(root: root)
+    }
+
+    /// What a machine's processes see: its /etc/accueil/badges (here inside its root).
+    func environment(_ machine: Machine) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(
+            ["ACCUEIL_BADGES": machine.root + "/etc/accueil/badges"], uniquingKeysWith: { $1 })
     }
 
     func freePort() -> Int { 30_000 + Int.random(in: 0..<20_000) }
@@ -58,7 +74,8 @@ struct RehearsalTests {
         defer { Cups.remove(queue) }
 
         // The server machine.
-        let server = try install(box, "server")
+        let deb = try package(box)
+        let server = try install(box, "server", deb)
         let port = freePort()
         let store =
             kind == "sqlite" ? "sqlite:\(server.root)/var/lib/accueil/central.sqlite" : try centralStore(kind, in: box)
@@ -67,7 +84,10 @@ struct RehearsalTests {
             ["store": store, "listen": "127.0.0.1:\(port)", "time_zone": "Europe/Paris", "event_name": "Rehearsal"])
         let serverLog = box.root.appendingPathComponent("server.log").path
         let command = try server.execStart("accueil-server.service")
-        var processes: [Spawned] = [try spawn(command[0], Array(command.dropFirst()), stderr: .file(serverLog))]
+        var processes: [Spawned] = [
+            try spawn(
+                command[0], Array(command.dropFirst()), environment: environment(server), stderr: .file(serverLog))
+        ]
         defer {
             for process in processes {
                 process.send(SIGKILL)
@@ -81,7 +101,7 @@ struct RehearsalTests {
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(up, "\((try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "")")
-        let admin = server.root + "/usr/local/bin/accueil"
+        let admin = server.root + "/usr/bin/accueil"
         func onServer(_ arguments: [String]) throws -> RunResult {
             let result = try runProgram(admin, arguments + ["--store", store])
             #expect(result.status == 0, "\(arguments): \(result.output)")
@@ -112,7 +132,7 @@ struct RehearsalTests {
         var logs: [String: String] = ["server": serverLog]
         var machines: [String: Machine] = [:]
         for station in stations {
-            let machine = try install(box, station.name)
+            let machine = try install(box, station.name, deb)
             let listen = freePort()
             var edits = station.edits
             edits["name"] = station.name
@@ -124,7 +144,9 @@ struct RehearsalTests {
             try machine.configure("/etc/accueil/kiosk.yaml", edits)
             let command = try machine.execStart("accueil-kiosk.service")
             let log = box.root.appendingPathComponent("\(station.name).log").path
-            processes.append(try spawn(command[0], Array(command.dropFirst()), stderr: .file(log)))
+            processes.append(
+                try spawn(command[0], Array(command.dropFirst()), environment: environment(machine), stderr: .file(log))
+            )
             ports[station.name] = listen
             logs[station.name] = log
             machines[station.name] = machine
@@ -200,7 +222,7 @@ struct RehearsalTests {
         var codes: [String] = []
         for id in ["ACC-00010", "ACC-00011", "ACC-00012", "ACC-00013", "ACC-00014"] {
             let made = try runProgram(
-                machines["door-1"]!.root + "/usr/local/bin/accueil",
+                machines["door-1"]!.root + "/usr/bin/accueil",
                 ["badge", "qr", id],
                 environment: ["ACCUEIL_CONFIG": machines["door-1"]!.root + "/etc/accueil/kiosk.yaml"])
             codes.append(made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -220,7 +242,23 @@ struct RehearsalTests {
         }
         #expect(post("salon-b", "/api/v1/session/scan", ["text": codes[4]])["outcome"] as? String == "entered")
 
-        // Every station, the server and the dashboard agree: five checked in at the doors (the
+        // door-3 as staff use it: its screen in a browser, a search with a typo, check in.
+        let browser = try await Browser(language: "en")
+        do {
+            try await browser.open("http://127.0.0.1:\(ports["door-3"]!)/")
+            try await browser.type("#q", "hidlago")
+            #expect(try await browser.waitFor("#results", containing: "HIDALGO"))
+            try await browser.click("#results li")
+            #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
+            try await browser.click("#checkin")
+            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+
+        // Every station, the server and the dashboard agree: six checked in at the doors (the
         // self-service scan was of someone already in).
         let serverStats = { () -> [String: Any]? in
             let r = try? runProgram(admin, ["stats", "--server", url, "--token", office, "--json"])
@@ -228,17 +266,28 @@ struct RehearsalTests {
         }
         let agreed = try eventually(60) {
             let central = serverStats()?["checked_in"] as? Int
-            return central == 5 && stations.allSatisfy { stats($0.name)?["checked_in"] as? Int == central }
+            return central == 6 && stations.allSatisfy { stats($0.name)?["checked_in"] as? Int == central }
         }
         #expect(
             agreed,
             "server \(String(describing: serverStats())); \(stations.map { "\($0.name): \(String(describing: stats($0.name)?["checked_in"]))" })"
         )
-        let login = loopbackHTTP(
+        let login = loopbackExchange(
             port: UInt16(port), method: "POST", path: "/dashboard/login",
             body: Data("name=protocole&password=protocole-password".utf8),
             headers: ["Content-Type": "application/x-www-form-urlencoded"], pageToken: false)
         #expect(login?.status == 303)
+        let cookie = String((login?.headers["set-cookie"] ?? "").split(separator: ";").first ?? "")
+        let dashboard = try eventually(30) {
+            let view = loopbackHTTP(
+                port: UInt16(port), method: "GET", path: "/api/v1/dashboard", headers: ["Cookie": cookie])
+            let object = view.flatMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any] }
+            let total = object?["total"] as? [String: Any]
+            let salon = (object?["sessions"] as? [[String: Any]])?.first { $0["id"] as? String == "MICRO-15" }
+            return total?["checked_in"] as? Int == 6 && total?["registered"] as? Int == 800
+                && salon?["inside"] as? Int == 3
+        }
+        #expect(dashboard, "the dashboard: 6 of 800 checked in, 3 inside Salon B")
 
         // No log holds an error nobody expected.
         for (name, path) in logs {
