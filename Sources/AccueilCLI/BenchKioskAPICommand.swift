@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import AsyncHTTPClient
+import Badges
 import Foundation
 import KioskStore
 import NIOCore
@@ -92,6 +93,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let db = try KioskDatabase(directory: store)
         let attendees = RosterGenerator(seed: 7).attendees(count: count)
         _ = try db.importRoster(attendees, kiosk: "bench")
+        // Badge keys, as a station has them: without, "check in and print" is refused (409).
+        try Keyring.create(event: "BENCH", eventName: "Bench").save(to: store)
         let ids = attendees.map(\.id)
         log("\(count) attendees imported; starting the kiosk daemon…")
 

@@ -6,7 +6,7 @@ import Testing
 /// holding the Debian package's contents (`scripts/package`, unpacked with dpkg-deb), started with
 /// exactly the `ExecStart` line of the unit installed there and the configuration file that line
 /// names, edited as systemd/README.md says.
-@Suite("Rehearsal: a server and six stations installed as documented (real processes)")
+@Suite("Rehearsal: a server and six stations installed as documented (real processes)", .serialized)
 struct RehearsalTests {
     /// One installed machine.
     struct Machine {
@@ -63,8 +63,6 @@ struct RehearsalTests {
             ["ACCUEIL_BADGES": machine.root + "/etc/accueil/badges"], uniquingKeysWith: { $1 })
     }
 
-    func freePort() -> Int { 30_000 + Int.random(in: 0..<20_000) }
-
     @Test(
         "six stations and a server as installed: check-ins, printed badges scanned, micro-workshops, all agree",
         arguments: ["sqlite", "postgres"])
@@ -76,12 +74,11 @@ struct RehearsalTests {
         // The server machine.
         let deb = try package(box)
         let server = try install(box, "server", deb)
-        let port = freePort()
         let store =
             kind == "sqlite" ? "sqlite:\(server.root)/var/lib/accueil/central.sqlite" : try centralStore(kind, in: box)
         try server.configure(
             "/etc/accueil/server.yaml",
-            ["store": store, "listen": "127.0.0.1:\(port)", "time_zone": "Europe/Paris", "event_name": "Rehearsal"])
+            ["store": store, "listen": "127.0.0.1:0", "time_zone": "Europe/Paris", "event_name": "Rehearsal"])
         let serverLog = box.root.appendingPathComponent("server.log").path
         let command = try server.execStart("accueil-server.service")
         var processes: [Spawned] = [
@@ -94,9 +91,18 @@ struct RehearsalTests {
                 process.wait(timeout: .seconds(10))
             }
         }
+        // Port 0: the system picks a free one, and the server says which in its log.
+        var port = 0
+        for _ in 0..<600 where port == 0 {
+            let text = (try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on 127.0.0.1:") {
+                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            }
+            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        }
         let url = "http://127.0.0.1:\(port)"
         var up = false
-        for _ in 0..<300 where !up {
+        for _ in 0..<300 where !up && port > 0 {
             up = loopbackHTTP(port: UInt16(port), method: "GET", path: "/api/v1/health")?.status == 200
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
@@ -133,13 +139,12 @@ struct RehearsalTests {
         var machines: [String: Machine] = [:]
         for station in stations {
             let machine = try install(box, station.name, deb)
-            let listen = freePort()
             var edits = station.edits
             edits["name"] = station.name
             edits["data"] = machine.root + "/var/lib/accueil"
             edits["server"] = url
             edits["token"] = try token(station.name)
-            edits["listen"] = "127.0.0.1:\(listen)"
+            edits["listen"] = "127.0.0.1:0"
             edits["time_zone"] = "Europe/Paris"
             try machine.configure("/etc/accueil/kiosk.yaml", edits)
             let command = try machine.execStart("accueil-kiosk.service")
@@ -147,7 +152,7 @@ struct RehearsalTests {
             processes.append(
                 try spawn(command[0], Array(command.dropFirst()), environment: environment(machine), stderr: .file(log))
             )
-            ports[station.name] = listen
+            ports[station.name] = try await kioskPort(log: log)
             logs[station.name] = log
             machines[station.name] = machine
         }

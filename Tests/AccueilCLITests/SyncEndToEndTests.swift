@@ -57,7 +57,12 @@ final class KioskProcess {
         child = nil
     }
 
-    func stats() throws -> [String: Any] { try #require(try box.json(["stats"], kiosk: name) as? [String: Any]) }
+    /// The station's counts; empty until the daemon has made its store (`stats` makes none).
+    func stats() throws -> [String: Any] {
+        let result = try box.run(["stats", "--json"], kiosk: name)
+        guard result.status == 0 else { return [:] }
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    }
 
     func checkIn(_ ids: [String]) throws -> RunResult { try box.run(["checkin"] + ids, kiosk: name) }
 
