@@ -23,13 +23,19 @@ struct KeysCommand: ParsableCommand {
     )
 }
 
-/// The server's keyring in the central store `spec`.
-func centralKeyring(_ spec: String) async throws -> Keyring {
-    let data = try await withCentralStore(spec) { try await $0.keyringData() }
-    guard let data else {
-        throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first")
+/// Changes the server's keyring in the central store `spec` and saves it; returns what `change` says.
+func changeCentralKeyring<T: Sendable>(_ spec: String, _ change: @escaping @Sendable (inout Keyring) -> T) async throws
+    -> T
+{
+    try await withCentralStore(spec) { store in
+        guard let data = try await store.keyringData() else {
+            throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first")
+        }
+        var ring = try Keyring.decode(data)
+        let result = change(&ring)
+        try await store.saveKeyringData(try ring.json())
+        return result
     }
-    return try Keyring.decode(data)
 }
 
 struct KeysCreateCommand: AsyncParsableCommand {
@@ -119,10 +125,7 @@ struct KeysRotateCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let central {
-            var ring = try await centralKeyring(central)
-            ring.rotatedAt = Date()
-            let data = try ring.json()
-            try await withCentralStore(central) { try await $0.saveKeyringData(data) }
+            try await changeCentralKeyring(central) { $0.rotatedAt = Date() }
             print("Rotated: each station gets a new signing key at its next request; older keys keep verifying.")
             return
         }
@@ -149,11 +152,8 @@ struct KeysRevokeCommand: AsyncParsableCommand {
     var central: String?
 
     func run() async throws {
-        let spec = centralStoreSpec(central)
-        var ring = try await centralKeyring(spec)
-        let count = ring.revoke(station: station)
-        let data = try ring.json()
-        try await withCentralStore(spec) { try await $0.saveKeyringData(data) }
+        let station = station
+        let count = try await changeCentralKeyring(centralStoreSpec(central)) { $0.revoke(station: station) }
         print("\(count) key(s) of \(station) revoked; every station refuses its badges from its next request.")
     }
 }

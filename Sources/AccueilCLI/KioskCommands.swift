@@ -184,9 +184,10 @@ struct KioskCommand: AsyncParsableCommand {
         let roster: DoorRoster
         do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
         let (badges, printing, storeOptions) = (badges, printOptions, store)
+        let keys: @Sendable () -> Keyring? = { try? Keyring.load(from: storeOptions.directory) ?? nil }
         let makeRequest: @Sendable () throws -> PrintRequest = {
             // A badge that can never print is not queued: the door says why at once.
-            guard ((try? Keyring.load(from: storeOptions.directory)) ?? nil)?.activeKey != nil else {
+            guard keys()?.activeKey != nil else {
                 throw HTTPError(
                     .conflict,
                     message:
@@ -196,7 +197,6 @@ struct KioskCommand: AsyncParsableCommand {
             return try printing.request(storeOptions, badges: badges, onlyOnce: true)
         }
         let printRequest = noPrint ? nil : makeRequest
-        let keys: @Sendable () -> Keyring? = { try? Keyring.load(from: storeOptions.directory) ?? nil }
         addDoorRoutes(to: router, db: db, roster: roster, kiosk: kiosk, gate: gate, print: printRequest, keys: keys)
         addSelfServiceRoutes(
             to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: printRequest, keys: keys)

@@ -1,6 +1,5 @@
 import AccueilCore
 import ArgumentParser
-import Badges
 import Foundation
 import Hummingbird
 import Kiosk
@@ -159,10 +158,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
             let token = try await central.createToken(kiosk: kiosk, role: role)
             // With the event's keyring on the server, the station's signing key is issued now:
             // every other station knows it from its next key update, before this one prints.
-            guard let data = try await central.keyringData() else { return (token, nil as Int?) }
-            var ring = try Keyring.decode(data)
-            if ring.issue(to: kiosk) { try await central.saveKeyringData(try ring.json()) }
-            return (token, ring.handed(to: kiosk).activeKey?.id)
+            return (token, try await central.issueBadgeKey(to: kiosk)?.activeKey?.id)
         }
         if let key { print("Badge signing key \(key) issued to \(kiosk).") }
         print(
@@ -247,8 +243,6 @@ struct SyncRunCommand: AsyncParsableCommand {
     }
 }
 
-/// The server and token from options or $ACCUEIL_SERVER / $ACCUEIL_TOKEN; the pinned CA from
-/// `caFile` or $ACCUEIL_CA_FILE.
 /// How a command that talks to the server authenticates and trusts it: `--token`, `--ca-file`
 /// (each with its environment variable, then the station's kiosk.yaml: see `syncClient`).
 struct ServerAccess: ParsableArguments {
@@ -271,6 +265,8 @@ func applyTimeZone(_ name: String?) throws {
     EventTime.use(zone)
 }
 
+/// The server, token and pinned CA from the options, else $ACCUEIL_SERVER, $ACCUEIL_TOKEN and
+/// $ACCUEIL_CA_FILE, else the station's kiosk.yaml (`server`, `token`, `ca_file`).
 func syncClient(server: String?, token: String?, kiosk: String, caFile: String? = nil) throws -> SyncClient {
     let env = ProcessInfo.processInfo.environment
     // Flag, then environment, then the station's configuration file (StationConfig).

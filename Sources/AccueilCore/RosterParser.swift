@@ -264,6 +264,8 @@ public enum RosterParser {
         result.attendees.reserveCapacity(records.count)
         result.lines.reserveCapacity(records.count)
 
+        // Single-line columns in file order, for the line-break warnings (sorted once, not per row).
+        let singleLineColumns = columnOf.filter { !Self.multiline.contains($0.key) }.sorted { $0.value < $1.value }
         for record in records.dropFirst() {
             func cell(_ field: RosterField) -> String {
                 guard let index = columnOf[field], index < record.fields.count else { return "" }
@@ -300,7 +302,7 @@ public enum RosterParser {
                 let bad = text.unicodeScalars.first { scalar in
                     if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
                     // Line breaks and tabs are made spaces (below), with a warning.
-                    if scalar == "\n" || scalar == "\r" || scalar == "\t" { return false }
+                    if Self.isBreak(scalar) { return false }
                     return scalar.properties.generalCategory == .control
                 }
                 return bad.map { (field, $0) }
@@ -409,10 +411,8 @@ public enum RosterParser {
 
             // Direction overrides and zero-width spaces in a name are kept (a name may need a mark)
             // but said: they can make a name show as another.
-            for (field, index) in columnOf.sorted(by: { $0.value < $1.value })
-            where index < record.fields.count && !Self.multiline.contains(field)
-                && record.fields[index].unicodeScalars.contains(where: Self.isBreak)
-            {
+            for (field, index) in singleLineColumns
+            where index < record.fields.count && record.fields[index].unicodeScalars.contains(where: Self.isBreak) {
                 result.warnings.append(
                     RowRejection(
                         line: record.line, column: index + 1, columnName: header.fields[index],

@@ -153,9 +153,7 @@ public struct Keyring: Sendable, Codable {
         let url = url(in: directory)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(Keyring.self, from: Data(contentsOf: url))
+            return try decode(Data(contentsOf: url))
         } catch {
             throw .invalidInput("cannot read the keyring \(url.path): \(error)")
         }
@@ -165,10 +163,7 @@ public struct Keyring: Sendable, Codable {
         let url = Self.url(in: directory)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let data = try encoder.encode(self)
+            let data = try json()
             let temporary = url.appendingPathExtension("tmp")
             guard
                 FileManager.default.createFile(

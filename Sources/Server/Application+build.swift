@@ -288,14 +288,7 @@ actor KeyIssuer {
 
     /// The keyring as `station` gets it, its own key issued first when needed; nil without one.
     func keys(for station: String) async throws -> Keyring? {
-        guard let data = try await store.keyringData() else { return nil }
-        var ring = try Keyring.decode(data)
-        if ring.issue(to: station) {
-            try await store.saveKeyringData(try ring.json())
-            Logger(label: "accueil.server").notice(
-                "badge key issued", metadata: ["kiosk": "\(station)", "key_id": "\(ring.keys.last?.id ?? 0)"])
-        }
-        return ring.handed(to: station)
+        try await store.issueBadgeKey(to: station)
     }
 }
 

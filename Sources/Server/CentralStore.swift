@@ -1,7 +1,9 @@
 import AccueilCore
+import Badges
 import Crypto
 import Foundation
 import GRDB
+import Logging
 import Sync
 
 /// The central store: every kiosk's events, each stored once (by event id), numbered by a global
@@ -77,6 +79,20 @@ extension CentralStore {
             throw SyncError.invalid("batch of \(batch.count) events; at most \(SyncLimits.maxBatch)")
         }
         for event in batch { _ = try event.event() }
+    }
+
+    /// The event's keyring as `station` gets it (`Keyring.handed`), its signing key issued and
+    /// saved first when it has none; nil when the store holds no keyring. Not atomic: the server
+    /// calls it through `KeyIssuer`, one station at a time.
+    public func issueBadgeKey(to station: String) async throws -> Keyring? {
+        guard let data = try await keyringData() else { return nil }
+        var ring = try Keyring.decode(data)
+        if ring.issue(to: station) {
+            try await saveKeyringData(try ring.json())
+            Logger(label: "accueil.server").notice(
+                "badge key issued", metadata: ["kiosk": "\(station)", "key_id": "\(ring.keys.last?.id ?? 0)"])
+        }
+        return ring.handed(to: station)
     }
 
     static func hash(_ token: String) -> String {
