@@ -21,11 +21,18 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
         // text folding and the search index. No I/O beyond reading bytes handed to it.
         .target(name: "AccueilCore"),
+        // Registration exports as files: CSV or Excel workbooks (.xlsx, through ZIPFoundation and
+        // Foundation's XML parser), told apart by their bytes.
+        .target(
+            name: "RosterFiles",
+            dependencies: ["AccueilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // The kiosk's local store: SQLite through GRDB (WAL), event log, projection, outbox.
         .target(
             name: "KioskStore",
@@ -37,14 +44,15 @@ let package = Package(
             name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
         .systemLibrary(name: "CRsvg", pkgConfig: "librsvg-2.0", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // (Not "CZlib": ZIPFoundation has a module of that name.)
+        .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Debian 12's libcups2-dev ships no cups.pc: the module map links libcups itself.
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
         // Badges: signed QR payloads, keyring, QR matrix, templates, PDF/PNG rendering, QR reading.
         .target(
             name: "Badges",
             dependencies: [
-                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar", "CZlib",
+                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar", "CZlibSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -82,7 +90,7 @@ let package = Package(
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling", "RosterFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,6 +106,7 @@ let package = Package(
         // Test helpers: QR decoding of printed PDFs, plus Tooling.
         .target(name: "TestSupport", dependencies: ["Tooling"], path: "Tests/TestSupport"),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
+        .testTarget(name: "RosterFilesTests", dependencies: ["RosterFiles", "AccueilCore", "TestSupport"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore", "TestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),

@@ -24,7 +24,10 @@ ACCUEIL_APT_PACKAGES=(
     fonts-noto-core    # fonts for Latin, Greek, Cyrillic, Armenian, Arabic, Hebrew, Thai, Devanagari…
     fonts-noto-cjk     # fonts for Chinese, Japanese, Korean
     tmux               # tests: the door's terminal screen in a real terminal
+    libxml2-dev        # Foundation's XML parser (reading .xlsx rosters), linked in statically for the package
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
+    python3-openpyxl   # tests: Excel workbooks as pretix's exporters write them (openpyxl)
+    libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
     chromium           # the kiosk's door screen runs in it (full screen); tests drive it headless

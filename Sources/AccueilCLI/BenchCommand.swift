@@ -4,6 +4,7 @@ import Badges
 import Foundation
 import KioskStore
 import Printing
+import RosterFiles
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,8 @@ struct BenchRunCommand: ParsableCommand {
         var attendees: Int
         var import_seconds: Double
         var reimport_seconds: Double
+        var xlsx_import_seconds: Double
+        var xlsx_megabytes: Double
         var index_build_seconds: Double
         var snapshot_load_seconds: Double
         var search_queries: Int
@@ -76,6 +79,22 @@ struct BenchRunCommand: ParsableCommand {
         let parsedAgain = try RosterParser.parse(Array(try Data(contentsOf: csvFile)))
         _ = try db.importRoster(parsedAgain.attendees, kiosk: "bench")
         let reimportSeconds = seconds(since: start)
+
+        // The same roster as an Excel workbook, imported into a store of its own.
+        log("Importing the same roster as .xlsx…")
+        let records = try CSVReader(delimiter: UInt8(ascii: ",")).records(String(decoding: csv, as: UTF8.self))
+        let xlsxFile = directory.appendingPathComponent("roster.xlsx")
+        try WorkbookWriter.xlsx(sheet: "Roster", rows: records.map(\.fields)).write(to: xlsxFile)
+        let xlsxMegabytes =
+            Double((try? FileManager.default.attributesOfItem(atPath: xlsxFile.path)[.size] as? Int) ?? 0) / 1e6
+        let xlsxStore = try KioskDatabase(directory: directory.appendingPathComponent("store-xlsx"))
+        start = DispatchTime.now()
+        let fromWorkbook = try RosterFile.parse(try Data(contentsOf: xlsxFile), options: RosterOptions())
+        _ = try xlsxStore.importRoster(fromWorkbook.attendees, kiosk: "bench")
+        let xlsxSeconds = seconds(since: start)
+        guard fromWorkbook.attendees == parsed.attendees else {
+            throw CommandFailure(message: "the .xlsx import differs from the CSV import", status: 1)
+        }
 
         log("Indexing…")
         start = DispatchTime.now()
@@ -119,6 +138,7 @@ struct BenchRunCommand: ParsableCommand {
 
         let figures = Figures(
             attendees: count, import_seconds: importSeconds, reimport_seconds: reimportSeconds,
+            xlsx_import_seconds: xlsxSeconds, xlsx_megabytes: xlsxMegabytes,
             index_build_seconds: indexSeconds, snapshot_load_seconds: snapshotSeconds, search_queries: all.count,
             search_p50_ms: percentile(all, 50), search_p99_ms: percentile(all, 99), search_max_ms: all.max() ?? 0,
             search_by_script: byScript.mapValues {
@@ -131,6 +151,7 @@ struct BenchRunCommand: ParsableCommand {
         } else {
             print("attendees                \(count)")
             print("import (parse + store)   \(fmt(importSeconds)) s    re-import unchanged \(fmt(reimportSeconds)) s")
+            print("import of the .xlsx      \(fmt(xlsxSeconds)) s    (\(fmt(xlsxMegabytes)) MB workbook)")
             print("index build              \(fmt(indexSeconds)) s    load store + index \(fmt(snapshotSeconds)) s")
             print(
                 "search (\(all.count) queries)  p50 \(fmt(percentile(all, 50))) ms  p99 \(fmt(percentile(all, 99))) ms  max \(fmt(all.max() ?? 0)) ms"

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Kiosk
 import KioskStore
+import RosterFiles
 import Sync
 
 struct RosterCommand: ParsableCommand {
@@ -16,15 +17,27 @@ struct RosterCommand: ParsableCommand {
 struct RosterImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import a registration export (CSV) into the store.",
+        abstract: "Import a registration export (CSV or Excel .xlsx) into the store.",
         discussion: """
             Columns are found by their header, in any order and any case, in French or English: \
             id, first_name (prénom), last_name (nom), native_name, organisation, title (fonction), \
             country (pays: ISO code or name), role, delegation, email, language, sessions (ids separated \
-            by |), vip, notes. Only id, a name and role are required.
+            by |), vip, notes. Only id, a name and role are required. A column that looks like one of \
+            these but is not read is named in a warning.
 
-            Delimiter (, ; tab) and encoding (UTF-8 with or without BOM, UTF-16, Windows-1252) are \
-            detected. Importing the same file again changes nothing; a changed row updates its attendee \
+            --preset reads the exports of pretix ("Order data" order positions, check-in list; in \
+            English, French or German), Eventbrite (attendee report) and Indico (registrations) as \
+            those systems write them. Their ticket or product names ("Entrée / Admission") are read \
+            as roles where they name one, else take the default role (participant, or \
+            --default-role); the import lists each name and the role it became, and --role-map \
+            refines. Cancelled, refunded and "Not Attending" registrations are skipped; pending ones \
+            (unpaid, awaiting approval) too unless --accept-pending. Indico's numeric ids are \
+            prefixed "indico-".
+
+            CSV delimiter (, ; tab) and encoding (UTF-8 with or without BOM, UTF-16, Windows-1252) are \
+            detected. An Excel workbook (.xlsx) is read from its first sheet, or --sheet, or the \
+            preset's usual one (pretix: "Order positions"); rejections then name the sheet and row. \
+            Other files (PDF, .xls, .ods…) are refused with what they are. Importing the same file again changes nothing; a changed row updates its attendee \
             and never touches their check-in. Bad rows are reported with line, column and reason, and \
             the good rows are imported.
 
@@ -38,8 +51,16 @@ struct RosterImportCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Argument(help: ArgumentHelp("The CSV file.", valueName: "file.csv"))
+    @Argument(help: ArgumentHelp("The export: CSV or an Excel workbook (.xlsx).", valueName: "file"))
     var file: String
+
+    @Option(help: ArgumentHelp("The workbook's sheet to read (default: the first).", valueName: "name"))
+    var sheet: String?
+
+    @Flag(
+        name: .customLong("accept-pending"),
+        help: "Import registrations whose payment or approval is pending (skipped by default).")
+    var acceptPending = false
 
     @Option(
         name: .customLong("map"),
@@ -82,6 +103,7 @@ struct RosterImportCommand: AsyncParsableCommand {
 
     struct Summary: Encodable {
         var file: String
+        var sheet: String?
         var encoding: String
         var delimiter: String
         var rows: Int
@@ -91,15 +113,17 @@ struct RosterImportCommand: AsyncParsableCommand {
         var unchanged: Int
         var removed: Int
         var skipped: Int
+        var pending: Int
         var rejected: Int
         var dry_run: Bool
         var rejections: [RowRejection]
         var warnings: [RowRejection]
         var unused_columns: [String]
+        var role_values: [RoleValue]
     }
 
     func run() async throws {
-        var options = RosterOptions(preset: preset, defaultRole: defaultRole)
+        var options = RosterOptions(preset: preset, defaultRole: defaultRole, acceptPending: acceptPending)
         for map in maps {
             guard let eq = map.lastIndex(of: "="),
                 let field = RosterField(
@@ -120,15 +144,15 @@ struct RosterImportCommand: AsyncParsableCommand {
             options.roleMap[String(map[..<eq])] = role
         }
 
-        let data: [UInt8]
+        let data: Data
         do {
-            data = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
             throw CommandFailure.usage("cannot read \(file): \((error as NSError).localizedDescription)")
         }
         let parsed: ParsedRoster
         do {
-            parsed = try RosterParser.parse(data, options: options)
+            parsed = try RosterFile.parse(data, sheet: sheet, options: options)
         } catch {
             throw CommandFailure.usage("\(file): \(error.message)")
         }
@@ -164,20 +188,49 @@ struct RosterImportCommand: AsyncParsableCommand {
         }
         let imported = refuse || dryRun ? 0 : changes.added + changes.updated + changes.unchanged
         let summary = Summary(
-            file: file, encoding: parsed.encoding.rawValue,
+            file: file, sheet: parsed.sheet, encoding: parsed.encoding.rawValue,
             delimiter: parsed.delimiter == "\t" ? "tab" : String(parsed.delimiter), rows: parsed.rowCount,
             imported: imported, added: changes.added, updated: changes.updated, unchanged: changes.unchanged,
-            removed: changes.removed, skipped: parsed.skipped, rejected: parsed.rejections.count, dry_run: dryRun,
-            rejections: parsed.rejections, warnings: parsed.warnings, unused_columns: parsed.unusedHeaders)
+            removed: changes.removed, skipped: parsed.skipped, pending: parsed.pending,
+            rejected: parsed.rejections.count, dry_run: dryRun, rejections: parsed.rejections,
+            warnings: parsed.warnings, unused_columns: parsed.unusedHeaders, role_values: parsed.roleValues)
         if json {
             print(Output.json(summary))
         } else {
-            print("\(file): \(parsed.rowCount) rows (\(parsed.encoding.rawValue), delimiter \(summary.delimiter))")
+            if let sheet = parsed.sheet {
+                print("\(file): \(parsed.rowCount) rows (sheet \"\(sheet)\")")
+            } else {
+                print("\(file): \(parsed.rowCount) rows (\(parsed.encoding.rawValue), delimiter \(summary.delimiter))")
+            }
             for rejection in parsed.rejections.prefix(200) { print("  rejected: \(rejection)") }
             if parsed.rejections.count > 200 { print("  … and \(parsed.rejections.count - 200) more rejected rows") }
             for warning in parsed.warnings.prefix(50) { print("  warning: \(warning)") }
             if parsed.warnings.count > 50 { print("  … and \(parsed.warnings.count - 50) more warnings") }
             if parsed.skipped > 0 { print("  skipped \(parsed.skipped) cancelled registrations") }
+            if parsed.pending > 0 {
+                print(
+                    "  skipped \(parsed.pending) pending registrations (unpaid or awaiting approval; --accept-pending imports them)"
+                )
+            }
+            // How ticket and product names became roles, when any was not a role's own name.
+            if !parsed.roleValues.isEmpty,
+                preset != nil || parsed.roleValues.contains(where: { $0.source != .recognised })
+            {
+                print(
+                    "  roles read from the \"\(parsed.mappedHeaders.first { $0.value == .role }?.key ?? "role")\" column:"
+                )
+                for use in parsed.roleValues.prefix(30) {
+                    let how =
+                        switch use.source {
+                        case .recognised: ""
+                        case .mapped: " (--role-map)"
+                        case .defaulted: " (no role in the name: default; --role-map \"\(use.value)=ROLE\" to change)"
+                        }
+                    print(
+                        "    \"\(use.value)\" → \(use.role.rawValue), \(use.rows) row\(use.rows == 1 ? "" : "s")\(how)")
+                }
+                if parsed.roleValues.count > 30 { print("    … and \(parsed.roleValues.count - 30) more") }
+            }
             if !parsed.unusedHeaders.isEmpty {
                 print("  columns not used: \(parsed.unusedHeaders.joined(separator: ", "))")
             }

@@ -73,6 +73,11 @@ public enum TextDecoder {
 public struct CSVRecord: Sendable, Equatable {
     public var line: Int
     public var fields: [String]
+
+    public init(line: Int, fields: [String]) {
+        self.line = line
+        self.fields = fields
+    }
 }
 
 public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {

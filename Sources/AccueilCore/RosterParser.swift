@@ -16,46 +16,160 @@ public enum RosterField: String, CaseIterable, Sendable, Codable {
     case position
     /// The buyer's e-mail, used when the attendee's own is empty (pretix).
     case buyerEmail = "buyer_email"
+    /// An organisation used when the attendee's own is empty (pretix's invoice company).
+    case organisationFallback = "organisation_fallback"
+    /// "No" marks a registration whose payment is pending (pretix's check-in list).
+    case paid
     /// A column to leave out.
     case ignore
 }
 
-/// Known export layouts of registration systems.
+/// Known export layouts of registration systems, in the languages they export.
+///
+/// Headers are copied from the exporters' source and translations (pretix 2026.8:
+/// `base/exporters/orderlist.py` "Order positions", `plugins/checkinlists/exporters.py`
+/// "Check-in list", their French and German catalogues; Indico `registration/util.py`
+/// `generate_spreadsheet_from_registrations`; Eventbrite's attendee report).
 public enum RosterPreset: String, CaseIterable, Sendable, Codable {
     case pretix, eventbrite, indico
 
-    /// Header (as folded) → field, applied before the generic synonyms.
-    var headers: [String: RosterField] {
+    /// Header as written → field; folded once (`headers`).
+    private var table: [(RosterField, [String])] {
         switch self {
         case .pretix:
-            // pretix "Order data" export, sheet "Order positions".
             return [
-                "order code": .orderCode, "position id": .position, "product": .role,
-                "attendee name": .fullName, "attendee name given name": .firstName,
-                "attendee name family name": .lastName, "attendee email": .email, "email": .buyerEmail,
-                "company": .organisation, "country": .country, "order comment": .notes, "status": .status,
-                "order locale": .language, "invoice address name": .ignore, "variation": .ignore,
+                (.orderCode, ["Order code", "Code de commande", "Bestellnummer"]),
+                (.position, ["Position ID", "ID de la position", "Position"]),
+                // The product is the ticket's name, the organiser's own wording (see `ticketNames`).
+                (.role, ["Product", "Produit", "Produkt"]),
+                (.fullName, ["Attendee name", "Nom du participant", "Name Teilnehmer*in"]),
+                (
+                    .firstName,
+                    [
+                        "Attendee name: Given name", "Nom du participant : Prénom", "Name Teilnehmer*in: Vorname",
+                        "Teilnehmer*innenname: Vorname",
+                    ]
+                ),
+                (
+                    .lastName,
+                    [
+                        "Attendee name: Family name", "Nom du participant : Nom de famille",
+                        "Name Teilnehmer*in: Nachname", "Teilnehmer*innenname: Nachname",
+                    ]
+                ),
+                (.email, ["Attendee email", "E-mail du participant", "E-Mail Teilnehmer*in"]),
+                // The order's (buyer's) address; the check-in list's "E-mail" is the attendee's or else the buyer's.
+                (.buyerEmail, ["Email", "E-Mail", "E-mail"]),
+                (.organisation, ["Attendee company", "Entreprise du participant", "Teilnehmer*innen-Firma"]),
+                // Older exports and the check-in list: the position's company, else the invoice's.
+                (.organisationFallback, ["Company", "Entreprise", "Firma"]),
+                (.country, ["Country", "Pays", "Land"]),
+                (.status, ["Status", "Statut"]),
+                (.paid, ["Paid", "Payé", "bezahlt"]),
+                (
+                    .notes,
+                    [
+                        "Order comment", "Commentaire de commande", "Bestellkommentar", "Comment", "Commentaire",
+                        "Kommentar",
+                    ]
+                ),
+                (.vip, ["Check-in text", "Texte d'enregistrement", "Check-in-Hinweis"]),
+                (.language, ["Order locale", "Langue de la commande", "Bestellsprache"]),
+                // Known and deliberately not read: the address state ("État" is not a status), the
+                // buyer's invoice address, and the ticket secret (a credential: not stored yet).
+                (
+                    .ignore,
+                    [
+                        "State", "État", "Bundesstaat", "Zustand", "Invoice address company",
+                        "Adresse de facturation de l'entreprise", "Rechnungsadresse: Firma", "Invoice address name",
+                        "Nom de l'adresse de facturation", "Rechnungsadresse: Name", "Invoice address country",
+                        "Adresse de facturation (pays)", "Rechnungsadresse: Land", "Ticket secret", "Secret du billet",
+                        "Ticket-Code", "Secret", "Variation", "Variante", "Phone number", "Numéro de téléphone",
+                        "Telefonnummer", "Event slug", "Titre de l'événement", "Kurzname der Veranstaltung",
+                        "Pseudonymization ID", "ID pseudonyme", "Pseudonyme ID", "Requires special attention",
+                        "Nécessite une attention particulière", "Benötigt besondere Behandlung",
+                        "Email address verified", "Adresse e-mail vérifiée", "E-Mail-Adresse verifiziert",
+                    ]
+                ),
             ]
         case .eventbrite:
-            // Eventbrite "Attendee Summary" report.
+            // Attendee report ("Attendee Summary"), in English and French.
             return [
-                "attendee": .id, "attendee no": .id, "attendee id": .id, "order": .ignore, "order no": .ignore,
-                "first name": .firstName, "last name": .lastName, "email": .email, "ticket type": .role,
-                "company": .organisation, "job title": .title, "attendee status": .status,
-                "work country": .country, "home country": .country, "barcode": .ignore, "barcode no": .ignore,
+                (
+                    .id,
+                    [
+                        "Attendee #", "Attendee No", "Attendee ID", "N° de participant", "Numéro de participant",
+                        "ID du participant",
+                    ]
+                ),
+                (.firstName, ["First Name", "Prénom"]),
+                (.lastName, ["Last Name", "Nom", "Nom de famille"]),
+                (.email, ["Email", "E-mail", "Adresse e-mail"]),
+                (.role, ["Ticket Type", "Type de billet"]),
+                (.organisation, ["Company", "Société", "Entreprise"]),
+                (.title, ["Job Title", "Intitulé du poste", "Poste"]),
+                (.status, ["Attendee Status", "Statut du participant", "Statut"]),
+                (.country, ["Work Country", "Home Country", "Pays (travail)", "Pays (domicile)", "Pays"]),
+                (
+                    .ignore,
+                    [
+                        "Order #", "Order No", "N° de commande", "Numéro de commande", "Barcode #", "Barcode",
+                        "N° de code-barres", "Code-barres", "Order Date", "Date de la commande", "Quantity", "Quantité",
+                        "Order Type", "Type de commande", "Buyer Email", "E-mail de l'acheteur",
+                    ]
+                ),
             ]
         case .indico:
-            // Indico registrations export; "Title" there is Mr/Ms/Dr, "Position" the job title.
+            // Registrations export: "ID" is the registration's number in its form (1, 2, 3…); "Title"
+            // is Mr/Ms/Dr, "Position" the job title.
             return [
-                "id": .id, "first name": .firstName, "last name": .lastName, "email": .email,
-                "affiliation": .organisation, "position": .title, "title": .ignore, "country": .country,
-                "registration state": .status, "name": .fullName,
+                (.id, ["ID"]),
+                // "Name" is always English (first and last name); a form's own fields are in its language.
+                (.fullName, ["Name"]),
+                (.firstName, ["First Name", "Prénom"]),
+                (.lastName, ["Last Name", "Nom", "Nom de famille"]),
+                (.email, ["Email Address", "Email", "Adresse e-mail", "E-mail"]),
+                (.organisation, ["Affiliation"]),
+                (.title, ["Position", "Fonction", "Poste"]),
+                (.country, ["Country", "Pays"]),
+                (.status, ["Registration state", "État de l'inscription", "Statut de l'inscription"]),
+                (
+                    .ignore,
+                    [
+                        "Title", "Titre", "Phone Number", "Numéro de téléphone", "Price", "Prix", "Checked in",
+                        "Check-in date",
+                    ]
+                ),
             ]
         }
     }
 
+    /// Header (as folded) → field, applied before the generic synonyms.
+    var headers: [String: RosterField] {
+        var map: [String: RosterField] = [:]
+        for (field, names) in table {
+            for name in names where map[RosterParser.fold(name)] == nil { map[RosterParser.fold(name)] = field }
+        }
+        return map
+    }
+
     /// Indico has no role column: everyone is a participant unless the file says otherwise.
     var defaultRole: Role? { self == .indico ? .participant : nil }
+
+    /// The role column holds ticket or product names, the organiser's own wording: a name that is
+    /// no role takes the default role instead of rejecting the row.
+    var ticketNames: Bool { self != .indico }
+
+    /// Indico's ids are bare numbers that other sources also use.
+    var idPrefix: String { self == .indico ? "indico-" : "" }
+
+    /// The sheet of a workbook export that lists attendees, in each language.
+    public var sheetNames: [String] {
+        switch self {
+        case .pretix: ["Order positions", "Position de commande", "Bestellzeilen", "Check-in list"]
+        case .eventbrite, .indico: []
+        }
+    }
 }
 
 /// What `roster import` is told beyond the file.
@@ -65,23 +179,27 @@ public struct RosterOptions: Sendable {
     public var headerMap: [String: RosterField]
     /// Role cell value → role, from `--role-map "Billet VIP=elected_official"`.
     public var roleMap: [String: Role]
-    /// Role for rows whose role cell is empty, or for files with no role column.
+    /// Role for rows whose role cell is empty, or for files with no role column; with a preset,
+    /// also for ticket names that are no role.
     public var defaultRole: Role?
+    /// Import registrations whose payment or approval is pending (skipped by default).
+    public var acceptPending: Bool
 
     public init(
         preset: RosterPreset? = nil, headerMap: [String: RosterField] = [:], roleMap: [String: Role] = [:],
-        defaultRole: Role? = nil
+        defaultRole: Role? = nil, acceptPending: Bool = false
     ) {
         self.preset = preset
         self.headerMap = headerMap
         self.roleMap = roleMap
         self.defaultRole = defaultRole
+        self.acceptPending = acceptPending
     }
 }
 
 /// A row the import refused, with where and why.
 public struct RowRejection: Sendable, Codable, Equatable, CustomStringConvertible {
-    /// Line of the file where the row starts (the header is line 1).
+    /// Line of the file where the row starts (the header is line 1); in a workbook, the row number.
     public var line: Int
     /// 1-based column number, 0 when the problem is the row as a whole.
     public var column: Int
@@ -89,16 +207,49 @@ public struct RowRejection: Sendable, Codable, Equatable, CustomStringConvertibl
     public var columnName: String
     public var reason: String
     public var value: String
+    /// The workbook's sheet the row is on; nil for CSV.
+    public var sheet: String? = nil
+
+    public init(line: Int, column: Int, columnName: String, reason: String, value: String, sheet: String? = nil) {
+        self.line = line
+        self.column = column
+        self.columnName = columnName
+        self.reason = reason
+        self.value = value
+        self.sheet = sheet
+    }
 
     enum CodingKeys: String, CodingKey {
-        case line, column, reason, value
+        case line, column, reason, value, sheet
         case columnName = "column_name"
     }
 
+    /// "line 14" in a CSV file, "sheet Order positions, row 14" in a workbook.
+    public static func place(_ line: Int, sheet: String?) -> String {
+        sheet.map { "sheet \($0), row \(line)" } ?? "line \(line)"
+    }
+
     public var description: String {
-        let place = column > 0 ? "line \(line), column \(column) (\(columnName))" : "line \(line)"
+        let row = Self.place(line, sheet: sheet)
+        let place = column > 0 ? "\(row), column \(column) (\(columnName))" : row
         return value.isEmpty ? "\(place): \(reason)" : "\(place): \(reason): \"\(value)\""
     }
+}
+
+/// How the values of the role column were read: each distinct value, its role and how it was found.
+public struct RoleValue: Sendable, Codable, Equatable {
+    public enum Source: String, Sendable, Codable {
+        /// The value names a role ("Speaker", "Presse").
+        case recognised
+        /// `--role-map` names it.
+        case mapped
+        /// No role in it: the default role (a ticket name such as "Entrée / Admission").
+        case defaulted = "default"
+    }
+    public var value: String
+    public var role: Role
+    public var source: Source
+    public var rows: Int
 }
 
 /// The file could not be read as a roster at all.
@@ -124,7 +275,13 @@ public struct ParsedRoster: Sendable {
     /// What was imported but deserves a look: a header seen twice, a name with invisible
     /// direction or zero-width characters. Each names its line and column.
     public var warnings: [RowRejection] = []
-    public var rowCount: Int { attendees.count + rejections.count + skipped }
+    /// Rows skipped because the registration is pending (unpaid, awaiting approval); see `acceptPending`.
+    public var pending: Int = 0
+    /// The role column's values and the role each was read as, most frequent first.
+    public var roleValues: [RoleValue] = []
+    /// The workbook's sheet that was read; nil for CSV.
+    public var sheet: String? = nil
+    public var rowCount: Int { attendees.count + rejections.count + skipped + pending }
 }
 
 /// Turns a registration export into attendees. Pure: bytes in, attendees and rejections out.
@@ -210,7 +367,27 @@ public enum RosterParser {
         } catch {
             throw RosterFileError("The file is not valid CSV: \(error.description).")
         }
-        guard let header = records.first else { throw RosterFileError("The file is empty: no header line.") }
+        return try parse(
+            records: records, options: options, encoding: encoding, delimiter: Character(Unicode.Scalar(delimiter)),
+            sheet: nil)
+    }
+
+    /// Parses the rows of a workbook's sheet (the first row is the header; `line` is the row number).
+    public static func parse(sheet: String, rows: [CSVRecord], options: RosterOptions = RosterOptions())
+        throws(RosterFileError) -> ParsedRoster
+    {
+        try parse(records: rows, options: options, encoding: .utf8, delimiter: ",", sheet: sheet)
+    }
+
+    static func parse(
+        records: [CSVRecord], options: RosterOptions, encoding: TextEncodingGuess, delimiter: Character,
+        sheet: String?
+    ) throws(RosterFileError) -> ParsedRoster {
+        guard let header = records.first else {
+            throw RosterFileError(
+                sheet.map { "The sheet \"\($0)\" is empty: no header row." } ?? "The file is empty: no header line.")
+        }
+        let rowWord = sheet == nil ? "line" : "row"
 
         // Map headers to fields; the first column of a field wins ("Company" appears twice in pretix).
         let userMap = Dictionary(options.headerMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
@@ -220,6 +397,7 @@ public enum RosterParser {
         var unused: [String] = []
         var headerWarnings: [RowRejection] = []
         var headerSeen: [String: Int] = [:]
+        var known: Set<Int> = []  // columns the user or the preset named, even as "ignore"
         for (index, name) in header.fields.enumerated() {
             let key = fold(name)
             if key.isEmpty { continue }  // trailing empty columns
@@ -227,10 +405,12 @@ public enum RosterParser {
                 headerWarnings.append(
                     RowRejection(
                         line: header.line, column: index + 1, columnName: name,
-                        reason: "the same header as column \(first + 1); that column is the one read", value: ""))
+                        reason: "the same header as column \(first + 1); that column is the one read", value: "",
+                        sheet: sheet))
             } else {
                 headerSeen[key] = index
             }
+            if userMap[key] != nil || presetMap[key] != nil { known.insert(index) }
             let field = userMap[key] ?? presetMap[key] ?? synonyms[key]
             guard let field, field != .ignore else {
                 unused.append(name)
@@ -255,11 +435,33 @@ public enum RosterParser {
             throw RosterFileError("No role column. Name one with --map \"HEADER=role\", or give --default-role.")
         }
         let roleMap = Dictionary(options.roleMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
+        // A ticket or product name that names no role takes the default role (pretix, Eventbrite).
+        let ticketRole: Role? = options.preset?.ticketNames == true ? (defaultRole ?? .participant) : nil
+        let idPrefix = options.preset?.idPrefix ?? ""
+
+        // A column nobody named that looks like it holds something the roster has is said, not dropped.
+        for (index, name) in header.fields.enumerated() where !known.contains(index) && mapped[name] == nil {
+            guard
+                let (field, _) = lookalikes.first(where: { _, words in
+                    words.contains(where: { fold(name).contains($0) })
+                })
+            else { continue }
+            let source = columnOf[field].map { " (\(field.rawValue) is read from \"\(header.fields[$0])\")" } ?? ""
+            headerWarnings.append(
+                RowRejection(
+                    line: header.line, column: index + 1, columnName: name,
+                    reason:
+                        "looks like \(field.rawValue) but is not read\(source); read it with --map \"\(name)=\(field.rawValue)\"",
+                    value: "", sheet: sheet))
+        }
 
         var result = ParsedRoster(
             attendees: [], lines: [], rejections: [], skipped: 0, encoding: encoding,
-            delimiter: Character(Unicode.Scalar(delimiter)), mappedHeaders: mapped, unusedHeaders: unused,
+            delimiter: delimiter, mappedHeaders: mapped, unusedHeaders: unused,
             warnings: headerWarnings)
+        result.sheet = sheet
+        var roleUses: [String: RoleValue] = [:]
+        var positionsInOrder: [String: Int] = [:]  // pretix check-in list: no position column
         var seen: [String: Int] = [:]
         result.attendees.reserveCapacity(records.count)
         result.lines.reserveCapacity(records.count)
@@ -281,7 +483,7 @@ public enum RosterParser {
                 result.rejections.append(
                     RowRejection(
                         line: record.line, column: column.map { $0 + 1 } ?? 0,
-                        columnName: column.map { header.fields[$0] } ?? "", reason: reason, value: value))
+                        columnName: column.map { header.fields[$0] } ?? "", reason: reason, value: value, sheet: sheet))
             }
 
             // The limits the server checks too (EventLimits): a row it would refuse is refused
@@ -316,25 +518,33 @@ public enum RosterParser {
                 continue
             }
 
-            let status = fold(cell(.status))
-            if [
-                "canceled", "cancelled", "annule", "annulee", "refunded", "rembourse", "expired", "expire",
-                "withdrawn", "rejected", "refuse", "deleted",
-            ].contains(status) {
+            switch registrationState(fold(cell(.status)), paid: fold(cell(.paid))) {
+            case .cancelled:
                 result.skipped += 1
                 continue
+            case .pending where !options.acceptPending:
+                result.pending += 1
+                continue
+            case .pending, .active: break
             }
 
             var id = cell(.id)
             if id.isEmpty, columnOf[.orderCode] != nil {
                 let code = cell(.orderCode)
-                let position = cell(.position)
+                var position = cell(.position)
+                if columnOf[.position] == nil, !code.isEmpty {
+                    // One row per ticket, numbered in the order the file lists an order's tickets.
+                    let rank = positionsInOrder[code, default: 0] + 1
+                    positionsInOrder[code] = rank
+                    position = String(rank)
+                }
                 id = position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
             }
             if id.isEmpty {
                 reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
                 continue
             }
+            id = idPrefix + id
             if id.utf8.count > EventLimits.maxIDBytes {
                 reject(
                     columnOf[.id] != nil ? .id : .orderCode, "id longer than \(EventLimits.maxIDBytes) bytes",
@@ -342,7 +552,7 @@ public enum RosterParser {
                 continue
             }
             if let first = seen[id] {
-                reject(columnOf[.id] != nil ? .id : .orderCode, "duplicate id, already on line \(first)", id)
+                reject(columnOf[.id] != nil ? .id : .orderCode, "duplicate id, already on \(rowWord) \(first)", id)
                 continue
             }
 
@@ -372,19 +582,34 @@ public enum RosterParser {
             let roleText = cell(.role)
             let role: Role
             if roleText.isEmpty {
-                guard let defaultRole else {
+                guard let defaultRole = defaultRole ?? ticketRole else {
                     reject(.role, "missing role")
                     continue
                 }
                 role = defaultRole
-            } else if let mappedRole = roleMap[fold(roleText)] ?? Role(parsing: roleText) {
-                role = mappedRole
             } else {
-                reject(
-                    .role,
-                    "unknown role (expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), or map it with --role-map)",
-                    roleText)
-                continue
+                let key = fold(roleText)
+                if let use = roleUses[key] {
+                    role = use.role
+                    roleUses[key]?.rows += 1
+                } else {
+                    let found: (Role, RoleValue.Source)
+                    if let mappedRole = roleMap[key] {
+                        found = (mappedRole, .mapped)
+                    } else if let named = Role(parsing: roleText) {
+                        found = (named, .recognised)
+                    } else if let ticketRole {
+                        found = (ticketRole, .defaulted)
+                    } else {
+                        reject(
+                            .role,
+                            "unknown role (expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), or map it with --role-map)",
+                            roleText)
+                        continue
+                    }
+                    role = found.0
+                    roleUses[key] = RoleValue(value: roleText, role: found.0, source: found.1, rows: 1)
+                }
             }
 
             let countryText = cell(.country)
@@ -416,7 +641,8 @@ public enum RosterParser {
                 result.warnings.append(
                     RowRejection(
                         line: record.line, column: index + 1, columnName: header.fields[index],
-                        reason: "line break or tab made a space", value: LogText.escaped(cell(field), limit: 40)))
+                        reason: "line break or tab made a space", value: LogText.escaped(cell(field), limit: 40),
+                        sheet: sheet))
             }
             for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
                 if let scalar = cell(field).unicodeScalars.first(where: Self.suspicious) {
@@ -426,7 +652,7 @@ public enum RosterParser {
                             line: record.line, column: column.map { $0 + 1 } ?? 0,
                             columnName: column.map { header.fields[$0] } ?? "",
                             reason: "invisible character U+\(String(format: "%04X", scalar.value)) kept in the name",
-                            value: LogText.escaped(cell(field), limit: 40)))
+                            value: LogText.escaped(cell(field), limit: 40), sheet: sheet))
                     break
                 }
             }
@@ -435,13 +661,50 @@ public enum RosterParser {
             result.attendees.append(
                 Attendee(
                     id: id, firstName: firstName, lastName: lastName, nativeName: nativeName,
-                    organisation: cell(.organisation), title: cell(.title), country: country, role: role,
+                    organisation: cell(.organisation).isEmpty ? cell(.organisationFallback) : cell(.organisation),
+                    title: cell(.title), country: country, role: role,
                     delegation: cell(.delegation), email: email, language: cell(.language).lowercased(),
                     sessions: sessions, vip: cell(.vip), notes: cell(.notes)))
             result.lines.append(record.line)
         }
+        result.roleValues = roleUses.values.sorted { ($0.rows, $1.value) > ($1.rows, $0.value) }
         return result
     }
+
+    enum RegistrationState { case active, pending, cancelled }
+
+    /// Cancelled, refunded, expired, withdrawn, "Not Attending"…: skipped. Pending payment or approval:
+    /// pending. In English, French and German, as pretix, Eventbrite and Indico write them ("canceled
+    /// (paid fee)", "annulé", "storniert", "Awaiting payment", "en attente", "ausstehend").
+    static func registrationState(_ status: String, paid: String) -> RegistrationState {
+        if cancelledStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .cancelled }
+        if pendingStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .pending }
+        if ["no", "non", "nein", "false", "0"].contains(paid) { return .pending }
+        return .active
+    }
+
+    static let cancelledStates = [
+        "canceled", "cancelled", "annule", "annulee", "annulation", "refunded", "rembourse", "remboursee",
+        "expired", "expire", "expiree", "withdrawn", "retire", "retiree", "rejected", "refuse", "refusee",
+        "rejete", "rejetee", "deleted", "supprime", "supprimee", "storniert", "abgelaufen", "erstattet",
+        "zuruckgezogen", "abgelehnt", "geloscht", "not attending", "ne participe pas", "transferred", "transfere",
+    ]
+    static let pendingStates = [
+        "pending", "awaiting payment", "unpaid", "en attente", "en attente de paiement", "non paye", "non payee",
+        "ausstehend", "unbezahlt", "awaiting approval",
+    ]
+
+    /// Words in a header that say it may hold one of the roster's fields (checked on columns that
+    /// nothing read, so that "Attendee company" is not dropped in silence).
+    static let lookalikes: [(RosterField, [String])] = [
+        (
+            .organisation,
+            ["company", "organisation", "organization", "entreprise", "societe", "firma", "affiliation", "organisme"]
+        ),
+        (.email, ["email", "e mail", "courriel"]),
+        (.country, ["country", "pays"]),
+        (.title, ["job title", "fonction", "poste"]),
+    ]
 
     static func isPlausibleEmail(_ text: String) -> Bool {
         var at = -1

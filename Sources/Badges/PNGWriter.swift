@@ -1,5 +1,5 @@
 import CPangoCairo
-import CZlib
+import CZlibSystem
 import Foundation
 
 /// Writes a cairo RGB24 image as PNG with zlib's fastest level: previews are for screens, and

@@ -164,7 +164,7 @@ struct RehearsalTests {
             let answer = loopbackHTTP(port: UInt16(ports[name]!), method: "GET", path: "/api/v1/stats")
             return answer.flatMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any] }
         }
-        let ready = try eventually(90) {
+        let ready = eventually(90) {
             stations.allSatisfy { station in
                 stats(station.name)?["registered"] as? Int == 800
                     && (status(station.name)?["badge_keys"] as? [String: Any])?["signs"] as? Bool == true
@@ -186,7 +186,7 @@ struct RehearsalTests {
         let scheduled = try runProgram(admin, ["sessions", "import", schedule, "--server", url, "--token", office])
         #expect(scheduled.status == 0, "\(scheduled.output)")
 
-        let following = try eventually(30) {
+        let following = eventually(30) {
             let answer = loopbackHTTP(port: UInt16(ports["salon-b"]!), method: "GET", path: "/api/v1/session")
             let info = answer.flatMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any] }
             return (info?["id"] as? String) == "MICRO-14"
@@ -209,14 +209,14 @@ struct RehearsalTests {
         }
         // The badge comes out of cups-pdf; its QR, read from the PDF, opens the plenary and self-service.
         // Read once CUPS says it is printed (cups-pdf is still writing the file before).
-        let done = try eventually(60) {
+        let done = eventually(60) {
             (status("door-1")?["last_print"] as? [String: Any])?["state"] as? String == "printed"
         }
         #expect(done, "\(String(describing: status("door-1")))")
         let printed = Cups.pdfs(in: pdfs, count: 1)
         #expect(printed.count == 1)
         let code = try #require(try printed.first.flatMap { try qrCodes(inPDF: $0.path).first })
-        let entered = try eventually(30) {
+        let entered = eventually(30) {
             post("plenary", "/api/v1/session/scan", ["text": code])["outcome"] as? String == "entered"
         }
         #expect(entered)
@@ -269,7 +269,7 @@ struct RehearsalTests {
             let r = try? runProgram(admin, ["stats", "--server", url, "--token", office, "--json"])
             return r.flatMap { try? JSONSerialization.jsonObject(with: Data($0.stdout.utf8)) as? [String: Any] }
         }
-        let agreed = try eventually(60) {
+        let agreed = eventually(60) {
             let central = serverStats()?["checked_in"] as? Int
             return central == 6 && stations.allSatisfy { stats($0.name)?["checked_in"] as? Int == central }
         }
@@ -283,7 +283,7 @@ struct RehearsalTests {
             headers: ["Content-Type": "application/x-www-form-urlencoded"], pageToken: false)
         #expect(login?.status == 303)
         let cookie = String((login?.headers["set-cookie"] ?? "").split(separator: ";").first ?? "")
-        let dashboard = try eventually(30) {
+        let dashboard = eventually(30) {
             let view = loopbackHTTP(
                 port: UInt16(port), method: "GET", path: "/api/v1/dashboard", headers: ["Cookie": cookie])
             let object = view.flatMap { try? JSONSerialization.jsonObject(with: $0.body) as? [String: Any] }

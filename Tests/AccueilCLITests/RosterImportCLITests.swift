@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import Testing
+import Tooling
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -154,5 +155,62 @@ struct RosterImportCLITests {
             byRole["speaker"]?["registered"] == 1 && byRole["press"]?["registered"] == 1
                 && byRole["participant"]?["registered"] == 1)
         #expect(((try box.json(["search", "ABC12-1"]) as? [String: Any])?["count"] as? Int) ?? 0 >= 1)
+    }
+
+    @Test("a French pretix export imports with --preset alone; ticket names are reported with their role")
+    func pretixFrenchByPresetAlone() throws {
+        let box = Sandbox()
+        // pretix 2026.8 "Order positions" headers in a French event (its fr catalogue), trimmed of
+        // price, seat and invoice columns.
+        let csv = try box.file(
+            "commandes.csv",
+            """
+            Titre de l'événement,Code de commande,ID de la position,Statut,E-Mail,Produit,Nom du participant,Nom du participant: Prénom,Nom du participant: Nom de famille,E-mail du participant,Entreprise du participant,Pays,État,Secret du billet,Langue de la commande
+            rencontre,QX3RT,1,Payé,acheteur@mairie.example,Entrée / Admission,Amina Benali,Amina,Benali,amina@ville.example,Ville de Lyon,FR,ARA,k3v9q2m8,fr
+            rencontre,QX3RT,2,Payé,acheteur@mairie.example,Entrée / Admission,Li Wei,Li,Wei,,Ville de Chengdu,CN,,k3v9q2m9,fr
+            rencontre,ZZ9AB,1,annulé,x@example.org,Entrée / Admission,Parti Ailleurs,Parti,Ailleurs,,,DE,,zz,de
+            rencontre,PEND1,1,en attente,y@example.org,Presse,Pas Encore,Pas,Encore,,,BE,,yy,fr
+
+            """)
+        let result = try box.run(["roster", "import", "--preset", "pretix", csv])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("\"Entrée / Admission\" → participant, 2 rows (no role in the name: default"))
+        #expect(result.stdout.contains("skipped 1 cancelled") && result.stdout.contains("skipped 1 pending"))
+        #expect(!result.stdout.contains("looks like"), "\(result.stdout)")
+        let amina = try #require(
+            ((try box.json(["search", "Benali"]) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        #expect(amina["organisation"] as? String == "Ville de Lyon" && amina["id"] as? String == "QX3RT-1")
+        // The secret is a credential: never printed.
+        #expect(!result.output.contains("k3v9q2m8"))
+    }
+
+    @Test("an Excel workbook imports through the binary; rejections name the sheet and row; a PDF is named")
+    func workbookThroughTheBinary() throws {
+        let box = Sandbox()
+        let xlsx = box.root.appendingPathComponent("inscrits.xlsx").path
+        let script = try box.file(
+            "make.py",
+            """
+            import openpyxl
+            wb = openpyxl.Workbook()
+            wb.active.title = "Lisez-moi"
+            wb.active.append(["Export du 1er mai"])
+            ws = wb.create_sheet("Inscrits")
+            ws.append(["Identifiant", "Prénom", "Nom", "Rôle", "Pays"])
+            ws.append([1001, "Hélène", "Œuvray", "Élue", "FR"])
+            ws.append([1002, "Jean", "Dupont", "astronaute", "FR"])
+            wb.save(r"\(xlsx)")
+            """)
+        let made = try runProgram("/usr/bin/python3", [script])
+        #expect(made.status == 0, "\(made.output)")
+        let result = try box.run(["roster", "import", "--sheet", "Inscrits", xlsx])
+        #expect(result.status == 3, "\(result.output)")
+        #expect(result.stdout.contains("(sheet \"Inscrits\")"))
+        #expect(result.stdout.contains("rejected: sheet Inscrits, row 3, column 4 (Rôle): unknown role"))
+        #expect(((try box.json(["search", "1001"]) as? [String: Any])?["count"] as? Int) == 1)
+
+        let pdf = try box.file("export.pdf", "%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n")
+        let refused = try box.run(["roster", "import", pdf])
+        #expect(refused.status == 2 && refused.stderr.contains("This is a PDF document"), "\(refused.output)")
     }
 }

@@ -120,7 +120,7 @@ struct RosterParserTests {
         #expect(roster.skipped == 1)
     }
 
-    @Test("Indico registrations export: no role column, everyone a participant")
+    @Test("Indico registrations export: no role column, everyone a participant, ids prefixed")
     func indico() throws {
         let roster = try parse(
             """
@@ -128,7 +128,7 @@ struct RosterParserTests {
             42,Dr,Ana,López,ana@example.org,Universidad de Sevilla,Professor,ES,complete
             """, RosterOptions(preset: .indico))
         let ana = try #require(roster.attendees.first)
-        #expect(ana.id == "42" && ana.title == "Professor" && ana.organisation == "Universidad de Sevilla")
+        #expect(ana.id == "indico-42" && ana.title == "Professor" && ana.organisation == "Universidad de Sevilla")
         #expect(ana.role == .participant && ana.country == "ES")
     }
 
