@@ -27,6 +27,7 @@ ACCUEIL_APT_PACKAGES=(
     libxml2-dev        # Foundation's XML parser (reading .xlsx rosters), linked in statically for the package
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
     python3-openpyxl   # tests: Excel workbooks as pretix's exporters write them (openpyxl)
+    python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
     libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
@@ -92,4 +93,19 @@ accueil_start_postgres() {
     $sudo runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c \
         "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accueil') THEN CREATE ROLE accueil LOGIN CREATEDB PASSWORD 'accueil'; END IF; END \$\$;" >/dev/null
     export ACCUEIL_TEST_POSTGRES="postgres://accueil:accueil@127.0.0.1:${port}/postgres"
+}
+
+# The tests import real pretix exports, made by pretix itself (Tests/tools/pretix_export.py): pretix
+# from PyPI in a virtual environment of its own, made once. Exports ACCUEIL_PRETIX_PYTHON.
+ACCUEIL_PRETIX_VERSION=2026.8.0
+accueil_install_pretix() {
+    local venv=${ACCUEIL_PRETIX_VENV:-/var/cache/accueil-tests/pretix-$ACCUEIL_PRETIX_VERSION}
+    if ! "$venv/bin/python" -c "import pretix" 2>/dev/null; then
+        echo "Installing pretix $ACCUEIL_PRETIX_VERSION from PyPI into $venv (for the import tests)" >&2
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        /usr/bin/python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "pretix==$ACCUEIL_PRETIX_VERSION" >&2
+    fi
+    export ACCUEIL_PRETIX_PYTHON="$venv/bin/python"
 }

@@ -93,7 +93,11 @@ struct BenchRunCommand: ParsableCommand {
         _ = try xlsxStore.importRoster(fromWorkbook.attendees, kiosk: "bench")
         let xlsxSeconds = seconds(since: start)
         guard fromWorkbook.attendees == parsed.attendees else {
-            throw CommandFailure(message: "the .xlsx import differs from the CSV import", status: 1)
+            let first = zip(fromWorkbook.attendees, parsed.attendees).first { $0 != $1 }
+            throw CommandFailure(
+                message:
+                    "the .xlsx import differs from the CSV import (\(fromWorkbook.attendees.count) and \(parsed.attendees.count) attendees; first difference: \(first.map { "\($0) ≠ \($1)" } ?? "none")), rejections \(fromWorkbook.rejections.prefix(3))",
+                status: 1)
         }
 
         log("Indexing…")

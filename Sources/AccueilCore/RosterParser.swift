@@ -401,12 +401,17 @@ public enum RosterParser {
         for (index, name) in header.fields.enumerated() {
             let key = fold(name)
             if key.isEmpty { continue }  // trailing empty columns
+            let read = (userMap[key] ?? presetMap[key] ?? synonyms[key]).map { $0 != .ignore } ?? false
             if let first = headerSeen[key] {
-                headerWarnings.append(
-                    RowRejection(
-                        line: header.line, column: index + 1, columnName: name,
-                        reason: "the same header as column \(first + 1); that column is the one read", value: "",
-                        sheet: sheet))
+                // Said only for a column that would be read: a repeated header nobody reads (pretix's
+                // French "Nom du siège" for both seat name and seat number) is no news.
+                if read {
+                    headerWarnings.append(
+                        RowRejection(
+                            line: header.line, column: index + 1, columnName: name,
+                            reason: "the same header as column \(first + 1); that column is the one read", value: "",
+                            sheet: sheet))
+                }
             } else {
                 headerSeen[key] = index
             }
@@ -469,10 +474,14 @@ public enum RosterParser {
         // Single-line columns in file order, for the line-break warnings (sorted once, not per row).
         let singleLineColumns = columnOf.filter { !Self.multiline.contains($0.key) }.sorted { $0.value < $1.value }
         for record in records.dropFirst() {
+            // Cells of printable ASCII (most of them) hold no control, break or invisible character:
+            // the scans below are skipped for them.
+            let plain = record.fields.map { $0.utf8.allSatisfy { (0x20...0x7E).contains($0) } }
             func cell(_ field: RosterField) -> String {
                 guard let index = columnOf[field], index < record.fields.count else { return "" }
                 let text = record.fields[index]
-                guard !Self.multiline.contains(field), text.unicodeScalars.contains(where: Self.isBreak) else {
+                guard !plain[index], !Self.multiline.contains(field), text.unicodeScalars.contains(where: Self.isBreak)
+                else {
                     return text.trimmed
                 }
                 return text.split(whereSeparator: { $0.unicodeScalars.contains(where: Self.isBreak) })
@@ -499,18 +508,18 @@ public enum RosterParser {
             // screens and logs. An id is also free of invisible characters, which would make two
             // ids that look the same.
             if let (field, scalar) = columnOf.lazy.compactMap({ field, index -> (RosterField, Unicode.Scalar)? in
-                guard index < record.fields.count else { return nil }
+                guard index < record.fields.count, !plain[index] else { return nil }
                 let text = record.fields[index]
                 let bad = text.unicodeScalars.first { scalar in
                     if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
                     // Line breaks and tabs are made spaces (below), with a warning.
                     if Self.isBreak(scalar) { return false }
-                    return scalar.properties.generalCategory == .control
+                    return scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)  // Unicode's Cc
                 }
                 return bad.map { (field, $0) }
             }).first {
                 let what =
-                    LogText.isUnsafe(scalar) && scalar.properties.generalCategory != .control
+                    LogText.isUnsafe(scalar) && !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
                     ? "invisible character" : "control character"
                 reject(
                     field, "\(what) U+\(String(format: "%04X", scalar.value)) in the value",
@@ -637,7 +646,9 @@ public enum RosterParser {
             // Direction overrides and zero-width spaces in a name are kept (a name may need a mark)
             // but said: they can make a name show as another.
             for (field, index) in singleLineColumns
-            where index < record.fields.count && record.fields[index].unicodeScalars.contains(where: Self.isBreak) {
+            where index < record.fields.count && !plain[index]
+                && record.fields[index].unicodeScalars.contains(where: Self.isBreak)
+            {
                 result.warnings.append(
                     RowRejection(
                         line: record.line, column: index + 1, columnName: header.fields[index],
@@ -645,6 +656,7 @@ public enum RosterParser {
                         sheet: sheet))
             }
             for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
+                guard let index = columnOf[field], index < record.fields.count, !plain[index] else { continue }
                 if let scalar = cell(field).unicodeScalars.first(where: Self.suspicious) {
                     let column = columnOf[field]
                     result.warnings.append(
@@ -677,6 +689,7 @@ public enum RosterParser {
     /// pending. In English, French and German, as pretix, Eventbrite and Indico write them ("canceled
     /// (paid fee)", "annulé", "storniert", "Awaiting payment", "en attente", "ausstehend").
     static func registrationState(_ status: String, paid: String) -> RegistrationState {
+        if status.isEmpty && paid.isEmpty { return .active }
         if cancelledStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .cancelled }
         if pendingStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .pending }
         if ["no", "non", "nein", "false", "0"].contains(paid) { return .pending }

@@ -55,14 +55,27 @@ public enum WorkbookWriter {
         xml.reserveCapacity(rows.count * 400)
         for (index, row) in rows.enumerated() {
             xml += "<row r=\"\(index + 1)\">"
-            for cell in row where !cell.isEmpty {
-                xml += "<c t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(cell))</t></is></c>"
+            for (column, cell) in row.enumerated() where !cell.isEmpty {
+                xml +=
+                    "<c r=\"\(columnName(column))\(index + 1)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(cell))</t></is></c>"
             }
             xml += "</row>"
         }
         xml += "</sheetData></worksheet>"
         try add("xl/worksheets/sheet1.xml", xml)
         return archive.data ?? Data()
+    }
+
+    /// 0 → "A", 25 → "Z", 26 → "AA".
+    static func columnName(_ index: Int) -> String {
+        var name = ""
+        var n = index + 1
+        while n > 0 {
+            let remainder = (n - 1) % 26
+            name = String(UnicodeScalar(UInt8(65 + remainder))) + name
+            n = (n - 1) / 26
+        }
+        return name
     }
 
     static func escape(_ text: String) -> String {
