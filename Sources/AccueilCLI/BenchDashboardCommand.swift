@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
 import Foundation
@@ -265,7 +267,7 @@ struct BenchDashboardCommand: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(1))
                 togetherRates.append(try await ingestRate(url: url, tokens: tokens, round: 2 * round + 1))
                 received += readers.map(\.messages).reduce(0, +)
-                readers.forEach { $0.close() }
+                for reader in readers { reader.close() }
                 log(
                     "  round \(round + 1): \(Int(aloneRates.last!)) events/s alone, \(Int(togetherRates.last!)) with dashboards"
                 )

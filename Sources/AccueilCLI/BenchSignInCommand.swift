@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
 import Foundation
@@ -100,7 +102,7 @@ struct BenchSignInCommand: AsyncParsableCommand {
                 counts.done()
             }
         }
-        workers.forEach { $0.start() }
+        for worker in workers { worker.start() }
         // Halfway, the organiser signs in from the screen's own address.
         try? await Task.sleep(for: .seconds(seconds / 2))
         let start = ContinuousClock.now

@@ -1,8 +1,8 @@
 import AccueilCore
 import Foundation
 import KioskStore
-import Sync
 import Logging
+import Sync
 import Synchronization
 
 /// The sync service's log: event ids and reasons, never names.
@@ -175,7 +175,9 @@ public final class SyncService: Sendable {
 
     /// Runs `request`, unless the link comes back meanwhile: then it is abandoned (it may be stuck
     /// on a connection that died silently) and the caller tries again at once.
-    func unlessLinkRestored<T: Sendable>(_ request: @escaping @Sendable (SyncClient) async throws -> T) async throws -> T {
+    func unlessLinkRestored<T: Sendable>(
+        _ request: @escaping @Sendable (SyncClient) async throws -> T
+    ) async throws -> T {
         // The generation first, then the client: a client swapped in after this read comes with a
         // new generation, which abandons the request.
         let start = linkGeneration.load(ordering: .sequentiallyConsistent)

@@ -134,9 +134,9 @@ public func spawn(
         &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    defer { for pointer in argv { free(pointer) } }
     let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { env.forEach { free($0) } }
+    defer { for pointer in env { free(pointer) } }
     var pid: pid_t = 0
     let code = posix_spawn(&pid, path, &actions, &attributes, argv, env)
     guard code == 0 else { throw SpawnError.spawn(path, code) }

@@ -31,8 +31,8 @@ struct RealExportTests {
 
     struct Expected: Decodable {
         struct Person: Decodable {
-            var first_name: String
-            var last_name: String
+            var firstName: String
+            var lastName: String
             var organisation: String
             var email: String
             var role: String
@@ -44,7 +44,9 @@ struct RealExportTests {
     }
 
     func expected(_ directory: URL) throws -> Expected {
-        try JSONDecoder().decode(
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(
             Expected.self, from: Data(contentsOf: directory.appendingPathComponent("expected.json")))
     }
 
@@ -75,8 +77,8 @@ struct RealExportTests {
                 ((try box.json(["search", id]) as? [String: Any])?["results"] as? [[String: Any]])?.first {
                     $0["id"] as? String == id
                 }, "\(id) not found")
-            #expect(found["first_name"] as? String == person.first_name, "\(id)")
-            #expect(found["last_name"] as? String == person.last_name, "\(id)")
+            #expect(found["first_name"] as? String == person.firstName, "\(id)")
+            #expect(found["last_name"] as? String == person.lastName, "\(id)")
             #expect(found["organisation"] as? String == person.organisation, "\(id)")
             #expect(found["email"] as? String == person.email, "\(id)")
             #expect(found["role"] as? String == person.role, "\(id)")
