@@ -65,6 +65,8 @@ struct WorkbookTests {
             """)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(try RosterFile.kind(of: data) == .xlsx)
+        // openpyxl writes its text as inline strings (LibreOffice, below, as shared strings).
+        #expect(!RosterFile.zipEntryNames(data).contains("xl/sharedStrings.xml"))
         let workbook = try Workbook(data: data)
         #expect(workbook.sheets.map(\.name) == ["Orders", "Order positions", "Order fees"])
         let rows = try workbook.rows(of: workbook.sheet(named: "order POSITIONS"))
@@ -103,6 +105,7 @@ struct WorkbookTests {
         // number cells, so LibreOffice guesses types as it does for a person opening the file.
         try soffice("xlsx", [csv], filter: "CSV:44,34,76,1")
         let xlsx = try Data(contentsOf: directory.appendingPathComponent("roster.xlsx"))
+        #expect(RosterFile.zipEntryNames(xlsx).contains("xl/sharedStrings.xml"))
         let fromWorkbook = try RosterFile.parse(xlsx, options: RosterOptions())
         let fromCSV = try RosterFile.parse(try Data(contentsOf: csv), options: RosterOptions())
         #expect(fromWorkbook.rejections == [] && fromWorkbook.sheet == "roster")
