@@ -26,9 +26,6 @@ ACCUEIL_APT_PACKAGES=(
     tmux               # tests: the door's terminal screen in a real terminal
     libxml2-dev        # Foundation's XML parser (reading .xlsx rosters), linked in statically for the package
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
-    python3-openpyxl   # tests: Excel workbooks as pretix's exporters write them (openpyxl)
-    python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
-    libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
     chromium           # the kiosk's door screen runs in it (full screen); tests drive it headless
@@ -39,9 +36,18 @@ ACCUEIL_APT_PACKAGES=(
     ca-certificates
 )
 
+# Only the test command needs these (scripts/test calls `accueil_install_deps test`).
+ACCUEIL_TEST_APT_PACKAGES=(
+    python3-openpyxl   # tests: Excel workbooks as openpyxl writes them (pretix's exporters use it)
+    python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
+    libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
+)
+
 accueil_install_deps() {
     local missing=()
-    for package in "${ACCUEIL_APT_PACKAGES[@]}"; do
+    local wanted=("${ACCUEIL_APT_PACKAGES[@]}")
+    [ "${1:-}" = test ] && wanted+=("${ACCUEIL_TEST_APT_PACKAGES[@]}")
+    for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     if [ ${#missing[@]} -gt 0 ]; then
