@@ -29,11 +29,17 @@ public enum LogText {
         text.unicodeScalars.contains(where: isUnsafe)
     }
 
+    /// Unicode's control characters (general category Cc: C0, DEL and C1), without the property tables.
+    @inline(__always)
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
     /// Control characters, separators that end a line, and invisible characters that reorder or
     /// hide text.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: true
+        if isControl(scalar) { return true }
+        return switch scalar.value {
         case 0x2028, 0x2029: true
         case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0x061C, 0xFEFF: true
         default: false

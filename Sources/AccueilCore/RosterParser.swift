@@ -148,7 +148,10 @@ public enum RosterPreset: String, CaseIterable, Sendable, Codable {
     var headers: [String: RosterField] {
         var map: [String: RosterField] = [:]
         for (field, names) in table {
-            for name in names where map[RosterParser.fold(name)] == nil { map[RosterParser.fold(name)] = field }
+            for name in names {
+                let key = RosterParser.fold(name)
+                if map[key] == nil { map[key] = field }
+            }
         }
         return map
     }
@@ -446,10 +449,8 @@ public enum RosterParser {
 
         // A column nobody named that looks like it holds something the roster has is said, not dropped.
         for (index, name) in header.fields.enumerated() where !known.contains(index) && mapped[name] == nil {
-            guard
-                let (field, _) = lookalikes.first(where: { _, words in
-                    words.contains(where: { fold(name).contains($0) })
-                })
+            let key = fold(name)
+            guard let (field, _) = lookalikes.first(where: { _, words in words.contains(where: key.contains) })
             else { continue }
             let source = columnOf[field].map { " (\(field.rawValue) is read from \"\(header.fields[$0])\")" } ?? ""
             headerWarnings.append(
@@ -514,12 +515,12 @@ public enum RosterParser {
                     if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
                     // Line breaks and tabs are made spaces (below), with a warning.
                     if Self.isBreak(scalar) { return false }
-                    return scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)  // Unicode's Cc
+                    return LogText.isControl(scalar)
                 }
                 return bad.map { (field, $0) }
             }).first {
                 let what =
-                    LogText.isUnsafe(scalar) && !(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+                    LogText.isUnsafe(scalar) && !LogText.isControl(scalar)
                     ? "invisible character" : "control character"
                 reject(
                     field, "\(what) U+\(String(format: "%04X", scalar.value)) in the value",
@@ -658,11 +659,9 @@ public enum RosterParser {
             for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
                 guard let index = columnOf[field], index < record.fields.count, !plain[index] else { continue }
                 if let scalar = cell(field).unicodeScalars.first(where: Self.suspicious) {
-                    let column = columnOf[field]
                     result.warnings.append(
                         RowRejection(
-                            line: record.line, column: column.map { $0 + 1 } ?? 0,
-                            columnName: column.map { header.fields[$0] } ?? "",
+                            line: record.line, column: index + 1, columnName: header.fields[index],
                             reason: "invisible character U+\(String(format: "%04X", scalar.value)) kept in the name",
                             value: LogText.escaped(cell(field), limit: 40), sheet: sheet))
                     break
@@ -690,10 +689,17 @@ public enum RosterParser {
     /// (paid fee)", "annulé", "storniert", "Awaiting payment", "en attente", "ausstehend").
     static func registrationState(_ status: String, paid: String) -> RegistrationState {
         if status.isEmpty && paid.isEmpty { return .active }
-        if cancelledStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .cancelled }
-        if pendingStates.contains(where: { status == $0 || status.hasPrefix($0 + " ") }) { return .pending }
+        if cancelledStates.contains(where: { startsWithWords(status, $0) }) { return .cancelled }
+        if pendingStates.contains(where: { startsWithWords(status, $0) }) { return .pending }
         if ["no", "non", "nein", "false", "0"].contains(paid) { return .pending }
         return .active
+    }
+
+    /// `text` is `words`, or begins with them followed by a space ("annule frais payes" for "annule").
+    static func startsWithWords(_ text: String, _ words: String) -> Bool {
+        let (text, words) = (text.utf8, words.utf8)
+        guard text.starts(with: words) else { return false }
+        return text.count == words.count || text[text.index(text.startIndex, offsetBy: words.count)] == 0x20
     }
 
     static let cancelledStates = [

@@ -117,9 +117,7 @@ public struct Workbook {
     func date(_ serial: Double) -> String {
         let epoch: Double = date1904 ? -24107 : -25569  // days from the workbook's day 0 to 1970-01-01
         let seconds = ((serial + epoch) * 86400).rounded()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents(
+        let parts = Self.utc.dateComponents(
             [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
         let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
         guard serial.rounded(.down) != serial else { return day }
@@ -129,6 +127,13 @@ public struct Workbook {
             : String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
         return serial < 1 ? time : "\(day) \(time)"
     }
+
+    /// Cell dates carry no time zone: they are read as they are written, in UTC (made once, not per cell).
+    private static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 
     /// Number formats 14–22 and 45–47 are Excel's built-in dates and times.
     static let builtInDateFormats: Set<Int> = Set(14...22).union(45...47)
