@@ -1,4 +1,5 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
@@ -211,7 +212,7 @@ struct AttendeeJSON: Encodable {
     enum Keys: String, CodingKey {
         case id, first_name, last_name, native_name, organisation, title, country, role, role_label, delegation
         case email, language, sessions, vip, walk_in, checked_in, checked_in_at, checked_in_kiosk, duplicates
-        case match, score
+        case match, score, pending
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -232,6 +233,7 @@ struct AttendeeJSON: Encodable {
         try c.encode(a.sessions, forKey: .sessions)
         try c.encode(a.vip, forKey: .vip)
         try c.encode(a.walkIn, forKey: .walk_in)
+        if a.pending { try c.encode(true, forKey: .pending) }
         try c.encode(checkIn != nil, forKey: .checked_in)
         try c.encodeIfPresent(checkIn.map { Output.iso($0.at) }, forKey: .checked_in_at)
         try c.encodeIfPresent(checkIn?.kiosk, forKey: .checked_in_kiosk)

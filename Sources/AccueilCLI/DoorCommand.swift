@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import KioskStore
 import Printing
@@ -314,6 +315,17 @@ final class DoorScreen {
     func enter() {
         switch mode {
         case .search:
+            // A registration ticket scanned (pretix, Eventbrite, Indico): that attendee, not a search.
+            if results.first?.hit.match != .exact, let record = ticketHolder(String(query)) {
+                guard !record.removed else {
+                    message = (
+                        "⛔ Registration cancelled / inscription annulée: \(Format.name(record.attendee))", .error
+                    )
+                    return
+                }
+                checkIn(record)
+                return
+            }
             guard results.indices.contains(selected) else {
                 message = (query.isEmpty ? "Type a name / Tapez un nom" : "Nobody matches / Aucun résultat", .warning)
                 return
@@ -363,6 +375,14 @@ final class DoorScreen {
         }
     }
 
+    /// The attendee a registration ticket code belongs to, when `text` is one.
+    func ticketHolder(_ text: String) -> AttendeeRecord? {
+        guard text.count >= 6, let tickets = ((try? Keyring.load(from: db.directory)) ?? nil)?.tickets,
+            let digest = tickets.digest(scanned: text)
+        else { return nil }
+        return roster.record(ticket: digest)
+    }
+
     func checkIn(_ record: AttendeeRecord) {
         let a = record.attendee
         do {
@@ -379,6 +399,11 @@ final class DoorScreen {
                 message = (
                     "⚠ \(Format.name(a)): already checked in at \(Output.time(previous.at)) at \(previous.kiosk) / déjà enregistré·e",
                     .warning
+                )
+            case .pendingRegistration:
+                message = (
+                    "⛔ \(Format.name(a)): registration pending (payment or approval) / inscription en attente",
+                    .error
                 )
             }
             refresh(a.id, expectedEvents: 1)

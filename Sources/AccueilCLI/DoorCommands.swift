@@ -1,7 +1,9 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import Kiosk
 import KioskStore
@@ -89,13 +91,16 @@ enum Format {
 struct CheckInCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkin",
-        abstract: "Check attendees in by id.",
+        abstract: "Check attendees in by id or registration ticket code.",
         discussion: """
-            The check-in is on disk when the command prints it. A second check-in of the same person is \
+            Each argument is an attendee id, or a registration ticket's code as a scanner reads it \
+            (pretix ticket secret, Eventbrite barcode, Indico ticket QR text) when the roster was \
+            imported with those codes. The check-in is on disk when the command prints it. A second check-in of the same person is \
             refused ("already checked in at 09:12 at door-2") and recorded as a duplicate attempt.
 
-            Exit status: 0 checked in; 4 already checked in; 5 unknown id. With several ids, the \
-            highest of these.
+            Exit status: 0 checked in; 4 already checked in; 5 unknown id or ticket, or a cancelled \
+            registration's ticket; 7 registration pending (payment or approval: not checked in). With \
+            several ids, the highest of these.
 
             With --print, the badge is queued in the same transaction as the check-in and sent to the \
             printer at once; printer trouble leaves it waiting (see `accueil print jobs`), never \
@@ -115,7 +120,7 @@ struct CheckInCommand: ParsableCommand {
         help: "once (default): a badge prints only once; always: print at every --print.")
     var printPolicy = "once"
 
-    @Argument(help: "Attendee ids.")
+    @Argument(help: "Attendee ids or registration ticket codes.")
     var ids: [String]
 
     @Flag(help: "Print the outcome as JSON (one object per id, in an array).")
@@ -144,8 +149,26 @@ struct CheckInCommand: ParsableCommand {
         var status: Int32 = 0
         var outs: [Out] = []
         var queued: [String: PrintQueueing] = [:]
-        for id in ids {
+        let tickets = ((try? Keyring.load(from: db.directory)) ?? nil)?.tickets
+        for given in ids {
             var out: Out
+            // An id first; else a registration ticket's code, answered under its attendee's id (the
+            // code itself is never repeated).
+            var id = given
+            if try db.attendee(id: given) == nil, let digest = tickets?.digest(scanned: given),
+                let holder = try db.attendee(ticket: digest)
+            {
+                id = holder.attendee.id
+                if holder.removed {
+                    status = max(status, 5)
+                    out = Out(
+                        id: id, status: "cancelled", checked_in_at: nil, kiosk: nil,
+                        message: "\(id): registration cancelled: ticket refused", attendee: nil)
+                    if !json { Output.err(out.message) }
+                    outs.append(out)
+                    continue
+                }
+            }
             do {
                 let (outcome, printing) = try db.checkIn(id, kiosk: store.kioskName, print: request)
                 queued[id] = printing
@@ -167,6 +190,11 @@ struct CheckInCommand: ParsableCommand {
                         kiosk: previous.kiosk,
                         message: "\(id): already checked in at \(Output.time(previous.at)) at \(previous.kiosk)",
                         attendee: nil)
+                case .pendingRegistration:
+                    status = max(status, 7)
+                    out = Out(
+                        id: id, status: "pending", checked_in_at: nil, kiosk: nil,
+                        message: "\(id): registration pending (payment or approval): not checked in", attendee: nil)
                 }
             } catch {
                 guard error.kind == .unknownAttendee else { throw commandFailure(error) }

@@ -168,6 +168,7 @@ enum DoorPage {
         $("checkin").onclick = () => current && act("/api/v1/checkin", { id: current.id, print: true }, r => {
           status();
           const ok = r.status === "checked_in";
+          if (r.status === "pending") { show(r.attendee || current, T.registration_pending, "bad"); return; }
           show(r.attendee || current, ok ? T.checked_in : T.already + " : " + r.message, ok ? "ok" : "warn");
         });
         $("reprint").onclick = () => { if (!current) return;
@@ -194,7 +195,13 @@ enum DoorPage {
         onScan(() => !$("walkform").hidden, async text => {
           if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
           const r = await api("/api/v1/scan", { text });
-          if (r.attendee) show(r.attendee, "", ""); else { $("card").hidden = false; $("message").textContent = T.unknown_code + " : " + r.message; $("message").className = "bad"; }
+          if (r.attendee) { show(r.attendee, r.attendee.pending ? T.registration_pending : "", r.attendee.pending ? "bad" : ""); return; }
+          current = null; $("card").hidden = false;
+          for (const id of ["role", "name", "native", "details"]) $(id).textContent = "";
+          $("vip").hidden = true;
+          $("message").textContent = r.status === "cancelled" ? T.registration_cancelled + " : " + r.message
+            : T.unknown_code + (r.message ? " : " + r.message : "");
+          $("message").className = "bad";
         });
         async function status() {
           try {

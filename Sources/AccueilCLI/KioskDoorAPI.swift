@@ -37,6 +37,14 @@ final class DoorRoster: @unchecked Sendable {
         roster.refresh(from: db)
         return roster.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
     }
+
+    /// The attendee whose registration ticket has this digest (from memory: no store read).
+    func record(ticket digest: String) -> AttendeeRecord? {
+        lock.lock()
+        defer { lock.unlock() }
+        roster.refresh(from: db)
+        return roster.record(ticket: digest)
+    }
 }
 
 /// The walk-in form of the door screen.
@@ -152,6 +160,11 @@ func addDoorRoutes(
             answer = DoorAnswer(
                 status: "already_checked_in",
                 message: "\(name): \(Output.time(earlier.at)) · \(earlier.kiosk)", attendee: now)
+        case .pendingRegistration:
+            kioskLog.notice(
+                "check-in refused: registration pending",
+                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
+            answer = DoorAnswer(status: "pending", message: name, attendee: now)
         }
         if wanted != nil {
             switch queued {
@@ -266,10 +279,24 @@ func addDoorRoutes(
                 return try jsonAnswer(DoorAnswer(status: "refused", message: "\(error)"))
             }
         }
-        guard let record = roster.record(id: text), !record.removed else {
-            return try jsonAnswer(DoorAnswer(status: "unknown", message: text))
+        if let record = roster.record(id: text), !record.removed {
+            return try jsonAnswer(
+                DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
         }
-        return try jsonAnswer(DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
+        // A registration system's ticket (pretix, Eventbrite, Indico): looked up by its keyed digest.
+        // The code itself is never logged nor answered.
+        if let digest = keys()?.tickets?.digest(scanned: text), let record = roster.record(ticket: digest) {
+            guard !record.removed else {
+                kioskLog.notice(
+                    "ticket refused: registration cancelled",
+                    metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
+                return try jsonAnswer(
+                    DoorAnswer(status: "cancelled", message: Format.name(record.attendee), attendee: nil))
+            }
+            return try jsonAnswer(
+                DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
+        }
+        return try jsonAnswer(DoorAnswer(status: "unknown", message: text.count > 40 ? "" : text))
     }
 }
 

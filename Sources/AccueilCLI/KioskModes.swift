@@ -291,20 +291,44 @@ func addSelfServiceRoutes(
         let text = (try await decode(DoorRequest.self, request, limit: 4 << 10)).text?.trimmed ?? ""
         let both = { (key: String) in Words.text(key, .fr) + " — " + Words.text(key, .en) }
         let refused = SelfServiceAnswer(status: "refused", message: both("self_refused"), language: "")
-        // Only a signed code opens anything here: an id typed or printed elsewhere does not.
-        guard let ring = keys(), text.hasPrefix(BadgePayload.prefix),
-            let payload = try? ring.verifier.verify(
-                text,
-                currentVersion: { id in
-                    (try? db.attendee(id: id)).flatMap { $0 }.flatMap { $0.removed ? nil : $0.badgeVersion }
-                })
-        else {
+        // Only a signed badge code or a registration ticket on the roster opens anything here: an id
+        // typed or printed elsewhere does not.
+        let ring = keys()
+        let found: AttendeeRecord?
+        if text.hasPrefix(BadgePayload.prefix) {
+            found =
+                (ring.flatMap { ring in
+                    try? ring.verifier.verify(
+                        text,
+                        currentVersion: { id in
+                            (try? db.attendee(id: id)).flatMap { $0 }.flatMap { $0.removed ? nil : $0.badgeVersion }
+                        })
+                }).flatMap { (try? db.attendee(id: $0.attendeeID)) ?? nil }
+        } else {
+            found = ring?.tickets?.digest(scanned: text).flatMap { (try? db.attendee(ticket: $0)) ?? nil }
+        }
+        guard let record = found else {
             kioskLog.notice("self-service: code refused", metadata: ["kiosk": "\(kiosk)"])
             return try jsonAnswer(refused)
         }
-        guard let record = try db.attendee(id: payload.attendeeID) else { return try jsonAnswer(refused) }
         let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
+        guard !record.removed else {
+            kioskLog.notice(
+                "self-service: registration cancelled",
+                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "refused", message: Words.text("self_cancelled", speaks), language: speaks.rawValue))
+        }
         let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
+        if case .pendingRegistration = outcome {
+            kioskLog.notice(
+                "self-service: registration pending",
+                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "refused", message: Words.text("self_pending", speaks), language: speaks.rawValue))
+        }
         if case .checkedIn(let checkIn) = outcome {
             kioskLog.info(
                 "self-service check-in",

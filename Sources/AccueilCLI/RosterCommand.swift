@@ -1,7 +1,9 @@
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
+
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
+import Badges
 import Foundation
 import Kiosk
 import KioskStore
@@ -33,8 +35,16 @@ struct RosterImportCommand: AsyncParsableCommand {
             as roles where they name one, else take the default role (participant, or \
             --default-role); the import lists each name and the role it became, and --role-map \
             refines. Cancelled, refunded and "Not Attending" registrations are skipped; pending ones \
-            (unpaid, awaiting approval) too unless --accept-pending. Indico's numeric ids are \
-            prefixed "indico-".
+            (unpaid, awaiting approval) are imported marked pending, and the doors refuse them with \
+            the reason, unless --accept-pending. Indico's numeric ids are prefixed "indico-".
+
+            Registration tickets: the codes attendees carry (pretix's ticket secret, Eventbrite's \
+            barcode, Indico's check-in secret or ticket QR text, or a "ticket code" / "barcode" / \
+            "code billet" column; several per cell allowed) are kept so that scanning the ticket \
+            finds the attendee at every door. They are credentials: only HMAC digests under the \
+            event's ticket key (in the badge keyring, keys.json) are stored, never the codes. A \
+            local import therefore needs the station's keyring (accueil keys create, or a station \
+            that synced its keys); with --server, the server makes the digests with its own.
 
             CSV delimiter (, ; tab) and encoding (UTF-8 with or without BOM, UTF-16, Windows-1252) are \
             detected. An Excel workbook (.xlsx) is read from its first sheet, or --sheet, or the \
@@ -61,7 +71,9 @@ struct RosterImportCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("accept-pending"),
-        help: "Import registrations whose payment or approval is pending (skipped by default).")
+        help:
+            "Import registrations whose payment or approval is pending as confirmed (default: marked pending, refused at the door)."
+    )
     var acceptPending = false
 
     @Option(
@@ -116,6 +128,7 @@ struct RosterImportCommand: AsyncParsableCommand {
         var removed: Int
         var skipped: Int
         var pending: Int
+        var tickets: Int
         var rejected: Int
         var dry_run: Bool
         var rejections: [RowRejection]
@@ -152,7 +165,7 @@ struct RosterImportCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.usage("cannot read \(file): \((error as NSError).localizedDescription)")
         }
-        let parsed: ParsedRoster
+        var parsed: ParsedRoster
         do {
             parsed = try RosterFile.parse(data, sheet: sheet, options: options)
         } catch {
@@ -160,13 +173,36 @@ struct RosterImportCommand: AsyncParsableCommand {
         }
 
         let refuse = strict && !parsed.rejections.isEmpty
+        let withTickets = parsed.withTickets
+        if server == nil, withTickets > 0 {
+            // Codes never reach the store: digests under the event's ticket key do.
+            guard var ring = try Keyring.load(from: store.directory) else {
+                throw CommandFailure.usage(
+                    "\(file): \(withTickets) rows carry registration ticket codes, which are kept only as digests under the event's ticket key, and this station has no badge keys (\(Keyring.url(in: store.directory).path)): create them (accueil keys create) or let the station fetch the server's (accueil kiosk --server), then import again; or leave the codes out with --map \"\(parsed.mappedHeaders.first { $0.value == .ticketCode }?.key ?? "HEADER")=ignore\""
+                )
+            }
+            if ring.addTicketKey() {
+                guard ring.keys.allSatisfy({ $0.station == nil }) else {
+                    throw CommandFailure.usage(
+                        "this station's badge keys come from a server whose keyring has no ticket key yet: let the station sync its keys again (the server adds one), or import with --server"
+                    )
+                }
+                try ring.save(to: store.directory)
+            }
+            guard let tickets = ring.tickets else {
+                throw CommandFailure.usage("the ticket key in keys.json is unreadable")
+            }
+            parsed.sealTickets { tickets.digest(normalised: $0) }
+        }
         var changes = ImportSummary()
         if !refuse, server != nil {
             let client = try syncClient(
                 server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
                 let body = try JSONEncoder().encode(
-                    RosterUpload(attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun))
+                    RosterUpload(
+                        attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun,
+                        ticketCodes: withTickets > 0 ? parsed.ticketCodes : nil))
                 changes = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
             } catch let error as SyncError {
                 throw CommandFailure(
@@ -193,7 +229,7 @@ struct RosterImportCommand: AsyncParsableCommand {
             file: file, sheet: parsed.sheet, encoding: parsed.encoding.rawValue,
             delimiter: parsed.delimiter == "\t" ? "tab" : String(parsed.delimiter), rows: parsed.rowCount,
             imported: imported, added: changes.added, updated: changes.updated, unchanged: changes.unchanged,
-            removed: changes.removed, skipped: parsed.skipped, pending: parsed.pending,
+            removed: changes.removed, skipped: parsed.skipped, pending: parsed.pending, tickets: withTickets,
             rejected: parsed.rejections.count, dry_run: dryRun, rejections: parsed.rejections,
             warnings: parsed.warnings, unused_columns: parsed.unusedHeaders, role_values: parsed.roleValues)
         if json {
@@ -211,8 +247,13 @@ struct RosterImportCommand: AsyncParsableCommand {
             if parsed.skipped > 0 { print("  skipped \(parsed.skipped) cancelled registrations") }
             if parsed.pending > 0 {
                 print(
-                    "  skipped \(parsed.pending) pending registrations (unpaid or awaiting approval; --accept-pending imports them)"
+                    acceptPending
+                        ? "  \(parsed.pending) pending registrations (unpaid or awaiting approval) imported as confirmed (--accept-pending)"
+                        : "  \(parsed.pending) pending registrations (unpaid or awaiting approval) imported as pending: the doors refuse them until a new export confirms them (--accept-pending imports them as confirmed)"
                 )
+            }
+            if withTickets > 0 {
+                print("  \(withTickets) attendees with registration tickets (kept as keyed digests, never the codes)")
             }
             // How ticket and product names became roles, when any was not a role's own name.
             if !parsed.roleValues.isEmpty,

@@ -90,7 +90,16 @@ struct SessionDoor: Sendable {
             verdict.detail = detail
             return verdict
         }
-        guard code.hasPrefix(BadgePayload.prefix) else { return refuse(.notABadge) }
+        guard code.hasPrefix(BadgePayload.prefix) else {
+            // A registration system's ticket (pretix, Eventbrite, Indico), when the roster has its digest.
+            guard let digest = keys?.tickets?.digest(scanned: code), let holder = try? db.attendee(ticket: digest)
+            else { return refuse(.notABadge) }
+            if holder.removed { return refuse(.notOnRoster, detail: "registration cancelled") }
+            if holder.attendee.pending && holder.checkIn == nil {
+                return refuse(.notOnRoster, detail: "registration pending (payment or approval)")
+            }
+            return admit(holder.attendee.id, session: session, override: override, language: language, &verdict)
+        }
         guard let keys else {
             count()
             verdict.reason = "no_keys"
@@ -112,19 +121,24 @@ struct SessionDoor: Sendable {
         } catch {
             return refuse(.forged, detail: error.description)
         }
+        return admit(payload.attendeeID, session: session, override: override, language: language, &verdict)
+    }
+
+    /// The store's verdict on `attendeeID` at this door, once the code has named them.
+    private func admit(
+        _ attendeeID: String, session: String, override: String?, language: UILanguage, _ verdict: inout SessionVerdict
+    ) -> SessionVerdict {
         let result: SessionScan
         do {
             result = try db.sessionScan(
-                attendeeID: payload.attendeeID, session: session, kiosk: kiosk, direction: direction, override: override
-            )
+                attendeeID: attendeeID, session: session, kiosk: kiosk, direction: direction, override: override)
         } catch {
-            count()
+            verdict.occupancy = (try? db.occupancy(session: session)) ?? 0
             verdict.reason = "error"
             verdict.message = error.description
             return verdict
         }
         verdict.occupancy = result.occupancy
-        counted = true
         verdict.capacity = result.session.capacity
         if let a = result.record?.attendee {
             verdict.attendeeID = a.id
@@ -137,7 +151,10 @@ struct SessionDoor: Sendable {
         }
         switch result.outcome {
         case .refused(let reason):
-            return refuse(reason)
+            verdict.reason = reason.rawValue
+            verdict.message = Words.refusal(
+                reason, session: result.session, occupancy: verdict.occupancy, language)
+            return verdict
         case .entered:
             (verdict.admitted, verdict.outcome) = (true, "entered")
             verdict.message = Words.text("entered", language)
@@ -172,6 +189,11 @@ enum Words {
         "reason_undo": ("Motif de l'annulation", "Reason for the undo"),
         "reprint_queued": ("Badge envoyé à l'imprimante", "Badge sent to the printer"),
         "unknown_code": ("Code inconnu", "Unknown code"),
+        "registration_cancelled": ("Inscription annulée : billet refusé", "Registration cancelled: ticket refused"),
+        "registration_pending": (
+            "Inscription en attente (paiement ou validation) : pas d'enregistrement",
+            "Registration pending (payment or approval): not checked in"
+        ),
         "language": ("Langue", "Language"),
         "no_results": ("Personne ne correspond", "Nobody matches"),
         // Walk-in form
@@ -246,6 +268,14 @@ enum Words {
         ),
         "self_refused": (
             "Ce code n'est pas accepté : adressez-vous à l'accueil", "This code is not accepted: please ask at the desk"
+        ),
+        "self_cancelled": (
+            "Cette inscription est annulée : adressez-vous à l'accueil",
+            "This registration is cancelled: please ask at the desk"
+        ),
+        "self_pending": (
+            "Votre inscription est en attente (paiement ou validation) : adressez-vous à l'accueil",
+            "Your registration is pending (payment or approval): please ask at the desk"
         ),
         "staff": ("Personnel", "Staff"),
         "lock": ("Verrouiller (libre-service)", "Lock (self-service)"),

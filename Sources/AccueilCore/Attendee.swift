@@ -25,12 +25,17 @@ public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
     public var notes: String
     /// Registered on site rather than pre-registered.
     public var walkIn: Bool
+    /// Keyed digests of the registration system's ticket codes (``TicketCode``), never the codes:
+    /// a scanned ticket is digested with the event's ticket key and looked up among these.
+    public var tickets: [String]
+    /// The registration awaits payment or approval: the door refuses to check them in, and says why.
+    public var pending: Bool
 
     public init(
         id: String, firstName: String = "", lastName: String = "", nativeName: String = "",
         organisation: String = "", title: String = "", country: String = "", role: Role = .participant,
         delegation: String = "", email: String = "", language: String = "", sessions: [String] = [],
-        vip: String = "", notes: String = "", walkIn: Bool = false
+        vip: String = "", notes: String = "", walkIn: Bool = false, tickets: [String] = [], pending: Bool = false
     ) {
         self.id = id
         self.firstName = firstName
@@ -47,6 +52,8 @@ public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
         self.vip = vip
         self.notes = notes
         self.walkIn = walkIn
+        self.tickets = tickets
+        self.pending = pending
     }
 
     enum CodingKeys: String, CodingKey {
@@ -56,6 +63,7 @@ public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
         case nativeName = "native_name"
         case organisation, title, country, role, delegation, email, language, sessions, vip, notes
         case walkIn = "walk_in"
+        case tickets, pending
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +83,31 @@ public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
         vip = try c.decodeIfPresent(String.self, forKey: .vip) ?? ""
         notes = try c.decodeIfPresent(String.self, forKey: .notes) ?? ""
         walkIn = try c.decodeIfPresent(Bool.self, forKey: .walkIn) ?? false
+        tickets = try c.decodeIfPresent([String].self, forKey: .tickets) ?? []
+        pending = try c.decodeIfPresent(Bool.self, forKey: .pending) ?? false
+    }
+
+    /// The same keys as ``json``: `tickets` and `pending` only when they say something, so that
+    /// attendees without them read as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(firstName, forKey: .firstName)
+        try c.encode(lastName, forKey: .lastName)
+        try c.encode(nativeName, forKey: .nativeName)
+        try c.encode(organisation, forKey: .organisation)
+        try c.encode(title, forKey: .title)
+        try c.encode(country, forKey: .country)
+        try c.encode(role, forKey: .role)
+        try c.encode(delegation, forKey: .delegation)
+        try c.encode(email, forKey: .email)
+        try c.encode(language, forKey: .language)
+        try c.encode(sessions, forKey: .sessions)
+        try c.encode(vip, forKey: .vip)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(walkIn, forKey: .walkIn)
+        if !tickets.isEmpty { try c.encode(tickets, forKey: .tickets) }
+        if pending { try c.encode(pending, forKey: .pending) }
     }
 
     /// "Anne Hidalgo"; the native-script name when there is no Latin one.

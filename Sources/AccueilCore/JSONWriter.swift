@@ -85,8 +85,10 @@ extension Attendee {
         w.field("native_name", nativeName)
         w.field("notes", notes)
         w.field("organisation", organisation)
+        if pending { w.field("pending", pending) }
         w.field("role", role.rawValue)
         w.field("sessions", sessions)
+        if !tickets.isEmpty { w.field("tickets", tickets) }
         w.field("title", title)
         w.field("vip", vip)
         w.field("walk_in", walkIn)

@@ -20,6 +20,9 @@ public enum RosterField: String, CaseIterable, Sendable, Codable {
     case organisationFallback = "organisation_fallback"
     /// "No" marks a registration whose payment is pending (pretix's check-in list).
     case paid
+    /// The registration system's ticket code (pretix's ticket secret, Eventbrite's barcode, Indico's
+    /// check-in secret or ticket QR text); several per cell are allowed. Kept only as keyed digests.
+    case ticketCode = "ticket_code"
     /// A column to leave out.
     case ignore
 }
@@ -75,16 +78,19 @@ public enum RosterPreset: String, CaseIterable, Sendable, Codable {
                 ),
                 (.vip, ["Check-in text", "Texte d'enregistrement", "Check-in-Hinweis"]),
                 (.language, ["Order locale", "Langue de la commande", "Bestellsprache"]),
-                // Known and deliberately not read: the address state ("État" is not a status), the
-                // buyer's invoice address, and the ticket secret (a credential: not stored yet).
+                // "Order positions" has "Ticket secret"; the check-in list "Secret" when asked to
+                // include the QR-code secret.
+                (.ticketCode, ["Ticket secret", "Secret du billet", "Ticket-Code", "Secret"]),
+                // Known and deliberately not read: the address state ("État" is not a status) and the
+                // buyer's invoice address.
                 (
                     .ignore,
                     [
                         "State", "État", "Bundesstaat", "Zustand", "Invoice address company",
                         "Adresse de facturation de l'entreprise", "Rechnungsadresse: Firma", "Invoice address name",
                         "Nom de l'adresse de facturation", "Rechnungsadresse: Name", "Invoice address country",
-                        "Adresse de facturation (pays)", "Rechnungsadresse: Land", "Ticket secret", "Secret du billet",
-                        "Ticket-Code", "Secret", "Variation", "Variante", "Phone number", "Numéro de téléphone",
+                        "Adresse de facturation (pays)", "Rechnungsadresse: Land", "Variation", "Variante",
+                        "Phone number", "Numéro de téléphone",
                         "Telefonnummer", "Event slug", "Titre de l'événement", "Kurzname der Veranstaltung",
                         "Pseudonymization ID", "ID pseudonyme", "Pseudonyme ID", "Requires special attention",
                         "Nécessite une attention particulière", "Benötigt besondere Behandlung",
@@ -110,11 +116,13 @@ public enum RosterPreset: String, CaseIterable, Sendable, Codable {
                 (.title, ["Job Title", "Intitulé du poste", "Poste"]),
                 (.status, ["Attendee Status", "Statut du participant", "Statut"]),
                 (.country, ["Work Country", "Home Country", "Pays (travail)", "Pays (domicile)", "Pays"]),
+                // The number the ticket's QR code and barcode carry.
+                (.ticketCode, ["Barcode #", "Barcode", "N° de code-barres", "Code-barres"]),
                 (
                     .ignore,
                     [
-                        "Order #", "Order No", "N° de commande", "Numéro de commande", "Barcode #", "Barcode",
-                        "N° de code-barres", "Code-barres", "Order Date", "Date de la commande", "Quantity", "Quantité",
+                        "Order #", "Order No", "N° de commande", "Numéro de commande", "Order Date",
+                        "Date de la commande", "Quantity", "Quantité",
                         "Order Type", "Type de commande", "Buyer Email", "E-mail de l'acheteur",
                     ]
                 ),
@@ -133,6 +141,8 @@ public enum RosterPreset: String, CaseIterable, Sendable, Codable {
                 (.title, ["Position", "Fonction", "Poste"]),
                 (.country, ["Country", "Pays"]),
                 (.status, ["Registration state", "État de l'inscription", "Statut de l'inscription"]),
+                // Not in Indico's spreadsheet: its check-in API's `checkin_secret`, added as a column.
+                (.ticketCode, ["Check-in secret", "checkin_secret", "Ticket UUID"]),
                 (
                     .ignore,
                     [
@@ -185,7 +195,8 @@ public struct RosterOptions: Sendable {
     /// Role for rows whose role cell is empty, or for files with no role column; with a preset,
     /// also for ticket names that are no role.
     public var defaultRole: Role?
-    /// Import registrations whose payment or approval is pending (skipped by default).
+    /// Import registrations whose payment or approval is pending as confirmed (by default they are
+    /// imported marked pending, and the door refuses them).
     public var acceptPending: Bool
 
     public init(
@@ -278,13 +289,33 @@ public struct ParsedRoster: Sendable {
     /// What was imported but deserves a look: a header seen twice, a name with invisible
     /// direction or zero-width characters. Each names its line and column.
     public var warnings: [RowRejection] = []
-    /// Rows skipped because the registration is pending (unpaid, awaiting approval); see `acceptPending`.
+    /// Rows whose registration is pending (unpaid, awaiting approval): imported marked pending, so
+    /// that the door refuses them with the reason, unless `acceptPending`.
     public var pending: Int = 0
     /// The role column's values and the role each was read as, most frequent first.
     public var roleValues: [RoleValue] = []
     /// The workbook's sheet that was read; nil for CSV.
     public var sheet: String? = nil
-    public var rowCount: Int { attendees.count + rejections.count + skipped + pending }
+    /// Each attendee's ticket codes as read (``TicketCode/normalised(_:)``), parallel to
+    /// `attendees`; emptied by ``sealTickets(_:)``, which keeps only their digests.
+    public var ticketCodes: [[String]] = []
+    /// Rows imported as pending (see `RosterOptions.acceptPending`).
+    public var pendingImported: Int { attendees.lazy.filter(\.pending).count }
+    /// Attendees with at least one ticket code.
+    public var withTickets: Int {
+        ticketCodes.isEmpty
+            ? attendees.lazy.filter { !$0.tickets.isEmpty }.count : ticketCodes.lazy.filter { !$0.isEmpty }.count
+    }
+    public var rowCount: Int { attendees.count + rejections.count + skipped }
+
+    /// Replaces the ticket codes read with their digests (`digest` is the event's keyed hash):
+    /// only digests leave the importer.
+    public mutating func sealTickets(_ digest: (String) -> String) {
+        for (i, codes) in ticketCodes.enumerated() where !codes.isEmpty {
+            attendees[i].tickets = codes.map(digest)
+        }
+        ticketCodes = []
+    }
 }
 
 /// Turns a registration export into attendees. Pure: bytes in, attendees and rejections out.
@@ -331,6 +362,11 @@ public enum RosterParser {
             .vip: ["vip", "protocol", "protocole", "attention", "vip note", "note protocole", "protocol note"],
             .notes: ["notes", "note", "comment", "comments", "commentaire", "commentaires", "remarques", "remarks"],
             .status: ["status", "statut", "etat", "state", "registration status"],
+            .ticketCode: [
+                "ticket code", "ticket secret", "ticket barcode", "barcode", "bar code", "barcode number",
+                "qr code", "ticket qr", "code qr", "code barre", "code barres", "code billet", "code du billet",
+                "secret du billet", "checkin secret", "check in secret", "ticket uuid",
+            ],
         ]
         var map: [String: RosterField] = [:]
         for (field, names) in table {
@@ -469,11 +505,14 @@ public enum RosterParser {
         var roleUses: [String: RoleValue] = [:]
         var positionsInOrder: [String: Int] = [:]  // pretix check-in list: no position column
         var seen: [String: Int] = [:]
+        var ticketLines: [String: Int] = [:]
         result.attendees.reserveCapacity(records.count)
         result.lines.reserveCapacity(records.count)
 
         // Single-line columns in file order, for the line-break warnings (sorted once, not per row).
-        let singleLineColumns = columnOf.filter { !Self.multiline.contains($0.key) }.sorted { $0.value < $1.value }
+        let singleLineColumns = columnOf.filter { !Self.multiline.contains($0.key) && $0.key != .ticketCode }.sorted {
+            $0.value < $1.value
+        }
         for record in records.dropFirst() {
             // Cells of printable ASCII (most of them) hold no control, break or invisible character:
             // the scans below are skipped for them.
@@ -490,10 +529,12 @@ public enum RosterParser {
             }
             func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
                 let column = field.flatMap { columnOf[$0] }
+                // A ticket code is a credential: its value is never repeated.
                 result.rejections.append(
                     RowRejection(
                         line: record.line, column: column.map { $0 + 1 } ?? 0,
-                        columnName: column.map { header.fields[$0] } ?? "", reason: reason, value: value, sheet: sheet))
+                        columnName: column.map { header.fields[$0] } ?? "", reason: reason,
+                        value: field == .ticketCode ? "" : value, sheet: sheet))
             }
 
             // The limits the server checks too (EventLimits): a row it would refuse is refused
@@ -528,14 +569,15 @@ public enum RosterParser {
                 continue
             }
 
+            var pending = false
             switch registrationState(fold(cell(.status)), paid: fold(cell(.paid))) {
             case .cancelled:
                 result.skipped += 1
                 continue
-            case .pending where !options.acceptPending:
+            case .pending:
                 result.pending += 1
-                continue
-            case .pending, .active: break
+                pending = !options.acceptPending
+            case .active: break
             }
 
             var id = cell(.id)
@@ -668,14 +710,23 @@ public enum RosterParser {
                 }
             }
 
+            // One ticket, one attendee: a code already on another row would open either of them.
+            let tickets = columnOf[.ticketCode] == nil ? [] : TicketCode.codes(inCell: cell(.ticketCode))
+            if let line = tickets.lazy.compactMap({ ticketLines[$0] }).first {
+                reject(.ticketCode, "the same ticket code as \(rowWord) \(line)")
+                continue
+            }
+            for code in tickets { ticketLines[code] = record.line }
+
             seen[id] = record.line
+            result.ticketCodes.append(tickets)
             result.attendees.append(
                 Attendee(
                     id: id, firstName: firstName, lastName: lastName, nativeName: nativeName,
                     organisation: cell(.organisation).isEmpty ? cell(.organisationFallback) : cell(.organisation),
                     title: cell(.title), country: country, role: role,
                     delegation: cell(.delegation), email: email, language: cell(.language).lowercased(),
-                    sessions: sessions, vip: cell(.vip), notes: cell(.notes)))
+                    sessions: sessions, vip: cell(.vip), notes: cell(.notes), pending: pending))
             result.lines.append(record.line)
         }
         result.roleValues = roleUses.values.sorted { ($0.rows, $1.value) > ($1.rows, $0.value) }

@@ -38,11 +38,17 @@ public struct Keyring: Sendable, Codable {
     /// When the server's keyring was last rotated: a station's key made before is replaced at its
     /// next fetch (the old one keeps verifying).
     public var rotatedAt: Date?
+    /// The event's secret for registration tickets (32 random bytes, base64): ticket codes are
+    /// stored as HMAC-SHA256 digests under it (``TicketDigester``), so that a store without its
+    /// keyring gives no working ticket. Every station gets it with the keyring; it never rotates
+    /// (stored digests would no longer match). Nil in keyrings made before tickets were read.
+    public var ticketKey: String?
 
     enum CodingKeys: String, CodingKey {
         case event, keys
         case eventName = "event_name"
         case rotatedAt = "rotated_at"
+        case ticketKey = "ticket_key"
     }
 
     public static let fileName = "keys.json"
@@ -59,7 +65,21 @@ public struct Keyring: Sendable, Codable {
         }
         var ring = Keyring(event: event, eventName: eventName, keys: [], rotatedAt: nil)
         ring.rotate()
+        ring.addTicketKey()
         return ring
+    }
+
+    /// Gives an older keyring its ticket key; returns whether it had none.
+    @discardableResult
+    public mutating func addTicketKey() -> Bool {
+        guard ticketKey == nil else { return false }
+        ticketKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        return true
+    }
+
+    /// Digests ticket codes under this event's ticket key; nil when the keyring has none.
+    public var tickets: TicketDigester? {
+        ticketKey.flatMap { Data(base64Encoded: $0) }.flatMap { $0.count >= 16 ? TicketDigester(key: $0) : nil }
     }
 
     /// Adds a new signing key; the older ones keep verifying.

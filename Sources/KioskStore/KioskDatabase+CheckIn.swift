@@ -8,6 +8,9 @@ public enum CheckInOutcome: Sendable, Equatable {
     case checkedIn(CheckInRecord)
     /// Already in: the earlier check-in is returned, and this attempt is logged as a refused duplicate.
     case alreadyCheckedIn(CheckInRecord)
+    /// Not checked in: the registration awaits payment or approval (imported pending). Nothing is
+    /// written and no badge is queued.
+    case pendingRegistration
 }
 
 extension KioskDatabase {
@@ -41,6 +44,7 @@ extension KioskDatabase {
     {
         let record = try Self.onRoster(db, attendeeID)
         let outcome: CheckInOutcome
+        if record.attendee.pending && record.checkIn == nil { return (.pendingRegistration, .notAsked) }
         if let previous = record.checkIn {
             try Self.append(
                 db,

@@ -131,6 +131,13 @@ public struct KioskDatabase: Sendable {
                     );
                     """)
         }
+        migrator.registerMigration("v6: registration tickets and pending registrations") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE attendees ADD COLUMN tickets TEXT NOT NULL DEFAULT '';  -- digests, "|"-separated
+                    ALTER TABLE attendees ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 
@@ -144,6 +151,21 @@ public struct KioskDatabase: Sendable {
             let rows = try Row.fetchCursor(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 0")
             while let row = try rows.next() { records.append(try AttendeeRecord(row: row)) }
             return records
+        }
+    }
+
+    /// The attendee whose registration ticket has this digest (``Badges/TicketDigester``), removed
+    /// ones included; nil when none. Reads every row that has tickets: for scripts and the terminal
+    /// tools; a door screen looks up its in-memory ``RosterSnapshot``.
+    public func attendee(ticket digest: String) throws(StoreError) -> AttendeeRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT \(AttendeeRecord.columns) FROM attendees
+                    WHERE tickets <> '' AND instr('|' || tickets || '|', ?) > 0
+                    """, arguments: ["|" + digest + "|"]
+            ).map(AttendeeRecord.init(row:))
         }
     }
 
@@ -348,8 +370,8 @@ public struct KioskDatabase: Sendable {
                 INSERT INTO attendees (id, first_name, last_name, native_name, organisation, title, country, role,
                     delegation, email, language, sessions, vip, notes, walk_in, removed, checkin_event,
                     checked_in_at, checked_in_kiosk, duplicates, refused, badge_version, prints, reprints,
-                    inside_session, inside_since, inside_kiosk, attended)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    inside_session, inside_since, inside_kiosk, attended, tickets, pending)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                     native_name = excluded.native_name, organisation = excluded.organisation, title = excluded.title,
                     country = excluded.country, role = excluded.role, delegation = excluded.delegation,
@@ -360,7 +382,7 @@ public struct KioskDatabase: Sendable {
                     refused = excluded.refused, badge_version = excluded.badge_version, prints = excluded.prints,
                     reprints = excluded.reprints, inside_session = excluded.inside_session,
                     inside_since = excluded.inside_since, inside_kiosk = excluded.inside_kiosk,
-                    attended = excluded.attended
+                    attended = excluded.attended, tickets = excluded.tickets, pending = excluded.pending
                 """
         ).execute(arguments: [
             a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
@@ -368,7 +390,7 @@ public struct KioskDatabase: Sendable {
             state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
             state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
             state.prints, state.reprints, state.inside?.session, state.inside.map { milliseconds($0.since) },
-            state.inside?.kiosk, state.attended.joined(separator: "|"),
+            state.inside?.kiosk, state.attended.joined(separator: "|"), a.tickets.joined(separator: "|"), a.pending,
         ])
     }
 
@@ -376,17 +398,19 @@ public struct KioskDatabase: Sendable {
         try db.cachedStatement(
             sql: """
                 INSERT INTO attendees (id, first_name, last_name, native_name, organisation, title, country, role,
-                    delegation, email, language, sessions, vip, notes, walk_in, removed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                    delegation, email, language, sessions, vip, notes, walk_in, removed, tickets, pending)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
                     native_name = excluded.native_name, organisation = excluded.organisation, title = excluded.title,
                     country = excluded.country, role = excluded.role, delegation = excluded.delegation,
                     email = excluded.email, language = excluded.language, sessions = excluded.sessions,
-                    vip = excluded.vip, notes = excluded.notes, walk_in = excluded.walk_in, removed = 0
+                    vip = excluded.vip, notes = excluded.notes, walk_in = excluded.walk_in, removed = 0,
+                    tickets = excluded.tickets, pending = excluded.pending
                 """
         ).execute(arguments: [
             a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
             a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
+            a.tickets.joined(separator: "|"), a.pending,
         ])
     }
 }
@@ -421,7 +445,7 @@ public struct AttendeeRecord: Sendable, Equatable {
     static let columns = """
         id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \
         sessions, vip, notes, walk_in, removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused, \
-        badge_version, prints, reprints, inside_session, inside_since, inside_kiosk, attended
+        badge_version, prints, reprints, inside_session, inside_since, inside_kiosk, attended, tickets, pending
         """
 
     /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
@@ -434,6 +458,9 @@ public struct AttendeeRecord: Sendable, Equatable {
             country: row[6], role: role, delegation: row[8], email: row[9], language: row[10],
             sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row[12],
             notes: row[13], walkIn: row[14])
+        let tickets: String = row[28]
+        attendee.tickets = tickets.isEmpty ? [] : tickets.split(separator: "|").map(String.init)
+        attendee.pending = row[29]
         removed = row[15]
         if let event: String = row[16], let id = UUID(uuidString: event) {
             let ms: Int64 = row[17]

@@ -14,14 +14,21 @@ public struct RosterSnapshot: Sendable {
     public let records: [AttendeeRecord]
     public let index: SearchIndex
     private let positions: [String: Int]
+    /// Registration ticket digest → position.
+    private let tickets: [String: Int]
 
     public init(records: [AttendeeRecord]) {
         self.records = records
         self.index = SearchIndex(records.map(\.attendee))
         var positions: [String: Int] = [:]
         positions.reserveCapacity(records.count)
-        for (i, record) in records.enumerated() { positions[record.attendee.id] = i }
+        var tickets: [String: Int] = [:]
+        for (i, record) in records.enumerated() {
+            positions[record.attendee.id] = i
+            for digest in record.attendee.tickets { tickets[digest] = i }
+        }
         self.positions = positions
+        self.tickets = tickets
         #if canImport(Glibc)
             // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
             _ = glibcMallocTrim(0)
@@ -47,6 +54,9 @@ public struct RosterSnapshot: Sendable {
     }
 
     public func record(id: String) -> AttendeeRecord? { positions[id].map { records[$0] } }
+
+    /// The attendee whose registration ticket has this digest.
+    public func record(ticket digest: String) -> AttendeeRecord? { tickets[digest].map { records[$0] } }
 }
 
 extension KioskDatabase {
@@ -140,4 +150,8 @@ public struct LiveRoster: Sendable {
     public func current(_ record: AttendeeRecord) -> AttendeeRecord { overrides[record.attendee.id] ?? record }
 
     public func record(id: String) -> AttendeeRecord? { overrides[id] ?? snapshot.record(id: id) }
+
+    /// The attendee whose registration ticket has this digest, up to date. (A change of someone's
+    /// tickets is a roster change: the snapshot is rebuilt with it.)
+    public func record(ticket digest: String) -> AttendeeRecord? { snapshot.record(ticket: digest).map(current) }
 }

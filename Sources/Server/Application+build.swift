@@ -167,7 +167,27 @@ public func buildRouter(
     }
 
     @Sendable func applyRoster(_ request: Request, kiosk: String) async throws -> Response {
-        let upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
+        var upload = try await decode(RosterUpload.self, request, limit: maxRosterBytes)
+        // Ticket codes arrive as read from the export and are kept only as digests under the
+        // event's ticket key, made here.
+        if let codes = upload.ticketCodes, codes.contains(where: { !$0.isEmpty }) {
+            guard codes.count == upload.attendees.count else {
+                throw HTTPError(.badRequest, message: "ticket_codes must have one list per attendee")
+            }
+            guard let tickets = try await keyIssuer.tickets() else {
+                throw HTTPError(
+                    .conflict,
+                    message:
+                        "the roster has registration ticket codes but the server has no badge keys to keep them with: create them there first (accueil keys create --store …)"
+                )
+            }
+            for (i, list) in codes.enumerated() where !list.isEmpty {
+                upload.attendees[i].tickets = list.compactMap(TicketCode.normalised).map {
+                    tickets.digest(normalised: $0)
+                }
+            }
+        }
+        upload.ticketCodes = nil
         // The same limits as every kiosk's import: an attendee the store would refuse is a 422
         // naming them, before anything is written.
         var refused: [String] = []
@@ -289,6 +309,11 @@ actor KeyIssuer {
     /// The keyring as `station` gets it, its own key issued first when needed; nil without one.
     func keys(for station: String) async throws -> Keyring? {
         try await store.issueBadgeKey(to: station)
+    }
+
+    /// What digests registration tickets on this event; nil without a keyring.
+    func tickets() async throws -> TicketDigester? {
+        try await store.ticketKeyring()?.tickets
     }
 }
 

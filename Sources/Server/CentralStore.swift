@@ -87,12 +87,22 @@ extension CentralStore {
     public func issueBadgeKey(to station: String) async throws -> Keyring? {
         guard let data = try await keyringData() else { return nil }
         var ring = try Keyring.decode(data)
-        if ring.issue(to: station) {
+        let withTicketKey = ring.addTicketKey()
+        if ring.issue(to: station) || withTicketKey {
             try await saveKeyringData(try ring.json())
             Logger(label: "accueil.server").notice(
                 "badge key issued", metadata: ["kiosk": "\(station)", "key_id": "\(ring.keys.last?.id ?? 0)"])
         }
         return ring.handed(to: station)
+    }
+
+    /// The event's keyring with its ticket key (made and saved first when an older keyring has
+    /// none); nil when the store holds no keyring. Called through `KeyIssuer`, like `issueBadgeKey`.
+    public func ticketKeyring() async throws -> Keyring? {
+        guard let data = try await keyringData() else { return nil }
+        var ring = try Keyring.decode(data)
+        if ring.addTicketKey() { try await saveKeyringData(try ring.json()) }
+        return ring
     }
 
     static func hash(_ token: String) -> String {

@@ -158,7 +158,8 @@ public struct Snapshot: Codable, Sendable, Equatable {
 
     /// One `attendee.upserted` event as a JSON array:
     /// `[event_id, at, kiosk, id, first_name, last_name, native_name, organisation, title, country,
-    /// role, delegation, email, language, sessions ("|"-separated), vip, notes, walk_in]`.
+    /// role, delegation, email, language, sessions ("|"-separated), vip, notes, walk_in]`, then, when
+    /// the attendee has them, tickets ("|"-separated digests) and pending (true).
     public struct RosterRow: Codable, Sendable, Equatable {
         public var eventID: UUID
         public var at: Int64
@@ -193,6 +194,12 @@ public struct Snapshot: Codable, Sendable, Equatable {
                 try c.encode(field)
             }
             try c.encode(a.walkIn)
+            // Later additions, trailing so that older readers stop before them: ticket digests
+            // ("|"-separated) and the pending mark, written only when they say something.
+            if !a.tickets.isEmpty || a.pending {
+                try c.encode(a.tickets.joined(separator: "|"))
+                if a.pending { try c.encode(true) }
+            }
         }
 
         public init(from decoder: any Decoder) throws {
@@ -220,12 +227,14 @@ public struct Snapshot: Codable, Sendable, Equatable {
             let sessions = try c.decode(String.self)
             let (vip, notes) = (try c.decode(String.self), try c.decode(String.self))
             let walkIn = try c.decode(Bool.self)
+            let tickets = c.isAtEnd ? "" : try c.decode(String.self)
+            let pending = c.isAtEnd ? false : try c.decode(Bool.self)
             attendee = Attendee(
                 id: attendeeID, firstName: first, lastName: last, nativeName: native, organisation: organisation,
                 title: title, country: country, role: role, delegation: delegation, email: email, language: language,
                 sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: vip,
-                notes: notes,
-                walkIn: walkIn)
+                notes: notes, walkIn: walkIn,
+                tickets: tickets.isEmpty ? [] : tickets.split(separator: "|").map(String.init), pending: pending)
         }
     }
 }
@@ -235,17 +244,22 @@ public struct RosterUpload: Codable, Sendable {
     public var attendees: [Attendee]
     public var removeMissing: Bool
     public var dryRun: Bool
+    /// Each attendee's registration ticket codes as read from the export, parallel to `attendees`
+    /// (nil when none): the server keeps only their digests, made with the event's ticket key.
+    public var ticketCodes: [[String]]?
 
-    public init(attendees: [Attendee], removeMissing: Bool, dryRun: Bool) {
+    public init(attendees: [Attendee], removeMissing: Bool, dryRun: Bool, ticketCodes: [[String]]? = nil) {
         self.attendees = attendees
         self.removeMissing = removeMissing
         self.dryRun = dryRun
+        self.ticketCodes = ticketCodes
     }
 
     enum CodingKeys: String, CodingKey {
         case attendees
         case removeMissing = "remove_missing"
         case dryRun = "dry_run"
+        case ticketCodes = "ticket_codes"
     }
 }
 

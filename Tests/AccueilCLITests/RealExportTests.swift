@@ -41,6 +41,10 @@ struct RealExportTests {
         var cancelled: Int
         var pending: Int
         var secrets: [String]
+        /// Ticket secret of each paid position, as pretix generated it; of each pending one; of the cancelled ones.
+        var tickets: [String: String]
+        var pendingTickets: [String: String]
+        var cancelledTickets: [String]
     }
 
     func expected(_ directory: URL) throws -> Expected {
@@ -57,13 +61,17 @@ struct RealExportTests {
         let directory = try Self.exports.get()
         let expected = try expected(directory)
         let box = Sandbox()
+        // Ticket secrets are kept as digests under the event's ticket key: the station needs its keyring.
+        try box.run(["keys", "create", "--event", "PX26", "--name", "Pretix test"])
         let path = directory.appendingPathComponent(file).path
         let result = try box.run(["roster", "import", "--preset", "pretix", "--json", path])
         #expect(result.status == 0, "\(result.output)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(summary["rejected"] as? Int == 0)
-        #expect(summary["added"] as? Int == expected.attendees.count)
+        // Pending orders are imported marked pending (the door refuses them), cancelled ones skipped.
+        #expect(summary["added"] as? Int == expected.attendees.count + expected.pending)
         #expect(summary["skipped"] as? Int == expected.cancelled && summary["pending"] as? Int == expected.pending)
+        #expect(summary["tickets"] as? Int == expected.attendees.count + expected.pending)
         if file.hasSuffix(".xlsx") { #expect(summary["sheet"] as? String == "Position de commande") }
         // No column that holds a roster field was left unread.
         let warnings = summary["warnings"] as? [[String: Any]] ?? []
@@ -89,7 +97,45 @@ struct RealExportTests {
             try JSONSerialization.jsonObject(
                 with: Data(try box.run(["roster", "import", "--preset", "pretix", "--json", path]).stdout.utf8))
                 as? [String: Any])
-        #expect(again["unchanged"] as? Int == expected.attendees.count && again["added"] as? Int == 0)
+        #expect(
+            again["unchanged"] as? Int == expected.attendees.count + expected.pending && again["added"] as? Int == 0)
+
+        try scanTickets(box, expected)
+    }
+
+    /// Each ticket, scanned as its QR reads (pretix's QR holds the secret), at `accueil checkin`:
+    /// paid ones check their attendee in, pending ones are refused with the reason, cancelled ones
+    /// are unknown; the codes are in no file of the station.
+    /// The check-in list has no position number (its ids number an order's tickets in the list's
+    /// order): there the ticket must find the same person, by name.
+    func scanTickets(_ box: Sandbox, _ expected: Expected, sameIDs: Bool = true) throws {
+        for (id, secret) in expected.tickets.sorted(by: { $0.key < $1.key }).prefix(8) {
+            let out = try box.json(["checkin", secret]) as? [[String: Any]]
+            #expect(out?.first?["status"] as? String == "checked_in", "\(id)")
+            if sameIDs {
+                #expect(out?.first?["id"] as? String == id)
+            } else {
+                let attendee = out?.first?["attendee"] as? [String: Any]
+                let person = expected.attendees[id]
+                #expect(
+                    attendee?["first_name"] as? String == person?.firstName
+                        && attendee?["last_name"] as? String == person?.lastName, "\(id)")
+            }
+            let again = try box.run(["checkin", secret])
+            #expect(again.status == 4, "\(id): \(again.output)")
+        }
+        for (id, secret) in expected.pendingTickets.sorted(by: { $0.key < $1.key }).prefix(3) {
+            let out = try box.run(["checkin", secret])
+            #expect(out.status == 7 && out.output.contains("pending"), "\(id): \(out.output)")
+        }
+        for secret in expected.cancelledTickets.prefix(3) {
+            #expect(try box.run(["checkin", secret]).status == 5)
+        }
+        for file in try FileManager.default.contentsOfDirectory(atPath: box.data) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: box.data).appendingPathComponent(file))
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(!expected.secrets.contains { text.contains($0) }, "a ticket secret in \(file)")
+        }
     }
 
     @Test("the French check-in list (with secrets) imports its paid tickets; unpaid ones wait")
@@ -97,13 +143,27 @@ struct RealExportTests {
         let directory = try Self.exports.get()
         let expected = try expected(directory)
         let box = Sandbox()
+        try box.run(["keys", "create", "--event", "PX26", "--name", "Pretix test"])
         let path = directory.appendingPathComponent("checkin-fr.csv").path
         let result = try box.run(["roster", "import", "--preset", "pretix", "--json", path])
         #expect(result.status == 0, "\(result.output)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(summary["rejected"] as? Int == 0)
-        #expect(summary["added"] as? Int == expected.attendees.count)
+        #expect(summary["added"] as? Int == expected.attendees.count + expected.pending)
         #expect(summary["pending"] as? Int == expected.pending)
         #expect(!expected.secrets.contains { result.output.contains($0) })
+        try scanTickets(box, expected, sameIDs: false)
+    }
+
+    @Test("without the station's keyring, an export with ticket secrets is refused, saying how to go on")
+    func ticketsNeedKeys() throws {
+        let directory = try Self.exports.get()
+        let box = Sandbox()
+        let path = directory.appendingPathComponent("positions-fr.csv").path
+        let result = try box.run(["roster", "import", "--preset", "pretix", path])
+        #expect(result.status == 2)
+        #expect(result.output.contains("accueil keys create") && result.output.contains("Secret du billet=ignore"))
+        let leftOut = try box.run(["roster", "import", "--preset", "pretix", "--map", "Secret du billet=ignore", path])
+        #expect(leftOut.status == 0, "\(leftOut.output)")
     }
 }

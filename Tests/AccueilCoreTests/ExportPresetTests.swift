@@ -90,8 +90,12 @@ struct ExportPresetTests {
         let roster = try RosterParser.parse(
             Self.file(Self.pretixPositionsEN, Self.pretixRows), options: RosterOptions(preset: .pretix))
         #expect(roster.rejections == [])
-        #expect(roster.attendees.map(\.id) == ["QX3RT-1", "QX3RT-2"])
+        // The pending order is imported marked pending (the door refuses it); cancelled ones are skipped.
+        #expect(roster.attendees.map(\.id) == ["QX3RT-1", "QX3RT-2", "PEND1-1"])
+        #expect(roster.attendees.map(\.pending) == [false, false, true])
         #expect(roster.skipped == 2 && roster.pending == 1)
+        // The ticket secret is read as the attendee's ticket code.
+        #expect(roster.ticketCodes == [["k3v9q2m8xw7rj4"], [], []])
         let amina = roster.attendees[0]
         #expect(amina.role == .participant && amina.email == "amina@ville.example")
         #expect(amina.organisation == "Ville de Lyon" && amina.country == "FR" && amina.firstName == "Amina")
@@ -111,7 +115,8 @@ struct ExportPresetTests {
             Self.file(Self.pretixPositionsFR, Self.pretixRows.map { $0.mapValues(Self.frenchStatus) }),
             options: RosterOptions(preset: .pretix, defaultRole: .delegation))
         #expect(roster.rejections == [])
-        #expect(roster.attendees.map(\.id) == ["QX3RT-1", "QX3RT-2"])
+        #expect(roster.attendees.map(\.id) == ["QX3RT-1", "QX3RT-2", "PEND1-1"] && roster.attendees[2].pending)
+        #expect(roster.ticketCodes.first == ["k3v9q2m8xw7rj4"])
         #expect(roster.attendees[0].email == "amina@ville.example" && roster.attendees[0].role == .delegation)
         #expect(roster.attendees[0].organisation == "Ville de Lyon" && roster.attendees[0].language == "fr")
         #expect(roster.attendees[1].organisation == "Город Казань")
@@ -136,11 +141,12 @@ struct ExportPresetTests {
             XY34Z,1,storniert,x@stadt.example,Eintritt,Weg Weg,,,DE,,s3cr3v
             """
         let strict = try RosterParser.parse(Array(csv.utf8), options: RosterOptions(preset: .pretix))
-        #expect(strict.attendees.map(\.id) == ["AB12C-1"] && strict.pending == 1 && strict.skipped == 1)
+        #expect(strict.attendees.map(\.id) == ["AB12C-1", "AB12C-2"] && strict.pending == 1 && strict.skipped == 1)
+        #expect(strict.attendees.map(\.pending) == [false, true] && strict.ticketCodes == [["s3cr3t"], ["s3cr3u"]])
         #expect(strict.attendees[0].organisation == "Stadt Köln" && strict.attendees[0].lastName == "Müller")
         let lenient = try RosterParser.parse(
             Array(csv.utf8), options: RosterOptions(preset: .pretix, acceptPending: true))
-        #expect(lenient.attendees.map(\.id) == ["AB12C-1", "AB12C-2"])
+        #expect(lenient.attendees.map(\.id) == ["AB12C-1", "AB12C-2"] && !lenient.attendees[1].pending)
         #expect(lenient.attendees[1].role == .press && lenient.attendees[1].email == "k@stadt.example")
     }
 
@@ -154,7 +160,9 @@ struct ExportPresetTests {
             """
         let roster = try RosterParser.parse(Array(csv.utf8), options: RosterOptions(preset: .pretix))
         #expect(roster.rejections == [])
-        #expect(roster.attendees.map(\.id) == ["A1B2C-1", "A1B2C-2"])
+        #expect(roster.attendees.map(\.id) == ["A1B2C-1", "A1B2C-2", "D3E4F-1"])
+        #expect(roster.attendees.map(\.pending) == [false, false, true])
+        #expect(roster.ticketCodes == [["abcsecret1"], ["abcsecret2"], ["abcsecret3"]])
         #expect(roster.attendees[0].vip == "Protocol: minister" && roster.attendees[0].role == .delegation)
         #expect(roster.attendees[1].organisation == "City of Chengdu" && roster.pending == 1)
     }
@@ -171,6 +179,8 @@ struct ExportPresetTests {
                 1405,2026-05-01,Tom,Petit,tom@example.org,1,General Admission,3000004,,Paid,EUR,20,1,1,Refunded,,,3000004001
                 """.utf8), options: RosterOptions(preset: .eventbrite))
         #expect(english.attendees.map(\.id) == ["3000001", "3000003"] && english.skipped == 2)
+        // "Barcode #" is what the ticket's QR code carries.
+        #expect(english.ticketCodes == [["3000001001"], ["3000003001"]])
         #expect(english.attendees[0].role == .participant && english.attendees[1].role == .press)
         #expect(english.attendees[0].title == "Maire" && english.attendees[0].organisation == "Ville de Nantes")
         let french = try RosterParser.parse(
@@ -194,7 +204,8 @@ struct ExportPresetTests {
             4,Di Eff,,Di,Eff,di@example.org,,,,2026-04-01T10:00:00,Withdrawn,0,False
             """
         let roster = try RosterParser.parse(Array(csv.utf8), options: RosterOptions(preset: .indico))
-        #expect(roster.attendees.map(\.id) == ["indico-1"])
+        #expect(roster.attendees.map(\.id) == ["indico-1", "indico-2", "indico-3"])
+        #expect(roster.attendees.map(\.pending) == [false, true, true])
         #expect(roster.attendees[0].title == "Professor" && roster.attendees[0].country == "ES")
         #expect(roster.pending == 2 && roster.skipped == 1)
         let all = try RosterParser.parse(Array(csv.utf8), options: RosterOptions(preset: .indico, acceptPending: true))

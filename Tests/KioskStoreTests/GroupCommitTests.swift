@@ -21,6 +21,7 @@ struct GroupCommitTests {
                         switch outcome {
                         case .checkedIn: return (id, "in")
                         case .alreadyCheckedIn: return (id, "already")
+                        case .pendingRegistration: return (id, "pending")
                         }
                     } catch {
                         return (id, (error as? StoreError)?.kind == .unknownAttendee ? "unknown" : "error: \(error)")

@@ -1,3 +1,4 @@
+import AccueilCore
 import Foundation
 import Testing
 
@@ -73,5 +74,26 @@ struct SyncMachineTests {
         m.pushFailed(now: t0.addingTimeInterval(0.1), error: "down")
         m.localChange(now: t0.addingTimeInterval(0.2))
         #expect(m.next(now: t0.addingTimeInterval(0.2), outboxDepth: 2) != .push)
+    }
+}
+
+@Suite("Snapshot roster rows")
+struct RosterRowTests {
+    @Test("ticket digests and the pending mark travel as trailing fields; rows without them read as before")
+    func trailing() throws {
+        var a = Attendee(id: "P1", firstName: "Anne", lastName: "Martin", role: .press, sessions: ["S1", "S2"])
+        let plain = try #require(
+            Snapshot.RosterRow(Event(attendeeID: a.id, at: Date(), kiosk: "k", body: .attendeeUpserted(a))))
+        let plainJSON = try JSONEncoder().encode(plain)
+        #expect(try JSONDecoder().decode(Snapshot.RosterRow.self, from: plainJSON) == plain)
+        #expect(try JSONSerialization.jsonObject(with: plainJSON) as? [Any] != nil)
+        #expect((try JSONSerialization.jsonObject(with: plainJSON) as? [Any])?.count == 18)
+
+        a.tickets = ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"]
+        a.pending = true
+        let row = try #require(
+            Snapshot.RosterRow(Event(attendeeID: a.id, at: Date(), kiosk: "k", body: .attendeeUpserted(a))))
+        let back = try JSONDecoder().decode(Snapshot.RosterRow.self, from: try JSONEncoder().encode(row))
+        #expect(back.attendee == a)
     }
 }

@@ -81,7 +81,8 @@ with scopes_disabled():
     web = organizer.sales_channels.get(identifier="web")
     checkin_list = event.checkin_lists.create(name="Entrée principale", all_products=True, include_pending=True)
 
-    expected = {"attendees": {}, "cancelled": 0, "pending": 0}
+    expected = {"attendees": {}, "cancelled": 0, "pending": 0, "tickets": {}, "pending_tickets": {},
+                "cancelled_tickets": []}
     position_count = 0
     order_index = 0
     while position_count < count:
@@ -99,17 +100,21 @@ with scopes_disabled():
             first, last = rng.choice(given), rng.choice(family)
             company = rng.choice(companies)
             own_email = rng.random() < 0.7
-            OrderPosition.objects.create(
+            position = OrderPosition.objects.create(
                 order=order, positionid=position_id, item=item, price=item.default_price,
                 attendee_name_parts={"_scheme": "given_family", "given_name": first, "family_name": last},
                 attendee_email=f"p{position_count}@ville.example" if own_email else None,
                 company=company or None, country=rng.choice(countries), state="")
             key = f"{order.code}-{position_id}"
+            # The ticket's secret, as pretix's own generator made it: what the attendee's QR holds.
             if state == Order.STATUS_CANCELED:
                 expected["cancelled"] += 1
+                expected["cancelled_tickets"].append(position.secret)
             elif state == Order.STATUS_PENDING:
                 expected["pending"] += 1
+                expected["pending_tickets"][key] = position.secret
             else:
+                expected["tickets"][key] = position.secret
                 expected["attendees"][key] = {
                     "first_name": first, "last_name": last, "organisation": company,
                     "email": f"p{position_count}@ville.example" if own_email else buyer,
