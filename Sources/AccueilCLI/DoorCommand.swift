@@ -380,7 +380,7 @@ final class DoorScreen {
         guard text.count >= 6, let tickets = ((try? Keyring.load(from: db.directory)) ?? nil)?.tickets,
             let digest = tickets.digest(scanned: text)
         else { return nil }
-        return roster.record(ticket: digest)
+        return roster.record(ticket: digest) ?? (try? db.attendee(ticket: digest)) ?? nil
     }
 
     func checkIn(_ record: AttendeeRecord) {

@@ -38,12 +38,13 @@ final class DoorRoster: @unchecked Sendable {
         return roster.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
     }
 
-    /// The attendee whose registration ticket has this digest (from memory: no store read).
+    /// The attendee whose registration ticket has this digest: from memory for everyone on the
+    /// roster; a removed (cancelled) registration's ticket is looked for in the store, to say so.
     func record(ticket digest: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
         roster.refresh(from: db)
-        return roster.record(ticket: digest)
+        return roster.record(ticket: digest) ?? (try? db.attendee(ticket: digest)) ?? nil
     }
 }
 

@@ -34,7 +34,8 @@ struct RosterImportCommand: AsyncParsableCommand {
             those systems write them. Their ticket or product names ("Entrée / Admission") are read \
             as roles where they name one, else take the default role (participant, or \
             --default-role); the import lists each name and the role it became, and --role-map \
-            refines. Cancelled, refunded and "Not Attending" registrations are skipped; pending ones \
+            refines. Cancelled, refunded and "Not Attending" registrations are skipped (and removed if \
+            an earlier import added them: the doors then refuse their tickets as cancelled); pending ones \
             (unpaid, awaiting approval) are imported marked pending, and the doors refuse them with \
             the reason, unless --accept-pending. Indico's numeric ids are prefixed "indico-".
 
@@ -202,7 +203,7 @@ struct RosterImportCommand: AsyncParsableCommand {
                 let body = try JSONEncoder().encode(
                     RosterUpload(
                         attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun,
-                        ticketCodes: withTickets > 0 ? parsed.ticketCodes : nil))
+                        ticketCodes: withTickets > 0 ? parsed.ticketCodes : nil, cancelled: parsed.cancelledIDs))
                 changes = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
             } catch let error as SyncError {
                 throw CommandFailure(
@@ -217,7 +218,8 @@ struct RosterImportCommand: AsyncParsableCommand {
             if let bar { progress = { done in bar.update(done) } }
             do {
                 changes = try db.importRoster(
-                    parsed.attendees, removeMissing: removeMissing, dryRun: dryRun, kiosk: store.kioskName,
+                    parsed.attendees, removeMissing: removeMissing, cancelled: parsed.cancelledIDs, dryRun: dryRun,
+                    kiosk: store.kioskName,
                     progress: progress)
             } catch {
                 throw commandFailure(error)
@@ -283,7 +285,7 @@ struct RosterImportCommand: AsyncParsableCommand {
                 let verb = dryRun ? "Would import" : "Imported"
                 print(
                     "\(verb) \(parsed.attendees.count): \(changes.added) added, \(changes.updated) updated, \(changes.unchanged) unchanged"
-                        + (removeMissing ? ", \(changes.removed) removed" : "")
+                        + (removeMissing || changes.removed > 0 ? ", \(changes.removed) removed" : "")
                         + (parsed.rejections.isEmpty ? "." : "; \(parsed.rejections.count) rejected."))
             }
         }

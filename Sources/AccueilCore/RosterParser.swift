@@ -299,6 +299,9 @@ public struct ParsedRoster: Sendable {
     /// Each attendee's ticket codes as read (``TicketCode/normalised(_:)``), parallel to
     /// `attendees`; emptied by ``sealTickets(_:)``, which keeps only their digests.
     public var ticketCodes: [[String]] = []
+    /// Ids of the cancelled registrations the file lists (skipped): removed from the roster if an
+    /// earlier import added them.
+    public var cancelledIDs: [String] = []
     /// Rows imported as pending (see `RosterOptions.acceptPending`).
     public var pendingImported: Int { attendees.lazy.filter(\.pending).count }
     /// Attendees with at least one ticket code.
@@ -573,6 +576,16 @@ public enum RosterParser {
             switch registrationState(fold(cell(.status)), paid: fold(cell(.paid))) {
             case .cancelled:
                 result.skipped += 1
+                // Said by id, so that an import removes an attendee whose registration was cancelled
+                // since an earlier import (the door then refuses their ticket as cancelled). Without
+                // a position column (pretix's check-in list) a cancelled ticket has no sure id.
+                let code = cell(.orderCode)
+                let position = cell(.position)
+                let cancelledID =
+                    !cell(.id).isEmpty
+                    ? cell(.id)
+                    : !code.isEmpty && !position.isEmpty && columnOf[.position] != nil ? "\(code)-\(position)" : ""
+                if !cancelledID.isEmpty { result.cancelledIDs.append(idPrefix + cancelledID) }
                 continue
             case .pending:
                 result.pending += 1

@@ -21,8 +21,11 @@ public struct RosterPlan: Sendable {
     /// Ids to remove (an `attendee.removed` event each).
     public private(set) var removals: [String] = []
 
-    /// `existing`: the current roster, by id, with whether each one is removed.
-    public init(incoming: [Attendee], existing: [String: (Attendee, Bool)], removeMissing: Bool) {
+    /// `existing`: the current roster, by id, with whether each one is removed. `cancelled`: ids the
+    /// file lists as cancelled registrations, removed when they are on the roster.
+    public init(
+        incoming: [Attendee], existing: [String: (Attendee, Bool)], removeMissing: Bool, cancelled: [String] = []
+    ) {
         var inFile = Set<String>()
         inFile.reserveCapacity(incoming.count)
         for var attendee in incoming {
@@ -44,8 +47,11 @@ public struct RosterPlan: Sendable {
             for (id, (_, removed)) in existing where !removed && !inFile.contains(id) {
                 removals.append(id)
             }
-            removals.sort()
-            summary.removed = removals.count
         }
+        for id in Set(cancelled) where existing[id]?.1 == false && !inFile.contains(id) {
+            if !removeMissing { removals.append(id) }
+        }
+        removals.sort()
+        summary.removed = removals.count
     }
 }

@@ -11,7 +11,8 @@ extension KioskDatabase {
     /// All of it happens in one transaction: an interrupted import leaves the store as it was.
     @discardableResult
     public func importRoster(
-        _ attendees: [Attendee], removeMissing: Bool = false, dryRun: Bool = false, kiosk: String,
+        _ attendees: [Attendee], removeMissing: Bool = false, cancelled: [String] = [], dryRun: Bool = false,
+        kiosk: String,
         now: Date = Date(), progress: (@Sendable (Int) -> Void)? = nil
     ) throws(StoreError) -> ImportSummary {
         let work = { (db: Database) throws -> ImportSummary in
@@ -21,7 +22,8 @@ extension KioskDatabase {
                 let record = try AttendeeRecord(row: row)
                 existing[record.attendee.id] = (record.attendee, record.removed)
             }
-            let plan = RosterPlan(incoming: attendees, existing: existing, removeMissing: removeMissing)
+            let plan = RosterPlan(
+                incoming: attendees, existing: existing, removeMissing: removeMissing, cancelled: cancelled)
             if !dryRun {
                 for (i, attendee) in plan.upserts.enumerated() {
                     let event = Event(attendeeID: attendee.id, at: now, kiosk: kiosk, body: .attendeeUpserted(attendee))

@@ -205,7 +205,8 @@ public func buildRouter(
                     + refused.prefix(10).joined(separator: "; "))
         }
         let plan = RosterPlan(
-            incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing)
+            incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing,
+            cancelled: upload.cancelled ?? [])
         guard !upload.dryRun else { return try jsonAnswer(plan.summary) }
         let now = Date()
         let events =

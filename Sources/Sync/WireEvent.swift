@@ -247,12 +247,18 @@ public struct RosterUpload: Codable, Sendable {
     /// Each attendee's registration ticket codes as read from the export, parallel to `attendees`
     /// (nil when none): the server keeps only their digests, made with the event's ticket key.
     public var ticketCodes: [[String]]?
+    /// Ids the export lists as cancelled registrations: removed if on the roster (nil from older clients).
+    public var cancelled: [String]?
 
-    public init(attendees: [Attendee], removeMissing: Bool, dryRun: Bool, ticketCodes: [[String]]? = nil) {
+    public init(
+        attendees: [Attendee], removeMissing: Bool, dryRun: Bool, ticketCodes: [[String]]? = nil,
+        cancelled: [String]? = nil
+    ) {
         self.attendees = attendees
         self.removeMissing = removeMissing
         self.dryRun = dryRun
         self.ticketCodes = ticketCodes
+        self.cancelled = cancelled
     }
 
     enum CodingKeys: String, CodingKey {
@@ -260,6 +266,7 @@ public struct RosterUpload: Codable, Sendable {
         case removeMissing = "remove_missing"
         case dryRun = "dry_run"
         case ticketCodes = "ticket_codes"
+        case cancelled
     }
 }
 
