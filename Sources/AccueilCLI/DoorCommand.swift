@@ -380,7 +380,8 @@ final class DoorScreen {
         guard text.count >= 6, let tickets = ((try? Keyring.load(from: db.directory)) ?? nil)?.tickets,
             let digest = tickets.digest(scanned: text)
         else { return nil }
-        return roster.record(ticket: digest) ?? (try? db.attendee(ticket: digest)) ?? nil
+        if let record = roster.record(ticket: digest) { return record }
+        return roster.snapshot.removedTickets[digest].flatMap { (try? db.attendee(id: $0)) ?? nil }
     }
 
     func checkIn(_ record: AttendeeRecord) {

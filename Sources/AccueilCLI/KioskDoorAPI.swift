@@ -44,7 +44,8 @@ final class DoorRoster: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         roster.refresh(from: db)
-        return roster.record(ticket: digest) ?? (try? db.attendee(ticket: digest)) ?? nil
+        if let record = roster.record(ticket: digest) { return record }
+        return roster.snapshot.removedTickets[digest].flatMap { (try? db.attendee(id: $0)) ?? nil }
     }
 }
 

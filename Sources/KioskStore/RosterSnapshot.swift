@@ -16,8 +16,12 @@ public struct RosterSnapshot: Sendable {
     private let positions: [String: Int]
     /// Registration ticket digest → position.
     private let tickets: [String: Int]
+    /// Ticket digest → id, for attendees removed from the roster (cancelled registrations): their
+    /// tickets are refused as cancelled, not as unknown.
+    public let removedTickets: [String: String]
 
-    public init(records: [AttendeeRecord]) {
+    public init(records: [AttendeeRecord], removedTickets: [String: String] = [:]) {
+        self.removedTickets = removedTickets
         self.records = records
         self.index = SearchIndex(records.map(\.attendee))
         var positions: [String: Int] = [:]
@@ -62,7 +66,18 @@ public struct RosterSnapshot: Sendable {
 extension KioskDatabase {
     /// Loads every attendee and indexes them for search.
     public func snapshot() throws(StoreError) -> RosterSnapshot {
-        RosterSnapshot(records: try attendees())
+        let removed = try read { db in
+            var tickets: [String: String] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, tickets FROM attendees WHERE removed = 1 AND tickets <> ''")
+            while let row = try rows.next() {
+                let id: String = row[0]
+                let digests: String = row[1]
+                for digest in digests.split(separator: "|") { tickets[String(digest)] = id }
+            }
+            return tickets
+        }
+        return RosterSnapshot(records: try attendees(), removedTickets: removed)
     }
 
     /// The number of events in the log: changes when anything (here or in another process) writes.
