@@ -27,7 +27,10 @@ struct KioskCommand: AsyncParsableCommand {
             - door (default): search as you type, check in and print, reprint, undo, a walk-in form, \
             a scanner recognised anywhere on the page. API: GET /api/v1/search?q=, \
             GET /api/v1/attendees/ID, POST /api/v1/checkin {id, print}, /api/v1/undo {id, reason}, \
-            /api/v1/reprint {id, reason}, /api/v1/scan {text}, /api/v1/walkin {first_name, last_name, …}.
+            /api/v1/reprint {id, reason}, /api/v1/scan {text: a badge QR, an id or a registration \
+            ticket; answers found, unknown or cancelled}, /api/v1/walkin {first_name, last_name, …}. \
+            /api/v1/checkin answers checked_in, already_checked_in or pending (registration awaiting \
+            payment or approval: not checked in).
             - session (with --session ID, or --room ROOM to follow the room's sessions as the \
             schedule runs): a session room's door. Each badge scanned is verified \
             offline and counted in or out (--direction) against the room's capacity and access rule; \
@@ -35,7 +38,7 @@ struct KioskCommand: AsyncParsableCommand {
             PIN and a reason, which is logged. API: GET /api/v1/session, POST /api/v1/session/scan \
             {text[, pin, reason]}.
             - self-service: attendees scan the QR of their confirmation e-mail (their signed code, \
-            `accueil badge qr`) and their badge prints; nobody's data is shown. Staff leave it with \
+            `accueil badge qr`, or the registration system's ticket) and their badge prints; nobody's data is shown. Staff leave it with \
             the PIN (POST /api/v1/unlock {pin}) for the door screen at /staff.
             Always: GET /api/v1/status (sync, outbox, print queue, last print), GET /api/v1/stats, \
             GET /api/v1/health. Screens speak --language (fr or en).

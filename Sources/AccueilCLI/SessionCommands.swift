@@ -167,12 +167,13 @@ struct SessionScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Record a badge scanned at a session door (entry or exit) and print the verdict.",
         discussion: """
-            CODE is the badge's QR text (verified offline: signature, key, version). Exit status 0 \
-            when let in or out, 7 when refused (the reason is printed).
+            CODE is the badge's QR text (verified offline: signature, key, version), or a \
+            registration ticket's code imported with the roster (pretix secret, Eventbrite barcode, \
+            Indico ticket QR). Exit status 0 when let in or out, 7 when refused (the reason is printed).
             """
     )
     @OptionGroup var store: StoreOptions
-    @Argument(help: "The badge's QR text (AC1:…).") var code: String
+    @Argument(help: "The badge's QR text (AC1:…) or a registration ticket's code.") var code: String
     @Option(help: "The session's id.") var session: String
     @Option(help: "both (a second scan leaves), entry or exit.") var direction: ScanDirection = .both
     @Option(help: ArgumentHelp("Let them in although the door says no; the reason is logged.", valueName: "reason"))
