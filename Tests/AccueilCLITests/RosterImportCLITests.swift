@@ -172,16 +172,23 @@ struct RosterImportCLITests {
             rencontre,PEND1,1,en attente,y@example.org,Presse,Pas Encore,Pas,Encore,,,BE,,yy,fr
 
             """)
+        // The ticket secrets are kept as digests under the station's ticket key.
+        #expect(try box.run(["keys", "create"]).status == 0)
         let result = try box.run(["roster", "import", "--preset", "pretix", csv])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.stdout.contains("\"Entrée / Admission\" → participant, 2 rows (no role in the name: default"))
-        #expect(result.stdout.contains("skipped 1 cancelled") && result.stdout.contains("skipped 1 pending"))
+        #expect(result.stdout.contains("skipped 1 cancelled") && result.stdout.contains("1 pending registrations"))
+        #expect(
+            result.stdout.contains("imported as pending")
+                && result.stdout.contains("3 attendees with registration tickets"))
         #expect(!result.stdout.contains("looks like"), "\(result.stdout)")
         let amina = try #require(
             ((try box.json(["search", "Benali"]) as? [String: Any])?["results"] as? [[String: Any]])?.first)
         #expect(amina["organisation"] as? String == "Ville de Lyon" && amina["id"] as? String == "QX3RT-1")
-        // The secret is a credential: never printed.
+        // The secret is a credential: never printed; scanned, it finds its attendee.
         #expect(!result.output.contains("k3v9q2m8"))
+        #expect(try box.run(["checkin", "k3v9q2m9"]).stdout.contains("(QX3RT-2)"))
+        #expect(try box.run(["checkin", "yy"]).status == 7)
     }
 
     @Test("an Excel workbook imports through the binary; rejections name the sheet and row; a PDF is named")
