@@ -36,7 +36,8 @@ extension KioskDatabase {
             try db.execute(
                 sql: """
                     UPDATE attendees SET first_name = '', last_name = '', native_name = '', organisation = '',
-                        title = '', email = '', vip = '', notes = '';
+                        title = '', email = '', vip = '', notes = '', tickets = '';
+                    DELETE FROM attendee_tickets;
                     UPDATE print_jobs SET reason = CASE WHEN reason IS NULL THEN NULL ELSE ? END, last_error = NULL;
                     DELETE FROM meta WHERE key = ?;
                     """, arguments: [EventCodec.purgedText, "kiosk_status"])

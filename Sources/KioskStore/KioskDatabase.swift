@@ -136,6 +136,12 @@ public struct KioskDatabase: Sendable {
                 sql: """
                     ALTER TABLE attendees ADD COLUMN tickets TEXT NOT NULL DEFAULT '';  -- digests, "|"-separated
                     ALTER TABLE attendees ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+                    -- Digest → attendee, for the lookups without the door's memory (checkin, session
+                    -- doors). Rows left by a ticket dropped since are checked against the attendee.
+                    CREATE TABLE attendee_tickets (
+                        digest TEXT PRIMARY KEY NOT NULL,
+                        attendee_id TEXT NOT NULL
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator
@@ -155,17 +161,17 @@ public struct KioskDatabase: Sendable {
     }
 
     /// The attendee whose registration ticket has this digest (``Badges/TicketDigester``), removed
-    /// ones included; nil when none. Reads every row that has tickets: for scripts and the terminal
-    /// tools; a door screen looks up its in-memory ``RosterSnapshot``.
+    /// ones included; nil when none. For scripts, session doors and the terminal tools; a door
+    /// screen looks up its in-memory ``RosterSnapshot``.
     public func attendee(ticket digest: String) throws(StoreError) -> AttendeeRecord? {
         try read { db in
             try Row.fetchOne(
                 db,
                 sql: """
                     SELECT \(AttendeeRecord.columns) FROM attendees
-                    WHERE tickets <> '' AND instr('|' || tickets || '|', ?) > 0
-                    """, arguments: ["|" + digest + "|"]
-            ).map(AttendeeRecord.init(row:))
+                    WHERE id = (SELECT attendee_id FROM attendee_tickets WHERE digest = ?)
+                    """, arguments: [digest]
+            ).map(AttendeeRecord.init(row:)).flatMap { $0.attendee.tickets.contains(digest) ? $0 : nil }
         }
     }
 
@@ -392,6 +398,15 @@ public struct KioskDatabase: Sendable {
             state.prints, state.reprints, state.inside?.session, state.inside.map { milliseconds($0.since) },
             state.inside?.kiosk, state.attended.joined(separator: "|"), a.tickets.joined(separator: "|"), a.pending,
         ])
+        try indexTickets(db, a)
+    }
+
+    /// Files the attendee's ticket digests under their id (nothing to do for most attendees).
+    static func indexTickets(_ db: Database, _ a: Attendee) throws {
+        for digest in a.tickets {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO attendee_tickets (digest, attendee_id) VALUES (?, ?)")
+                .execute(arguments: [digest, a.id])
+        }
     }
 
     static func upsertFields(_ db: Database, _ a: Attendee) throws {
@@ -412,6 +427,7 @@ public struct KioskDatabase: Sendable {
             a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
             a.tickets.joined(separator: "|"), a.pending,
         ])
+        try indexTickets(db, a)
     }
 }
 

@@ -197,13 +197,17 @@ struct TicketScanTests {
             try await browser.burst(exports.pretixPaid + "\n")
             #expect(try await browser.waitFor("#answer", containing: "Amina"))
             #expect(Cups.pdfs(in: output, count: 2).count == 2)
+            // Indico's QR of a completed registration: the same.
+            try await browser.burst(Self.indicoQR(exports.indicoSecret) + "\n")
+            #expect(try await browser.waitFor("#answer", containing: "Ana"))
+            #expect(Cups.pdfs(in: output, count: 3).count == 3)
         } catch {
             await browser.quit()
             throw error
         }
         await browser.quit()
         let stats = try #require(try box.json(["stats"]) as? [String: Any])
-        #expect(stats["checked_in"] as? Int == 2)
+        #expect(stats["checked_in"] as? Int == 3)
         let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(!logText.contains(exports.eventbriteBarcode) && !logText.contains(exports.pretixPaid))
     }
