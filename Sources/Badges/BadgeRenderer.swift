@@ -27,8 +27,17 @@ public struct RenderReport: Sendable, Equatable {
     public var inkBoxes: [String: BadgeTemplate.Box] = [:]
     /// Field → the font size it was set in, in points.
     public var fontSizes: [String: Double] = [:]
+    /// Field → glyphs that came out broken although a font has the characters: a dotted circle
+    /// (U+25CC) the shaper put in for a mark it could not attach, where the text has none, or a
+    /// `.notdef` glyph. Such a name prints wrong ("கவ◌ிதா").
+    public var brokenShaping: [String: Int] = [:]
+    /// Field → the font families pango chose for it, run by run (read back from the layout).
+    public var fonts: [String: [String]] = [:]
 
-    public var hasUnknownGlyphs: Bool { unknownGlyphs.values.contains { $0 > 0 } }
+    /// Some text cannot be printed as written: characters no font has, or shaping that failed.
+    public var hasUnknownGlyphs: Bool {
+        unknownGlyphs.values.contains { $0 > 0 } || brokenShaping.values.contains { $0 > 0 }
+    }
 }
 
 /// Draws badges with cairo and pango: PDF for printing (vector, fonts embedded), PNG for previews.
@@ -285,6 +294,46 @@ public final class BadgeRenderer {
         cairo_fill(cr)
     }
 
+    /// Fonts tried after a template's own, one per script that the Noto fonts of Debian
+    /// (fonts-noto-core, fonts-noto-cjk) cover in a font of its own.
+    static let scriptFamilies = [
+        "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Armenian", "Noto Sans Georgian", "Noto Sans Devanagari",
+        "Noto Sans Bengali", "Noto Sans Gurmukhi", "Noto Sans Gujarati", "Noto Sans Oriya", "Noto Sans Tamil",
+        "Noto Sans Telugu", "Noto Sans Kannada", "Noto Sans Malayalam", "Noto Sans Sinhala", "Noto Sans Thai",
+        "Noto Sans Lao", "Noto Sans Myanmar", "Noto Sans Khmer", "Noto Serif Tibetan", "Noto Sans Ethiopic",
+        "Noto Sans Mongolian", "Noto Sans Thaana", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR",
+    ]
+
+    /// Reads the laid-out glyphs back: how many came out broken (a dotted circle the text does not
+    /// have, or `.notdef` from a font that claimed the character), and the families chosen.
+    static func readBack(_ layout: OpaquePointer, textHasDottedCircle: Bool) -> (broken: Int, families: [String]) {
+        guard let iter = pango_layout_get_iter(layout) else { return (0, []) }
+        defer { pango_layout_iter_free(iter) }
+        var broken = 0
+        var families: [String] = []
+        repeat {
+            guard let run = pango_layout_iter_get_run_readonly(iter), let font = run.pointee.item.pointee.analysis.font
+            else { continue }
+            if let describe = pango_font_describe(font) {
+                if let family = pango_font_description_get_family(describe).map({ String(cString: $0) }),
+                    families.last != family
+                {
+                    families.append(family)
+                }
+                pango_font_description_free(describe)
+            }
+            var dotted: hb_codepoint_t = 0
+            let hasDotted = hb_font_get_nominal_glyph(pango_font_get_hb_font(font), 0x25CC, &dotted) != 0
+            let glyphs = run.pointee.glyphs.pointee
+            for i in 0..<Int(glyphs.num_glyphs) {
+                let glyph = glyphs.glyphs[i].glyph
+                if glyph & PANGO_GLYPH_UNKNOWN_FLAG != 0 || glyph == PANGO_GLYPH_EMPTY { continue }
+                if glyph == 0 || (hasDotted && !textHasDottedCircle && glyph == dotted) { broken += 1 }
+            }
+        } while pango_layout_iter_next_run(iter) != 0
+        return (broken, families)
+    }
+
     /// Sets `value` in its box: as large as `maxSize` allows on one line, else smaller, else on up
     /// to `lines` lines; cut with "…" only when even that does not fit.
     private func text(
@@ -303,6 +352,13 @@ public final class BadgeRenderer {
         pango_layout_context_changed(layout)
         let description = pango_font_description_from_string(field.font)
         defer { pango_font_description_free(description) }
+        // The template's family first, then one font per script: fontconfig's own fallback for
+        // "Noto Sans" may split a syllable between two fonts (Tamil's vowel signs then print on a
+        // dotted circle), and lays out no script its first choice lacks in the right font.
+        if let family = pango_font_description_get_family(description).map({ String(cString: $0) }) {
+            let families = ([family] + Self.scriptFamilies).joined(separator: ",")
+            families.withCString { pango_font_description_set_family(description, $0) }
+        }
         value.withCString { pango_layout_set_text(layout, $0, -1) }
         pango_layout_set_width(layout, Int32(field.box.width * scale))
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
@@ -375,6 +431,9 @@ public final class BadgeRenderer {
 
         let unknown = Int(pango_layout_get_unknown_glyphs_count(layout))
         if unknown > 0 { report.unknownGlyphs[key] = unknown }
+        let (broken, families) = Self.readBack(layout, textHasDottedCircle: value.unicodeScalars.contains("\u{25CC}"))
+        if broken > 0 { report.brokenShaping[key] = broken }
+        report.fonts[key] = families
         report.fontSizes[key] = points
         let (_, height, _) = size()
         let top = field.box.y + max(0, (field.box.height - height) / 2)
