@@ -250,6 +250,12 @@ func reportGlyphs(_ reports: [(String, RenderReport)]) throws {
                 "warning: \(who): \(count) character(s) of \(field) have no installed font and print as empty boxes (install fonts-noto-core, fonts-noto-cjk)"
             )
         }
+        for (field, count) in report.brokenShaping.sorted(by: { $0.key < $1.key }) where count > 0 {
+            missing = true
+            Output.err(
+                "warning: \(who): \(field) does not shape right (\(count) glyph(s) on a dotted circle or missing): a mark with no letter to sit on, or no font for its script"
+            )
+        }
         for field in report.truncated {
             Output.err(
                 "note: \(who): \(field) is too long for its box even at its smallest size and was cut with \"…\"")

@@ -103,7 +103,9 @@ struct StoreBadgeSource: BadgeDocumentSource {
         let report = try renderer.pdf(content, to: path)
         if report.hasUnknownGlyphs {
             throw CommandFailure(
-                message: "the name has characters no installed font can draw: \(report.unknownGlyphs)", status: 8)
+                message:
+                    "the name has characters no installed font can draw or shape: \(report.unknownGlyphs.merging(report.brokenShaping, uniquingKeysWith: +))",
+                status: 8)
         }
         let media = "Custom.\(fmtMM(template.width))x\(fmtMM(template.height))mm"
         return (
