@@ -195,6 +195,7 @@ enum DoorPage {
         onScan(() => !$("walkform").hidden, async text => {
           if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
           const r = await api("/api/v1/scan", { text });
+          if (r.attendee && CONFIG.scan === "checkin" && !r.attendee.pending) { current = r.attendee; $("checkin").onclick(); return; }
           if (r.attendee) { show(r.attendee, r.attendee.pending ? T.registration_pending : "", r.attendee.pending ? "bad" : ""); return; }
           current = null; $("card").hidden = false;
           for (const id of ["role", "name", "native", "details"]) $(id).textContent = "";

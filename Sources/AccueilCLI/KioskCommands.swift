@@ -25,7 +25,8 @@ struct KioskCommand: AsyncParsableCommand {
 
             On --listen (loopback by default), for a full-screen browser, the screen of its --mode:
             - door (default): search as you type, check in and print, reprint, undo, a walk-in form, \
-            a scanner recognised anywhere on the page. API: GET /api/v1/search?q=, \
+            a scanner recognised anywhere on the page (--scan open: the card opens; --scan checkin: \
+            checked in and printing at once). API: GET /api/v1/search?q=, \
             GET /api/v1/attendees/ID, POST /api/v1/checkin {id, print}, /api/v1/undo {id, reason}, \
             /api/v1/reprint {id, reason}, /api/v1/scan {text: a badge QR, an id or a registration \
             ticket; answers found, unknown or cancelled}, /api/v1/walkin {first_name, last_name, …}. \
@@ -97,6 +98,13 @@ struct KioskCommand: AsyncParsableCommand {
             "Another name the screen is reached by, besides loopback, IP addresses and this machine's name (comma-separated; default: $ACCUEIL_ALLOW_HOSTS).",
             valueName: "names"))
     var allowHosts: String?
+    @Option(
+        help: ArgumentHelp(
+            "At the door, what a scanned code does: open (the attendee's card opens; staff check in) or checkin (checked in and printing at once).",
+            valueName: "open|checkin"))
+    var scan: ScanAction?
+
+    enum ScanAction: String, CaseIterable, ExpressibleByArgument { case open, checkin }
 
     /// The options a kiosk's configuration file may set (kiosk/kiosk.yaml documents each one).
     static let schema: [String: ConfigFile.Kind] = [
@@ -105,7 +113,7 @@ struct KioskCommand: AsyncParsableCommand {
         "mode": .choice(KioskMode.allCases.map(\.rawValue)), "session": .string, "room": .string,
         "direction": .choice(ScanDirection.allCases.map(\.rawValue)),
         "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string, "allow_hosts": .string,
-        "time_zone": .string,
+        "time_zone": .string, "scan": .choice(ScanAction.allCases.map(\.rawValue)),
     ]
 
     func run() async throws {
@@ -207,6 +215,7 @@ struct KioskCommand: AsyncParsableCommand {
             "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? room ?? "",
             "direction": direction.rawValue, "printing": noPrint ? "no" : "yes", "page_token": pageToken,
             "time_zone": EventTime.zone.identifier,
+            "scan": (scan ?? file.string("scan").flatMap(ScanAction.init(rawValue:)) ?? .open).rawValue,
         ]
         if mode == .session {
             let target: SessionDoor.Target =

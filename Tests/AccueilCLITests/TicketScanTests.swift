@@ -212,3 +212,44 @@ struct TicketScanTests {
         #expect(!logText.contains(exports.eventbriteBarcode) && !logText.contains(exports.pretixPaid))
     }
 }
+
+extension TicketScanTests {
+    @Test("a door set to check in on scan: one scan of a ticket checks the attendee in; a pending one is refused")
+    func scanChecksIn() async throws {
+        let box = Sandbox()
+        #expect(try box.run(["keys", "create", "--event", "TIX26"]).status == 0)
+        let exports = Exports()
+        for (preset, path) in try exports.write(to: box) {
+            #expect(try box.run(["roster", "import", "--preset", preset, path]).status == 0)
+        }
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path,
+            [
+                "kiosk", "--data", box.data, "--name", "door-2", "--listen", "127.0.0.1:0", "--no-print", "--scan",
+                "checkin", "--language", "en",
+            ], stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        let port = try await kioskPort(log: log)
+        let browser = try await Browser()
+        do {
+            try await browser.open("http://127.0.0.1:\(port)/")
+            try await browser.burst(exports.eventbriteBarcode + "\n")
+            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+            #expect(try await browser.text("#name") == "OKAFOR Ngozi")
+            #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
+            try await browser.burst(exports.eventbriteBarcode + "\n")
+            #expect(try await browser.waitFor("#message", containing: "Already checked in"))
+            try await browser.burst(Self.indicoQR(exports.indicoPendingSecret) + "\n")
+            #expect(try await browser.waitFor("#message", containing: "pending"))
+            #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+}
