@@ -55,6 +55,43 @@ struct TicketScanTests {
         }
     }
 
+    /// A station's folder with the event's keys and the three exports imported locally.
+    func localStation() throws -> (Sandbox, Exports) {
+        let box = Sandbox()
+        #expect(try box.run(["keys", "create", "--event", "TIX26"]).status == 0)
+        let exports = Exports()
+        for (preset, path) in try exports.write(to: box) {
+            let imported = try box.run(["roster", "import", "--preset", preset, path])
+            #expect(imported.status == 0, "\(imported.output)")
+        }
+        return (box, exports)
+    }
+
+    /// Runs `accueil kiosk` on `box` with `arguments`, opens its screen in headless Chromium, and
+    /// hands both to `body`; the browser and the daemon are stopped after, whatever happens.
+    func withStation(
+        _ box: Sandbox, _ arguments: [String], _ body: (Browser) async throws -> Void
+    ) async throws {
+        let log = box.root.appendingPathComponent("kiosk.log").path
+        let kiosk = try spawn(
+            accueilBinary.path, ["kiosk", "--data", box.data, "--listen", "127.0.0.1:0"] + arguments,
+            stderr: .file(log))
+        defer {
+            kiosk.send(SIGKILL)
+            kiosk.wait(timeout: .seconds(10))
+        }
+        let port = try await kioskPort(log: log)
+        let browser = try await Browser()
+        do {
+            try await browser.open("http://127.0.0.1:\(port)/")
+            try await body(browser)
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
     @Test(
         "each ticket kind opens its attendee's card at a door synced from the server; pending and cancelled ones are refused in words"
     )
@@ -158,34 +195,22 @@ struct TicketScanTests {
     func selfService() async throws {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
-        let box = Sandbox()
-        #expect(try box.run(["keys", "create", "--event", "TIX26"]).status == 0)
-        let exports = Exports()
-        for (preset, path) in try exports.write(to: box) {
-            let imported = try box.run(["roster", "import", "--preset", preset, path])
-            #expect(imported.status == 0, "\(imported.output)")
-        }
-        let log = box.root.appendingPathComponent("kiosk.log").path
-        let kiosk = try spawn(
-            accueilBinary.path,
-            [
-                "kiosk", "--data", box.data, "--name", "self-1", "--listen", "127.0.0.1:0", "--printer", queue,
-                "--mode", "self-service", "--pin", "4321", "--language", "en",
-            ], stderr: .file(log))
-        defer {
-            kiosk.send(SIGKILL)
-            kiosk.wait(timeout: .seconds(10))
-        }
-        let port = try await kioskPort(log: log)
-        let browser = try await Browser()
-        do {
-            try await browser.open("http://127.0.0.1:\(port)/")
+        let (box, exports) = try localStation()
+        let arguments = [
+            "--name", "self-1", "--printer", queue, "--mode", "self-service", "--pin", "4321", "--language", "en",
+        ]
+        try await withStation(box, arguments) { browser in
             #expect(try await browser.waitFor("#scan", containing: "confirmation"))
             // Eventbrite's barcode: checked in, greeted, and the badge comes out of the cups-pdf queue
             // with the attendee's own signed code.
             try await browser.burst(exports.eventbriteBarcode + "\n")
             #expect(try await browser.waitFor("#answer", containing: "Ngozi"))
             #expect(try await browser.waitFor("#answer", containing: "printing"))
+            // Read once CUPS says it is printed: cups-pdf may still be writing the file before.
+            let printed = try eventually(60) {
+                (try box.json(["print", "jobs"]) as? [[String: Any]])?.first?["state"] as? String == "printed"
+            }
+            #expect(printed)
             let pdfs = Cups.pdfs(in: output, count: 1)
             let badge = try box.run(["badge", "qr", "3000001"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try pdfs.flatMap { try qrCodes(inPDF: $0.path) } == [badge])
@@ -201,14 +226,11 @@ struct TicketScanTests {
             try await browser.burst(Self.indicoQR(exports.indicoSecret) + "\n")
             #expect(try await browser.waitFor("#answer", containing: "Ana"))
             #expect(Cups.pdfs(in: output, count: 3).count == 3)
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
         let stats = try #require(try box.json(["stats"]) as? [String: Any])
         #expect(stats["checked_in"] as? Int == 3)
-        let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let logText =
+            (try? String(contentsOfFile: box.root.appendingPathComponent("kiosk.log").path, encoding: .utf8)) ?? ""
         #expect(!logText.contains(exports.eventbriteBarcode) && !logText.contains(exports.pretixPaid))
     }
 }
@@ -216,27 +238,9 @@ struct TicketScanTests {
 extension TicketScanTests {
     @Test("a door set to check in on scan: one scan of a ticket checks the attendee in; a pending one is refused")
     func scanChecksIn() async throws {
-        let box = Sandbox()
-        #expect(try box.run(["keys", "create", "--event", "TIX26"]).status == 0)
-        let exports = Exports()
-        for (preset, path) in try exports.write(to: box) {
-            #expect(try box.run(["roster", "import", "--preset", preset, path]).status == 0)
-        }
-        let log = box.root.appendingPathComponent("kiosk.log").path
-        let kiosk = try spawn(
-            accueilBinary.path,
-            [
-                "kiosk", "--data", box.data, "--name", "door-2", "--listen", "127.0.0.1:0", "--no-print", "--scan",
-                "checkin", "--language", "en",
-            ], stderr: .file(log))
-        defer {
-            kiosk.send(SIGKILL)
-            kiosk.wait(timeout: .seconds(10))
-        }
-        let port = try await kioskPort(log: log)
-        let browser = try await Browser()
-        do {
-            try await browser.open("http://127.0.0.1:\(port)/")
+        let (box, exports) = try localStation()
+        try await withStation(box, ["--name", "door-2", "--no-print", "--scan", "checkin", "--language", "en"]) {
+            browser in
             try await browser.burst(exports.eventbriteBarcode + "\n")
             #expect(try await browser.waitFor("#message", containing: "Checked in"))
             #expect(try await browser.text("#name") == "OKAFOR Ngozi")
@@ -246,10 +250,6 @@ extension TicketScanTests {
             try await browser.burst(Self.indicoQR(exports.indicoPendingSecret) + "\n")
             #expect(try await browser.waitFor("#message", containing: "pending"))
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
-        } catch {
-            await browser.quit()
-            throw error
         }
-        await browser.quit()
     }
 }
