@@ -380,8 +380,7 @@ final class DoorScreen {
         guard text.count >= 6, let tickets = ((try? Keyring.load(from: db.directory)) ?? nil)?.tickets,
             let digest = tickets.digest(scanned: text)
         else { return nil }
-        if let record = roster.record(ticket: digest) { return record }
-        return roster.snapshot.removedTickets[digest].flatMap { (try? db.attendee(id: $0)) ?? nil }
+        return roster.record(ticket: digest)
     }
 
     func checkIn(_ record: AttendeeRecord) {

@@ -38,14 +38,12 @@ final class DoorRoster: @unchecked Sendable {
         return roster.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
     }
 
-    /// The attendee whose registration ticket has this digest: from memory for everyone on the
-    /// roster; a removed (cancelled) registration's ticket is looked for in the store, to say so.
+    /// The attendee whose registration ticket has this digest (removed ones included), from memory.
     func record(ticket digest: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
         roster.refresh(from: db)
-        if let record = roster.record(ticket: digest) { return record }
-        return roster.snapshot.removedTickets[digest].flatMap { (try? db.attendee(id: $0)) ?? nil }
+        return roster.record(ticket: digest)
     }
 }
 

@@ -312,23 +312,17 @@ func addSelfServiceRoutes(
             return try jsonAnswer(refused)
         }
         let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
-        guard !record.removed else {
+        // The registration's state refuses them, in their language, logged by id.
+        func refuse(_ words: String, _ why: String) throws -> Response {
             kioskLog.notice(
-                "self-service: registration cancelled",
+                "self-service: registration \(why)",
                 metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
             return try jsonAnswer(
-                SelfServiceAnswer(
-                    status: "refused", message: Words.text("self_cancelled", speaks), language: speaks.rawValue))
+                SelfServiceAnswer(status: "refused", message: Words.text(words, speaks), language: speaks.rawValue))
         }
+        guard !record.removed else { return try refuse("self_cancelled", "cancelled") }
         let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
-        if case .pendingRegistration = outcome {
-            kioskLog.notice(
-                "self-service: registration pending",
-                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
-            return try jsonAnswer(
-                SelfServiceAnswer(
-                    status: "refused", message: Words.text("self_pending", speaks), language: speaks.rawValue))
-        }
+        if case .pendingRegistration = outcome { return try refuse("self_pending", "pending") }
         if case .checkedIn(let checkIn) = outcome {
             kioskLog.info(
                 "self-service check-in",

@@ -95,7 +95,7 @@ struct SessionDoor: Sendable {
             guard let digest = keys?.tickets?.digest(scanned: code), let holder = try? db.attendee(ticket: digest)
             else { return refuse(.notABadge) }
             if holder.removed { return refuse(.notOnRoster, detail: "registration cancelled") }
-            if holder.attendee.pending && holder.checkIn == nil {
+            if holder.awaitsConfirmation {
                 return refuse(.notOnRoster, detail: "registration pending (payment or approval)")
             }
             return admit(holder.attendee.id, session: session, override: override, language: language, &verdict)

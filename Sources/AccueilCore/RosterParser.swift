@@ -302,8 +302,6 @@ public struct ParsedRoster: Sendable {
     /// Ids of the cancelled registrations the file lists (skipped): removed from the roster if an
     /// earlier import added them.
     public var cancelledIDs: [String] = []
-    /// Rows imported as pending (see `RosterOptions.acceptPending`).
-    public var pendingImported: Int { attendees.lazy.filter(\.pending).count }
     /// Attendees with at least one ticket code.
     public var withTickets: Int {
         ticketCodes.isEmpty
@@ -530,6 +528,23 @@ public enum RosterParser {
                 return text.split(whereSeparator: { $0.unicodeScalars.contains(where: Self.isBreak) })
                     .joined(separator: " ").trimmed
             }
+            // The row's id as written, or composed of order code and position (pretix). With
+            // `numbering`, a file without positions numbers an order's tickets in file order; without,
+            // such a row has no sure id (nil).
+            func rowID(numbering: Bool) -> String? {
+                let id = cell(.id)
+                guard id.isEmpty, columnOf[.orderCode] != nil else { return id }
+                let code = cell(.orderCode)
+                var position = cell(.position)
+                if columnOf[.position] == nil, !code.isEmpty {
+                    guard numbering else { return nil }
+                    // One row per ticket, numbered in the order the file lists an order's tickets.
+                    let rank = positionsInOrder[code, default: 0] + 1
+                    positionsInOrder[code] = rank
+                    position = String(rank)
+                }
+                return position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
+            }
             func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
                 let column = field.flatMap { columnOf[$0] }
                 // A ticket code is a credential: its value is never repeated.
@@ -579,13 +594,9 @@ public enum RosterParser {
                 // Said by id, so that an import removes an attendee whose registration was cancelled
                 // since an earlier import (the door then refuses their ticket as cancelled). Without
                 // a position column (pretix's check-in list) a cancelled ticket has no sure id.
-                let code = cell(.orderCode)
-                let position = cell(.position)
-                let cancelledID =
-                    !cell(.id).isEmpty
-                    ? cell(.id)
-                    : !code.isEmpty && !position.isEmpty && columnOf[.position] != nil ? "\(code)-\(position)" : ""
-                if !cancelledID.isEmpty { result.cancelledIDs.append(idPrefix + cancelledID) }
+                if let cancelledID = rowID(numbering: false), !cancelledID.isEmpty {
+                    result.cancelledIDs.append(idPrefix + cancelledID)
+                }
                 continue
             case .pending:
                 result.pending += 1
@@ -593,18 +604,7 @@ public enum RosterParser {
             case .active: break
             }
 
-            var id = cell(.id)
-            if id.isEmpty, columnOf[.orderCode] != nil {
-                let code = cell(.orderCode)
-                var position = cell(.position)
-                if columnOf[.position] == nil, !code.isEmpty {
-                    // One row per ticket, numbered in the order the file lists an order's tickets.
-                    let rank = positionsInOrder[code, default: 0] + 1
-                    positionsInOrder[code] = rank
-                    position = String(rank)
-                }
-                id = position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
-            }
+            var id = rowID(numbering: true) ?? ""
             if id.isEmpty {
                 reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
                 continue

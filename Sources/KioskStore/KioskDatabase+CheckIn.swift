@@ -44,7 +44,7 @@ extension KioskDatabase {
     {
         let record = try Self.onRoster(db, attendeeID)
         let outcome: CheckInOutcome
-        if record.attendee.pending && record.checkIn == nil { return (.pendingRegistration, .notAsked) }
+        if record.awaitsConfirmation { return (.pendingRegistration, .notAsked) }
         if let previous = record.checkIn {
             try Self.append(
                 db,

@@ -457,6 +457,9 @@ public struct AttendeeRecord: Sendable, Equatable {
     /// Sessions they entered at least once.
     public var attended: [String]
 
+    /// Imported pending (payment or approval) and not checked in: no door lets them in.
+    public var awaitsConfirmation: Bool { attendee.pending && checkIn == nil }
+
     /// The columns `init(row:)` reads, in order: select exactly these.
     static let columns = """
         id, first_name, last_name, native_name, organisation, title, country, role, delegation, email, language, \

@@ -16,11 +16,16 @@ public struct RosterSnapshot: Sendable {
     private let positions: [String: Int]
     /// Registration ticket digest → position.
     private let tickets: [String: Int]
-    /// Ticket digest → id, for attendees removed from the roster (cancelled registrations): their
-    /// tickets are refused as cancelled, not as unknown.
-    public let removedTickets: [String: String]
+    /// Ticket digest → record, for attendees removed from the roster (cancelled registrations):
+    /// their tickets are refused as cancelled, not as unknown. Not searched.
+    private let removedTickets: [String: AttendeeRecord]
 
-    public init(records: [AttendeeRecord], removedTickets: [String: String] = [:]) {
+    /// `removed`: attendees removed from the roster who hold tickets.
+    public init(records: [AttendeeRecord], removed: [AttendeeRecord] = []) {
+        var removedTickets: [String: AttendeeRecord] = [:]
+        for record in removed {
+            for digest in record.attendee.tickets { removedTickets[digest] = record }
+        }
         self.removedTickets = removedTickets
         self.records = records
         self.index = SearchIndex(records.map(\.attendee))
@@ -59,25 +64,21 @@ public struct RosterSnapshot: Sendable {
 
     public func record(id: String) -> AttendeeRecord? { positions[id].map { records[$0] } }
 
-    /// The attendee whose registration ticket has this digest.
-    public func record(ticket digest: String) -> AttendeeRecord? { tickets[digest].map { records[$0] } }
+    /// The attendee whose registration ticket has this digest, removed (cancelled) ones included.
+    public func record(ticket digest: String) -> AttendeeRecord? {
+        tickets[digest].map { records[$0] } ?? removedTickets[digest]
+    }
 }
 
 extension KioskDatabase {
     /// Loads every attendee and indexes them for search.
     public func snapshot() throws(StoreError) -> RosterSnapshot {
         let removed = try read { db in
-            var tickets: [String: String] = [:]
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT id, tickets FROM attendees WHERE removed = 1 AND tickets <> ''")
-            while let row = try rows.next() {
-                let id: String = row[0]
-                let digests: String = row[1]
-                for digest in digests.split(separator: "|") { tickets[String(digest)] = id }
-            }
-            return tickets
+            try Row.fetchAll(
+                db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 1 AND tickets <> ''"
+            ).map(AttendeeRecord.init(row:))
         }
-        return RosterSnapshot(records: try attendees(), removedTickets: removed)
+        return RosterSnapshot(records: try attendees(), removed: removed)
     }
 
     /// The number of events in the log: changes when anything (here or in another process) writes.

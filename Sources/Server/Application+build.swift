@@ -182,9 +182,7 @@ public func buildRouter(
                 )
             }
             for (i, list) in codes.enumerated() where !list.isEmpty {
-                upload.attendees[i].tickets = list.compactMap(TicketCode.normalised).map {
-                    tickets.digest(normalised: $0)
-                }
+                upload.attendees[i].tickets = list.compactMap(tickets.digest(scanned:))
             }
         }
         upload.ticketCodes = nil
