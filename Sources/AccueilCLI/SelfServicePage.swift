@@ -56,7 +56,7 @@ enum SelfServicePage {
           $("pin").value = "";
           if (r.ok) location.href = "/staff"; else $("pinmessage").textContent = errorText(await r.text()); };
         $("pinform").onclick = e => { if (e.target.id === "pinform") $("pinform").hidden = true; };
-        onScan(() => !$("pinform").hidden, text => scan(text));
+        onScan(() => !$("pinform").hidden, text => scan(text), 1500);
         </script>
         </body>
         </html>

@@ -128,7 +128,7 @@ enum SessionPage {
         $("overrideform").onsubmit = e => { e.preventDefault();
           scan(lastScan, 0, { pin: $("pin").value, reason: $("reason").value }); $("pin").value = ""; $("reason").value = ""; };
         onScan(e => !$("overrideform").hidden && (e.target.id === "pin" || e.target.id === "reason"),
-          (text, e) => scan(text, e.timeStamp));
+          (text, e) => scan(text, e.timeStamp), 1500);
         refresh(); setInterval(refresh, 2000);
         </script>
         </body>
