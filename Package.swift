@@ -97,7 +97,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            // The kiosk's web pages (.html, .css, .js) and the words of each language (words-*.json),
+            // compiled into the binary: the install stays one file.
+            resources: [.embedInCode("Pages")]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
         // Running programs without Foundation's Process (see Spawn.swift), loopback HTTP, and a

@@ -225,16 +225,20 @@ struct KioskCommand: AsyncParsableCommand {
                 to: router, door: door, language: language, gate: gate,
                 online: { service.map { $0.status.online } ?? true }, keys: keys)
         }
+        let roles = KioskPages.roles(try? BadgeTemplate.load(named: badges.template, from: badges.directory))
+        KioskPages.addRoutes(to: router)
         router.get("/") { _, _ -> Response in
-            switch mode {
-            case .door: kioskPage(DoorPage.html, language: language, config: config)
-            case .session: kioskPage(SessionPage.html, language: language, config: config)
-            case .selfService: kioskPage(SelfServicePage.html, language: language, config: config)
-            }
+            let page: KioskPages.Page =
+                switch mode {
+                case .door: .door
+                case .session: .session
+                case .selfService: .`self`
+                }
+            return KioskPages.response(page, language: language, config: config, roles: roles)
         }
         router.get("/staff") { request, _ -> Response in
             guard gate.isStaff(request) else { return Response(status: .seeOther, headers: [.location: "/"]) }
-            return kioskPage(DoorPage.html, language: language, config: config)
+            return KioskPages.response(.door, language: language, config: config, roles: roles)
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"),

@@ -172,124 +172,18 @@ struct SessionDoor: Sendable {
     }
 }
 
-/// Every word the kiosk's screens show, in French and English: one table for the pages (sent to
-/// them as JSON for the kiosk's language) and for the answers of its API.
+/// Every word the kiosk's screens show, in French and English: one file per language
+/// (Pages/words-fr.json, words-en.json), sent to the pages as JSON and used by the answers of the API.
 enum Words {
-    static let table: [String: (fr: String, en: String)] = [
-        // Door screen
-        "search_placeholder": ("Nom, organisation, pays…", "Name, organisation, country…"),
-        "checkin_print": ("Enregistrer et imprimer", "Check in and print"),
-        "reprint": ("Réimprimer", "Reprint"),
-        "undo": ("Annuler l'arrivée", "Undo check-in"),
-        "walkin": ("+ Inscription sur place", "+ Walk-in"),
-        "checked_in": ("✓ Enregistré·e", "✓ Checked in"),
-        "already": ("Déjà enregistré·e", "Already checked in"),
-        "undone": ("Arrivée annulée", "Check-in undone"),
-        "reason_reprint": ("Motif de la réimpression (perdu, abîmé…)", "Reason for the reprint (lost, damaged…)"),
-        "reason_undo": ("Motif de l'annulation", "Reason for the undo"),
-        "reprint_queued": ("Badge envoyé à l'imprimante", "Badge sent to the printer"),
-        "unknown_code": ("Code inconnu", "Unknown code"),
-        "registration_cancelled": ("Inscription annulée : billet refusé", "Registration cancelled: ticket refused"),
-        "registration_pending": (
-            "Inscription en attente (paiement ou validation) : pas d'enregistrement",
-            "Registration pending (payment or approval): not checked in"
-        ),
-        "language": ("Langue", "Language"),
-        "no_results": ("Personne ne correspond", "Nobody matches"),
-        // Walk-in form
-        "walkin_title": ("Inscription sur place", "Walk-in registration"),
-        "first_name": ("Prénom", "First name"),
-        "last_name": ("Nom", "Last name"),
-        "organisation": ("Organisation", "Organisation"),
-        "country": ("Pays", "Country"),
-        "role": ("Catégorie", "Role"),
-        "email": ("Courriel", "E-mail"),
-        "register_print": ("Inscrire, enregistrer et imprimer", "Register, check in and print"),
-        "cancel": ("Annuler", "Cancel"),
-        "name_needed": ("Un nom est nécessaire", "A name is needed"),
-        // Status bar
-        "online": ("En ligne", "Online"),
-        "offline": ("Hors ligne", "Offline"),
-        "since": ("depuis", "since"),
-        "standalone": ("Local (sans serveur)", "Local (no server)"),
-        "queued": ("À envoyer", "Queued"),
-        "set_aside": ("refusés par le serveur", "refused by the server"),
-        "no_signing_key": (
-            "Pas de clé de badge : impression impossible ici", "No badge key: badges cannot print here"
-        ),
-        "printer_ready": ("Imprimante prête", "Printer ready"),
-        "printer_waiting": ("en attente", "waiting"),
-        "printer_failed": ("en échec", "failed"),
-        "printer_none": ("Pas d'impression ici", "No printing here"),
-        "last_print": ("dernier badge", "last badge"),
-        "job_pending": ("en attente", "waiting"),
-        "job_submitted": ("envoyé", "sent"),
-        "job_printed": ("imprimé", "printed"),
-        "job_failed": ("échec", "failed"),
-        "job_cancelled": ("annulé", "cancelled"),
-        "arrived": ("Arrivés", "Checked in"),
-        "kiosk_unreachable": ("Kiosque injoignable", "Kiosk unreachable"),
-        // Session door
-        "scan_badge": ("Présentez votre badge", "Show your badge"),
-        "inside": ("présents", "inside"),
-        "no_limit": ("sans limite", "no limit"),
-        "entered": ("Bienvenue", "Welcome"),
-        "override": ("Entrée autorisée par un superviseur", "Let in by a supervisor"),
-        "already_inside": ("Déjà dans la salle", "Already inside"),
-        "exited": ("Sortie enregistrée", "Exit recorded"),
-        "counted_locally": (
-            "Hors ligne : la salle est comptée par cette porte seule", "Offline: the room is counted by this door only"
-        ),
-        "supervisor": ("Superviseur", "Supervisor"),
-        "pin": ("Code PIN", "PIN"),
-        "override_reason": ("Motif de l'exception", "Reason for the exception"),
-        "let_in": ("Faire entrer", "Let in"),
-        "wrong_pin": ("Code PIN incorrect", "Wrong PIN"),
-        "pin_locked": (
-            "Trop d'essais : PIN bloqué, réessayez dans {s} s", "Too many tries: PIN locked, try again in {s} s"
-        ),
-        "no_pin": ("Aucun code superviseur sur ce kiosque", "No supervisor PIN on this kiosk"),
-        "entry_door": ("Entrée", "Entrance"),
-        "no_session": ("Pas de session dans cette salle maintenant", "No session in this room now"),
-        "exit_door": ("Sortie", "Exit"),
-        "both_door": ("Entrée et sortie", "Entrance and exit"),
-        "no_keys": (
-            "Ce kiosque n'a pas les clés des badges (accueil keys)", "This kiosk has no badge keys (accueil keys)"
-        ),
-        // Self-service
-        "self_title": ("Bienvenue — Welcome", "Welcome — Bienvenue"),
-        "self_scan": (
-            "Scannez le QR code de votre e-mail de confirmation", "Scan the QR code in your confirmation e-mail"
-        ),
-        "self_printing": ("votre badge s'imprime", "your badge is printing"),
-        "self_again": (
-            "votre badge a déjà été imprimé : adressez-vous à l'accueil",
-            "your badge was already printed: please ask at the desk"
-        ),
-        "self_refused": (
-            "Ce code n'est pas accepté : adressez-vous à l'accueil", "This code is not accepted: please ask at the desk"
-        ),
-        "self_cancelled": (
-            "Cette inscription est annulée : adressez-vous à l'accueil",
-            "This registration is cancelled: please ask at the desk"
-        ),
-        "self_pending": (
-            "Votre inscription est en attente (paiement ou validation) : adressez-vous à l'accueil",
-            "Your registration is pending (payment or approval): please ask at the desk"
-        ),
-        "staff": ("Personnel", "Staff"),
-        "lock": ("Verrouiller (libre-service)", "Lock (self-service)"),
-    ]
+    static let fr = KioskPages.words(PackageResources.words_fr_json)
+    static let en = KioskPages.words(PackageResources.words_en_json)
 
-    static func text(_ key: String, _ language: UILanguage) -> String {
-        guard let entry = table[key] else { return key }
-        return language == .fr ? entry.fr : entry.en
-    }
+    static func table(_ language: UILanguage) -> [String: String] { language == .fr ? fr : en }
+
+    static func text(_ key: String, _ language: UILanguage) -> String { table(language)[key] ?? key }
 
     /// The table for one language, as the pages read it.
-    static func json(_ language: UILanguage) -> String {
-        Output.json(table.mapValues { language == .fr ? $0.fr : $0.en })
-    }
+    static func json(_ language: UILanguage) -> String { Output.json(table(language)) }
 
     static func refusal(_ reason: ScanRefusal, session: Session?, occupancy: Int, _ language: UILanguage) -> String {
         let fr = language == .fr

@@ -1,0 +1,23 @@
+const $ = id => document.getElementById(id);
+$("title").textContent = T.self_title;
+$("scan").textContent = T.self_scan;
+$("scanother").textContent = T_OTHER.self_scan;
+$("staff").textContent = T.staff;
+$("pin").placeholder = T.pin;
+let clear = 0;
+async function scan(text) {
+  clearTimeout(clear);
+  const r = await fetch("/api/v1/self/checkin", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) });
+  const a = await r.json();
+  $("answer").className = a.status === "refused" ? "bad" : "ok";
+  $("answer").textContent = (a.first_name ? a.first_name + ", " : "") + a.message;
+  if (a.language) $("answer").lang = a.language;
+  clear = setTimeout(() => { $("answer").textContent = ""; }, 8000);
+}
+$("staff").onclick = () => { $("pinform").hidden = false; $("pinmessage").textContent = ""; $("pin").focus(); };
+$("pinform").onsubmit = async e => { e.preventDefault();
+  const r = await fetch("/api/v1/unlock", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pin: $("pin").value }) });
+  $("pin").value = "";
+  if (r.ok) location.href = "/staff"; else $("pinmessage").textContent = errorText(await r.text()); };
+$("pinform").onclick = e => { if (e.target.id === "pinform") $("pinform").hidden = true; };
+onScan(() => !$("pinform").hidden, text => scan(text), 1500);
