@@ -115,3 +115,23 @@ accueil_install_pretix() {
     fi
     export ACCUEIL_PRETIX_PYTHON="$venv/bin/python"
 }
+
+# The accessibility checks run axe-core (Deque's rules, as browsers' audit tools use them) in headless
+# Chromium: its script from PyPI's axe-core-python wheel, fetched once with the pretix environment's
+# pip (call accueil_install_pretix first). Exports ACCUEIL_AXE_JS.
+ACCUEIL_AXE_WHEEL=axe-core-python==0.1.0   # axe-core 4.4.3
+accueil_install_axe() {
+    local dir=/var/cache/accueil-tests/axe-core-python-0.1.0
+    if [ ! -s "$dir/axe.min.js" ]; then
+        echo "Fetching axe-core ($ACCUEIL_AXE_WHEEL) from PyPI into $dir (for the accessibility checks)" >&2
+        rm -rf "$dir" && mkdir -p "$dir"
+        "$ACCUEIL_PRETIX_PYTHON" -m pip download -q --disable-pip-version-check --no-deps "$ACCUEIL_AXE_WHEEL" -d "$dir" >&2
+        "$ACCUEIL_PRETIX_PYTHON" - "$dir" <<'PY'
+import pathlib, sys, zipfile
+folder = pathlib.Path(sys.argv[1])
+wheel = next(folder.glob("*.whl"))
+(folder / "axe.min.js").write_bytes(zipfile.ZipFile(wheel).read("axe_core_python/axe.min.js"))
+PY
+    fi
+    export ACCUEIL_AXE_JS="$dir/axe.min.js"
+}

@@ -49,11 +49,11 @@ final class DoorRoster: @unchecked Sendable {
 
 /// The walk-in form of the door screen.
 struct WalkInForm: Decodable {
-    var firstName, lastName, nativeName, organisation, country, role, email, language: String?
+    var firstName, lastName, nativeName, organisation, title, country, delegation, role, email, language: String?
     var print: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case organisation, country, role, email, language, print
+        case organisation, title, country, delegation, role, email, language, print
         case firstName = "first_name"
         case lastName = "last_name"
         case nativeName = "native_name"
@@ -242,8 +242,9 @@ func addDoorRoutes(
         let attendee = Attendee(
             id: try db.nextWalkInID(kiosk: kiosk), firstName: form.firstName?.trimmed ?? "",
             lastName: form.lastName?.trimmed ?? "", nativeName: form.nativeName?.trimmed ?? "",
-            organisation: form.organisation?.trimmed ?? "", country: country, role: role,
-            email: form.email?.trimmed ?? "", language: form.language?.trimmed.lowercased() ?? "", walkIn: true)
+            organisation: form.organisation?.trimmed ?? "", title: form.title?.trimmed ?? "", country: country,
+            role: role, delegation: form.delegation?.trimmed ?? "", email: form.email?.trimmed ?? "",
+            language: form.language?.trimmed.lowercased() ?? "", walkIn: true)
         let wanted = form.print == true ? try print?() : nil
         let (checkIn, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
         kioskLog.info(

@@ -185,6 +185,22 @@ public final class Browser {
         return false
     }
 
+    /// Waits up to `seconds` for the JavaScript `condition` (an expression) to be true in the page.
+    public func waitUntil(_ condition: String, seconds: Double = 10) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await script("return !!(\(condition));") as? Bool == true { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// WebDriver's codes for the keys a door uses, for `burst`.
+    public enum Key {
+        public static let enter = "\u{E007}", escape = "\u{E00C}", up = "\u{E013}", down = "\u{E015}"
+        public static let f2 = "\u{E032}", f4 = "\u{E034}", f9 = "\u{E039}"
+    }
+
     public func quit() async {
         _ = try? await command("", "DELETE")
         driver.sendToGroup(SIGKILL)  // chromedriver and the browsers it started

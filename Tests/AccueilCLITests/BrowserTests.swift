@@ -18,6 +18,52 @@ func kioskPort(log: String) async throws -> Int {
 
 /// Keeps a screenshot for the docs when $ACCUEIL_SCREENSHOTS names a folder (kiosk/screenshots is
 /// made this way: `ACCUEIL_SCREENSHOTS=$PWD/kiosk/screenshots scripts/test`).
+/// Runs `accueil kiosk` on `box` with `arguments`, opens its screen in headless Chromium (a window of
+/// `windowSize`), and hands both to `body`; the browser and the daemon are stopped after, whatever happens.
+func withStation(
+    _ box: Sandbox, _ arguments: [String], windowSize: String = "1280,800", _ body: (Browser) async throws -> Void
+) async throws {
+    let log = box.root.appendingPathComponent("kiosk.log").path
+    let kiosk = try spawn(
+        accueilBinary.path, ["kiosk", "--data", box.data, "--listen", "127.0.0.1:0"] + arguments,
+        stderr: .file(log))
+    defer {
+        kiosk.send(SIGKILL)
+        kiosk.wait(timeout: .seconds(10))
+    }
+    let port = try await kioskPort(log: log)
+    let browser = try await Browser(windowSize: windowSize)
+    do {
+        try await browser.open("http://127.0.0.1:\(port)/")
+        try await body(browser)
+    } catch {
+        await browser.quit()
+        throw error
+    }
+    await browser.quit()
+}
+
+/// axe-core's critical and serious violations on the page as it is now, one line each ("rule
+/// (impact): what is wrong — where"). axe-core's script comes from ACCUEIL_AXE_JS (scripts/deps.sh,
+/// accueil_install_axe); without it the check fails, it is not skipped.
+func accessibilityProblems(_ browser: Browser) async throws -> [String] {
+    guard let path = ProcessInfo.processInfo.environment["ACCUEIL_AXE_JS"], !path.isEmpty,
+        let axe = try? String(contentsOfFile: path, encoding: .utf8)
+    else {
+        return ["axe-core missing: ACCUEIL_AXE_JS is not set (scripts/test sets it: accueil_install_axe)"]
+    }
+    _ = try await browser.script(axe + "\n;return typeof axe;")
+    let answer = try await browser.asyncScript(
+        """
+        const r = await axe.run(document, { resultTypes: ["violations"] });
+        done(JSON.stringify(r.violations.filter(v => v.impact === "critical" || v.impact === "serious")
+          .map(v => v.id + " (" + v.impact + "): " + v.help + " — " + v.nodes.map(n => n.target.join(" ")).join(", "))));
+        """)
+    guard let text = answer as? String, let lines = try? JSONDecoder().decode([String].self, from: Data(text.utf8))
+    else { return ["axe-core did not run: \(answer ?? "nil")"] }
+    return lines
+}
+
 func keepScreenshot(_ browser: Browser, _ name: String) async throws {
     guard let folder = ProcessInfo.processInfo.environment["ACCUEIL_SCREENSHOTS"], !folder.isEmpty else { return }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

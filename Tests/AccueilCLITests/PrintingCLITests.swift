@@ -417,6 +417,7 @@ struct PrintingCLITests {
             try await keepScreenshot(browser, "door-en.png")
 
             // A scanner typing an id and Enter, with the focus away from the search box.
+            #expect(try await browser.waitUntil("document.getElementById('result').hidden"))
             try await browser.click("#card h2")
             try await browser.burst("ACC-00042\n")
             #expect(try await browser.waitFor("#name", containing: "BENNANI"))
@@ -424,14 +425,15 @@ struct PrintingCLITests {
             try await browser.burst(try qr(box, id) + "\n")
             #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
 
-            // Undo, with a reason asked for.
-            try await browser.click("#undo")
-            try await browser.answerPrompt("wrong person")
+            // Undo (F9, the outcome still on the screen), with a reason picked in the page.
+            try await browser.burst(Browser.Key.f9)
+            try await browser.click("#reason-reason_wrong_person")
+            try await browser.click("#reasonok")
             #expect(try await browser.waitFor("#message", containing: "Check-in undone"))
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 0)
 
-            // Someone not on the list: the walk-in form registers, checks in and prints them.
-            try await browser.click("#walkin")
+            // Someone not on the list: the walk-in form (F4, over the outcome) registers, checks in and prints them.
+            try await browser.burst(Browser.Key.f4)
             try await browser.type("#walkform input[name=first_name]", "Ngozi")
             try await browser.type("#walkform input[name=last_name]", "Okafor")
             try await browser.type("#walkform input[name=country]", "Nigeria")

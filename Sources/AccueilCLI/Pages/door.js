@@ -1,24 +1,45 @@
-const roleColours = { elected_official:"#1f4e9c", embassy:"#6a1b9a", delegation:"#00838f", speaker:"#c62828",
-  press:"#ef6c00", staff:"#2e7d32", partner:"#8d6e63", participant:"#546e7a" };
-const roleNames = { fr: { elected_official:"Élu·e", embassy:"Ambassade", delegation:"Délégation", speaker:"Intervenant·e",
-    press:"Presse", staff:"Organisation", partner:"Partenaire", participant:"Participant·e" },
-  en: { elected_official:"Elected official", embassy:"Embassy", delegation:"Delegation", speaker:"Speaker",
-    press:"Press", staff:"Staff", partner:"Partner", participant:"Participant" } }[CONFIG.language];
+// The door screen: a tool for speed at the entrance. The search field is always ready for the next
+// person; everything works from the keyboard (type, ↓/↑, Enter checks in and prints, Esc clears,
+// F2 reprint, F9 undo, F4 walk-in); a scan checks in (with `scan: checkin`) or opens the card; each
+// outcome covers the screen in its colour and clears itself; only the actions that fit the
+// attendee's state are offered; reasons are picked from a short list in the page.
 const $ = id => document.getElementById(id);
-const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(CONFIG.language === "fr" ? "fr-FR" : "en-GB", { hour: "2-digit", minute: "2-digit", timeZone: CONFIG.time_zone }) : "";
+const locale = CONFIG.language === "fr" ? "fr-FR" : "en-GB";
+const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", timeZone: CONFIG.time_zone }) : "";
+const regions = (() => { try { return new Intl.DisplayNames([locale], { type: "region" }); } catch (e) { return null; } })();
+/// A country's name in the kiosk's language ("LB" → "Liban"), the code when the browser has none.
+const countryName = code => { try { return (code && regions && regions.of(code)) || code || ""; } catch (e) { return code; } };
+const printing = CONFIG.printing === "yes";
 for (const el of document.querySelectorAll("[data-t]")) el.textContent = T[el.dataset.t];
 $("q").placeholder = T.search_placeholder;
-$("checkin").textContent = T.checkin_print; $("reprint").textContent = T.reprint; $("undo").textContent = T.undo;
+$("clear").textContent = "✕"; $("clear").setAttribute("aria-label", T.clear_search); $("clear").title = T.clear_search + " (Esc)";
+$("checkin").textContent = printing ? T.checkin_print : T.checkin_only;
+$("reprint").textContent = T.reprint; $("undo").textContent = T.undo;
 $("walkin").textContent = T.walkin; $("lock").textContent = T.lock;
 $("lock").hidden = CONFIG.mode !== "self-service";
-for (const [value, label] of Object.entries(roleNames)) {
-  const o = document.createElement("option"); o.value = value; o.textContent = label;
-  if (value === "participant") o.selected = true;
+$("walkok").textContent = printing ? T.register_print : T.register_only;
+$("keys").innerHTML = [["↑ ↓", T.key_choose], [T.key_enter, printing ? T.checkin_print : T.checkin_only], ["Esc", T.key_clear],
+  ["F2", T.reprint], ["F9", T.undo], ["F4", T.walkin.replace(/^\+ */, "")]]
+  .map(([k, what]) => `<kbd>${k}</kbd> ${what}`).join(" · ");
+const roleLabel = role => (ROLES[role] || {})[CONFIG.language] || role;
+const roleColour = role => (ROLES[role] || {}).color || "#888";
+for (const role of Object.keys(ROLES)) {
+  const o = document.createElement("option"); o.value = role; o.textContent = roleLabel(role);
+  if (role === "participant") o.selected = true;
   document.querySelector("#walkform select[name=role]").appendChild(o);
 }
-// Keystroke-to-results times (ms), read by `accueil bench kiosk`.
+if (regions) {
+  const list = $("countries");
+  for (let a = 65; a < 91; a++) for (let b = 65; b < 91; b++) {
+    const code = String.fromCharCode(a, b), name = regions.of(code);
+    if (name && name !== code) { const o = document.createElement("option"); o.value = name; list.appendChild(o); }
+  }
+}
+
+// Keystroke-to-results times (ms), read by `accueil bench kiosk`; outcome times read by the volunteer bench.
 window.__timings = [];
-let current = null, asked = 0;
+window.__outcomes = [];
+let current = null, asked = 0, results = [], selected = -1, resultTimer = 0;
 async function api(path, body) {
   const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
   const text = await r.text();
@@ -26,90 +47,302 @@ async function api(path, body) {
   return text ? JSON.parse(text) : {};
 }
 function line(a) {
-  return [a.title, a.organisation, a.country, a.delegation, a.language && ("🗣 " + T.language + " : " + a.language)].filter(Boolean).join(" · ");
+  return [a.title, a.organisation, countryName(a.country), a.delegation,
+    a.language && ("🗣 " + T.language + " : " + a.language)].filter(Boolean).join(" · ");
 }
-function roleLabel(a) { return roleNames[a.role] || a.role; }
+const displayName = a => a.last_name.toUpperCase() + " " + a.first_name;
+const arrival = a => a.checked_in ? `${T.checked_in_at} ${hhmm(a.checked_in_at)} · ${a.checked_in_kiosk}` : "";
+
+// ---- Search and the list of results ----
 async function search(e) {
   const started = e && e.timeStamp ? e.timeStamp : performance.now();
   const q = $("q").value, n = ++asked;
-  if (!q.trim()) { $("results").innerHTML = ""; return; }
+  $("clear").hidden = !q;
+  if (!q.trim()) { results = []; selected = -1; $("results").innerHTML = ""; return; }
   const answer = await api("/api/v1/search?limit=30&q=" + encodeURIComponent(q));
   if (n !== asked) return;               // a newer keystroke already asked
+  results = answer.results;
+  const keep = current && results.findIndex(a => a.id === current.id);
+  selected = results.length ? (keep > 0 ? keep : 0) : -1;
   $("results").innerHTML = "";
-  for (const a of answer.results) {
+  results.forEach((a, i) => {
     const li = document.createElement("li");
-    li.style.setProperty("--role", roleColours[a.role] || "#888");
+    li.style.setProperty("--role", roleColour(a.role));
     li.className = a.checked_in ? "in" : "";
-    li.dataset.id = a.id;
-    li.innerHTML = `<div><div class="name"></div><div class="native"></div><div class="meta"></div></div>`;
-    li.querySelector(".name").textContent = a.last_name.toUpperCase() + " " + a.first_name + (a.checked_in ? "  ✓" : "");
+    li.dataset.id = a.id; li.id = "r" + i;
+    li.setAttribute("role", "option");
+    li.innerHTML = `<div><div class="name" dir="auto"></div><div class="native" dir="auto"></div><div class="meta" dir="auto"></div></div><div class="state"></div>`;
+    li.querySelector(".name").textContent = displayName(a);
     li.querySelector(".native").textContent = a.native_name;
-    li.querySelector(".meta").textContent = roleLabel(a) + " · " + line(a);
-    li.onclick = () => show(a);
+    li.querySelector(".meta").textContent = roleLabel(a.role) + " · " + line(a);
+    const state = li.querySelector(".state");
+    state.textContent = a.pending ? T.pending_short : a.checked_in ? "✓ " + hhmm(a.checked_in_at) : "";
+    if (a.pending) state.className = "state pending";
+    li.onclick = () => { select(i); show(a); $("q").focus(); };
     $("results").appendChild(li);
-  }
-  if (!answer.results.length) { const li = document.createElement("li"); li.textContent = T.no_results; $("results").appendChild(li); }
+  });
+  if (!results.length) { const li = document.createElement("li"); li.textContent = T.no_results; $("results").appendChild(li); }
+  markSelected();
+  if (selected >= 0) show(results[selected]);
   if (e) requestAnimationFrame(() => setTimeout(() => {
     window.__timings.push(performance.now() - started);
     if (window.__timings.length > 5000) window.__timings.shift();
   }, 0));
 }
+function markSelected() {
+  for (const li of $("results").children) li.setAttribute("aria-selected", li.id === "r" + selected ? "true" : "false");
+  const li = $("r" + selected);
+  if (li) { li.scrollIntoView({ block: "nearest" }); $("q").setAttribute("aria-activedescendant", li.id); }
+  else $("q").removeAttribute("aria-activedescendant");
+}
+function select(i) { selected = i; markSelected(); }
+function move(step) {
+  if (!results.length) return;
+  select(Math.max(0, Math.min(results.length - 1, selected + step)));
+  show(results[selected]);
+}
+/// Ready for the next person: an empty search field with the focus.
+function next() {
+  $("q").value = ""; $("clear").hidden = true; results = []; selected = -1; $("results").innerHTML = ""; asked++;
+  $("q").focus();
+}
+
+// ---- The attendee's card: only the actions that fit their state ----
 function show(a, message, tone) {
   current = a;
   $("card").hidden = false;
-  $("card").style.setProperty("--role", roleColours[a.role] || "#888");
-  $("role").textContent = roleLabel(a);
-  $("name").textContent = a.last_name.toUpperCase() + " " + a.first_name;
+  $("card").style.setProperty("--role", roleColour(a.role));
+  $("role").textContent = roleLabel(a.role);
+  $("name").textContent = displayName(a);
   $("native").textContent = a.native_name;
-  $("details").textContent = line(a) + (a.checked_in ? `  —  ✓ ${hhmm(a.checked_in_at)} (${a.checked_in_kiosk})` : "");
+  $("details").textContent = line(a);
+  $("state").textContent = a.pending ? T.registration_pending : a.checked_in ? "✓ " + arrival(a) : T.not_arrived;
+  $("state").className = a.pending ? "bad" : a.checked_in ? "in" : "";
   $("vip").hidden = !a.vip;
   $("vip").textContent = a.vip ? "⚠ " + a.vip : "";
+  $("checkin").hidden = !!(a.checked_in || a.pending);
+  $("reprint").hidden = !a.checked_in || !printing;
+  $("undo").hidden = !a.checked_in;
   $("message").textContent = message || "";
   $("message").className = tone || "";
 }
+async function refreshCurrent() {
+  if (!current) return;
+  try { const a = await api("/api/v1/attendees/" + encodeURIComponent(current.id)); if (current && current.id === a.id) show(a, $("message").textContent, $("message").className); }
+  catch (e) { /* removed meanwhile: the card stays as it was */ }
+}
+
+// ---- The outcome, over the whole screen ----
+let soundOn = localStorage.getItem("accueil.sound") === "on", audio = null;
+function paintSound() { $("sound").textContent = (soundOn ? "🔔 " : "🔕 ") + T.sound; $("sound").setAttribute("aria-pressed", String(soundOn)); }
+$("sound").onclick = () => { soundOn = !soundOn; localStorage.setItem("accueil.sound", soundOn ? "on" : "off"); paintSound(); $("q").focus(); };
+paintSound();
+function beep(tone) {
+  if (!soundOn) return;
+  try {
+    audio = audio || new AudioContext();
+    const notes = tone === "ok" ? [880] : tone === "warn" ? [660, 660] : [220, 180];
+    notes.forEach((f, i) => {
+      const o = audio.createOscillator(), g = audio.createGain();
+      o.frequency.value = f; o.connect(g); g.connect(audio.destination);
+      const t = audio.currentTime + i * 0.18;
+      g.gain.setValueAtTime(0.25, t); g.gain.exponentialRampToValueAtTime(0.001, t + 0.15);
+      o.start(t); o.stop(t + 0.16);
+    });
+  } catch (e) { /* no audio device: silent */ }
+}
+/// `tone`: ok (green), warn (amber), bad (red). Clears itself (green sooner), on a key or a touch.
+function outcome(tone, title, a, detail, started) {
+  clearTimeout(resultTimer);
+  const box = $("result");
+  box.className = tone; box.hidden = false;
+  $("rmark").textContent = tone === "ok" ? "✓" : tone === "warn" ? "!" : "✗";
+  $("rtitle").textContent = title.replace(/^✓\s*/, "");
+  $("rname").textContent = a ? displayName(a) : "";
+  $("rnative").textContent = a && a.native_name ? a.native_name : "";
+  $("rrole").textContent = a ? roleLabel(a.role) : "";
+  $("rdetail").textContent = detail || "";
+  $("rhint").textContent = T.result_hint;
+  beep(tone);
+  if (started) requestAnimationFrame(() => setTimeout(() => window.__outcomes.push({ tone, ms: performance.now() - started }), 0));
+  resultTimer = setTimeout(closeOutcome, tone === "ok" ? 2500 : 6000);
+}
+function closeOutcome() { clearTimeout(resultTimer); $("result").hidden = true; }
+$("result").onclick = () => { closeOutcome(); $("q").focus(); };
+
+// ---- Actions ----
+async function checkIn(a, started) {
+  if (!a) return;
+  if (a.pending) { outcome("bad", T.registration_pending, a, "", started); show(a, T.registration_pending, "bad"); return; }
+  if (a.checked_in) { outcome("warn", T.already, a, arrival(a), started); show(a, T.already + " : " + arrival(a), "warn"); return; }
+  try {
+    const r = await api("/api/v1/checkin", { id: a.id, print: printing });
+    const now = r.attendee || a;
+    if (r.status === "pending") { outcome("bad", T.registration_pending, now, "", started); show(now, T.registration_pending, "bad"); }
+    else if (r.status === "checked_in") {
+      const printed = !printing ? "" : r.print_state === "pending" ? "🖨 " + T.badge_printing + " (" + r.print_message + ")"
+        : r.print_state === "already_printed" ? "🖨 " + T.badge_already_printed : "";
+      outcome("ok", T.checked_in, now, printed, started);
+      show(now, T.checked_in + (printed ? " · " + printed : ""), "ok");
+    } else {
+      const where = r.attendee ? arrival(r.attendee) : r.message;
+      outcome("warn", T.already, now, where, started);
+      show(now, T.already + " : " + r.message, "warn");
+    }
+    next(); status();
+  } catch (e) { outcome("bad", T.failed, a, e.message, started); show(a, e.message, "bad"); }
+}
+$("checkin").onclick = e => checkIn(current, e.timeStamp);
+
+const reasonChoices = {
+  reprint: ["reason_lost", "reason_damaged", "reason_wrong_name", "reason_other"],
+  undo: ["reason_wrong_person", "reason_not_arrived", "reason_duplicate", "reason_other"],
+};
+let picking = null;
+/// The reason picker: 1–4 or a click chooses, Enter confirms, Esc cancels. "Other" needs a text.
+function askReason(kind) {
+  if (!current) return;
+  picking = { kind, choice: 0, attendee: current };
+  $("reasontitle").textContent = (kind === "reprint" ? T.reason_reprint : T.reason_undo) + " — " + displayName(current);
+  const list = $("reasonlist"); list.innerHTML = "";
+  reasonChoices[kind].forEach((key, i) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.setAttribute("role", "radio"); b.dataset.key = key; b.id = "reason-" + key;
+    b.innerHTML = `<kbd>${i + 1}</kbd><span></span>`; b.querySelector("span").textContent = T[key];
+    b.onclick = () => pickReason(i);
+    list.appendChild(b);
+  });
+  $("reasontext").value = ""; $("reasonerror").textContent = "";
+  $("reasons").hidden = false;
+  pickReason(0);
+}
+function pickReason(i) {
+  picking.choice = i;
+  [...$("reasonlist").children].forEach((b, j) => b.setAttribute("aria-checked", String(i === j)));
+  const other = reasonChoices[picking.kind][i] === "reason_other";
+  (other ? $("reasontext") : $("reasonlist").children[i]).focus();
+}
+function closeReasons() { $("reasons").hidden = true; picking = null; $("q").focus(); }
+$("reasoncancel").onclick = closeReasons;
+$("reasons").querySelector("form").onsubmit = ev => {
+  ev.preventDefault();
+  const p = picking; if (!p) return;
+  const key = reasonChoices[p.kind][p.choice], text = $("reasontext").value.trim();
+  if (key === "reason_other" && !text) { $("reasonerror").textContent = T.reason_needed; $("reasontext").focus(); return; }
+  const reason = key === "reason_other" ? text : T[key] + (text ? " : " + text : "");
+  closeReasons();
+  if (p.kind === "reprint") {
+    act("/api/v1/reprint", { id: p.attendee.id, reason }, r => {
+      outcome("ok", "🖨 " + T.reprint_queued, p.attendee, r.print_message);
+      show(p.attendee, "🖨 " + T.reprint_queued + " (" + r.print_message + ")", "ok");
+    });
+  } else {
+    act("/api/v1/undo", { id: p.attendee.id, reason }, r => {
+      outcome("warn", T.undone, r.attendee || p.attendee, reason);
+      show(r.attendee || p.attendee, T.undone, "warn");
+    });
+  }
+};
 async function act(path, body, done) {
-  try { const r = await api(path, body); done(r); search(); }
+  try { const r = await api(path, body); done(r); search(); status(); }
   catch (e) { $("message").textContent = e.message; $("message").className = "bad"; }
 }
-$("checkin").onclick = () => current && act("/api/v1/checkin", { id: current.id, print: true }, r => {
-  status();
-  const ok = r.status === "checked_in";
-  if (r.status === "pending") { show(r.attendee || current, T.registration_pending, "bad"); return; }
-  show(r.attendee || current, ok ? T.checked_in : T.already + " : " + r.message, ok ? "ok" : "warn");
-});
-$("reprint").onclick = () => { if (!current) return;
-  const reason = prompt(T.reason_reprint); if (!reason) return;
-  act("/api/v1/reprint", { id: current.id, reason }, r => show(current, "🖨 " + T.reprint_queued + " (" + r.print_message + ")", "ok")); };
-$("undo").onclick = () => { if (!current) return;
-  const reason = prompt(T.reason_undo); if (!reason) return;
-  act("/api/v1/undo", { id: current.id, reason }, r => show(r.attendee || current, T.undone, "warn")); };
-$("q").addEventListener("input", search);
-$("walkin").onclick = () => { $("walkform").hidden = false; $("walkerror").textContent = "";
-  document.querySelector("#walkform input[name=first_name]").focus(); };
-$("walkcancel").onclick = () => { $("walkform").hidden = true; $("q").focus(); };
+$("reprint").onclick = () => askReason("reprint");
+$("undo").onclick = () => askReason("undo");
+
+// ---- Walk-in ----
+function openWalkIn() {
+  closeOutcome();
+  $("walkform").hidden = false; $("walkerror").textContent = "";
+  document.querySelector("#walkform input[name=first_name]").focus();
+}
+function closeWalkIn() { $("walkform").hidden = true; $("q").focus(); }
+$("walkin").onclick = openWalkIn;
+$("walkcancel").onclick = closeWalkIn;
 document.querySelector("#walkform form").onsubmit = async ev => {
   ev.preventDefault();
   const form = Object.fromEntries(new FormData(ev.target).entries());
-  if (!(form.first_name + form.last_name).trim()) { $("walkerror").textContent = T.name_needed; return; }
+  if (!(form.first_name + form.last_name + form.native_name).trim()) { $("walkerror").textContent = T.name_needed; return; }
+  if (regions && form.country) {   // a country typed by its name in the kiosk's language: sent as its code
+    for (let a = 65; a < 91; a++) for (let b = 65; b < 91; b++) {
+      const code = String.fromCharCode(a, b);
+      if (regions.of(code) === form.country.trim()) form.country = code;
+    }
+  }
   try {
-    const r = await api("/api/v1/walkin", { ...form, print: CONFIG.printing === "yes" });
+    const r = await api("/api/v1/walkin", { ...form, print: printing });
     ev.target.reset(); $("walkform").hidden = true;
-    show(r.attendee, T.checked_in + (r.print_message ? " · 🖨 " + r.print_message : ""), "ok"); status();
+    const printed = r.print_state === "pending" ? "🖨 " + T.badge_printing + " (" + r.print_message + ")" : "";
+    outcome("ok", T.checked_in, r.attendee, printed);
+    show(r.attendee, T.checked_in + (printed ? " · " + printed : ""), "ok");
+    next(); status();
   } catch (e) { $("walkerror").textContent = e.message; }
 };
 $("lock").onclick = async () => { await fetch("/api/v1/lock", { method: "POST" }); location.href = "/"; };
-onScan(() => !$("walkform").hidden, async text => {
-  if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
-  const r = await api("/api/v1/scan", { text });
-  if (r.attendee && CONFIG.scan === "checkin" && !r.attendee.pending) { current = r.attendee; $("checkin").onclick(); return; }
-  if (r.attendee) { show(r.attendee, r.attendee.pending ? T.registration_pending : "", r.attendee.pending ? "bad" : ""); return; }
-  current = null; $("card").hidden = false;
-  for (const id of ["role", "name", "native", "details"]) $(id).textContent = "";
-  $("vip").hidden = true;
-  $("message").textContent = r.status === "cancelled" ? T.registration_cancelled + " : " + r.message
-    : T.unknown_code + (r.message ? " : " + r.message : "");
-  $("message").className = "bad";
+$("q").addEventListener("input", search);
+$("clear").onclick = () => { next(); $("card").hidden = true; current = null; };
+
+// ---- The keyboard ----
+document.addEventListener("keydown", e => {
+  if (!$("reasons").hidden) {
+    if (e.key === "Escape") { e.preventDefault(); closeReasons(); }
+    else if (/^[1-9]$/.test(e.key) && e.target.id !== "reasontext" && Number(e.key) <= reasonChoices[picking.kind].length) {
+      e.preventDefault(); pickReason(Number(e.key) - 1);
+    } else if (e.key === "Enter" && e.target.id !== "reasontext" && e.target.id !== "reasonok" && e.target.id !== "reasoncancel") {
+      e.preventDefault(); $("reasons").querySelector("form").requestSubmit();
+    }
+    return;
+  }
+  if (!$("walkform").hidden) { if (e.key === "Escape") { e.preventDefault(); closeWalkIn(); } return; }
+  if (!$("result").hidden) {
+    // The next person: any key clears the outcome; a character goes on into the search field.
+    closeOutcome();
+    if (e.key === "Escape" || e.key === "Enter") { e.preventDefault(); $("q").focus(); return; }
+    if (document.activeElement !== $("q")) $("q").focus();
+  }
+  if (e.key === "F2") { e.preventDefault(); if (current && current.checked_in && printing) askReason("reprint"); return; }
+  if (e.key === "F9") { e.preventDefault(); if (current && current.checked_in) askReason("undo"); return; }
+  if (e.key === "F4") { e.preventDefault(); openWalkIn(); return; }
+  if (e.key === "Escape") { e.preventDefault(); next(); $("card").hidden = true; current = null; return; }
+  const inSearch = e.target === $("q") || e.target === document.body;
+  if (inSearch && e.key === "ArrowDown") { e.preventDefault(); move(1); return; }
+  if (inSearch && e.key === "ArrowUp") { e.preventDefault(); move(-1); return; }
+  if (e.key === "Enter" && e.target === $("q") && !e.defaultPrevented) {
+    e.preventDefault();
+    if (selected >= 0 && results[selected]) checkIn(results[selected], e.timeStamp);
+    return;
+  }
+  // A letter typed anywhere but a field goes to the search field.
+  if (e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey && !["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) $("q").focus();
 });
+
+// A scanner: a badge or a registration ticket. With `scan: checkin` one scan checks in and prints.
+onScan(() => !$("walkform").hidden || !$("reasons").hidden, async (text, e) => {
+  const started = e.timeStamp;
+  closeOutcome();
+  if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
+  next();
+  let r;
+  try { r = await api("/api/v1/scan", { text }); }
+  catch (err) { outcome("bad", T.failed, null, err.message, started); return; }
+  if (r.attendee && CONFIG.scan === "checkin") { await checkIn(r.attendee, started); return; }
+  if (r.attendee) {
+    show(r.attendee, r.attendee.pending ? T.registration_pending : "", r.attendee.pending ? "bad" : "");
+    if (r.attendee.pending) outcome("bad", T.registration_pending, r.attendee, "", started);
+    else if (r.attendee.checked_in) outcome("warn", T.already, r.attendee, arrival(r.attendee), started);
+    return;
+  }
+  current = null; $("card").hidden = false;
+  for (const id of ["role", "name", "native", "details", "state"]) $(id).textContent = "";
+  for (const id of ["checkin", "reprint", "undo"]) $(id).hidden = true;
+  $("vip").hidden = true;
+  const title = r.status === "cancelled" ? T.registration_cancelled : T.unknown_code;
+  $("message").textContent = title + (r.message ? " : " + r.message : "");
+  $("message").className = "bad";
+  outcome("bad", title, null, r.message, started);
+});
+
+// ---- The status bar ----
 async function status() {
   try {
     const s = await api("/api/v1/status");
@@ -125,14 +358,14 @@ async function status() {
     $("queued").title = (s.set_aside && s.set_aside.last_reason) || "";
     const q = s.print_queue || {};
     const waiting = (q.pending || 0) + (q.submitted || 0);
-    let printer = CONFIG.printing !== "yes" ? T.printer_none
+    let printer = !printing ? T.printer_none
       : waiting ? `🖨 ${waiting} ${T.printer_waiting}` : "🖨 " + T.printer_ready;
     if (q.failed) printer += ` · ${q.failed} ${T.printer_failed}`;
     const trouble = s.printer_trouble && (q.pending || q.failed);
     if (trouble) printer += " · ⚠ " + s.printer_trouble;
     if (s.last_print) printer += ` · ${T.last_print} ${hhmm(s.last_print.updated_at)} (${T["job_" + s.last_print.state] || s.last_print.state})`;
     // Without a signing key, badges cannot print: said in red, whatever the printer.
-    const keyless = CONFIG.printing === "yes" && !(s.badge_keys && s.badge_keys.signs);
+    const keyless = printing && !(s.badge_keys && s.badge_keys.signs);
     if (keyless) printer = "⚠ " + T.no_signing_key;
     $("printer").textContent = printer;
     $("printer").className = trouble || keyless ? "bad" : "";

@@ -2,8 +2,9 @@ const $ = id => document.getElementById(id);
 $("title").textContent = T.self_title;
 $("scan").textContent = T.self_scan;
 $("scanother").textContent = T_OTHER.self_scan;
+$("scanother").lang = CONFIG.language === "fr" ? "en" : "fr";
 $("staff").textContent = T.staff;
-$("pin").placeholder = T.pin;
+$("pin").placeholder = T.pin; $("pinlabel").textContent = T.pin;
 let clear = 0;
 async function scan(text) {
   clearTimeout(clear);
