@@ -57,14 +57,22 @@ struct DoorScreenBrowserTests {
             #expect(try await hidden(browser, "reprint"))
             #expect(try await hidden(browser, "undo"))
             // Enter: checked in, printing; the outcome fills the screen in green; the field is empty and ready.
+            // (The outcome clears itself after a few seconds: its size is taken the moment it shows.)
+            _ = try await browser.script(
+                """
+                new MutationObserver(() => {
+                  const box = document.getElementById('result'), v = document.documentElement;
+                  if (box.hidden || window.__cover !== undefined) return;
+                  const r = box.getBoundingClientRect();
+                  window.__cover = r.left <= 0 && r.top <= 0 && r.width >= v.clientWidth && r.height >= v.clientHeight;
+                }).observe(document.getElementById('result'), { attributes: true });
+                return 0;
+                """)
             try await browser.burst(Browser.Key.enter)
             #expect(try await browser.waitFor("#rtitle", containing: "Checked in"))
             #expect(try await browser.waitFor("#rdetail", containing: "badge printing"))
             #expect(try await browser.script("return document.getElementById('result').className") as? String == "ok")
-            let covers = try await browser.script(
-                "const r = document.getElementById('result').getBoundingClientRect(), v = document.documentElement; return r.left <= 0 && r.top <= 0 && r.width >= v.clientWidth && r.height >= v.clientHeight;"
-            )
-            #expect(covers as? Bool == true)
+            #expect(try await browser.script("return window.__cover") as? Bool == true)
             #expect(try await browser.script("return document.getElementById('q').value") as? String == "")
             #expect(try await browser.script("return document.activeElement.id") as? String == "q")
             try await keepScreenshot(browser, "door-outcome-checked-in-en.png")

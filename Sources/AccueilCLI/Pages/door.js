@@ -61,9 +61,13 @@ async function search(e) {
   if (!q.trim()) { results = []; selected = -1; $("results").innerHTML = ""; return; }
   const answer = await api("/api/v1/search?limit=30&q=" + encodeURIComponent(q));
   if (n !== asked) return;               // a newer keystroke already asked
-  results = answer.results;
-  const keep = current && results.findIndex(a => a.id === current.id);
-  selected = results.length ? (keep > 0 ? keep : 0) : -1;
+  // Among equally good matches, people not yet here first: at the door the one arriving is rarely in.
+  results = answer.results.map((a, i) => [a, i])
+    .sort(([a, i], [b, j]) => (b.score ?? 0) - (a.score ?? 0) || (a.checked_in ? 1 : 0) - (b.checked_in ? 1 : 0) || i - j)
+    .map(([a]) => a);
+  // A new query chooses its first result; a refresh after an action keeps the attendee on the card.
+  const keep = !e && current ? results.findIndex(a => a.id === current.id) : -1;
+  selected = results.length ? Math.max(keep, 0) : -1;
   $("results").innerHTML = "";
   results.forEach((a, i) => {
     const li = document.createElement("li");
@@ -85,6 +89,7 @@ async function search(e) {
   markSelected();
   if (selected >= 0) show(results[selected]);
   if (e) requestAnimationFrame(() => setTimeout(() => {
+    window.__painted = { q, ms: performance.now() - started };
     window.__timings.push(performance.now() - started);
     if (window.__timings.length > 5000) window.__timings.shift();
   }, 0));
