@@ -75,7 +75,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The dashboard's page, style, script and words, compiled into the binary.
+            resources: [.embedInCode("Pages")]
         ),
         // The kiosk's services: the HTTP sync client and the background sync (`accueil kiosk`).
         .target(

@@ -37,16 +37,30 @@ public struct AttendanceCertificate: Sendable {
     }
 
     /// Writes the certificate as a one-page PDF at `path`.
-    public func pdf(to path: String) throws(BadgeError) {
-        let (width, height) = (210.0, 297.0)
+    public func pdf(to path: String) throws(BadgeError) { try Self.pdf([self], to: path) }
+
+    /// Writes `certificates` as one PDF at `path`, a page each (all the elected officials' for their
+    /// councils, in one file to print).
+    public static func pdf(_ certificates: [AttendanceCertificate], to path: String) throws(BadgeError) {
         let scale = 72 / 25.4
-        guard let surface = cairo_pdf_surface_create(path, width * scale, height * scale) else {
+        guard let surface = cairo_pdf_surface_create(path, 210 * scale, 297 * scale) else {
             throw .invalidInput("cannot create \(path)")
         }
         defer { cairo_surface_destroy(surface) }
         let cr = cairo_create(surface)!
         defer { cairo_destroy(cr) }
         cairo_scale(cr, scale, scale)
+        for certificate in certificates { certificate.draw(cr) }
+        cairo_surface_finish(surface)
+        let status = cairo_surface_status(surface)
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw .invalidInput("cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+
+    /// One A4 page (in millimetres) on `cr`.
+    private func draw(_ cr: OpaquePointer) {
+        let width = 210.0
 
         let date = DateFormatter()
         date.locale = Locale(identifier: "fr_FR")
@@ -112,10 +126,5 @@ public struct AttendanceCertificate: Sendable {
             font: "Noto Sans",
             size: 11)
         cairo_show_page(cr)
-        cairo_surface_finish(surface)
-        let status = cairo_surface_status(surface)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw .invalidInput("cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
-        }
     }
 }

@@ -50,6 +50,23 @@ public struct DashboardView: Codable, Sendable {
         /// open | near (90 %) | full | over
         public var level: String
         public var attended: Int
+        /// The session its room's doors follow now (running, or next with doors open): the room's line.
+        public var current: Bool = false
+    }
+    /// A door (a kiosk that checked people in): its arrivals by 5 minutes, its last check-in, and
+    /// its pace over the last 10 minutes.
+    public struct DoorLine: Codable, Sendable {
+        public var name: String
+        public var checkedIn: Int
+        public var lastAt: Date?
+        public var perMinute: Double
+        public var arrivals: [Bucket]
+        enum CodingKeys: String, CodingKey {
+            case name, arrivals
+            case checkedIn = "checked_in"
+            case lastAt = "last_at"
+            case perMinute = "per_minute"
+        }
     }
     public struct KioskLine: Codable, Sendable {
         public var name: String
@@ -91,6 +108,7 @@ public struct DashboardView: Codable, Sendable {
     public var byCountry: [String: Count]
     public var byDelegation: [String: Count]
     public var arrivals: [Bucket]
+    public var doors: [DoorLine] = []
     public var sessions: [SessionLine]
     public var kiosks: [KioskLine]
     public var alerts: [Alert]
@@ -98,9 +116,12 @@ public struct DashboardView: Codable, Sendable {
     public var names: Bool
     /// The event's time zone (`EventTime`): the page shows every time in it.
     public var timeZone: String = EventTime.zone.identifier
+    /// The event's name (`accueil server --event-name`).
+    public var eventName: String = ""
 
     enum CodingKeys: String, CodingKey {
-        case cursor, total, duplicates, french, foreign, arrivals, sessions, kiosks, alerts, names
+        case cursor, total, duplicates, french, foreign, arrivals, doors, sessions, kiosks, alerts, names
+        case eventName = "event_name"
         case timeZone = "time_zone"
         case generatedAt = "generated_at"
         case walkIns = "walk_ins"
@@ -156,6 +177,20 @@ public struct DashboardView: Codable, Sendable {
         view.arrivals = buckets.keys.sorted().map {
             Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: buckets[$0]!)
         }
+        let recent = Int64(now.timeIntervalSince1970) / 60 - 10
+        for (door, byBucket) in totals.doorBuckets.sorted(by: { $0.key < $1.key }) {
+            let arrivals = byBucket.filter { $0.value > 0 }
+            let total = arrivals.values.reduce(0, +)
+            guard total > 0 else { continue }
+            let lastTen = (totals.doorMinutes[door] ?? [:]).filter { $0.key >= recent }.values.reduce(0, +)
+            view.doors.append(
+                DoorLine(
+                    name: door, checkedIn: total, lastAt: totals.doorLast[door]?.max(),
+                    perMinute: Double(lastTen) / 10,
+                    arrivals: arrivals.keys.sorted().map {
+                        Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: arrivals[$0]!)
+                    }))
+        }
         // The sanitary limit is the room's: a session running now counts everyone inside its room,
         // people still there from an earlier session included.
         var roomInside: [String: Int] = [:]
@@ -187,7 +222,8 @@ public struct DashboardView: Codable, Sendable {
                 SessionLine(
                     id: session.id, title: session.title, room: session.room, kind: session.kind,
                     access: session.access.description, start: session.start, end: session.end,
-                    capacity: session.capacity, inside: count, level: level, attended: attended[session.id] ?? 0))
+                    capacity: session.capacity, inside: count, level: level, attended: attended[session.id] ?? 0,
+                    current: current[session.room]?.id == session.id))
             if level == "full" || level == "over", session.end > now {
                 view.alerts.append(
                     Alert(
@@ -256,6 +292,11 @@ struct DashboardTotals: Sendable {
     var byDelegation: [String: DashboardView.Count] = [:]
     /// Arrivals by 5-minute bucket (seconds since 1970 of the bucket's start).
     var buckets: [Int64: Int] = [:]
+    /// The same by door (the kiosk that checked in), by minute (minutes since 1970) for each door's
+    /// pace, and each door's check-in times (a multiset: the latest is its last check-in).
+    var doorBuckets: [String: [Int64: Int]] = [:]
+    var doorMinutes: [String: [Int64: Int]] = [:]
+    var doorLast: [String: Multiset<Date>] = [:]
     var inside: [String: Int] = [:]
     var attended: [String: Int] = [:]
     /// Checked-in VIPs and people checked in at two doors, by attendee id.
@@ -278,7 +319,11 @@ struct DashboardTotals: Sendable {
         if let presence = state.inside { inside[presence.session, default: 0] += sign }
         for session in state.attended { attended[session, default: 0] += sign }
         if let checkIn = state.checkIn {
-            buckets[Int64(checkIn.at.timeIntervalSince1970) / 300 * 300, default: 0] += sign
+            let seconds = Int64(checkIn.at.timeIntervalSince1970)
+            buckets[seconds / 300 * 300, default: 0] += sign
+            doorBuckets[checkIn.kiosk, default: [:]][seconds / 300 * 300, default: 0] += sign
+            doorMinutes[checkIn.kiosk, default: [:]][seconds / 60, default: 0] += sign
+            doorLast[checkIn.kiosk, default: Multiset()].add(checkIn.at, sign)
             if !attendee.vip.isEmpty { vips[attendee.id] = sign > 0 ? (attendee, checkIn) : nil }
         }
         if let second = state.duplicateCheckIns.first, let first = state.checkIn {
@@ -333,4 +378,16 @@ public func requestCookie(_ name: String, in request: Request) -> String? {
         }
     }
     return nil
+}
+
+/// Counts of values, for a maximum that survives removals (the totals take states out and back in).
+struct Multiset<Value: Hashable & Comparable & Sendable>: Sendable {
+    private var counts: [Value: Int] = [:]
+
+    mutating func add(_ value: Value, _ sign: Int) {
+        let count = (counts[value] ?? 0) + sign
+        counts[value] = count > 0 ? count : nil
+    }
+
+    func max() -> Value? { counts.keys.max() }
 }

@@ -33,18 +33,28 @@ func addDashboardRoutes(
             let kiosks = await registry.entries
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
-            let view = DashboardView.make(
+            var view = DashboardView.make(
                 totals: totals, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
                 offlineAfter: offlineAfter)
+            view.eventName = eventName
             return ((try? encoder.encode(view)) ?? Data("{}".utf8), cursor)
         }
     }
 
     addReportRoutes(to: router, projection: projection, eventName: eventName, authorise: organiser)
 
+    router.get("/dashboard/assets/{name}") { _, context -> Response in
+        guard let name = context.parameters.get("name"), let asset = DashboardPage.assets[name] else {
+            throw HTTPError(.notFound, message: "no such file")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+
     router.get("/dashboard") { request, _ -> Response in
-        let page = await sessions.session(request) == nil ? DashboardPage.login(error: nil) : DashboardPage.html
-        return html(page)
+        guard let session = await sessions.session(request) else { return html(DashboardPage.login(error: nil)) }
+        return html(DashboardPage.page(organiser: session.name, names: session.canSeeNames, eventName: eventName))
     }
 
     router.post("/dashboard/login") { request, context -> Response in

@@ -107,6 +107,13 @@ enum Reports {
     }
 }
 
+/// The sessions an attendee entered, in order, for their certificate.
+func certificateLines(_ state: AttendeeState, _ schedule: [String: Session]) -> [AttendanceCertificate.Line] {
+    state.attended.compactMap { schedule[$0] }.sorted { $0.start < $1.start }.map {
+        AttendanceCertificate.Line(title: $0.title, start: $0.start, end: $0.end)
+    }
+}
+
 /// The report routes (a signed-in organiser; `authorise` says who and whether they see names).
 func addReportRoutes(
     to router: Router<ClientContext>, projection: CentralProjection, eventName: String,
@@ -142,6 +149,43 @@ func addReportRoutes(
         let lines = Reports.sessions(states, schedule, refusals: try await projection.tallies().refusals)
         return file(Reports.json(lines), "application/json", "sessions.json")
     }
+    // Every certificate of one role (all the elected officials: `?role=elected_official`), or of
+    // everyone who arrived, as one PDF, a page each, by last name.
+    router.get("/api/v1/reports/certificates.pdf") { request, _ -> Response in
+        guard try await authorise(request).canSeeNames else {
+            throw HTTPError(.forbidden, message: "certificates carry names: this organiser may not see them")
+        }
+        var role: Role?
+        if let text = request.uri.queryParameters.get("role"), !text.isEmpty {
+            guard let parsed = Role(parsing: text) else {
+                throw HTTPError(.badRequest, message: "unknown role \"\(text)\"")
+            }
+            role = parsed
+        }
+        let (states, schedule, _) = try await projection.current()
+        let certificates = states.values.compactMap { state -> AttendanceCertificate? in
+            guard let attendee = state.attendee, !state.removed, let arrival = state.checkIn,
+                role == nil || attendee.role == role
+            else { return nil }
+            return AttendanceCertificate(
+                event: eventName, attendee: attendee, arrivedAt: arrival.at,
+                sessions: certificateLines(state, schedule))
+        }
+        .sorted {
+            ($0.attendee.lastName.lowercased(), $0.attendee.firstName, $0.attendee.id)
+                < ($1.attendee.lastName.lowercased(), $1.attendee.firstName, $1.attendee.id)
+        }
+        guard !certificates.isEmpty else {
+            throw HTTPError(.notFound, message: "nobody \(role.map { "of role \($0.rawValue) " } ?? "")has arrived yet")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("certificates-\(UUID.random()).pdf")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AttendanceCertificate.pdf(certificates, to: path)
+        return file(
+            try Data(contentsOf: URL(fileURLWithPath: path)), "application/pdf",
+            "attestations-\(role?.rawValue ?? "all").pdf")
+    }
     router.get("/api/v1/reports/certificate/{id}") { request, context -> Response in
         guard try await authorise(request).canSeeNames else {
             throw HTTPError(.forbidden, message: "certificates carry names: this organiser may not see them")
@@ -154,9 +198,7 @@ func addReportRoutes(
         guard let arrival = state.checkIn else {
             throw HTTPError(.conflict, message: "\(id) has no arrival recorded: no certificate")
         }
-        let lines = state.attended.compactMap { schedule[$0] }.sorted { $0.start < $1.start }.map {
-            AttendanceCertificate.Line(title: $0.title, start: $0.start, end: $0.end)
-        }
+        let lines = certificateLines(state, schedule)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("certificate-\(UUID.random()).pdf")
             .path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -57,6 +57,8 @@ public final class Browser {
                             "--user-data-dir=\(profile)", "--disable-crash-reporter", "--disable-breakpad",
                             "--no-first-run",
                         ],
+                        // What the page sees as the browser's languages (navigator.languages, Accept-Language).
+                        "prefs": ["intl.accept_languages": language],
                     ],
                 ]
             ]

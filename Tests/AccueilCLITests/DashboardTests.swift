@@ -10,6 +10,89 @@ struct DashboardTests {
         return (answer.status, answer.body)
     }
 
+    /// What an organiser sees first, the links and the ordering, in both languages; the certificates
+    /// of all elected officials as one PDF; no critical or serious accessibility problem.
+    func atAGlance(_ browser: Browser) async throws {
+        #expect(try await browser.text("#event") == "Rencontres des collectivités 2026")
+        // At the top: arrivals, each door's pace, rooms now with their limit, alerts; the breakdowns after.
+        #expect(try await browser.waitFor("#doors", containing: "door-1"))
+        #expect(try await browser.waitFor("#rooms", containing: "Salle 2"))
+        #expect(try await browser.text("#rooms").contains("2 / 2"))
+        let tops = try #require(
+            try await browser.script(
+                "return ['checked-in', 'doors', 'rooms', 'alerts', 'chart', 'roles', 'countries'].map(id => document.getElementById(id).getBoundingClientRect().top)"
+            ) as? [Double])
+        #expect(tops[1] < tops[5] && tops[2] < tops[5] && tops[3] < tops[5] && tops[4] < tops[6], "\(tops)")
+        #expect(tops[2] < 400, "rooms not at the top: \(tops)")
+        // The arrival curve: all doors and each door, with a legend.
+        #expect(try await browser.script("return document.querySelectorAll('#chart polyline').length") as? Int == 2)
+        #expect(try await browser.text("#legend").contains("door-1"))
+        // Countries by name in the organiser's language, never as codes; sortable.
+        let french = try await browser.waitFor("#countries", containing: "Liban")
+        let shown = try await browser.text("#countries")
+        #expect(french, "\(shown)")
+        let codes = try await browser.script(
+            "return [...document.querySelectorAll('#countries tbody td:first-child')].map(td => td.textContent).filter(t => /^[A-Z]{2}$/.test(t))"
+        )
+        #expect((codes as? [Any])?.isEmpty == true, "\(codes ?? "")")
+        try await browser.click("#countries thead th:first-child button")
+        let names = try #require(
+            try await browser.script(
+                "return [...document.querySelectorAll('#countries tbody td:first-child')].map(td => td.textContent)")
+                as? [String])
+        #expect(names == names.sorted { $0.compare($1, locale: Locale(identifier: "fr_FR")) == .orderedAscending })
+        try await browser.click("#languages button[data-lang=en]")
+        #expect(try await browser.waitFor("#countries", containing: "Lebanon"))
+        #expect(
+            try await browser.script("return document.getElementById('h-doors').textContent") as? String
+                == "Doors: pace")
+        #expect(try await browser.script("return document.documentElement.lang") as? String == "en")
+        try await keepScreenshot(browser, "dashboard-en.png")
+        // The downloads are on the page.
+        #expect(
+            try await browser.script("return document.getElementById('dl-attendance-csv').getAttribute('href')")
+                as? String
+                == "/api/v1/reports/attendance.csv")
+        #expect(
+            try await browser.script("return document.getElementById('dl-sessions-csv').getAttribute('href')")
+                as? String
+                == "/api/v1/reports/sessions.csv")
+        // All the elected officials' certificates, one PDF, a page each.
+        let elected = try #require(
+            try await browser.script("return window.__view.by_role.elected_official.checked_in") as? Int)
+        #expect(elected > 1)
+        try await browser.click("#role-certificates button")
+        #expect(try await browser.waitUntil("(window.__downloaded || []).length === 1"))
+        #expect(try await browser.script("return window.__downloaded[0].type") as? String == "application/pdf")
+        let pdf = try #require(
+            try await browser.asyncScript(
+                """
+                const r = await fetch('/api/v1/reports/certificates.pdf?role=elected_official');
+                const bytes = new Uint8Array(await r.arrayBuffer());
+                let s = ''; for (const b of bytes) s += String.fromCharCode(b); done(btoa(s));
+                """) as? String)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("certificates-\(UUID()).pdf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(base64Encoded: pdf)?.write(to: URL(fileURLWithPath: path))
+        let info = try tool("pdfinfo", [path]).stdout
+        let pages = info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.map {
+            Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces))
+        }
+        #expect(pages == elected, "\(info)")
+        // One attendee's certificate by id; an unknown id is said in words on the page.
+        try await browser.type("#certificate-id", "ACC-00014")
+        try await browser.click("#one-certificate button")
+        #expect(try await browser.waitUntil("(window.__downloaded || []).length === 2"))
+        _ = try await browser.script("document.getElementById('certificate-id').value = ''; return 0;")
+        try await browser.type("#certificate-id", "ACC-99999")
+        try await browser.click("#one-certificate button")
+        #expect(try await browser.waitFor("#certificate-error", containing: "unknown attendee id ACC-99999"))
+        let problems = try await accessibilityProblems(browser)
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        try await browser.click("#languages button[data-lang=fr]")
+        #expect(try await browser.waitFor("#countries", containing: "Liban"))
+    }
+
     @Test(
         "sign in, watch a check-in arrive without reloading, see alerts, download reports; names only for those allowed"
     )
@@ -26,7 +109,9 @@ struct DashboardTests {
             AT-1,Atelier eau,Salle 2,\(format.string(from: Date().addingTimeInterval(-600))),\(format.string(from: Date().addingTimeInterval(3000))),2,open
             """)
         #expect(try box.run(["sessions", "import", schedule]).status == 0)
-        let server = try ServerProcess(store: box.root.appendingPathComponent("central.sqlite").path)
+        let server = try ServerProcess(
+            store: box.root.appendingPathComponent("central.sqlite").path,
+            extra: ["--event-name", "Rencontres des collectivités 2026"])
         for (name, names) in [("alice", true), ("bob", false)] {
             let added = try accueil(
                 ["organiser", "add", name, "--store", server.store] + (names ? ["--names"] : []),
@@ -60,6 +145,8 @@ struct DashboardTests {
         let browser = try await Browser()
         do {
             try await browser.open("\(server.url)/dashboard")
+            let loginProblems = try await accessibilityProblems(browser)
+            #expect(loginProblems.isEmpty, "\(loginProblems.joined(separator: "\n"))")
             try await browser.type("#name", "alice")
             try await browser.type("#password", "not-the-password")
             try await browser.click("#signin")
@@ -95,6 +182,7 @@ struct DashboardTests {
             #expect(try box.run(["checkin"] + more).status == 0)
             #expect(try await browser.waitFor("#checked-in", containing: "252", seconds: 20))
             try await keepScreenshot(browser, "dashboard.png")
+            try await atAGlance(browser)
 
             // Reports: per attendee (with names for alice), per session, and a certificate.
             let csv = try #require(

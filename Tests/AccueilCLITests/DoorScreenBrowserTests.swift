@@ -77,6 +77,10 @@ struct DoorScreenBrowserTests {
             #expect(try await browser.script("return document.activeElement.id") as? String == "q")
             try await keepScreenshot(browser, "door-outcome-checked-in-en.png")
             // The badge comes out of CUPS.
+            let done = try eventually(60) {
+                (try box.json(["print", "jobs"]) as? [[String: Any]])?.first?["state"] as? String == "printed"
+            }
+            #expect(done)
             #expect(Cups.pdfs(in: output, count: 1).count == 1)
             // Typing the next name clears the outcome and goes into the search field.
             try await browser.type("#q", "trab")
@@ -126,8 +130,8 @@ struct DoorScreenBrowserTests {
             try await keepScreenshot(browser, "door-reasons-fr.png")
             try await browser.burst("1" + Browser.Key.enter)
             #expect(try await browser.waitFor("#rtitle", containing: "Badge envoyé"))
-            // F9 undo: "Other" without a text is refused in the dialog; with one it is done.
-            try await browser.burst(Browser.Key.escape)
+            // F9 undo (over the outcome, if it still shows): "Other" without a text is refused in the
+            // dialog; with one it is done.
             try await browser.burst(Browser.Key.f9)
             #expect(try await browser.waitUntil("!document.getElementById('reasons').hidden"))
             try await browser.burst("4")
@@ -163,6 +167,11 @@ struct DoorScreenBrowserTests {
             #expect(try await browser.waitFor("#rdetail", containing: "badge en impression"))
             #expect(try await browser.waitFor("#rnative", containing: "منى"))
             try await keepScreenshot(browser, "door-outcome-scan-fr.png")
+            // The badge is read once CUPS says it is printed.
+            let done = try eventually(60) {
+                (try box.json(["print", "jobs"]) as? [[String: Any]])?.first?["state"] as? String == "printed"
+            }
+            #expect(done)
             let pdfs = Cups.pdfs(in: output, count: 1)
             #expect(pdfs.count == 1)
             let printed = try pdfs.flatMap { try qrCodes(inPDF: $0.path) }
@@ -261,7 +270,7 @@ struct DoorScreenBrowserTests {
             try await browser.burst(Browser.Key.enter)
             #expect(try await browser.waitFor("#rtitle", containing: "Déjà"))
             problems += try await accessibilityProblems(browser).map { "door, outcome: " + $0 }
-            try await browser.burst(Browser.Key.escape + Browser.Key.f9)
+            try await browser.burst(Browser.Key.f9)
             #expect(try await browser.waitUntil("!document.getElementById('reasons').hidden"))
             problems += try await accessibilityProblems(browser).map { "door, reasons: " + $0 }
             try await browser.burst(Browser.Key.escape + Browser.Key.f4)

@@ -139,7 +139,7 @@ async function refreshCurrent() {
 
 // ---- The outcome, over the whole screen ----
 let soundOn = localStorage.getItem("accueil.sound") === "on", audio = null;
-function paintSound() { $("sound").textContent = (soundOn ? "🔔 " : "🔕 ") + T.sound; $("sound").setAttribute("aria-pressed", String(soundOn)); }
+function paintSound() { $("sound").textContent = "♪ " + T.sound + " : " + (soundOn ? T.sound_on : T.sound_off); $("sound").setAttribute("aria-pressed", String(soundOn)); }
 $("sound").onclick = () => { soundOn = !soundOn; localStorage.setItem("accueil.sound", soundOn ? "on" : "off"); paintSound(); $("q").focus(); };
 paintSound();
 function beep(tone) {
