@@ -64,6 +64,19 @@ func accessibilityProblems(_ browser: Browser) async throws -> [String] {
     return lines
 }
 
+/// Waits for `css`'s text to contain `text`; if it never does, the failure says what the screen showed.
+func see(
+    _ browser: Browser, _ css: String, _ text: String, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    if try await browser.waitFor(css, containing: text, seconds: 20) { return }
+    let screen = try await browser.script(
+        "return ['q', 'message', 'rtitle', 'rdetail', 'name', 'reasonerror'].map(id => id + '=' + JSON.stringify((document.getElementById(id) || {}).value ?? (document.getElementById(id) || {}).textContent)).join(' ') + ' result.hidden=' + document.getElementById('result').hidden"
+    )
+    Issue.record(
+        "\(css) never showed \"\(text)\"; \(try await browser.text(css)) | \(screen ?? "")",
+        sourceLocation: sourceLocation)
+}
+
 func keepScreenshot(_ browser: Browser, _ name: String) async throws {
     guard let folder = ProcessInfo.processInfo.environment["ACCUEIL_SCREENSHOTS"], !folder.isEmpty else { return }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

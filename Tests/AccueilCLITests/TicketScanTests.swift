@@ -108,39 +108,39 @@ struct TicketScanTests {
         let browser = try await Browser()
         do {
             try await browser.open("http://127.0.0.1:\(port)/")
-            #expect(try await browser.waitFor("#online", containing: "Online"))
+            try await see(browser, "#online", "Online")
             // pretix: the QR holds the ticket secret.
             try await browser.burst(exports.pretixPaid + "\n")
-            #expect(try await browser.waitFor("#name", containing: "BENALI"))
+            try await see(browser, "#name", "BENALI")
             try await browser.click("#checkin")
-            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+            try await see(browser, "#message", "Checked in")
             // Scanned again: the screen says they are in already, since when and where; no check-in button.
             try await browser.burst(exports.pretixPaid + "\n")
-            #expect(try await browser.waitFor("#rtitle", containing: "Already checked in"))
-            #expect(try await browser.waitFor("#rdetail", containing: "door-1"))
-            #expect(try await browser.waitFor("#state", containing: "✓"))
+            try await see(browser, "#rtitle", "Already checked in")
+            try await see(browser, "#rdetail", "door-1")
+            try await see(browser, "#state", "✓")
             #expect(try await browser.script("return document.getElementById('checkin').hidden") as? Bool == true)
             // Eventbrite: the barcode number.
             try await browser.burst(exports.eventbriteBarcode + "\n")
-            #expect(try await browser.waitFor("#name", containing: "OKAFOR"))
+            try await see(browser, "#name", "OKAFOR")
             // Indico: the ticket QR's JSON.
             try await browser.burst(Self.indicoQR(exports.indicoSecret) + "\n")
-            #expect(try await browser.waitFor("#name", containing: "LÓPEZ"))
+            try await see(browser, "#name", "LÓPEZ")
             try await keepScreenshot(browser, "door-ticket-en.png")
             // Indico, pending: the card opens and says why it cannot be checked in.
             try await browser.burst(Self.indicoQR(exports.indicoPendingSecret) + "\n")
-            #expect(try await browser.waitFor("#name", containing: "CHEN"))
-            #expect(try await browser.waitFor("#message", containing: "Registration pending"))
-            #expect(try await browser.waitFor("#rtitle", containing: "Registration pending"))
+            try await see(browser, "#name", "CHEN")
+            try await see(browser, "#message", "Registration pending")
+            try await see(browser, "#rtitle", "Registration pending")
             #expect(try await browser.script("return document.getElementById('checkin').hidden") as? Bool == true)
             // A ticket of another event, or a mistyped one: unknown, in words.
             try await browser.burst(Self.pretixSecret() + "\n")
-            #expect(try await browser.waitFor("#message", containing: "Unknown code"))
+            try await see(browser, "#message", "Unknown code")
             #expect(try await browser.text("#name") == "")
 
             // pretix cancels R0002 and the organiser imports the new export: its ticket is refused as cancelled.
             try await browser.burst(exports.pretixCancelled + "\n")
-            #expect(try await browser.waitFor("#name", containing: "ПЕТРОВ"))
+            try await see(browser, "#name", "ПЕТРОВ")
             let again = try exports.write(to: root, cancelled: true)[0].path
             let reimport = try root.run([
                 "roster", "import", "--preset", "pretix", again, "--server", server.url, "--token", office,
@@ -148,7 +148,7 @@ struct TicketScanTests {
             #expect(reimport.stdout.contains("1 removed"), "\(reimport.output)")
             #expect(try eventually(60) { try door.stats()["registered"] as? Int == 4 })
             try await browser.burst(exports.pretixCancelled + "\n")
-            #expect(try await browser.waitFor("#message", containing: "Registration cancelled"))
+            try await see(browser, "#message", "Registration cancelled")
         } catch {
             await browser.quit()
             throw error
@@ -176,12 +176,12 @@ struct TicketScanTests {
             "--name", "self-1", "--printer", queue, "--mode", "self-service", "--pin", "4321", "--language", "en",
         ]
         try await withStation(box, arguments) { browser in
-            #expect(try await browser.waitFor("#scan", containing: "confirmation"))
+            try await see(browser, "#scan", "confirmation")
             // Eventbrite's barcode: checked in, greeted, and the badge comes out of the cups-pdf queue
             // with the attendee's own signed code.
             try await browser.burst(exports.eventbriteBarcode + "\n")
-            #expect(try await browser.waitFor("#answer", containing: "Ngozi"))
-            #expect(try await browser.waitFor("#answer", containing: "printing"))
+            try await see(browser, "#answer", "Ngozi")
+            try await see(browser, "#answer", "printing")
             // Read once CUPS says it is printed: cups-pdf may still be writing the file before.
             let printed = try eventually(60) {
                 (try box.json(["print", "jobs"]) as? [[String: Any]])?.first?["state"] as? String == "printed"
@@ -192,15 +192,15 @@ struct TicketScanTests {
             #expect(try pdfs.flatMap { try qrCodes(inPDF: $0.path) } == [badge])
             // Indico's QR, pending registration: refused, saying why, nothing printed.
             try await browser.burst(Self.indicoQR(exports.indicoPendingSecret) + "\n")
-            #expect(try await browser.waitFor("#answer", containing: "pending"))
+            try await see(browser, "#answer", "pending")
             try await keepScreenshot(browser, "self-service-pending-en.png")
             // pretix's secret: checked in and printed too.
             try await browser.burst(exports.pretixPaid + "\n")
-            #expect(try await browser.waitFor("#answer", containing: "Amina"))
+            try await see(browser, "#answer", "Amina")
             #expect(Cups.pdfs(in: output, count: 2).count == 2)
             // Indico's QR of a completed registration: the same.
             try await browser.burst(Self.indicoQR(exports.indicoSecret) + "\n")
-            #expect(try await browser.waitFor("#answer", containing: "Ana"))
+            try await see(browser, "#answer", "Ana")
             #expect(Cups.pdfs(in: output, count: 3).count == 3)
         }
         let stats = try #require(try box.json(["stats"]) as? [String: Any])
@@ -218,13 +218,13 @@ extension TicketScanTests {
         try await withStation(box, ["--name", "door-2", "--no-print", "--scan", "checkin", "--language", "en"]) {
             browser in
             try await browser.burst(exports.eventbriteBarcode + "\n")
-            #expect(try await browser.waitFor("#message", containing: "Checked in"))
+            try await see(browser, "#message", "Checked in")
             #expect(try await browser.text("#name") == "OKAFOR Ngozi")
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
             try await browser.burst(exports.eventbriteBarcode + "\n")
-            #expect(try await browser.waitFor("#message", containing: "Already checked in"))
+            try await see(browser, "#message", "Already checked in")
             try await browser.burst(Self.indicoQR(exports.indicoPendingSecret) + "\n")
-            #expect(try await browser.waitFor("#message", containing: "pending"))
+            try await see(browser, "#message", "pending")
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)
         }
     }

@@ -39,7 +39,7 @@ if (regions) {
 // Keystroke-to-results times (ms), read by `accueil bench kiosk`; outcome times read by the volunteer bench.
 window.__timings = [];
 window.__outcomes = [];
-let current = null, asked = 0, results = [], selected = -1, resultTimer = 0;
+let current = null, asked = 0, results = [], selected = -1, resultTimer = 0, shownQuery = "";
 async function api(path, body) {
   const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
   const text = await r.text();
@@ -54,11 +54,13 @@ const displayName = a => a.last_name.toUpperCase() + " " + a.first_name;
 const arrival = a => a.checked_in ? `${T.checked_in_at} ${hhmm(a.checked_in_at)} · ${a.checked_in_kiosk}` : "";
 
 // ---- Search and the list of results ----
+/// `e`: the keystroke (a new query: its first result is chosen); none: a refresh after an action
+/// (the attendee on the card stays chosen).
 async function search(e) {
   const started = e && e.timeStamp ? e.timeStamp : performance.now();
   const q = $("q").value, n = ++asked;
   $("clear").hidden = !q;
-  if (!q.trim()) { results = []; selected = -1; $("results").innerHTML = ""; return; }
+  if (!q.trim()) { results = []; selected = -1; shownQuery = q; $("results").innerHTML = ""; return; }
   const answer = await api("/api/v1/search?limit=30&q=" + encodeURIComponent(q));
   if (n !== asked) return;               // a newer keystroke already asked
   // Among equally good matches, people not yet here first: at the door the one arriving is rarely in.
@@ -68,6 +70,7 @@ async function search(e) {
   // A new query chooses its first result; a refresh after an action keeps the attendee on the card.
   const keep = !e && current ? results.findIndex(a => a.id === current.id) : -1;
   selected = results.length ? Math.max(keep, 0) : -1;
+  shownQuery = q;
   $("results").innerHTML = "";
   results.forEach((a, i) => {
     const li = document.createElement("li");
@@ -314,22 +317,53 @@ document.addEventListener("keydown", e => {
   if (inSearch && e.key === "ArrowUp") { e.preventDefault(); move(-1); return; }
   if (e.key === "Enter" && e.target === $("q") && !e.defaultPrevented) {
     e.preventDefault();
-    if (selected >= 0 && results[selected]) checkIn(results[selected], e.timeStamp);
+    enter(e);
     return;
   }
   // A letter typed anywhere but a field goes to the search field.
   if (e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey && !["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName)) $("q").focus();
 });
 
+/// Enter in the search field. What a slow scanner typed (a code, not a name: see `looksLikeCode`) is
+/// a scan; otherwise the chosen person is checked in, from the results of what is in the field now
+/// (Enter pressed before they arrived waits for them: never the previous query's choice); text that
+/// matches nobody is tried as a code (and said unknown if it is none).
+async function enter(e) {
+  const value = $("q").value;
+  if (looksLikeCode(value)) { scanned(value.trim(), e); return; }
+  if (shownQuery !== value) await search(e);
+  if ($("q").value !== value) return;    // typed on meanwhile
+  if (selected >= 0 && results[selected]) checkIn(results[selected], e.timeStamp);
+  else if (value.trim().length >= 4) scanned(value.trim(), e);   // nobody by that name: a code, perhaps
+}
+/// A code rather than a name: JSON (Indico's ticket QR); digits, a colon or Base45's symbols (a badge
+/// QR "AC1: …", tickets, ids "ACC-00042"); or 20 characters and more without a space. Names have none.
+function looksLikeCode(value) {
+  const v = value.trim();
+  return v.startsWith("{") || (v.length >= 6 && (/[0-9:{}"$%*+\/]/.test(v) || (v.length >= 20 && !/\s/.test(v))));
+}
+
 // A scanner: a badge or a registration ticket. With `scan: checkin` one scan checks in and prints.
-onScan(() => !$("walkform").hidden || !$("reasons").hidden, async (text, e) => {
+// A busy browser may deliver a scanner's keys unevenly: the burst then holds only the code's end,
+// and its beginning is in the search field. Both are tried, the burst first.
+// And a fast typist's name followed by Enter, or keys a starved browser delivered all at once, is no
+// code: it is the Enter of the search field.
+onScan(() => !$("walkform").hidden || !$("reasons").hidden, (text, e) => {
+  const typed = $("q").value;
+  const whole = typed.endsWith(text) && typed.length > text.length && looksLikeCode(typed) ? typed.trim() : null;
+  if (!looksLikeCode(text) && !whole && e.target === $("q")) { enter(e); return; }
+  scanned(text, e, whole);
+});
+async function scanned(text, e, whole) {
   const started = e.timeStamp;
   closeOutcome();
-  if ($("q").value.endsWith(text)) { $("q").value = $("q").value.slice(0, -text.length); }
   next();
   let r;
-  try { r = await api("/api/v1/scan", { text }); }
-  catch (err) { outcome("bad", T.failed, null, err.message, started); return; }
+  try {
+    r = await api("/api/v1/scan", { text });
+    // Neither found: the whole read says why (a forged signature, not the end of one).
+    if (!r.attendee && whole) { const again = await api("/api/v1/scan", { text: whole }); if (again.attendee || r.status !== "cancelled") r = again; }
+  } catch (err) { outcome("bad", T.failed, null, err.message, started); return; }
   if (r.attendee && CONFIG.scan === "checkin") { await checkIn(r.attendee, started); return; }
   if (r.attendee) {
     show(r.attendee, r.attendee.pending ? T.registration_pending : "", r.attendee.pending ? "bad" : "");
@@ -345,7 +379,7 @@ onScan(() => !$("walkform").hidden || !$("reasons").hidden, async (text, e) => {
   $("message").textContent = title + (r.message ? " : " + r.message : "");
   $("message").className = "bad";
   outcome("bad", title, null, r.message, started);
-});
+}
 
 // ---- The status bar ----
 async function status() {

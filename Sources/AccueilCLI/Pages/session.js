@@ -4,6 +4,7 @@ const hhmm = iso => iso ? new Date(iso).toLocaleTimeString(locale, { hour: "2-di
 $("prompt").textContent = T.scan_badge;
 $("override").textContent = T.supervisor;
 $("pin").placeholder = T.pin; $("reason").placeholder = T.override_reason; $("letin").textContent = T.let_in;
+$("pinlabel").textContent = T.pin; $("reasonlabel").textContent = T.override_reason;
 $("kiosk").textContent = CONFIG.kiosk + " · " + ({ both: T.both_door, entry: T.entry_door, exit: T.exit_door })[CONFIG.direction];
 // Scan-to-verdict times (ms), read by `accueil bench kiosk`.
 window.__verdicts = [];
