@@ -8,7 +8,8 @@ import Server
 /// The kiosk's web pages, from the files in Pages/ compiled into the binary (SwiftPM `embedInCode`):
 /// - `door.html` (staff at the entrance: search, check in and print, reprint, undo, walk-ins),
 ///   `session.html` (a session room's door) and `self.html` (self-service), each with its .css and .js;
-/// - `kiosk.js`, what every page uses (the page token on requests, the API's error text, the scanner);
+/// - `kiosk.js` and `kiosk.css`, what every page uses (the page token on requests, the API's error
+///   text, the scanner; labels for screen readers);
 /// - `words-fr.json`, `words-en.json`: every word of the screens and of the API's answers.
 ///
 /// A page is sent with its configuration (`CONFIG`), the words of the kiosk's language (`T`) and of
@@ -30,6 +31,7 @@ enum KioskPages {
     /// The files under /assets/, by name, with their media type.
     static let assets: [String: (bytes: [UInt8], type: String)] = [
         "kiosk.js": (PackageResources.kiosk_js, "text/javascript; charset=utf-8"),
+        "kiosk.css": (PackageResources.kiosk_css, "text/css; charset=utf-8"),
         "door.js": (PackageResources.door_js, "text/javascript; charset=utf-8"),
         "door.css": (PackageResources.door_css, "text/css; charset=utf-8"),
         "session.js": (PackageResources.session_js, "text/javascript; charset=utf-8"),
