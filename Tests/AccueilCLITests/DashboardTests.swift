@@ -159,21 +159,22 @@ struct DashboardTests {
             #expect(try await browser.text("#checked-in") == "0")
             _ = try await browser.script("window.__notReloaded = true; return 0;")
 
-            // A check-in at the door shows within a second or so, without reloading.
+            // A check-in at the door shows without reloading (within a second or so: BENCHMARKS.md; the
+            // wait here is long for a machine busy with the whole suite).
             let (status, _) = try json(kioskPort, "POST", "/api/v1/checkin", ["id": "ACC-00001"])
             #expect(status == 200)
-            #expect(try await browser.waitFor("#checked-in", containing: "1", seconds: 10))
+            #expect(try await browser.waitFor("#checked-in", containing: "1", seconds: 30))
             // The VIP's arrival is an alert for the protocol team, with the name for alice.
             #expect(try json(kioskPort, "POST", "/api/v1/checkin", ["id": "ACC-00014"]).0 == 200)
-            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: YAMAMOTO", seconds: 10))
+            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: YAMAMOTO", seconds: 30))
             #expect(try await browser.text("#alerts").contains("Chef de délégation"))
             // The room fills at a session door: the session shows full and an alert says so.
             for id in ["ACC-00001", "ACC-00014"] {
                 let code = try box.run(["badge", "qr", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(try box.run(["sessions", "scan", code, "--session", "AT-1"]).status == 0)
             }
-            #expect(try await browser.waitFor("#sessions", containing: "2 / 2", seconds: 10))
-            #expect(try await browser.waitFor("#alerts", containing: "Atelier eau (Salle 2): 2/2 inside", seconds: 10))
+            #expect(try await browser.waitFor("#sessions", containing: "2 / 2", seconds: 30))
+            #expect(try await browser.waitFor("#alerts", containing: "Atelier eau (Salle 2): 2/2 inside", seconds: 30))
             #expect(try await browser.waitFor("#kiosks", containing: "door-1"))
             #expect(try await browser.script("return window.__notReloaded === true") as? Bool == true)
             #expect(try await browser.text("#share").contains("France"))
@@ -213,7 +214,7 @@ struct DashboardTests {
             try await browser.type("#name", "bob")
             try await browser.type("#password", "bob-secret-password")
             try await browser.click("#signin")
-            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: ACC-00014", seconds: 10))
+            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: ACC-00014", seconds: 30))
             #expect(!(try await browser.text("#alerts")).contains("YAMAMOTO"))
             let bobCSV = try #require(
                 try await browser.asyncScript("done(await (await fetch('/api/v1/reports/attendance.csv')).text())")
