@@ -150,14 +150,7 @@ struct BenchKioskCommand: AsyncParsableCommand {
     /// Clears the search box and types `query` a key at a time, `gap` ms apart.
     func typeSlowly(_ browser: Browser, _ query: String) async throws {
         _ = try await browser.script("const q = document.getElementById('q'); q.value = ''; q.focus(); return 0;")
-        var actions: [[String: Any]] = []
-        for key in query {
-            actions.append(["type": "keyDown", "value": String(key)])
-            actions.append(["type": "keyUp", "value": String(key)])
-            actions.append(["type": "pause", "duration": gap])
-        }
-        try await browser.command(
-            "/actions", "POST", ["actions": [["type": "key", "id": "person", "actions": actions]]])
+        try await browser.press(query.map(String.init), pause: gap, source: "person")
     }
 
     /// Scans `code` and waits for its verdict to be painted.

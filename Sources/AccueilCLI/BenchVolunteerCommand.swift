@@ -161,7 +161,7 @@ struct BenchVolunteerCommand: AsyncParsableCommand {
         var wait = 0.0
         for length in 3...letters.count {
             let keys = letters[typedCount..<length].map(String.init)
-            try await press(browser, keys)
+            try await browser.press(keys, pause: gap, source: "volunteer")
             typedCount = length
             if length < 3 || (length < letters.count && letters[length - 1] == " ") { continue }
             let (found, waited) = try await resultsFor(browser, person.id, typed: letters[0..<length])
@@ -173,7 +173,8 @@ struct BenchVolunteerCommand: AsyncParsableCommand {
             }
         }
         guard index >= 0 else { throw CommandFailure(message: "\(person.id) was never listed", status: 1) }
-        try await press(browser, Array(repeating: "\u{E015}", count: index) + ["\u{E007}"])
+        try await browser.press(
+            Array(repeating: Browser.Key.down, count: index) + [Browser.Key.enter], pause: gap, source: "volunteer")
         let outcome = try await waitOutcome(browser, after: outcomesBefore)
         guard outcome.tone == "ok" else {
             throw CommandFailure(message: "\(person.id): outcome \(outcome.tone), not checked in", status: 1)
@@ -188,17 +189,6 @@ struct BenchVolunteerCommand: AsyncParsableCommand {
         let outcome = try await waitOutcome(browser, after: before)
         guard outcome.tone == "ok" else { throw CommandFailure(message: "a scan was not checked in", status: 1) }
         return outcome.ms
-    }
-
-    func press(_ browser: Browser, _ keys: [String]) async throws {
-        var actions: [[String: Any]] = []
-        for key in keys {
-            actions.append(["type": "keyDown", "value": key])
-            actions.append(["type": "keyUp", "value": key])
-            actions.append(["type": "pause", "duration": gap])
-        }
-        try await browser.command(
-            "/actions", "POST", ["actions": [["type": "key", "id": "volunteer", "actions": actions]]])
     }
 
     func count(_ expression: String, _ browser: Browser) async throws -> Int {

@@ -226,7 +226,7 @@ struct KioskCommand: AsyncParsableCommand {
                 online: { service.map { $0.status.online } ?? true }, keys: keys)
         }
         let roles = KioskPages.roles(try? BadgeTemplate.load(named: badges.template, from: badges.directory))
-        KioskPages.addRoutes(to: router)
+        addAssetRoutes(to: router, under: "/assets", KioskPages.assets)
         router.get("/") { _, _ -> Response in
             let page: KioskPages.Page =
                 switch mode {

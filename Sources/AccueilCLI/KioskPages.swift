@@ -29,7 +29,7 @@ enum KioskPages {
     }
 
     /// The files under /assets/, by name, with their media type.
-    static let assets: [String: (bytes: [UInt8], type: String)] = [
+    static let assets: PageAssets = [
         "kiosk.js": (PackageResources.kiosk_js, "text/javascript; charset=utf-8"),
         "kiosk.css": (PackageResources.kiosk_css, "text/css; charset=utf-8"),
         "door.js": (PackageResources.door_js, "text/javascript; charset=utf-8"),
@@ -80,16 +80,4 @@ enum KioskPages {
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// GET /assets/{name}: a page's style or script.
-    static func addRoutes(to router: Router<ClientContext>) {
-        router.get("/assets/{name}") { _, context -> Response in
-            guard let name = context.parameters.get("name"), let asset = assets[name] else {
-                throw HTTPError(.notFound, message: "no such file")
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: asset.type, .cacheControl: "no-cache"],
-                body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
-        }
-    }
 }

@@ -116,12 +116,9 @@ public struct DashboardView: Codable, Sendable {
     public var names: Bool
     /// The event's time zone (`EventTime`): the page shows every time in it.
     public var timeZone: String = EventTime.zone.identifier
-    /// The event's name (`accueil server --event-name`).
-    public var eventName: String = ""
 
     enum CodingKeys: String, CodingKey {
         case cursor, total, duplicates, french, foreign, arrivals, doors, sessions, kiosks, alerts, names
-        case eventName = "event_name"
         case timeZone = "time_zone"
         case generatedAt = "generated_at"
         case walkIns = "walk_ins"

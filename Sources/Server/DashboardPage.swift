@@ -63,7 +63,7 @@ enum DashboardPage {
     }
 
     /// The files under /dashboard/assets/, by name, with their media type.
-    static let assets: [String: (bytes: [UInt8], type: String)] = [
+    static let assets: PageAssets = [
         "dashboard.js": (PackageResources.dashboard_js, "text/javascript; charset=utf-8"),
         "dashboard.css": (PackageResources.dashboard_css, "text/css; charset=utf-8"),
     ]

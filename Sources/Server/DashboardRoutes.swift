@@ -33,24 +33,16 @@ func addDashboardRoutes(
             let kiosks = await registry.entries
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
-            var view = DashboardView.make(
+            let view = DashboardView.make(
                 totals: totals, sessions: schedule, cursor: cursor, kiosks: kiosks, names: names,
                 offlineAfter: offlineAfter)
-            view.eventName = eventName
             return ((try? encoder.encode(view)) ?? Data("{}".utf8), cursor)
         }
     }
 
     addReportRoutes(to: router, projection: projection, eventName: eventName, authorise: organiser)
 
-    router.get("/dashboard/assets/{name}") { _, context -> Response in
-        guard let name = context.parameters.get("name"), let asset = DashboardPage.assets[name] else {
-            throw HTTPError(.notFound, message: "no such file")
-        }
-        return Response(
-            status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
-    }
+    addAssetRoutes(to: router, under: "/dashboard/assets", DashboardPage.assets)
 
     router.get("/dashboard") { request, _ -> Response in
         guard let session = await sessions.session(request) else { return html(DashboardPage.login(error: nil)) }
@@ -188,6 +180,21 @@ actor DashboardCache {
         let made = try await task.value
         cached[names] = (made.cursor, ContinuousClock.now, made.data)
         return (made.data, made.cursor, true)
+    }
+}
+
+/// A page's files (style, scripts), compiled into the binary: served as `GET prefix/{name}`.
+public typealias PageAssets = [String: (bytes: [UInt8], type: String)]
+
+/// `GET prefix/{name}`: one of `assets`, with its media type; 404 for any other name.
+public func addAssetRoutes(to router: Router<ClientContext>, under prefix: String, _ assets: PageAssets) {
+    router.get("\(prefix)/{name}") { _, context -> Response in
+        guard let name = context.parameters.get("name"), let asset = assets[name] else {
+            throw HTTPError(.notFound, message: "no such file")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }
 

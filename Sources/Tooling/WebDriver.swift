@@ -158,11 +158,17 @@ public final class Browser {
     /// Keys pressed one after the other as fast as the browser takes them, wherever the focus is:
     /// what a barcode scanner in keyboard mode does.
     public func burst(_ keys: String) async throws {
-        let actions = keys.flatMap { key -> [[String: Any]] in
-            let value = key == "\n" ? "\u{E007}" : String(key)
-            return [["type": "keyDown", "value": value], ["type": "keyUp", "value": value]]
+        try await press(keys.map { $0 == "\n" ? Key.enter : String($0) }, source: "scanner")
+    }
+
+    /// `keys` (each a character or a `Key`) pressed one after the other, each followed by a pause of
+    /// `pause` ms: a person typing, a slow scanner. `source` names the input device.
+    public func press(_ keys: [String], pause: Int = 0, source: String = "keyboard") async throws {
+        let actions = keys.flatMap { value -> [[String: Any]] in
+            [["type": "keyDown", "value": value], ["type": "keyUp", "value": value]]
+                + (pause > 0 ? [["type": "pause", "duration": pause]] : [])
         }
-        try await command("/actions", "POST", ["actions": [["type": "key", "id": "scanner", "actions": actions]]])
+        try await command("/actions", "POST", ["actions": [["type": "key", "id": source, "actions": actions]]])
     }
 
     public func answerPrompt(_ text: String) async throws {

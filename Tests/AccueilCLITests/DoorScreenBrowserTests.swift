@@ -182,16 +182,8 @@ struct DoorScreenBrowserTests {
             // A slow scanner (a Bluetooth one, or a busy browser: 120 ms between keys) is still a scan,
             // never a search for a name: the code, typed into the field, is recognised on Enter.
             let other = try box.run(["badge", "qr", "P-4"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            var actions: [[String: Any]] = []
-            for key in other + "\n" {
-                let value = key == "\n" ? Browser.Key.enter : String(key)
-                actions += [
-                    ["type": "keyDown", "value": value], ["type": "keyUp", "value": value],
-                    ["type": "pause", "duration": 120],
-                ]
-            }
-            _ = try await browser.command(
-                "/actions", "POST", ["actions": [["type": "key", "id": "slow-scanner", "actions": actions]]])
+            try await browser.press(
+                (other + "\n").map { $0 == "\n" ? Browser.Key.enter : String($0) }, pause: 120, source: "slow-scanner")
             try await see(browser, "#rname", "CHEN")
             try await see(browser, "#rtitle", "Enregistré")
             #expect(try await browser.script("return document.getElementById('q').value") as? String == "")

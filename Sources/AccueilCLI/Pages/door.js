@@ -28,11 +28,13 @@ for (const role of Object.keys(ROLES)) {
   if (role === "participant") o.selected = true;
   document.querySelector("#walkform select[name=role]").appendChild(o);
 }
+// Country names in the page's language, for the walk-in form's list and back to their codes.
+const countryCodes = new Map();
 if (regions) {
   const list = $("countries");
   for (let a = 65; a < 91; a++) for (let b = 65; b < 91; b++) {
     const code = String.fromCharCode(a, b), name = regions.of(code);
-    if (name && name !== code) { const o = document.createElement("option"); o.value = name; list.appendChild(o); }
+    if (name && name !== code) { countryCodes.set(name, code); const o = document.createElement("option"); o.value = name; list.appendChild(o); }
   }
 }
 
@@ -133,11 +135,6 @@ function show(a, message, tone) {
   $("undo").hidden = !a.checked_in;
   $("message").textContent = message || "";
   $("message").className = tone || "";
-}
-async function refreshCurrent() {
-  if (!current) return;
-  try { const a = await api("/api/v1/attendees/" + encodeURIComponent(current.id)); if (current && current.id === a.id) show(a, $("message").textContent, $("message").className); }
-  catch (e) { /* removed meanwhile: the card stays as it was */ }
 }
 
 // ---- The outcome, over the whole screen ----
@@ -271,12 +268,8 @@ document.querySelector("#walkform form").onsubmit = async ev => {
   ev.preventDefault();
   const form = Object.fromEntries(new FormData(ev.target).entries());
   if (!(form.first_name + form.last_name + form.native_name).trim()) { $("walkerror").textContent = T.name_needed; return; }
-  if (regions && form.country) {   // a country typed by its name in the kiosk's language: sent as its code
-    for (let a = 65; a < 91; a++) for (let b = 65; b < 91; b++) {
-      const code = String.fromCharCode(a, b);
-      if (regions.of(code) === form.country.trim()) form.country = code;
-    }
-  }
+  // A country typed by its name in the kiosk's language: sent as its code.
+  if (form.country) form.country = countryCodes.get(form.country.trim()) || form.country;
   try {
     const r = await api("/api/v1/walkin", { ...form, print: printing });
     ev.target.reset(); $("walkform").hidden = true;
