@@ -33,7 +33,8 @@ public final class Browser {
             FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(UUID().uuidString).log").path
         driver = try spawn("/usr/bin/chromedriver", ["--port=0"], stdout: .file(log), stderr: .null)
         var port = 0
-        for _ in 0..<100 where port == 0 {
+        // Up to a minute: on two cores busy with other browsers and daemons it has taken over 10 s.
+        for _ in 0..<600 where port == 0 {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             if let range = text.range(of: "started successfully on port ") {
                 port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
