@@ -472,6 +472,9 @@ struct BadgeSamplesCommand: ParsableCommand {
         Attendee(
             id: "ACC-00006", firstName: "Thu Hương", lastName: "Nguyễn", organisation: "Organisation de la Rencontre",
             title: "Accueil", country: "VN", role: .staff),
+        Attendee(
+            id: "ACC-00007", firstName: "Batu", lastName: "Bolod", nativeName: "ᠪᠠᠲᠤ ᠪᠣᠯᠣᠳ",
+            organisation: "Mairie d'Oulan-Bator", title: "Maire adjoint", country: "MN", role: .partner),
     ]
 
     func run() throws {

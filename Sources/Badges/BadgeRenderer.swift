@@ -33,6 +33,8 @@ public struct RenderReport: Sendable, Equatable {
     public var brokenShaping: [String: Int] = [:]
     /// Field → the font families pango chose for it, run by run (read back from the layout).
     public var fonts: [String: [String]] = [:]
+    /// Fields set in vertical columns (a Traditional Mongolian name).
+    public var vertical: [String] = []
 
     /// Some text cannot be printed as written: characters no font has, or shaping that failed.
     public var hasUnknownGlyphs: Bool {
@@ -112,6 +114,37 @@ public final class BadgeRenderer {
     /// Writes a PNG preview at `dpi`.
     @discardableResult
     public func png(_ content: BadgeContent, to path: String, dpi: Double = 150) throws(BadgeError) -> RenderReport {
+        try image(content, dpi: dpi) { surface throws(BadgeError) in try PNGWriter.write(surface, to: path) }
+    }
+
+    /// The badge as grey levels (0 black … 255 white), a row after another, at `dpi`.
+    func grey(_ content: BadgeContent, dpi: Double) throws(BadgeError) -> (width: Int, height: Int, pixels: [UInt8]) {
+        var result: (Int, Int, [UInt8]) = (0, 0, [])
+        _ = try image(content, dpi: dpi) { surface in
+            cairo_surface_flush(surface)
+            let width = Int(cairo_image_surface_get_width(surface))
+            let height = Int(cairo_image_surface_get_height(surface))
+            let stride = Int(cairo_image_surface_get_stride(surface))
+            guard let data = cairo_image_surface_get_data(surface) else { return }
+            var pixels = [UInt8](repeating: 255, count: width * height)
+            for y in 0..<height {
+                for x in 0..<width {
+                    // RGB24: one native-endian 32-bit word per pixel, 0x00RRGGBB.
+                    let word = data.advanced(by: y * stride + x * 4).withMemoryRebound(to: UInt32.self, capacity: 1) {
+                        $0.pointee
+                    }
+                    let (r, g, b) = ((word >> 16) & 0xFF, (word >> 8) & 0xFF, word & 0xFF)
+                    pixels[y * width + x] = UInt8((r * 299 + g * 587 + b * 114) / 1000)
+                }
+            }
+            result = (width, height, pixels)
+        }
+        return result
+    }
+
+    private func image(
+        _ content: BadgeContent, dpi: Double, _ use: (OpaquePointer) throws(BadgeError) -> Void
+    ) throws(BadgeError) -> RenderReport {
         let scale = dpi / 25.4
         let width = Int32((template.width * scale).rounded(.up))
         let height = Int32((template.height * scale).rounded(.up))
@@ -123,7 +156,7 @@ public final class BadgeRenderer {
         defer { cairo_destroy(cr) }
         cairo_scale(cr, scale, scale)
         let report = try draw(cr, content)
-        try PNGWriter.write(surface, to: path)
+        try use(surface)
         return report
     }
 
@@ -218,12 +251,28 @@ public final class BadgeRenderer {
         if let box = t.logoBox { drawLogo(cr, box) }
         let black = Color(hex: "#000000")!
         text(cr, content.eventName, t.eventField, "event", black, &report)
-        text(cr, a.displayName, t.nameField, "name", black, &report)
-        if !a.nativeName.isEmpty && a.nativeName != a.displayName {
-            text(cr, a.nativeName, t.nativeNameField, "native_name", black, &report)
+        let native = a.nativeName != a.displayName ? a.nativeName : ""
+        // A name in a script written in vertical columns goes in the template's column, and the
+        // texts that column crosses give way to it.
+        var column: BadgeTemplate.TextField?
+        if let field = t.verticalNameField, Self.isVerticalScript(native.isEmpty ? a.displayName : native) {
+            column = field
         }
-        text(cr, a.title, t.titleField, "title", black, &report)
-        text(cr, a.organisation, t.organisationField, "organisation", black, &report)
+        func around(_ field: BadgeTemplate.TextField) -> BadgeTemplate.TextField {
+            column.map { field.givingWay(to: $0.box) } ?? field
+        }
+        if let column, native.isEmpty {
+            text(cr, a.displayName, column, "name", black, &report, vertical: true)
+        } else {
+            text(cr, a.displayName, around(t.nameField), "name", black, &report)
+        }
+        if let column, !native.isEmpty {
+            text(cr, native, column, "native_name", black, &report, vertical: true)
+        } else if !native.isEmpty {
+            text(cr, native, t.nativeNameField, "native_name", black, &report)
+        }
+        text(cr, a.title, around(t.titleField), "title", black, &report)
+        text(cr, a.organisation, around(t.organisationField), "organisation", black, &report)
         var place: [String] = []
         if !a.country.isEmpty {
             let fr = Country.name(a.country, language: .fr)
@@ -231,7 +280,7 @@ public final class BadgeRenderer {
             place.append(fr == en ? fr : "\(fr) · \(en)")
         }
         if !a.delegation.isEmpty { place.append(a.delegation) }
-        text(cr, place.joined(separator: " — "), t.countryField, "country", black, &report)
+        text(cr, place.joined(separator: " — "), around(t.countryField), "country", black, &report)
 
         setColor(cr, Color(hex: style.color)!)
         cairo_rectangle(cr, t.band.x, t.band.y, t.band.width, t.band.height)
@@ -334,12 +383,36 @@ public final class BadgeRenderer {
         return (broken, families)
     }
 
+    /// Whether `text` is mostly in a script written in vertical columns: Traditional Mongolian
+    /// (with Todo, Manchu and Sibe, which share its block), whose letters are drawn turned a
+    /// quarter clockwise and read top to bottom.
+    static func isVerticalScript(_ text: String) -> Bool {
+        var vertical = 0
+        var letters = 0
+        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+            letters += 1
+            if (0x1800...0x18AF).contains(scalar.value) || (0x11660...0x1167F).contains(scalar.value) {
+                vertical += 1
+            }
+        }
+        return letters > 0 && vertical * 2 > letters
+    }
+
     /// Sets `value` in its box: as large as `maxSize` allows on one line, else smaller, else on up
     /// to `lines` lines; cut with "…" only when even that does not fit.
+    ///
+    /// `vertical`: the text runs top to bottom in the box, its lines in columns from left to
+    /// right, each glyph turned a quarter clockwise (how Traditional Mongolian is written: its
+    /// fonts draw the letters lying down, and a line is shaped as if horizontal, then turned).
     private func text(
-        _ cr: OpaquePointer, _ value: String, _ field: BadgeTemplate.TextField, _ key: String, _ color: Color,
-        _ report: inout RenderReport
+        _ cr: OpaquePointer, _ value: String, _ placed: BadgeTemplate.TextField, _ key: String, _ color: Color,
+        _ report: inout RenderReport, vertical: Bool = false
     ) {
+        // The layout is made along the line: for a column, the box's height is the line's length.
+        var field = placed
+        if vertical {
+            field.box = BadgeTemplate.Box(x: 0, y: 0, width: placed.box.height, height: placed.box.width)
+        }
         let value = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty else { return }
         let scale = Double(accueil_pango_scale())
@@ -435,6 +508,12 @@ public final class BadgeRenderer {
         if broken > 0 { report.brokenShaping[key] = broken }
         report.fonts[key] = families
         report.fontSizes[key] = points
+        setColor(cr, field.color.flatMap(Color.init(hex:)) ?? color)
+        if vertical {
+            report.vertical.append(key)
+            report.inkBoxes[key] = drawColumns(cr, layout, in: placed.box)
+            return
+        }
         let (_, height, _) = size()
         let top = field.box.y + max(0, (field.box.height - height) / 2)
         var ink = PangoRectangle()
@@ -443,8 +522,48 @@ public final class BadgeRenderer {
         report.inkBoxes[key] = BadgeTemplate.Box(
             x: field.box.x + Double(ink.x) / scale, y: top + Double(ink.y) / scale, width: Double(ink.width) / scale,
             height: Double(ink.height) / scale)
-        setColor(cr, field.color.flatMap(Color.init(hex:)) ?? color)
         cairo_move_to(cr, field.box.x, top)
         pango_cairo_show_layout(cr, layout)
+    }
+
+    /// Draws `layout`'s lines as columns in `box`, centred across it, the first on the left; each
+    /// line is turned a quarter clockwise, so the tops of its letters face right and it reads
+    /// downwards. Returns the box the ink covers.
+    private func drawColumns(_ cr: OpaquePointer, _ layout: OpaquePointer, in box: BadgeTemplate.Box)
+        -> BadgeTemplate.Box
+    {
+        let scale = Double(accueil_pango_scale())
+        var ink = PangoRectangle()
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, &ink, &logical)
+        let left = box.x + max(0, (box.width - Double(logical.height) / scale) / 2)
+        guard let iter = pango_layout_get_iter(layout) else { return box }
+        defer { pango_layout_iter_free(iter) }
+        var (minX, minY, maxX, maxY) = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
+        repeat {
+            guard let line = pango_layout_iter_get_line_readonly(iter) else { continue }
+            var lineInk = PangoRectangle()
+            var lineLogical = PangoRectangle()
+            pango_layout_iter_get_line_extents(iter, &lineInk, &lineLogical)
+            let top = Double(lineLogical.y) / scale
+            let baseline = Double(pango_layout_iter_get_baseline(iter)) / scale
+            // The column's right edge is the line's top: the baseline is its ascent to the left.
+            let right = left + top + Double(lineLogical.height) / scale
+            let baselineX = right - (baseline - top)
+            cairo_save(cr)
+            cairo_translate(cr, baselineX, box.y + Double(lineLogical.x) / scale)
+            cairo_rotate(cr, Double.pi / 2)
+            cairo_move_to(cr, 0, 0)
+            pango_cairo_show_layout_line(cr, line)
+            cairo_restore(cr)
+            guard lineInk.width > 0, lineInk.height > 0 else { continue }
+            // Along the line (layout x) is down the page; away from the baseline (layout y) is left.
+            minY = min(minY, box.y + Double(lineInk.x) / scale)
+            maxY = max(maxY, box.y + Double(lineInk.x + lineInk.width) / scale)
+            minX = min(minX, baselineX - (Double(lineInk.y + lineInk.height) / scale - baseline))
+            maxX = max(maxX, baselineX - (Double(lineInk.y) / scale - baseline))
+        } while pango_layout_iter_next_line(iter) != 0
+        guard minX.isFinite else { return BadgeTemplate.Box(x: box.x, y: box.y, width: 0, height: 0) }
+        return BadgeTemplate.Box(x: minX, y: minY, width: maxX - minX, height: maxY - minY)
     }
 }

@@ -17,6 +17,11 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
             self.width = width
             self.height = height
         }
+
+        /// Whether the two boxes share some area.
+        func overlaps(_ other: Box) -> Bool {
+            x < other.x + other.width && other.x < x + width && y < other.y + other.height && other.y < y + height
+        }
     }
 
     /// A text on the badge. The text is shrunk from `maxSize` towards `minSize` to fit on one line,
@@ -37,6 +42,23 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
             case box, font, lines, align, color
             case maxSize = "max_size"
             case minSize = "min_size"
+        }
+
+        /// This field narrowed to the side of `column` that leaves it more room, 1 mm off it, when
+        /// the two overlap (a name set in a vertical column takes that space from the texts it
+        /// crosses).
+        func givingWay(to column: Box) -> TextField {
+            guard box.overlaps(column) else { return self }
+            var field = self
+            let left = column.x - 1 - box.x
+            let right = box.x + box.width - (column.x + column.width + 1)
+            if left >= right {
+                field.box.width = max(left, 1)
+            } else {
+                field.box.x = column.x + column.width + 1
+                field.box.width = max(right, 1)
+            }
+            return field
         }
     }
 
@@ -68,6 +90,11 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
     public var eventField: TextField
     public var nameField: TextField
     public var nativeNameField: TextField
+    /// Where a name in a script written in vertical columns (Traditional Mongolian) goes, top to
+    /// bottom with columns from left to right; `lines` is the number of columns. Texts this box
+    /// crosses give way to it when it is used. Without it such a name is set in `native_name`,
+    /// horizontally.
+    public var verticalNameField: TextField?
     public var titleField: TextField
     public var organisationField: TextField
     /// Country and delegation, on one line.
@@ -87,6 +114,7 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
         case eventField = "event"
         case nameField = "name_text"
         case nativeNameField = "native_name"
+        case verticalNameField = "native_name_vertical"
         case titleField = "title"
         case organisationField = "organisation"
         case countryField = "country"
@@ -149,10 +177,12 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
         guard width > 10, height > 10, width < 500, height < 500 else {
             throw .invalidInput("\(file): width and height must be between 10 and 500 mm")
         }
-        let fields: [(String, TextField)] = [
-            ("event", eventField), ("name_text", nameField), ("native_name", nativeNameField), ("title", titleField),
-            ("organisation", organisationField), ("country", countryField), ("band_text", bandField),
-        ]
+        let fields: [(String, TextField)] =
+            [
+                ("event", eventField), ("name_text", nameField), ("native_name", nativeNameField),
+                ("title", titleField), ("organisation", organisationField), ("country", countryField),
+                ("band_text", bandField),
+            ] + (verticalNameField.map { [("native_name_vertical", $0)] } ?? [])
         for (key, field) in fields {
             guard field.minSize > 0, field.maxSize >= field.minSize, field.lines >= 1 else {
                 throw .invalidInput("\(file): \(key): need 0 < min_size ≤ max_size and lines ≥ 1")
