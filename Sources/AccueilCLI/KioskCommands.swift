@@ -404,6 +404,8 @@ struct KioskReport: Encodable {
     /// The latest print job, and the newest error of a job still waiting or failed (the printer's trouble).
     var lastPrint: PrintJob?
     var printerTrouble: String?
+    /// The same in French, for the door screen.
+    var printerTroubleFR: String?
     /// Changes the server refused for good, set aside so that they hold up nothing.
     var setAside: SetAsideSummary
     /// The badge keys this station holds; nil: none (badges can be neither verified nor printed).
@@ -438,6 +440,7 @@ struct KioskReport: Encodable {
         case printQueue = "print_queue"
         case lastPrint = "last_print"
         case printerTrouble = "printer_trouble"
+        case printerTroubleFR = "printer_trouble_fr"
         case setAside = "set_aside"
     }
 
@@ -449,7 +452,8 @@ struct KioskReport: Encodable {
         return KioskReport(
             kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
             outbox: try db.outboxCount(), printQueue: printing.counts, lastPrint: printing.last,
-            printerTrouble: printing.trouble, setAside: try db.setAsideSummary(),
+            printerTrouble: printing.trouble, printerTroubleFR: printing.trouble.map(PrinterWords.french),
+            setAside: try db.setAsideSummary(),
             badgeKeys: BadgeKeys((try? Keyring.load(from: db.directory)) ?? nil))
     }
 }

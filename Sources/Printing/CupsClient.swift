@@ -1,3 +1,4 @@
+import AccueilCore
 import CCups
 import Foundation
 
@@ -42,8 +43,8 @@ public struct PrinterStatus: Sendable, Equatable, Codable {
     /// The trouble, in plain words; empty when none.
     public var problems: [String] {
         var out: [String] = []
-        if state == "stopped" { out.append("the queue is stopped (cupsdisable): jobs wait until it is enabled") }
-        if !acceptingJobs { out.append("the queue refuses new jobs (cupsreject)") }
+        if state == "stopped" { out.append(PrinterWords.stopped.0) }
+        if !acceptingJobs { out.append(PrinterWords.refusing.0) }
         for reason in reasons {
             let base = reason.replacingOccurrences(of: "-error", with: "").replacingOccurrences(
                 of: "-warning", with: ""
@@ -52,17 +53,17 @@ public struct PrinterStatus: Sendable, Equatable, Codable {
             let words: String? =
                 switch base {
                 case "none", "paused": nil
-                case "media-empty", "media-needed": "out of badges or paper: load the printer"
-                case "media-jam": "paper jam: open the printer and clear it"
-                case "media-low": "badges or paper running low"
+                case "media-empty", "media-needed": PrinterWords.mediaEmpty.0
+                case "media-jam": PrinterWords.mediaJam.0
+                case "media-low": PrinterWords.mediaLow.0
                 case "offline", "connecting-to-device", "timed-out":
-                    "the printer is offline or unreachable: check its cable, power and network"
-                case "door-open", "cover-open": "a cover is open"
-                case "toner-empty", "marker-supply-empty", "ribbon-empty": "ribbon, ink or toner empty"
-                case "toner-low", "marker-supply-low": "ribbon, ink or toner low"
+                    PrinterWords.offline.0
+                case "door-open", "cover-open": PrinterWords.coverOpen.0
+                case "toner-empty", "marker-supply-empty", "ribbon-empty": PrinterWords.supplyEmpty.0
+                case "toner-low", "marker-supply-low": PrinterWords.supplyLow.0
                 case "cups-missing-filter", "cups-insecure-filter":
-                    "the print server cannot convert the job (driver problem)"
-                default: reason.hasSuffix("-error") ? "printer error: \(base)" : nil
+                    PrinterWords.driver.0
+                default: reason.hasSuffix("-error") ? "\(PrinterWords.printerError.0) \(base)" : nil
                 }
             if let words, !out.contains(words) { out.append(words) }
         }
@@ -130,7 +131,10 @@ public struct CupsClient: Sendable {
         }
         guard let http = httpConnect2(name, port, nil, AF_UNSPEC, cupsEncryption(), 1, Int32(timeout * 1000), nil)
         else {
-            throw PrintError(.unreachable, "the print server (cupsd at \(host)) is unreachable: is CUPS running?")
+            throw PrintError(
+                .unreachable,
+                "\(PrinterWords.printServer.0) (\(PrinterWords.cupsdAt.0) \(host)) \(PrinterWords.isUnreachable.0): \(PrinterWords.isCupsRunning.0)"
+            )
         }
         return http
     }
@@ -145,11 +149,11 @@ public struct CupsClient: Sendable {
         let status = cupsLastError()
         let message = String(cString: cupsLastErrorString())
         if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || message.lowercased().contains("connection refused") {
-            return PrintError(.unreachable, "\(what): the print server is unreachable (\(message))")
+            return PrintError(.unreachable, "\(what): \(PrinterWords.unreachable.0) (\(message))")
         }
         if status == IPP_STATUS_ERROR_NOT_FOUND { return PrintError(.unknownPrinter, "\(what): \(message)") }
         if status == IPP_STATUS_ERROR_NOT_ACCEPTING_JOBS {
-            return PrintError(.refused, "\(what): the queue refuses new jobs (\(message))")
+            return PrintError(.refused, "\(what): \(PrinterWords.refusesNew.0) (\(message))")
         }
         return PrintError(.failed, "\(what): \(message)")
     }
@@ -165,7 +169,7 @@ public struct CupsClient: Sendable {
             if count == 0 && cupsLastError().rawValue > IPP_STATUS_OK_EVENTS_COMPLETE.rawValue
                 && cupsLastError() != IPP_STATUS_ERROR_NOT_FOUND
             {
-                throw Self.lastError("listing printers")
+                throw Self.lastError(PrinterWords.listingPrinters.0)
             }
             guard let dests else { return [] }
             return (0..<Int(count)).map { status(http, &dests[$0], withMedia: true) }
@@ -230,7 +234,8 @@ public struct CupsClient: Sendable {
     ) throws(PrintError) -> Int {
         try withConnection { (http) throws(PrintError) -> Int in
             guard let dest = cupsGetNamedDest(http, printer, nil) else {
-                throw PrintError(.unknownPrinter, "no printer \"\(printer)\" on the print server")
+                throw PrintError(
+                    .unknownPrinter, "\(PrinterWords.noPrinter.0) \"\(printer)\" \(PrinterWords.onServer.0)")
             }
             defer { cupsFreeDests(1, dest) }
             guard let info = cupsCopyDestInfo(http, dest) else { throw Self.lastError("printer \(printer)") }
@@ -241,11 +246,11 @@ public struct CupsClient: Sendable {
             defer { cupsFreeOptions(count, cOptions) }
             var jobID: Int32 = 0
             guard cupsCreateDestJob(http, dest, info, &jobID, title, count, cOptions) == IPP_STATUS_OK, jobID > 0 else {
-                throw Self.lastError("creating a job on \(printer)")
+                throw Self.lastError("\(PrinterWords.creatingJob.0) \(printer)")
             }
             guard cupsStartDestDocument(http, dest, info, jobID, title, format, 0, nil, 1) == HTTP_STATUS_CONTINUE
             else {
-                let error = Self.lastError("sending to \(printer)")
+                let error = Self.lastError("\(PrinterWords.sendingTo.0) \(printer)")
                 cupsCancelJob2(http, printer, jobID, 0)
                 throw error
             }
@@ -253,13 +258,13 @@ public struct CupsClient: Sendable {
                 cupsWriteRequestData(http, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
             }
             guard written == HTTP_STATUS_CONTINUE else {
-                let error = Self.lastError("sending to \(printer)")
+                let error = Self.lastError("\(PrinterWords.sendingTo.0) \(printer)")
                 _ = cupsFinishDestDocument(http, dest, info)
                 cupsCancelJob2(http, printer, jobID, 0)
                 throw error
             }
             guard cupsFinishDestDocument(http, dest, info) == IPP_STATUS_OK else {
-                throw Self.lastError("finishing the job on \(printer)")
+                throw Self.lastError("\(PrinterWords.finishingJob.0) \(printer)")
             }
             return Int(jobID)
         }
@@ -272,7 +277,7 @@ public struct CupsClient: Sendable {
             var jobs: UnsafeMutablePointer<cups_job_t>?
             let count = cupsGetJobs2(http, &jobs, printer, 0, activeOnly ? CUPS_WHICHJOBS_ACTIVE : CUPS_WHICHJOBS_ALL)
             defer { cupsFreeJobs(count, jobs) }
-            if count < 0 { throw Self.lastError("listing jobs") }
+            if count < 0 { throw Self.lastError(PrinterWords.listingJobs.0) }
             guard let jobs else { return [] }
             return (0..<Int(count)).map { i in
                 let job = jobs[i]
@@ -294,7 +299,7 @@ public struct CupsClient: Sendable {
             ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
             guard let response = cupsDoRequest(http, request, "/") else {
                 if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
-                throw Self.lastError("asking for job \(id)")
+                throw Self.lastError("\(PrinterWords.askingForJob.0) \(id)")
             }
             defer { ippDelete(response) }
             if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
@@ -321,7 +326,7 @@ public struct CupsClient: Sendable {
     public func cancel(_ id: Int, printer: String) throws(PrintError) {
         try withConnection { (http) throws(PrintError) in
             guard cupsCancelJob2(http, printer, Int32(id), 0) == IPP_STATUS_OK else {
-                throw Self.lastError("cancelling job \(id)")
+                throw Self.lastError("\(PrinterWords.cancellingJob.0) \(id)")
             }
         }
     }

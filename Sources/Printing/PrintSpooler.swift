@@ -1,3 +1,4 @@
+import AccueilCore
 import Foundation
 import KioskStore
 
@@ -82,7 +83,7 @@ public struct PrintSpooler {
             }
             guard let current = found else {
                 try db.updatePrintJob(
-                    job.id, state: "failed", error: "the print server no longer knows job \(cupsID)", now: now)
+                    job.id, state: "failed", error: "\(PrinterWords.noLongerKnows.0) \(cupsID)", now: now)
                 report.failed.append(job)
                 continue
             }
@@ -96,7 +97,9 @@ public struct PrintSpooler {
                 report.failed.append(job)
             default:
                 let problems = (try? status(job.printer).get().problems) ?? []
-                let why = problems.isEmpty ? "printing (\(current.state))" : problems.joined(separator: "; ")
+                let why =
+                    problems.isEmpty
+                    ? "\(PrinterWords.printingState.0)\(current.state))" : problems.joined(separator: "; ")
                 if why != job.lastError { try db.updatePrintJob(job.id, state: "submitted", error: why, now: now) }
                 report.waiting.append((job, why))
             }
@@ -136,7 +139,8 @@ public struct PrintSpooler {
                 do {
                     document = try source.document(for: job)
                 } catch {
-                    try db.updatePrintJob(job.id, state: "failed", error: "cannot make the badge: \(error)", now: now)
+                    try db.updatePrintJob(
+                        job.id, state: "failed", error: "\(PrinterWords.cannotMake.0) \(error)", now: now)
                     report.failed.append(job)
                     continue
                 }

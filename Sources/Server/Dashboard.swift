@@ -77,8 +77,11 @@ public struct DashboardView: Codable, Sendable {
         /// Requests of this kiosk the server refused (`PushPolicy`), and the last reason.
         public var refusedPushes: Int = 0
         public var lastRefusal: String?
+        /// The health's printer trouble in French, for the page.
+        public var printerTroubleFR: String?
         enum CodingKeys: String, CodingKey {
             case name, offline, health
+            case printerTroubleFR = "printer_trouble_fr"
             case lastContact = "last_contact"
             case offlineSeconds = "offline_seconds"
             case refusedPushes = "refused_pushes"
@@ -89,10 +92,15 @@ public struct DashboardView: Codable, Sendable {
         /// vip | duplicate | room_full | kiosk_offline | set_aside | refused_push | printer
         public var kind: String
         public var at: Date
+        /// The alert in English, for scripts and logs.
         public var message: String
         public var attendeeID: String?
+        /// The values in `message`, by name, for pages that say it in their reader's language
+        /// (`dashboard-fr.json`'s `alert_<kind>`): who, kiosk, title, room, count, capacity,
+        /// reason, trouble and `trouble_fr`…
+        public var values: [String: String]
         enum CodingKeys: String, CodingKey {
-            case kind, at, message
+            case kind, at, message, values
             case attendeeID = "attendee_id"
         }
     }
@@ -162,14 +170,16 @@ public struct DashboardView: Codable, Sendable {
                 kind: "vip", at: vip.checkIn.at,
                 message: "VIP arrived: \(who(vip.attendee)) at \(vip.checkIn.kiosk)"
                     + (names ? " — \(vip.attendee.vip)" : ""),
-                attendeeID: vip.attendee.id)
+                attendeeID: vip.attendee.id,
+                values: ["who": who(vip.attendee), "kiosk": vip.checkIn.kiosk, "note": names ? vip.attendee.vip : ""])
         }
         let duplicates = totals.twice.values.map { pair in
             Alert(
                 kind: "duplicate", at: pair.second.at,
                 message:
                     "checked in at two doors: \(who(pair.attendee)) at \(pair.first.kiosk) and \(pair.second.kiosk) (a second badge?)",
-                attendeeID: pair.attendee.id)
+                attendeeID: pair.attendee.id,
+                values: ["who": who(pair.attendee), "first": pair.first.kiosk, "second": pair.second.kiosk])
         }
         view.arrivals = buckets.keys.sorted().map {
             Bucket(start: Date(timeIntervalSince1970: Double($0)), arrivals: buckets[$0]!)
@@ -226,7 +236,11 @@ public struct DashboardView: Codable, Sendable {
                     Alert(
                         kind: "room_full", at: now,
                         message: "\(session.title) (\(session.room)): \(count)/\(session.capacity) inside",
-                        attendeeID: nil))
+                        attendeeID: nil,
+                        values: [
+                            "title": session.title, "room": session.room, "count": "\(count)",
+                            "capacity": "\(session.capacity)",
+                        ]))
             }
         }
         for (name, entry) in kiosks.sorted(by: { $0.key < $1.key }) {
@@ -236,21 +250,23 @@ public struct DashboardView: Codable, Sendable {
                 KioskLine(
                     name: name, lastContact: entry.lastContact, offlineSeconds: offline ? Int(silent) : 0,
                     offline: offline, health: entry.health, refusedPushes: entry.refusedPushes,
-                    lastRefusal: entry.lastRefusal))
+                    lastRefusal: entry.lastRefusal,
+                    printerTroubleFR: entry.health?.printerTrouble.map(PrinterWords.french)))
             if entry.refusedPushes > 0, let reason = entry.lastRefusal {
                 view.alerts.append(
                     Alert(
                         kind: "refused_push", at: entry.lastContact,
                         message:
                             "kiosk \(name): \(entry.refusedPushes) request\(entry.refusedPushes == 1 ? "" : "s") refused by the server: \(reason)",
-                        attendeeID: nil))
+                        attendeeID: nil, values: ["kiosk": name, "count": "\(entry.refusedPushes)", "reason": reason]))
             }
             if offline {
                 view.alerts.append(
                     Alert(
                         kind: "kiosk_offline", at: entry.lastContact,
                         message: "kiosk \(name) silent for \(Int(silent) / 60) min \(Int(silent) % 60) s",
-                        attendeeID: nil))
+                        attendeeID: nil,
+                        values: ["kiosk": name, "minutes": "\(Int(silent) / 60)", "seconds": "\(Int(silent) % 60)"]))
             }
             if let refused = entry.health?.setAside, refused > 0 {
                 view.alerts.append(
@@ -258,7 +274,8 @@ public struct DashboardView: Codable, Sendable {
                         kind: "set_aside", at: entry.lastContact,
                         message:
                             "kiosk \(name): \(refused) change\(refused == 1 ? "" : "s") refused by the server, set aside: \(entry.health?.setAsideReason ?? "")",
-                        attendeeID: nil))
+                        attendeeID: nil,
+                        values: ["kiosk": name, "count": "\(refused)", "reason": entry.health?.setAsideReason ?? ""]))
             }
             if let trouble = entry.health?.printerTrouble,
                 (entry.health?.printQueue["failed"] ?? 0) + (entry.health?.printQueue["pending"] ?? 0) > 0
@@ -266,7 +283,8 @@ public struct DashboardView: Codable, Sendable {
                 view.alerts.append(
                     Alert(
                         kind: "printer", at: entry.lastContact, message: "printer at \(name): \(trouble)",
-                        attendeeID: nil))
+                        attendeeID: nil,
+                        values: ["kiosk": name, "trouble": trouble, "trouble_fr": PrinterWords.french(trouble)]))
             }
         }
         view.alerts += vips.sorted { $0.at > $1.at }.prefix(50)

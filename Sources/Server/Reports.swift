@@ -114,6 +114,54 @@ func certificateLines(_ state: AttendeeState, _ schedule: [String: Session]) -> 
     }
 }
 
+/// Finds attendees by name for the organisers' pages (a certificate for a chosen person): the door's
+/// search (typos, accents, any script), over the central store's attendees. The index is rebuilt
+/// when the store has moved on, at most every `staleness` seconds, so that a burst of check-ins
+/// does not rebuild it for each search.
+actor AttendeeFinder {
+    struct Hit: Encodable {
+        var id: String
+        var name: String
+        var nativeName: String
+        var organisation: String
+        var role: String
+        var country: String
+        var arrived: Bool
+        enum CodingKeys: String, CodingKey {
+            case id, name, organisation, role, country, arrived
+            case nativeName = "native_name"
+        }
+    }
+
+    let projection: CentralProjection
+    let staleness: TimeInterval
+    private var built: (cursor: Int64, at: Date, index: SearchIndex, attendees: [Attendee])?
+
+    init(projection: CentralProjection, staleness: TimeInterval = 10) {
+        self.projection = projection
+        self.staleness = staleness
+    }
+
+    func find(_ query: String, limit: Int = 10) async throws -> [Hit] {
+        let (states, _, cursor) = try await projection.current()
+        if built == nil || (built!.cursor != cursor && Date().timeIntervalSince(built!.at) > staleness) {
+            let attendees = states.values.compactMap { $0.removed ? nil : $0.attendee }
+            built = (cursor, Date(), SearchIndex(attendees), attendees)
+        }
+        guard let built else { return [] }
+        let exact = states[query.trimmingCharacters(in: .whitespaces)].flatMap { $0.removed ? nil : $0.attendee }
+        let found =
+            (exact.map { [$0] } ?? []) + built.index.search(query, limit: limit).map { built.attendees[$0.index] }
+        var seen = Set<String>()
+        return found.filter { seen.insert($0.id).inserted }.prefix(limit).map { attendee in
+            Hit(
+                id: attendee.id, name: attendee.displayName, nativeName: attendee.nativeName,
+                organisation: attendee.organisation, role: attendee.role.rawValue, country: attendee.country,
+                arrived: states[attendee.id]?.checkIn != nil)
+        }
+    }
+}
+
 /// The report routes (a signed-in organiser; `authorise` says who and whether they see names).
 func addReportRoutes(
     to router: Router<ClientContext>, projection: CentralProjection, eventName: String,
@@ -125,6 +173,18 @@ func addReportRoutes(
             headers: [
                 .contentType: type, .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"\(name)\"",
             ], body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+    // Attendees by name or id, for choosing whose certificate to download (`?q=`, 10 at most).
+    let finder = AttendeeFinder(projection: projection)
+    router.get("/api/v1/reports/attendees") { request, _ -> Response in
+        guard try await authorise(request).canSeeNames else {
+            throw HTTPError(.forbidden, message: "names: this organiser may not see them")
+        }
+        let query = request.uri.queryParameters.get("q") ?? ""
+        let hits = query.trimmingCharacters(in: .whitespaces).isEmpty ? [] : try await finder.find(query)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(data: Reports.json(hits))))
     }
     router.get("/api/v1/reports/attendance.csv") { request, _ -> Response in
         let names = try await authorise(request).canSeeNames

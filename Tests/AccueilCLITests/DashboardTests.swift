@@ -41,8 +41,11 @@ struct DashboardTests {
                 "return [...document.querySelectorAll('#countries tbody td:first-child')].map(td => td.textContent)")
                 as? [String])
         #expect(names == names.sorted { $0.compare($1, locale: Locale(identifier: "fr_FR")) == .orderedAscending })
+        // Alerts in the organiser's language too (the server sends their values, the page the words).
+        #expect(try await browser.waitFor("#alerts", containing: "(Salle 2) : 2/2 présent·es"))
         try await browser.click("#languages button[data-lang=en]")
         #expect(try await browser.waitFor("#countries", containing: "Lebanon"))
+        #expect(try await browser.waitFor("#alerts", containing: "(Salle 2): 2/2 inside"))
         #expect(
             try await browser.script("return document.getElementById('h-doors').textContent") as? String
                 == "Doors: pace")
@@ -87,6 +90,16 @@ struct DashboardTests {
         try await browser.type("#certificate-id", "ACC-99999")
         try await browser.click("#one-certificate button")
         #expect(try await browser.waitFor("#certificate-error", containing: "unknown attendee id ACC-99999"))
+        // Or by name, with a typo, as at the door: the matches are listed, the one who arrived is
+        // a button that downloads their certificate.
+        _ = try await browser.script("document.getElementById('certificate-id').value = ''; return 0;")
+        try await browser.type("#certificate-id", "yamamotto")
+        #expect(try await browser.waitFor("#certificate-matches", containing: "Aiko Yamamoto"))
+        try await browser.click("#certificate-matches button:not([disabled])")
+        #expect(try await browser.waitUntil("(window.__downloaded || []).length === 3"))
+        #expect(
+            try await browser.script("return window.__downloaded[2].url") as? String
+                == "/api/v1/reports/certificate/ACC-00014")
         let problems = try await accessibilityProblems(browser)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         try await browser.click("#languages button[data-lang=fr]")
@@ -166,7 +179,7 @@ struct DashboardTests {
             #expect(try await browser.waitFor("#checked-in", containing: "1", seconds: 30))
             // The VIP's arrival is an alert for the protocol team, with the name for alice.
             #expect(try json(kioskPort, "POST", "/api/v1/checkin", ["id": "ACC-00014"]).0 == 200)
-            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: YAMAMOTO", seconds: 30))
+            #expect(try await browser.waitFor("#alerts", containing: "Arrivée VIP : YAMAMOTO", seconds: 30))
             #expect(try await browser.text("#alerts").contains("Chef de délégation"))
             // The room fills at a session door: the session shows full and an alert says so.
             for id in ["ACC-00001", "ACC-00014"] {
@@ -174,7 +187,8 @@ struct DashboardTests {
                 #expect(try box.run(["sessions", "scan", code, "--session", "AT-1"]).status == 0)
             }
             #expect(try await browser.waitFor("#sessions", containing: "2 / 2", seconds: 30))
-            #expect(try await browser.waitFor("#alerts", containing: "Atelier eau (Salle 2): 2/2 inside", seconds: 30))
+            #expect(
+                try await browser.waitFor("#alerts", containing: "Atelier eau (Salle 2) : 2/2 présent·es", seconds: 30))
             #expect(try await browser.waitFor("#kiosks", containing: "door-1"))
             #expect(try await browser.script("return window.__notReloaded === true") as? Bool == true)
             #expect(try await browser.text("#share").contains("France"))
@@ -214,7 +228,7 @@ struct DashboardTests {
             try await browser.type("#name", "bob")
             try await browser.type("#password", "bob-secret-password")
             try await browser.click("#signin")
-            #expect(try await browser.waitFor("#alerts", containing: "VIP arrived: ACC-00014", seconds: 30))
+            #expect(try await browser.waitFor("#alerts", containing: "Arrivée VIP : ACC-00014", seconds: 30))
             #expect(!(try await browser.text("#alerts")).contains("YAMAMOTO"))
             let bobCSV = try #require(
                 try await browser.asyncScript("done(await (await fetch('/api/v1/reports/attendance.csv')).text())")
@@ -223,6 +237,9 @@ struct DashboardTests {
             let forbidden = try await browser.asyncScript(
                 "done(String((await fetch('/api/v1/reports/certificate/ACC-00014')).status))")
             #expect(forbidden as? String == "403")
+            let search = try await browser.asyncScript(
+                "done(String((await fetch('/api/v1/reports/attendees?q=yamamoto')).status))")
+            #expect(search as? String == "403")
             // A removed account is signed out at once.
             #expect(try accueil(["organiser", "remove", "bob", "--store", server.store]).status == 0)
             let after = try await browser.asyncScript("done(String((await fetch('/api/v1/dashboard')).status))")

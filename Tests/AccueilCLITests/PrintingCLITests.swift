@@ -557,4 +557,24 @@ struct PrintingCLITests {
             media: [])
         #expect(fine.problems.isEmpty && fine.isReady)
     }
+
+    @Test("every trouble the spooler can say is said in French too, for the pages")
+    func troubleInFrench() {
+        let all = PrinterStatus(
+            name: "p", isDefault: false, state: "stopped", acceptingJobs: false,
+            reasons: [
+                "media-empty-error", "media-jam-error", "media-low-report", "offline-report", "cover-open-error",
+                "marker-supply-empty-error", "toner-low-report", "cups-missing-filter-warning", "fuser-over-temp-error",
+            ], info: "", deviceURI: "", media: [])
+        let english = all.problems.joined(separator: "; ")
+        #expect(all.problems.count == 11, "\(english)")
+        let french = PrinterWords.french(english)
+        // No sentence of the table is left in English; CUPS's own reason name stays as it is.
+        for (sentence, _) in PrinterWords.table { #expect(!french.contains(sentence), "\(sentence) in: \(french)") }
+        #expect(french.contains("bourrage") && french.contains("fuser-over-temp") && french.contains("capot"))
+        #expect(
+            PrinterWords.french("the print server (cupsd at localhost:631) is unreachable: is CUPS running?")
+                == "le serveur d'impression (cupsd à localhost:631) est injoignable: CUPS est-il lancé ?")
+        #expect(PrinterWords.french("badge queue \"Zebra-1\"") == "badge queue \"Zebra-1\"")
+    }
 }

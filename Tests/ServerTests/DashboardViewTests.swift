@@ -27,7 +27,7 @@ struct DashboardViewTests {
     @Test(
         "counts, shares, arrivals per 5 minutes; alerts for VIPs, duplicates, full rooms, silent kiosks and printers; names only when allowed"
     )
-    func figures() {
+    func figures() throws {
         let vip = Attendee(
             id: "V", firstName: "Aiko", lastName: "Yamamoto", country: "JP", role: .delegation, delegation: "Japon",
             vip: "Chef de délégation")
@@ -69,6 +69,12 @@ struct DashboardViewTests {
                 $0.kind == "duplicate" && $0.message.contains("door-1") && $0.message.contains("door-2")
             })
         #expect(view.alerts.contains { $0.kind == "printer" && $0.message.contains("out of badges") })
+        // The values each alert is made of, for the page to say it in French or English.
+        let vipAlert = try #require(view.alerts.first { $0.kind == "vip" })
+        #expect(vipAlert.values["who"]?.contains("YAMAMOTO Aiko") == true && vipAlert.values["kiosk"] != nil)
+        let full = try #require(view.alerts.first { $0.kind == "room_full" })
+        #expect(full.values["count"] == "2" && full.values["capacity"] == "\(session.capacity)")
+        #expect(view.alerts.allSatisfy { !$0.values.isEmpty })
 
         let anonymous = DashboardView.make(
             states: states, sessions: ["S": session], cursor: 9, kiosks: kiosks, names: false, offlineAfter: 120,
@@ -78,6 +84,8 @@ struct DashboardViewTests {
             !text.contains("Yamamoto") && !text.contains("YAMAMOTO") && !text.contains("Martin")
                 && !text.contains("MARTIN"))
         #expect(!text.contains("Chef de délégation") && text.contains("VIP arrived: V"))
+        let values = anonymous.alerts.flatMap(\.values.values).joined(separator: " ")
+        #expect(!values.contains("YAMAMOTO") && !values.contains("MARTIN") && !values.contains("Chef de délégation"))
     }
 
     @Test("the rooms alert follows the room: people still inside from a finished micro-workshop count in the next")

@@ -394,7 +394,7 @@ async function status() {
       : waiting ? `🖨 ${waiting} ${T.printer_waiting}` : "🖨 " + T.printer_ready;
     if (q.failed) printer += ` · ${q.failed} ${T.printer_failed}`;
     const trouble = s.printer_trouble && (q.pending || q.failed);
-    if (trouble) printer += " · ⚠ " + s.printer_trouble;
+    if (trouble) printer += " · ⚠ " + (CONFIG.language === "fr" && s.printer_trouble_fr || s.printer_trouble);
     if (s.last_print) printer += ` · ${T.last_print} ${hhmm(s.last_print.updated_at)} (${T["job_" + s.last_print.state] || s.last_print.state})`;
     // Without a signing key, badges cannot print: said in red, whatever the printer.
     const keyless = printing && !(s.badge_keys && s.badge_keys.signs);

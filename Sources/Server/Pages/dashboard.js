@@ -118,6 +118,17 @@ function curve(d) {
   }
 }
 
+// An alert in the organiser's language: the page's sentence for its kind (one or several, by its
+// count) filled with its values; the server's English sentence for a kind the page does not know.
+function alertText(a) {
+  const v = Object.assign({}, a.values || {});
+  if (lang === "fr" && v.trouble_fr) v.trouble = v.trouble_fr;
+  const plural = v.count !== undefined && Number(v.count) !== 1 ? "_other" : "";
+  const sentence = T["alert_" + a.kind + plural] || T["alert_" + a.kind];
+  if (!sentence || !a.values) return a.message;
+  return fill(sentence, v) + (v.note ? " — " + v.note : "");
+}
+
 function render(d) {
   view = d; window.__view = d; zone = d.time_zone;
   // For `accueil bench dashboard`: when the first figures were drawn, and each count seen.
@@ -142,7 +153,7 @@ function render(d) {
   if (!now.length) $("rooms").innerHTML = `<tbody><tr><td>${T.no_rooms}</td></tr></tbody>`;
 
   const list = $("alerts"); list.innerHTML = "";
-  for (const a of d.alerts) { const li = document.createElement("li"); li.className = a.kind; li.textContent = `${hhmm(a.at)} — ${a.message}`; li.dir = "auto"; list.appendChild(li); }
+  for (const a of d.alerts) { const li = document.createElement("li"); li.className = a.kind; li.textContent = `${hhmm(a.at)} — ${alertText(a)}`; li.dir = "auto"; list.appendChild(li); }
   if (!d.alerts.length) { const li = document.createElement("li"); li.textContent = T.none; list.appendChild(li); }
 
   curve(d);
@@ -155,7 +166,7 @@ function render(d) {
     d.kiosks.map(k => ({ cls: k.offline ? "offline" : "", values: [k.name,
       k.offline ? fill(T.offline_for, { m: Math.round(k.offline_seconds / 60) }) : T.online + " " + hhmm(k.last_contact),
       k.health ? fill(T.queued, { n: k.health.outbox }) + (k.health.set_aside ? " · ⚠ " + fill(T.refused, { n: k.health.set_aside }) : "") : "",
-      k.health ? (k.health.printer_trouble ? "⚠ " + k.health.printer_trouble
+      k.health ? (k.health.printer_trouble ? "⚠ " + (lang === "fr" && k.printer_trouble_fr || k.health.printer_trouble)
         : "🖨 " + fill(T.waiting, { n: (k.health.print_queue.pending || 0) + (k.health.print_queue.submitted || 0) })) : ""] })));
 }
 
@@ -170,7 +181,41 @@ async function download(url) {
   document.body.appendChild(a); a.click(); a.remove();
   window.__downloaded = (window.__downloaded || []).concat([{ url, type: blob.type, size: blob.size }]);
 }
-$("one-certificate").onsubmit = e => { e.preventDefault(); const id = $("certificate-id").value.trim(); if (id) download("/api/v1/reports/certificate/" + encodeURIComponent(id)); };
+// One attendee's certificate: found by name as at the door (typos, accents, any script) or by id;
+// the matches are listed, each a button; Enter takes the only match, or an exact id.
+const certificateOf = id => download("/api/v1/reports/certificate/" + encodeURIComponent(id));
+let matches = [], searching = 0;
+async function findAttendees() {
+  const q = $("certificate-id").value.trim(), ticket = ++searching;
+  if (!q) { matches = []; $("certificate-matches").innerHTML = ""; return; }
+  const r = await fetch("/api/v1/reports/attendees?q=" + encodeURIComponent(q));
+  if (ticket !== searching || !r.ok) return;
+  matches = await r.json();
+  const list = $("certificate-matches"); list.innerHTML = "";
+  if (!matches.length) { const li = document.createElement("li"); li.textContent = T.no_match; list.appendChild(li); }
+  for (const m of matches) {
+    const li = document.createElement("li"), b = document.createElement("button");
+    b.type = "button"; b.disabled = !m.arrived; b.onclick = () => certificateOf(m.id);
+    const who = document.createElement("bdi"); who.className = "who"; who.textContent = m.name;
+    b.appendChild(who);
+    if (m.native_name && m.native_name !== m.name) { const n = document.createElement("bdi"); n.textContent = m.native_name; b.append(" (", n, ")"); }
+    const meta = document.createElement("span"); meta.className = "meta";
+    meta.textContent = " — " + [m.organisation, countryName(m.country), roleName(m.role), m.id].filter(x => x).join(" · ")
+      + (m.arrived ? "" : " — " + T.not_arrived);
+    b.appendChild(meta); li.appendChild(b); list.appendChild(li);
+  }
+}
+let findTimer = null;
+$("certificate-id").oninput = () => { clearTimeout(findTimer); findTimer = setTimeout(findAttendees, 150); };
+$("one-certificate").onsubmit = async e => {
+  e.preventDefault();
+  const q = $("certificate-id").value.trim(); if (!q) return;
+  clearTimeout(findTimer); await findAttendees();
+  const exact = matches.find(m => m.id.toLowerCase() === q.toLowerCase()), arrived = matches.filter(m => m.arrived);
+  if (exact) certificateOf(exact.id);
+  else if (arrived.length === 1 && matches.length === 1) certificateOf(arrived[0].id);
+  else if (!matches.length) certificateOf(q);  // the server says why (unknown id…)
+};
 $("role-certificates").onsubmit = e => { e.preventDefault(); const role = $("certificate-role").value; download("/api/v1/reports/certificates.pdf" + (role ? "?role=" + role : "")); };
 
 function connect() {
