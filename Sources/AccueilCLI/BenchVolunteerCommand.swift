@@ -11,8 +11,9 @@ import Tooling
 /// `accueil bench volunteer`: a scripted volunteer at the door screen with a queue, in headless Chromium.
 ///
 /// Typed check-ins: for each arriving person the volunteer types the first 3 letters of the last name,
-/// then, while the person is not first or second in the list, a space and the first name's letters
-/// one by one ("gar m" for García Mónica), presses ↓ if they are second, then Enter; the next person
+/// then a space and the first name's letters one by one ("gar m" for García Mónica) until pressing ↓
+/// to reach the person costs no more keys than typing on would (third after the last name's letters,
+/// second after a first name's letter), presses ↓ that many times, then Enter; the next person
 /// is typed straight away, over the outcome. Counted: keystrokes per check-in, and the time the
 /// volunteer waits for the screen (the last keystroke to the results painted, plus Enter to the
 /// outcome painted). Scanned check-ins: one scan of the badge, the station set to check in on scan;
@@ -166,8 +167,10 @@ struct BenchVolunteerCommand: AsyncParsableCommand {
             if length < 3 || (length < letters.count && letters[length - 1] == " ") { continue }
             let (found, waited) = try await resultsFor(browser, person.id, typed: letters[0..<length])
             index = found
-            // The person is first or second: ↓ at most once beats typing another letter.
-            if index >= 0 && (index <= 1 || length == letters.count) {
+            // Choose with ↓ when that costs no more keys than typing on would: typing on costs at
+            // least the next letter (and the space before the first name), ↓ costs one per place.
+            let next = length < letters.count && letters[length] == " " ? 2 : 1
+            if index >= 0 && (index <= next || length == letters.count) {
                 wait += waited
                 break
             }

@@ -33,10 +33,11 @@ public struct SearchIndex: Sendable {
     /// Sorted unique words, concatenated; word `t` is `bytes[offsets[t]..<offsets[t + 1]]`.
     private let bytes: [UInt8]
     private let offsets: [Int32]
-    /// Attendees holding each word: `(doc << 1) | isNameField`, grouped per word.
+    /// Attendees holding each word: `(doc << 2) | field`, grouped per word; `field` is 2 for the last
+    /// name, 1 for the first and native names, 0 for the other fields.
     private let postingStart: [Int32]
     private let postings: [UInt32]
-    /// Words of each attendee: `(word << 1) | isNameField`.
+    /// Words of each attendee: `(word << 2) | field`.
     private let docStart: [Int32]
     private let docWords: [UInt32]
     /// Rank of each attendee in name order, for ties.
@@ -64,12 +65,12 @@ public struct SearchIndex: Sendable {
 
         for attendee in attendees {
             let begin = docWords.count
-            for (text, isName) in [
-                (attendee.firstName, true), (attendee.lastName, true), (attendee.nativeName, true),
-                (attendee.organisation, false), (attendee.title, false), (attendee.delegation, false),
-                (attendee.id, false), (attendee.email, false),
-            ] where !text.isEmpty {
-                let flag: UInt32 = isName ? 1 : 0
+            // The last name weighs most: at the door people give it first ("Garcia, Mónica").
+            for (text, flag) in [
+                (attendee.lastName, 2), (attendee.firstName, 1), (attendee.nativeName, 1),
+                (attendee.organisation, 0), (attendee.title, 0), (attendee.delegation, 0),
+                (attendee.id, 0), (attendee.email, 0),
+            ] as [(String, UInt32)] where !text.isEmpty {
                 fold.forEachToken(text, scratch: &scratch) { bytes, unsegmented in
                     bytes.withUnsafeBufferPointer { buffer in
                         if unsegmented {
@@ -77,23 +78,23 @@ public struct SearchIndex: Sendable {
                             var start = 0
                             while start < buffer.count {
                                 let suffix = UnsafeBufferPointer(rebasing: buffer[start...])
-                                docWords.append(table.id(suffix) << 1 | flag)
+                                docWords.append(table.id(suffix) << 2 | flag)
                                 start += 1
                                 while start < buffer.count && buffer[start] & 0xC0 == 0x80 { start += 1 }
                             }
                         } else {
-                            docWords.append(table.id(buffer) << 1 | flag)
+                            docWords.append(table.id(buffer) << 2 | flag)
                         }
                     }
                 }
             }
-            // A word found in a name field and elsewhere counts once, as a name.
+            // A word found in several fields counts once, as in the one that weighs most.
             var write = begin
             for read in begin..<docWords.count {
                 let entry = docWords[read]
                 var duplicate = false
-                for at in begin..<write where docWords[at] >> 1 == entry >> 1 {
-                    docWords[at] |= entry & 1
+                for at in begin..<write where docWords[at] >> 2 == entry >> 2 {
+                    docWords[at] = max(docWords[at], entry)
                     duplicate = true
                     break
                 }
@@ -122,20 +123,20 @@ public struct SearchIndex: Sendable {
         table = WordTable(expected: 0)
         for i in docWords.indices {
             let entry = docWords[i]
-            docWords[i] = newID[Int(entry >> 1)] << 1 | (entry & 1)
+            docWords[i] = newID[Int(entry >> 2)] << 2 | (entry & 3)
         }
 
         // Postings, grouped per word (counting sort).
         var postingStart = [Int32](repeating: 0, count: wordCount + 1)
-        for entry in docWords { postingStart[Int(entry >> 1) + 1] += 1 }
+        for entry in docWords { postingStart[Int(entry >> 2) + 1] += 1 }
         for i in 0..<wordCount { postingStart[i + 1] += postingStart[i] }
         var fill = postingStart
         var postings = [UInt32](repeating: 0, count: docWords.count)
         for doc in 0..<attendees.count {
             for i in Int(docStart[doc])..<Int(docStart[doc + 1]) {
                 let entry = docWords[i]
-                let word = Int(entry >> 1)
-                postings[Int(fill[word])] = UInt32(doc) << 1 | (entry & 1)
+                let word = Int(entry >> 2)
+                postings[Int(fill[word])] = UInt32(doc) << 2 | (entry & 3)
                 fill[word] += 1
             }
         }
@@ -143,7 +144,7 @@ public struct SearchIndex: Sendable {
         // One-deletion variants of every word long enough to be reached by a typo.
         // Typos are forgiven in names only: organisations and titles are typed as prefixes.
         var inName = [Bool](repeating: false, count: wordCount)
-        for entry in docWords where entry & 1 == 1 { inName[Int(entry >> 1)] = true }
+        for entry in docWords where entry & 3 != 0 { inName[Int(entry >> 2)] = true }
         var pairs: [(UInt32, UInt32)] = []
         var scalars: [UInt32] = []
         for position in 0..<wordCount where inName[position] {
@@ -231,7 +232,7 @@ public struct SearchIndex: Sendable {
                 var bestKind = MatchKind.fuzzy
                 for i in Int(docStart[doc])..<Int(docStart[doc + 1]) {
                     let entry = docWords[i]
-                    let id = Int32(entry >> 1)
+                    let id = Int32(entry >> 2)
                     let kind: MatchKind
                     if id == word.exact {
                         kind = .exact
@@ -242,7 +243,7 @@ public struct SearchIndex: Sendable {
                     } else {
                         continue
                     }
-                    let value = kind.rawValue * 2 + Int(entry & 1)
+                    let value = kind.rawValue * 3 + Int(entry & 3)
                     if value > best {
                         best = value
                         bestKind = kind
@@ -265,11 +266,11 @@ public struct SearchIndex: Sendable {
 
         let word = queryWords[driver]
         for i in Int(postingStart[Int(word.lo)])..<Int(postingStart[Int(word.hi)]) {
-            consider(Int(postings[i] >> 1))
+            consider(Int(postings[i] >> 2))
         }
         for w in word.fuzzy {
             for i in Int(postingStart[Int(w)])..<Int(postingStart[Int(w) + 1]) {
-                consider(Int(postings[i] >> 1))
+                consider(Int(postings[i] >> 2))
             }
         }
         return top
@@ -289,14 +290,14 @@ public struct SearchIndex: Sendable {
             (word.fuzzy.map { Int32($0) }, .fuzzy),
         ]
         for (words, kind) in passes where !words.isEmpty {
-            for flag: UInt32 in [1, 0] {
-                let score = kind.rawValue * 2 + Int(flag)
+            for flag: UInt32 in [2, 1, 0] {
+                let score = kind.rawValue * 3 + Int(flag)
                 if top.count == limit && score < top[limit - 1].score { return top }
                 for w in words {
                     for i in Int(postingStart[Int(w)])..<Int(postingStart[Int(w) + 1]) {
                         let entry = postings[i]
-                        guard entry & 1 == flag else { continue }
-                        let doc = Int(entry >> 1)
+                        guard entry & 3 == flag else { continue }
+                        let doc = Int(entry >> 2)
                         if seen[doc >> 6] & (1 << UInt64(doc & 63)) != 0 { continue }
                         seen[doc >> 6] |= 1 << UInt64(doc & 63)
                         let hit = SearchHit(index: doc, score: score, match: kind)

@@ -88,6 +88,17 @@ struct SearchIndexTests {
         #expect(results.last?.match == .fuzzy)
         // "hid": all prefixes; ties broken by name order.
         #expect(ids("hid").allSatisfy { ["P-001", "P-010", "P-011", "P-015"].contains($0) })
+        // The last name before the first: Hidalgo Anne and Hidalgo-Martin before Fernández Hidalgo,
+        // although "Fernández" comes first in name order.
+        #expect(Array(order.prefix(2)).sorted() == ["P-001", "P-010"] && order[2] == "P-011", "\(order)")
+        let hid = ids("hid")
+        #expect(hid.firstIndex(of: "P-011")! > hid.firstIndex(of: "P-001")!, "\(hid)")
+        // Two words: the same rule ("mar" on Dupont Marc and Martin Zoé).
+        let two = SearchIndex([
+            Attendee(id: "A", firstName: "Marc", lastName: "Dupont"),
+            Attendee(id: "B", firstName: "Zoé", lastName: "Martin"),
+        ])
+        #expect(two.search("mar").map(\.index) == [1, 0])
     }
 
     @Test("every query word must match")
