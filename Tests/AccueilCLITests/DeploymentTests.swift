@@ -40,6 +40,7 @@ struct DeploymentTests {
             "/etc/systemd/system/accueil-server.service", "/etc/systemd/system/accueil-kiosk.service",
             "/etc/systemd/system/accueil-kiosk-screen.service", "/usr/lib/sysusers.d/accueil.conf",
             "/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml.example", "/usr/local/share/doc/accueil/README.md",
+            "/usr/local/share/doc/accueil/docs/architecture.md", "/usr/local/share/doc/accueil/docs/kiosk-api.md",
         ] {
             #expect(fm.fileExists(atPath: root + path), "missing \(path)")
         }
