@@ -472,24 +472,18 @@ final class DoorScreen {
             mode = .walkIn(field: field, values: values)
             message = (why, .error)
         }
-        guard !(text[0] + text[1]).isEmpty else { return fail(1, "A name is needed / Nom obligatoire") }
-        var country = ""
-        if !text[3].isEmpty {
-            guard let code = Country.code(for: text[3]) else {
-                return fail(3, "Unknown country / Pays inconnu: \(text[3])")
-            }
-            country = code
-        }
-        var role = Role.participant
-        if !text[4].isEmpty {
-            guard let parsed = Role(parsing: text[4]) else { return fail(4, "Unknown role / Rôle inconnu: \(text[4])") }
-            role = parsed
+        let form = WalkIn(
+            firstName: text[0], lastName: text[1], organisation: text[2], country: text[3], role: text[4])
+        var attendee: Attendee
+        do {
+            attendee = try form.attendee(id: "")
+        } catch {
+            // The form's fields: first name, last name, organisation, country, role.
+            return fail(
+                ["first_name": 1, "country": 3, "role": 4][error.field] ?? 0, "\(error.english) / \(error.french)")
         }
         do {
-            let attendee = Attendee(
-                id: try db.nextWalkInID(kiosk: kiosk), firstName: text[0], lastName: text[1], organisation: text[2],
-                country: country,
-                role: role, walkIn: true)
+            attendee.id = try db.nextWalkInID(kiosk: kiosk)
             let r = try db.walkIn(attendee, kiosk: kiosk)
             mode = .search
             try roster.reload(from: db)

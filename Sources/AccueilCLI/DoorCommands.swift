@@ -310,27 +310,21 @@ struct WalkInCommand: ParsableCommand {
     @Flag(help: "Print the outcome as JSON.") var json = false
 
     func run() throws {
-        guard !(firstName + lastName + nativeName).trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw CommandFailure.usage("give a name: --first-name, --last-name or --native-name")
-        }
-        var countryCode = ""
-        if !country.isEmpty {
-            guard let code = Country.code(for: country) else {
-                throw CommandFailure.usage(
-                    "unknown country \"\(country)\": give an ISO 3166 code or a French or English name")
-            }
-            countryCode = code
-        }
-        if !email.isEmpty && !email.contains("@") {
-            throw CommandFailure.usage("\"\(email)\" is not an e-mail address")
+        let form = WalkIn(
+            firstName: firstName, lastName: lastName, nativeName: nativeName, organisation: organisation,
+            title: title, country: country, role: role.rawValue, delegation: delegation, email: email,
+            language: language)
+        // Checked before the store is opened: a typo costs nothing.
+        var attendee: Attendee
+        do {
+            attendee = try form.attendee(id: id ?? "")
+        } catch {
+            throw CommandFailure.usage(
+                error.field == "first_name" ? "give a name: --first-name, --last-name or --native-name" : error.english)
         }
         let db = try store.open()
         do {
-            let attendee = Attendee(
-                id: try id ?? db.nextWalkInID(kiosk: store.kioskName), firstName: firstName, lastName: lastName,
-                nativeName: nativeName,
-                organisation: organisation, title: title, country: countryCode, role: role, delegation: delegation,
-                email: email, language: language.lowercased(), walkIn: true)
+            if id == nil { attendee.id = try db.nextWalkInID(kiosk: store.kioskName) }
             let record = try db.walkIn(attendee, kiosk: store.kioskName)
             if json {
                 print(Output.json(AttendeeJSON(attendee: attendee, checkIn: record)))

@@ -331,11 +331,17 @@ func followKeys(_ client: SyncClient, directory: URL, kiosk: String) async {
     }
 }
 
+/// A listen address, `HOST:PORT` or `[IPv6]:PORT`, for the server and the kiosk alike.
 func hostAndPort(_ listen: String) throws -> (String, Int) {
-    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-        throw CommandFailure.usage("--listen must be HOST:PORT")
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+        (0...65535).contains(port)
+    else {
+        throw CommandFailure.usage("--listen must be HOST:PORT (a port from 0 to 65535), not \"\(listen)\"")
     }
-    return (String(listen[..<colon]), port)
+    var host = String(listen[..<colon])
+    if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty else { throw CommandFailure.usage("--listen must name a host: HOST:PORT, not \"\(listen)\"") }
+    return (host, port)
 }
 
 func jsonResponse(_ data: Data) -> Response {

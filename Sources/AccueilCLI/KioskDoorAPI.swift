@@ -58,6 +58,13 @@ struct WalkInForm: Decodable {
         case lastName = "last_name"
         case nativeName = "native_name"
     }
+
+    var walkIn: WalkIn {
+        WalkIn(
+            firstName: firstName ?? "", lastName: lastName ?? "", nativeName: nativeName ?? "",
+            organisation: organisation ?? "", title: title ?? "", country: country ?? "", role: role ?? "",
+            delegation: delegation ?? "", email: email ?? "", language: language ?? "")
+    }
 }
 
 /// Bodies of the door API's POST requests.
@@ -220,31 +227,11 @@ func addDoorRoutes(
     router.post("/api/v1/walkin") { request, _ -> Response in
         try gate.check(request)
         let form = try await decode(WalkInForm.self, request, limit: 16 << 10)
-        let name = (form.firstName ?? "") + (form.lastName ?? "") + (form.nativeName ?? "")
-        guard !name.trimmed.isEmpty else { throw HTTPError(.badRequest, message: "a walk-in needs a name") }
-        var country = ""
-        if let text = form.country?.trimmed, !text.isEmpty {
-            guard let code = Country.code(for: text) else {
-                throw HTTPError(.badRequest, message: "unknown country \"\(text)\"")
-            }
-            country = code
+        let id = try db.nextWalkInID(kiosk: kiosk)
+        let attendee: Attendee
+        do { attendee = try form.walkIn.attendee(id: id) } catch let problem as WalkIn.Problem {
+            throw HTTPError(.badRequest, message: problem.english)
         }
-        var role = Role.participant
-        if let text = form.role?.trimmed, !text.isEmpty {
-            guard let parsed = Role(parsing: text) else {
-                throw HTTPError(.badRequest, message: "unknown role \"\(text)\"")
-            }
-            role = parsed
-        }
-        if let email = form.email?.trimmed, !email.isEmpty, !email.contains("@") {
-            throw HTTPError(.badRequest, message: "\"\(email)\" is not an e-mail address")
-        }
-        let attendee = Attendee(
-            id: try db.nextWalkInID(kiosk: kiosk), firstName: form.firstName?.trimmed ?? "",
-            lastName: form.lastName?.trimmed ?? "", nativeName: form.nativeName?.trimmed ?? "",
-            organisation: form.organisation?.trimmed ?? "", title: form.title?.trimmed ?? "", country: country,
-            role: role, delegation: form.delegation?.trimmed ?? "", email: form.email?.trimmed ?? "",
-            language: form.language?.trimmed.lowercased() ?? "", walkIn: true)
         let wanted = form.print == true ? try print?() : nil
         let (checkIn, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
         kioskLog.info(

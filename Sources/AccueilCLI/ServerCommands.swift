@@ -91,9 +91,7 @@ struct ServerCommand: AsyncParsableCommand {
         let file = try ConfigFile.load(config, schema: Self.schema)
         try applyTimeZone(file.string("time_zone"))
         let listen = file.pick(listen, env: "ACCUEIL_LISTEN", "listen") ?? "127.0.0.1:8080"
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-            throw CommandFailure.usage("--listen must be HOST:PORT")
-        }
+        let (host, port) = try hostAndPort(listen)
         let spec = centralStoreSpec(file.pick(store, env: "ACCUEIL_STORE", "store"))
         let certificate = file.pick(tlsCert, env: "ACCUEIL_TLS_CERT", "tls_certificate")
         let key = file.pick(tlsKey, env: "ACCUEIL_TLS_KEY", "tls_key")
@@ -101,7 +99,7 @@ struct ServerCommand: AsyncParsableCommand {
             throw CommandFailure.usage("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
         }
         var configuration = ServerConfiguration(
-            host: String(listen[..<colon]), port: port, store: spec, tlsCertificate: certificate, tlsKey: key)
+            host: host, port: port, store: spec, tlsCertificate: certificate, tlsKey: key)
         configuration.eventName = file.pick(eventName, env: "ACCUEIL_EVENT_NAME", "event_name") ?? "Accueil"
         configuration.kioskOfflineAfter = TimeInterval(kioskOfflineAfter ?? file.int("kiosk_offline_after") ?? 120)
         let scheme = certificate == nil ? "http" : "https"

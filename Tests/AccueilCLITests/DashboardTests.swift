@@ -163,7 +163,7 @@ struct DashboardTests {
             try await browser.type("#name", "alice")
             try await browser.type("#password", "not-the-password")
             try await browser.click("#signin")
-            #expect(try await browser.waitFor("#error", containing: "Wrong name or password"))
+            #expect(try await browser.waitFor("#error", containing: "Wrong name or password", seconds: 30))
             try await browser.type("#name", "alice")
             try await browser.type("#password", "alice-secret-password")
             try await browser.click("#signin")

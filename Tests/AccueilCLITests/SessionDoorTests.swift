@@ -100,7 +100,7 @@ struct SessionDoorTests {
             try await browser.type("#pin", "1111")
             try await browser.type("#reason", "interprète")
             try await browser.click("#letin")
-            #expect(try await browser.waitFor("#ovmessage", containing: "PIN incorrect"))
+            #expect(try await browser.waitFor("#ovmessage", containing: "PIN incorrect", seconds: 30))
             try await browser.type("#pin", "2468")
             try await browser.type("#reason", "interprète de la délégation")
             try await browser.click("#letin")
