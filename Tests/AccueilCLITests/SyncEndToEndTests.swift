@@ -131,6 +131,8 @@ final class NetworkLink: @unchecked Sendable {
         while read(fd, &buffer, buffer.count) > 0 {}
         lock.lock()
         if open.remove(fd) != nil { close(fd) }
+        // Its number will be another connection's: that one is not dead.
+        dead.remove(fd)
         lock.unlock()
     }
 
@@ -154,9 +156,17 @@ final class NetworkLink: @unchecked Sendable {
         shutdown(source, Int32(SHUT_RDWR))
         shutdown(sink, Int32(SHUT_RDWR))
         lock.lock()
-        // The second pump of a pair closes both.
-        if open.remove(source) == nil { close(source) }
-        if open.remove(sink) == nil { close(sink) }
+        // The second pump of a pair closes both. A closed descriptor's number is soon another
+        // connection's, accepted after the link came back: it must not be taken for a dead one
+        // (that made a fresh connection silent, and the drain wait out a 15 s deadline).
+        if open.remove(source) == nil {
+            close(source)
+            dead.remove(source)
+        }
+        if open.remove(sink) == nil {
+            close(sink)
+            dead.remove(sink)
+        }
         lock.unlock()
     }
 
