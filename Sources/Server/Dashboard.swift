@@ -384,15 +384,9 @@ actor OrganiserSessions {
     }
 }
 
-/// The value of the cookie `name` a request carries, if any.
+/// The value of the cookie `name` a request carries, if any (Hummingbird's cookie parsing).
 public func requestCookie(_ name: String, in request: Request) -> String? {
-    for header in request.headers[values: .cookie] {
-        for part in header.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces)
-            if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
-        }
-    }
-    return nil
+    request.cookies[name]?.value
 }
 
 /// Counts of values, for a maximum that survives removals (the totals take states out and back in).

@@ -1,19 +1,32 @@
 import AccueilCore
 import Foundation
+import Hummingbird
 
 /// The organisers' dashboard in the browser: the sign-in form, and the page (Pages/dashboard.*, compiled
 /// into the binary), fed by server-sent events.
 enum DashboardPage {
-    /// Fields of an `application/x-www-form-urlencoded` body.
-    static func form(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            if let key = parts.first { fields[key] = parts.count > 1 ? parts[1] : "" }
+    /// The sign-in form's fields (`application/x-www-form-urlencoded`), decoded by Hummingbird's
+    /// `URLEncodedFormDecoder`; a field left out is empty.
+    struct SignIn: Decodable {
+        var name: String
+        var password: String
+
+        init(name: String = "", password: String = "") {
+            self.name = name
+            self.password = password
         }
-        return fields
+
+        init(from decoder: any Decoder) throws {
+            let fields = try decoder.container(keyedBy: CodingKeys.self)
+            name = try fields.decodeIfPresent(String.self, forKey: .name) ?? ""
+            password = try fields.decodeIfPresent(String.self, forKey: .password) ?? ""
+        }
+        enum CodingKeys: String, CodingKey { case name, password }
+    }
+
+    static func signIn(_ body: String) -> SignIn {
+        // A body that is not a form signs nobody in: the same answer as a wrong password.
+        (try? URLEncodedFormDecoder().decode(SignIn.self, from: body)) ?? SignIn()
     }
 
     static func escape(_ text: String) -> String {

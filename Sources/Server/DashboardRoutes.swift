@@ -51,8 +51,8 @@ func addDashboardRoutes(
 
     router.post("/dashboard/login") { request, context -> Response in
         let body = try await request.body.collect(upTo: 16 << 10)
-        let form = DashboardPage.form(String(buffer: body))
-        let name = String((form["name"] ?? "").prefix(128))
+        let form = DashboardPage.signIn(String(buffer: body))
+        let name = String(form.name.prefix(128))
         let client = context.client(request)
         let refused = "Nom ou mot de passe incorrect / Wrong name or password"
         @Sendable func throttled(_ wait: Int) async -> Response {
@@ -75,7 +75,7 @@ func addDashboardRoutes(
         guard wait == 0 else { return await throttled(wait) }
         // An unknown name is checked against a decoy account: it takes as long as a wrong password.
         let account = try await store.organiser(named: name)
-        let password = form["password"] ?? ""
+        let password = form.password
         await throttle.acquire()
         // Attempts that queued while the account or client got locked are turned away too.
         let waited = await throttle.wait(account: name, client: client)

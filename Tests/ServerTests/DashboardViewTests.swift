@@ -125,6 +125,14 @@ struct DashboardViewTests {
         }
     }
 
+    @Test("the sign-in form is read by Hummingbird's decoder: spaces, accents, & and = in a password")
+    func signInForm() {
+        let form = DashboardPage.signIn("name=Jos%C3%A9+Mar%C3%ADa&password=a%26b%3Dc+d%2B")
+        #expect(form.name == "José María" && form.password == "a&b=c d+")
+        #expect(DashboardPage.signIn("password=x").name.isEmpty)
+        #expect(DashboardPage.signIn("").password.isEmpty)
+    }
+
     @Test("kiosk tokens never start with a dash (a command line would take them for an option)")
     func tokens() {
         let made = (0..<2000).map { _ in SQLiteCentralStore.newToken() }
