@@ -254,10 +254,7 @@ public final class BadgeRenderer {
         let native = a.nativeName != a.displayName ? a.nativeName : ""
         // A name in a script written in vertical columns goes in the template's column, and the
         // texts that column crosses give way to it.
-        var column: BadgeTemplate.TextField?
-        if let field = t.verticalNameField, Self.isVerticalScript(native.isEmpty ? a.displayName : native) {
-            column = field
-        }
+        let column = Self.isVerticalScript(native.isEmpty ? a.displayName : native) ? t.verticalNameField : nil
         func around(_ field: BadgeTemplate.TextField) -> BadgeTemplate.TextField {
             column.map { field.givingWay(to: $0.box) } ?? field
         }

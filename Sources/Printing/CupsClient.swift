@@ -43,8 +43,8 @@ public struct PrinterStatus: Sendable, Equatable, Codable {
     /// The trouble, in plain words; empty when none.
     public var problems: [String] {
         var out: [String] = []
-        if state == "stopped" { out.append(PrinterWords.stopped.0) }
-        if !acceptingJobs { out.append(PrinterWords.refusing.0) }
+        if state == "stopped" { out.append(PrinterWords.stopped.english) }
+        if !acceptingJobs { out.append(PrinterWords.refusing.english) }
         for reason in reasons {
             let base = reason.replacingOccurrences(of: "-error", with: "").replacingOccurrences(
                 of: "-warning", with: ""
@@ -53,17 +53,17 @@ public struct PrinterStatus: Sendable, Equatable, Codable {
             let words: String? =
                 switch base {
                 case "none", "paused": nil
-                case "media-empty", "media-needed": PrinterWords.mediaEmpty.0
-                case "media-jam": PrinterWords.mediaJam.0
-                case "media-low": PrinterWords.mediaLow.0
+                case "media-empty", "media-needed": PrinterWords.mediaEmpty.english
+                case "media-jam": PrinterWords.mediaJam.english
+                case "media-low": PrinterWords.mediaLow.english
                 case "offline", "connecting-to-device", "timed-out":
-                    PrinterWords.offline.0
-                case "door-open", "cover-open": PrinterWords.coverOpen.0
-                case "toner-empty", "marker-supply-empty", "ribbon-empty": PrinterWords.supplyEmpty.0
-                case "toner-low", "marker-supply-low": PrinterWords.supplyLow.0
+                    PrinterWords.offline.english
+                case "door-open", "cover-open": PrinterWords.coverOpen.english
+                case "toner-empty", "marker-supply-empty", "ribbon-empty": PrinterWords.supplyEmpty.english
+                case "toner-low", "marker-supply-low": PrinterWords.supplyLow.english
                 case "cups-missing-filter", "cups-insecure-filter":
-                    PrinterWords.driver.0
-                default: reason.hasSuffix("-error") ? "\(PrinterWords.printerError.0) \(base)" : nil
+                    PrinterWords.driver.english
+                default: reason.hasSuffix("-error") ? "\(PrinterWords.printerError.english) \(base)" : nil
                 }
             if let words, !out.contains(words) { out.append(words) }
         }
@@ -133,7 +133,7 @@ public struct CupsClient: Sendable {
         else {
             throw PrintError(
                 .unreachable,
-                "\(PrinterWords.printServer.0) (\(PrinterWords.cupsdAt.0) \(host)) \(PrinterWords.isUnreachable.0): \(PrinterWords.isCupsRunning.0)"
+                "\(PrinterWords.printServer.english) (\(PrinterWords.cupsdAt.english) \(host)) \(PrinterWords.isUnreachable.english): \(PrinterWords.isCupsRunning.english)"
             )
         }
         return http
@@ -149,11 +149,11 @@ public struct CupsClient: Sendable {
         let status = cupsLastError()
         let message = String(cString: cupsLastErrorString())
         if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || message.lowercased().contains("connection refused") {
-            return PrintError(.unreachable, "\(what): \(PrinterWords.unreachable.0) (\(message))")
+            return PrintError(.unreachable, "\(what): \(PrinterWords.unreachable.english) (\(message))")
         }
         if status == IPP_STATUS_ERROR_NOT_FOUND { return PrintError(.unknownPrinter, "\(what): \(message)") }
         if status == IPP_STATUS_ERROR_NOT_ACCEPTING_JOBS {
-            return PrintError(.refused, "\(what): \(PrinterWords.refusesNew.0) (\(message))")
+            return PrintError(.refused, "\(what): \(PrinterWords.refusesNew.english) (\(message))")
         }
         return PrintError(.failed, "\(what): \(message)")
     }
@@ -169,7 +169,7 @@ public struct CupsClient: Sendable {
             if count == 0 && cupsLastError().rawValue > IPP_STATUS_OK_EVENTS_COMPLETE.rawValue
                 && cupsLastError() != IPP_STATUS_ERROR_NOT_FOUND
             {
-                throw Self.lastError(PrinterWords.listingPrinters.0)
+                throw Self.lastError(PrinterWords.listingPrinters.english)
             }
             guard let dests else { return [] }
             return (0..<Int(count)).map { status(http, &dests[$0], withMedia: true) }
@@ -235,7 +235,8 @@ public struct CupsClient: Sendable {
         try withConnection { (http) throws(PrintError) -> Int in
             guard let dest = cupsGetNamedDest(http, printer, nil) else {
                 throw PrintError(
-                    .unknownPrinter, "\(PrinterWords.noPrinter.0) \"\(printer)\" \(PrinterWords.onServer.0)")
+                    .unknownPrinter, "\(PrinterWords.noPrinter.english) \"\(printer)\" \(PrinterWords.onServer.english)"
+                )
             }
             defer { cupsFreeDests(1, dest) }
             guard let info = cupsCopyDestInfo(http, dest) else { throw Self.lastError("printer \(printer)") }
@@ -246,11 +247,11 @@ public struct CupsClient: Sendable {
             defer { cupsFreeOptions(count, cOptions) }
             var jobID: Int32 = 0
             guard cupsCreateDestJob(http, dest, info, &jobID, title, count, cOptions) == IPP_STATUS_OK, jobID > 0 else {
-                throw Self.lastError("\(PrinterWords.creatingJob.0) \(printer)")
+                throw Self.lastError("\(PrinterWords.creatingJob.english) \(printer)")
             }
             guard cupsStartDestDocument(http, dest, info, jobID, title, format, 0, nil, 1) == HTTP_STATUS_CONTINUE
             else {
-                let error = Self.lastError("\(PrinterWords.sendingTo.0) \(printer)")
+                let error = Self.lastError("\(PrinterWords.sendingTo.english) \(printer)")
                 cupsCancelJob2(http, printer, jobID, 0)
                 throw error
             }
@@ -258,13 +259,13 @@ public struct CupsClient: Sendable {
                 cupsWriteRequestData(http, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
             }
             guard written == HTTP_STATUS_CONTINUE else {
-                let error = Self.lastError("\(PrinterWords.sendingTo.0) \(printer)")
+                let error = Self.lastError("\(PrinterWords.sendingTo.english) \(printer)")
                 _ = cupsFinishDestDocument(http, dest, info)
                 cupsCancelJob2(http, printer, jobID, 0)
                 throw error
             }
             guard cupsFinishDestDocument(http, dest, info) == IPP_STATUS_OK else {
-                throw Self.lastError("\(PrinterWords.finishingJob.0) \(printer)")
+                throw Self.lastError("\(PrinterWords.finishingJob.english) \(printer)")
             }
             return Int(jobID)
         }
@@ -277,7 +278,7 @@ public struct CupsClient: Sendable {
             var jobs: UnsafeMutablePointer<cups_job_t>?
             let count = cupsGetJobs2(http, &jobs, printer, 0, activeOnly ? CUPS_WHICHJOBS_ACTIVE : CUPS_WHICHJOBS_ALL)
             defer { cupsFreeJobs(count, jobs) }
-            if count < 0 { throw Self.lastError(PrinterWords.listingJobs.0) }
+            if count < 0 { throw Self.lastError(PrinterWords.listingJobs.english) }
             guard let jobs else { return [] }
             return (0..<Int(count)).map { i in
                 let job = jobs[i]
@@ -299,7 +300,7 @@ public struct CupsClient: Sendable {
             ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
             guard let response = cupsDoRequest(http, request, "/") else {
                 if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
-                throw Self.lastError("\(PrinterWords.askingForJob.0) \(id)")
+                throw Self.lastError("\(PrinterWords.askingForJob.english) \(id)")
             }
             defer { ippDelete(response) }
             if cupsLastError() == IPP_STATUS_ERROR_NOT_FOUND { return nil }
@@ -326,7 +327,7 @@ public struct CupsClient: Sendable {
     public func cancel(_ id: Int, printer: String) throws(PrintError) {
         try withConnection { (http) throws(PrintError) in
             guard cupsCancelJob2(http, printer, Int32(id), 0) == IPP_STATUS_OK else {
-                throw Self.lastError("\(PrinterWords.cancellingJob.0) \(id)")
+                throw Self.lastError("\(PrinterWords.cancellingJob.english) \(id)")
             }
         }
     }

@@ -83,7 +83,7 @@ public struct PrintSpooler {
             }
             guard let current = found else {
                 try db.updatePrintJob(
-                    job.id, state: "failed", error: "\(PrinterWords.noLongerKnows.0) \(cupsID)", now: now)
+                    job.id, state: "failed", error: "\(PrinterWords.noLongerKnows.english) \(cupsID)", now: now)
                 report.failed.append(job)
                 continue
             }
@@ -99,7 +99,7 @@ public struct PrintSpooler {
                 let problems = (try? status(job.printer).get().problems) ?? []
                 let why =
                     problems.isEmpty
-                    ? "\(PrinterWords.printingState.0)\(current.state))" : problems.joined(separator: "; ")
+                    ? "\(PrinterWords.printingState.english)\(current.state))" : problems.joined(separator: "; ")
                 if why != job.lastError { try db.updatePrintJob(job.id, state: "submitted", error: why, now: now) }
                 report.waiting.append((job, why))
             }
@@ -140,7 +140,7 @@ public struct PrintSpooler {
                     document = try source.document(for: job)
                 } catch {
                     try db.updatePrintJob(
-                        job.id, state: "failed", error: "\(PrinterWords.cannotMake.0) \(error)", now: now)
+                        job.id, state: "failed", error: "\(PrinterWords.cannotMake.english) \(error)", now: now)
                     report.failed.append(job)
                     continue
                 }

@@ -144,7 +144,8 @@ actor AttendeeFinder {
 
     func find(_ query: String, limit: Int = 10) async throws -> [Hit] {
         let (states, _, cursor) = try await projection.current()
-        if built == nil || (built!.cursor != cursor && Date().timeIntervalSince(built!.at) > staleness) {
+        let stale = built.map { $0.cursor != cursor && Date().timeIntervalSince($0.at) > staleness } ?? true
+        if stale {
             let attendees = states.values.compactMap { $0.removed ? nil : $0.attendee }
             built = (cursor, Date(), SearchIndex(attendees), attendees)
         }
@@ -182,9 +183,9 @@ func addReportRoutes(
         }
         let query = request.uri.queryParameters.get("q") ?? ""
         let hits = query.trimmingCharacters(in: .whitespaces).isEmpty ? [] : try await finder.find(query)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(data: Reports.json(hits))))
+        var response = try jsonAnswer(hits)
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
     router.get("/api/v1/reports/attendance.csv") { request, _ -> Response in
         let names = try await authorise(request).canSeeNames
