@@ -89,7 +89,11 @@ struct SessionDoorTests {
             let second = try json(portB, "POST", "/api/v1/session/scan", ["text": try code("ACC-00002")])
             #expect(second["outcome"] as? String == "entered" && second["occupancy"] as? Int == 2, "\(second)")
             // Door A's screen follows, and the third person is refused at door A: the room is full.
-            #expect(try await browser.waitFor("#count", containing: "2 / 2", seconds: 15))
+            // (Through the server, usually within a second; the wait is long for a machine busy
+            // with the whole suite — it once took over 15 s in a clean-clone run while the chaos
+            // and soak tests were killing and loading their own daemons. The latency figure is the
+            // benchmark's.)
+            #expect(try await browser.waitFor("#count", containing: "2 / 2", seconds: 30))
             try await browser.burst(try code("ACC-00003") + "\n")
             #expect(try await browser.waitFor("#vmessage", containing: "Salle pleine (2/2)"))
             #expect(try await browser.script("return document.getElementById('verdict').className") as? String == "no")
