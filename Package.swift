@@ -58,6 +58,12 @@ let package = Package(
         ),
         // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
         .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
+        // Invitations: each attendee's badge code by e-mail before the event (MIME letters in their
+        // language, the durable mail queue, the sendmail(8) transport).
+        .target(
+            name: "Invitations",
+            dependencies: ["AccueilCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),
         // The central server: sync API over Hummingbird, central store on SQLite (GRDB) or PostgreSQL (postgres-nio).
@@ -93,6 +99,7 @@ let package = Package(
             name: "AccueilCLI",
             dependencies: [
                 "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling", "RosterFiles",
+                "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

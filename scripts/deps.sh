@@ -41,6 +41,7 @@ ACCUEIL_TEST_APT_PACKAGES=(
     python3-openpyxl   # tests: Excel workbooks as openpyxl writes them (pretix's exporters use it)
     python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
     libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
+    postfix            # tests: a real mail server; invitations go through its sendmail(8) (accueil_start_postfix)
 )
 
 accueil_install_deps() {
@@ -54,6 +55,9 @@ accueil_install_deps() {
         echo "Installing: ${missing[*]}" >&2
         local sudo=""
         [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        # Postfix asks how it should deliver: on a test machine, locally only.
+        printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
+            "postfix postfix/mailname string accueil.invalid" | $sudo debconf-set-selections
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
     fi
@@ -99,6 +103,25 @@ accueil_start_postgres() {
     $sudo runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c \
         "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accueil') THEN CREATE ROLE accueil LOGIN CREATEDB PASSWORD 'accueil'; END IF; END \$\$;" >/dev/null
     export ACCUEIL_TEST_POSTGRES="postgres://accueil:accueil@127.0.0.1:${port}/postgres"
+}
+
+# Starts Postfix for the invitation tests: every message, whatever its recipient, is delivered to
+# the Maildir of one local user (accueilmail), with the recipient it was sent to in its
+# X-Original-To header; nothing leaves the machine. Exports ACCUEIL_TEST_MAILDIR.
+accueil_start_postfix() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    id accueilmail >/dev/null 2>&1 ||
+        $sudo useradd --system --create-home --home-dir /var/lib/accueilmail --shell /usr/sbin/nologin accueilmail
+    echo '!/^accueilmail@/ accueilmail' | $sudo tee /etc/postfix/accueil-catchall >/dev/null
+    $sudo postconf -e "myhostname = accueil.invalid" "myorigin = accueil.invalid" \
+        "mydestination = accueil.invalid, localhost" "inet_interfaces = loopback-only" \
+        "home_mailbox = Maildir/" "virtual_alias_maps = regexp:/etc/postfix/accueil-catchall" \
+        "default_transport = error:this test machine sends no mail out" "relayhost =" \
+        "mailbox_size_limit = 0" "message_size_limit = 20480000"
+    if $sudo postfix status >/dev/null 2>&1; then $sudo postfix reload >/dev/null 2>&1; else $sudo postfix start >/dev/null 2>&1; fi
+    $sudo postfix status >/dev/null 2>&1 || { echo "postfix did not start" >&2; return 1; }
+    export ACCUEIL_TEST_MAILDIR=/var/lib/accueilmail/Maildir
 }
 
 # The tests import real pretix exports, made by pretix itself (Tests/tools/pretix_export.py): pretix

@@ -29,7 +29,7 @@ public struct AccueilCommand: AsyncParsableCommand {
             StatsCommand.self, DoorCommand.self, KeysCommand.self, BadgeCommand.self, PrintersCommand.self,
             PrintCommand.self, SyncCommand.self, ServerCommand.self, TokenCommand.self, KioskCommand.self,
             StatusCommand.self, SessionsCommand.self, OrganiserCommand.self, BackupCommand.self, RestoreCommand.self,
-            PurgeCommand.self,
+            PurgeCommand.self, InvitationsCommand.self,
             BenchCommand.self,
         ]
     )

@@ -6,6 +6,13 @@ import Foundation
 /// cairo's own writer spends most of a badge preview's time compressing.
 enum PNGWriter {
     static func write(_ surface: OpaquePointer, to path: String) throws(BadgeError) {
+        guard FileManager.default.createFile(atPath: path, contents: try encode(surface)) else {
+            throw .invalidInput("cannot write \(path)")
+        }
+    }
+
+    /// The PNG file's bytes.
+    static func encode(_ surface: OpaquePointer) throws(BadgeError) -> Data {
         cairo_surface_flush(surface)
         let width = Int(cairo_image_surface_get_width(surface))
         let height = Int(cairo_image_surface_get_height(surface))
@@ -49,8 +56,6 @@ enum PNGWriter {
         chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [8, 2, 0, 0, 0])  // 8-bit RGB
         chunk("IDAT", compressed)
         chunk("IEND", [])
-        guard FileManager.default.createFile(atPath: path, contents: Data(png)) else {
-            throw .invalidInput("cannot write \(path)")
-        }
+        return Data(png)
     }
 }

@@ -100,16 +100,16 @@ public enum Sink {
     case descriptor(Int32)
 }
 
-/// Starts `path` with `arguments`; the child gets /dev/null as input, a clean signal mask, default
-/// signal handlers, no other descriptors, and its own process group.
+/// Starts `path` with `arguments`; the child gets /dev/null as input (or the file `stdin`), a clean
+/// signal mask, default signal handlers, no other descriptors, and its own process group.
 public func spawn(
-    _ path: String, _ arguments: [String], environment: [String: String]? = nil, stdout: Sink = .null,
-    stderr: Sink = .null
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
+    stdout: Sink = .null, stderr: Sink = .null
 ) throws -> Spawned {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
     for (fd, sink) in [(Int32(1), stdout), (Int32(2), stderr)] {
         switch sink {
         case .null: posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
@@ -158,7 +158,8 @@ private func closeFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_
 /// Runs a program to its end (at most `timeout`) and returns its status and output.
 @discardableResult
 public func runProgram(
-    _ path: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)
+    _ path: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
+    timeout: Duration = .seconds(120)
 ) throws -> Outcome {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-run-\(UUID().uuidString)").path
     let (outFile, errFile) = (base + ".out", base + ".err")
@@ -166,7 +167,8 @@ public func runProgram(
         try? FileManager.default.removeItem(atPath: outFile)
         try? FileManager.default.removeItem(atPath: errFile)
     }
-    let child = try spawn(path, arguments, environment: environment, stdout: .file(outFile), stderr: .file(errFile))
+    let child = try spawn(
+        path, arguments, environment: environment, stdin: stdin, stdout: .file(outFile), stderr: .file(errFile))
     let end = child.wait(timeout: timeout)
     func read(_ file: String) -> String {
         String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self)
