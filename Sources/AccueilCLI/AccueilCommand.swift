@@ -21,7 +21,8 @@ public struct AccueilCommand: AsyncParsableCommand {
             3 some roster rows rejected; 4 already checked in; 5 unknown attendee id; 6 nothing to undo; \
             7 badge refused by `badge verify`; 8 a name has characters no installed font can draw; \
             9 printing trouble (print server unreachable, printer refusing, test page not printed); \
-            10 sync with the central server failed: unreachable, or refused (`sync run --once`).
+            10 sync with the central server failed: unreachable, or refused (`sync run --once`); \
+            11 the mail server stopped taking invitations (`invitations send`; the rest waits in the queue).
             """,
         version: AccueilVersion.current,
         subcommands: [

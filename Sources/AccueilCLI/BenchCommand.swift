@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [
             BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchSyncCommand.self,
             BenchKioskCommand.self, BenchKioskAPICommand.self, BenchDashboardCommand.self, BenchSignInCommand.self,
-            BenchHoldCommand.self, BenchTicketsCommand.self, BenchVolunteerCommand.self,
+            BenchHoldCommand.self, BenchTicketsCommand.self, BenchVolunteerCommand.self, BenchInvitationsCommand.self,
         ],
         defaultSubcommand: BenchRunCommand.self
     )

@@ -87,7 +87,9 @@ struct InvitationOptions: ParsableArguments {
             (role.isEmpty || role.contains($0.attendee.role)) && (ids.isEmpty || ids.contains($0.attendee.id))
                 && (delegations.isEmpty || delegations.contains(TextFolding.shared.fold($0.attendee.delegation)))
         }
-        let records = chosen.filter { !$0.attendee.pending }.sorted { $0.attendee.sortKey < $1.attendee.sortKey }
+        // By last name; each key computed once.
+        let records = chosen.filter { !$0.attendee.pending }.map { ($0.attendee.sortKey, $0) }
+            .sorted { $0.0 < $1.0 }.map(\.1)
         return (records, chosen.count - records.count)
     }
 }
@@ -142,8 +144,10 @@ struct InvitationsExportCommand: ParsableCommand {
                     let qr = try maker.qrText(for: record)
                     let invitation = Invitation(
                         attendee: record.attendee, badgeVersion: record.badgeVersion, qrText: qr)
-                    try QRImage.png(qr, to: folder.appendingPathComponent("\(stem).png").path)
-                    try invitation.eBadge(for: event).pdf(to: folder.appendingPathComponent("\(stem).pdf").path)
+                    let matrix = try QRMatrix(qr)
+                    try QRImage.write(QRImage.pngData(matrix), to: folder.appendingPathComponent("\(stem).png").path)
+                    try invitation.eBadge(for: event).pdf(
+                        to: folder.appendingPathComponent("\(stem).pdf").path, matrix: matrix)
                     let a = record.attendee
                     lines.set(
                         index,
@@ -289,15 +293,10 @@ struct InvitationsSendCommand: ParsableCommand {
             }
             let qr = try maker.qrText(for: record)
             let invitation = Invitation(attendee: record.attendee, badgeVersion: record.badgeVersion, qrText: qr)
-            let pdfPath = store.directory.appendingPathComponent("accueil-ebadge-\(mail.id)-\(UUID().uuidString).pdf")
-                .path
-            defer { try? FileManager.default.removeItem(atPath: pdfPath) }
-            try invitation.eBadge(for: event).pdf(to: pdfPath)
-            guard let pdf = FileManager.default.contents(atPath: pdfPath) else {
-                throw CommandFailure(message: "cannot read \(pdfPath)", status: 2)
-            }
+            let matrix = try QRMatrix(qr)
+            let pdf = try invitation.eBadge(for: event).pdfData(matrix: matrix)
             return invitation.message(
-                for: event, to: mail.address, messageID: mail.messageID, qrPNG: try QRImage.pngData(qr), pdf: pdf)
+                for: event, to: mail.address, messageID: mail.messageID, qrPNG: try QRImage.pngData(matrix), pdf: pdf)
         }
         let total = try queue.queued().count
         let bar = Output.stderrIsTerminal && total > 1 ? ProgressBar(total: total, label: "Sending") : nil

@@ -37,22 +37,54 @@ public struct EBadge: Sendable {
     public static let width = 105.0
     public static let height = 148.0
 
-    /// Writes the page as a one-page PDF at `path`.
-    public func pdf(to path: String) throws(BadgeError) {
+    /// Writes the page as a one-page PDF at `path` (`matrix`: the QR code of `qrText`, when the
+    /// caller has it already).
+    public func pdf(to path: String, matrix: QRMatrix? = nil) throws(BadgeError) {
         let scale = 72 / 25.4
         guard let surface = cairo_pdf_surface_create(path, Self.width * scale, Self.height * scale) else {
             throw .invalidInput("cannot create \(path)")
         }
         defer { cairo_surface_destroy(surface) }
+        try render(on: surface, matrix: matrix, what: path)
+    }
+
+    /// The one-page PDF's bytes, made in memory (for an e-mail's attachment).
+    public func pdfData(matrix: QRMatrix? = nil) throws(BadgeError) -> Data {
+        let scale = 72 / 25.4
+        let sink = PDFSink()
+        let box = Unmanaged.passRetained(sink)
+        defer { box.release() }
+        let write: cairo_write_func_t = { closure, bytes, length in
+            guard let closure, let bytes else { return CAIRO_STATUS_WRITE_ERROR }
+            Unmanaged<PDFSink>.fromOpaque(closure).takeUnretainedValue().data.append(bytes, count: Int(length))
+            return CAIRO_STATUS_SUCCESS
+        }
+        guard
+            let surface = cairo_pdf_surface_create_for_stream(
+                write, box.toOpaque(), Self.width * scale, Self.height * scale)
+        else { throw .invalidInput("cannot make a PDF") }
+        defer { cairo_surface_destroy(surface) }
+        try render(on: surface, matrix: matrix, what: "the e-badge")
+        return sink.data
+    }
+
+    /// Where an in-memory PDF's bytes go.
+    private final class PDFSink {
+        var data = Data()
+    }
+
+    private func render(on surface: OpaquePointer, matrix: QRMatrix?, what: String) throws(BadgeError) {
         let cr = cairo_create(surface)!
         defer { cairo_destroy(cr) }
-        cairo_scale(cr, scale, scale)
-        try draw(cr)
+        cairo_scale(cr, 72 / 25.4, 72 / 25.4)
+        let code: QRMatrix
+        if let matrix { code = matrix } else { code = try QRMatrix(qrText) }
+        try draw(cr, matrix: code)
         cairo_show_page(cr)
         cairo_surface_finish(surface)
         let status = cairo_surface_status(surface)
         guard status == CAIRO_STATUS_SUCCESS else {
-            throw .invalidInput("cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+            throw .invalidInput("cannot write \(what): \(String(cString: cairo_status_to_string(status)))")
         }
     }
 
@@ -76,25 +108,27 @@ public struct EBadge: Sendable {
         }
     }
 
-    private func draw(_ cr: OpaquePointer) throws(BadgeError) {
+    private func draw(_ cr: OpaquePointer, matrix: QRMatrix) throws(BadgeError) {
         let margin = 8.0
         let inner = Self.width - 2 * margin
         var y = 8.0
         let pangoScale = Double(accueil_pango_scale())
-        func paragraph(
-            _ text: String, font: String, size: Double, gap: Double = 2, grey: Double = 0.11, white: Bool = false
-        ) {
-            guard !text.isEmpty, let layout = pango_cairo_create_layout(cr) else { return }
-            defer { accueil_g_object_unref(UnsafeMutableRawPointer(layout)) }
-            pango_context_set_round_glyph_positions(pango_layout_get_context(layout), 0)
-            pango_layout_context_changed(layout)
-            let description = pango_font_description_from_string(font)
-            defer { pango_font_description_free(description) }
+        // One face for the whole page: each face is subset and compressed into every PDF, and an
+        // export writes one PDF per attendee (a second face costs a fifth more time). One layout
+        // for every paragraph, for the same reason.
+        guard let layout = pango_cairo_create_layout(cr) else { throw .invalidInput("pango has no layout") }
+        defer { accueil_g_object_unref(UnsafeMutableRawPointer(layout)) }
+        pango_context_set_round_glyph_positions(pango_layout_get_context(layout), 0)
+        pango_layout_context_changed(layout)
+        let description = pango_font_description_from_string("Noto Sans")
+        defer { pango_font_description_free(description) }
+        pango_layout_set_width(layout, Int32(inner * pangoScale))
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
+        func paragraph(_ text: String, size: Double, gap: Double = 2, grey: Double = 0.11, white: Bool = false) {
+            guard !text.isEmpty else { return }
             pango_font_description_set_absolute_size(description, size * 25.4 / 72 * pangoScale)
             pango_layout_set_font_description(layout, description)
-            pango_layout_set_width(layout, Int32(inner * pangoScale))
-            pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
-            pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
             text.withCString { pango_layout_set_text(layout, $0, -1) }
             if white { cairo_set_source_rgb(cr, 1, 1, 1) } else { cairo_set_source_rgb(cr, grey, grey, grey) }
             cairo_move_to(cr, margin, y)
@@ -106,74 +140,103 @@ public struct EBadge: Sendable {
         }
         let a = attendee
         let w = words
-        paragraph(eventName, font: "Noto Sans Bold", size: 10, gap: 1)
-        paragraph([dates, venue].filter { !$0.isEmpty }.joined(separator: " — "), font: "Noto Sans", size: 8, gap: 5)
+        paragraph(eventName, size: 10, gap: 1)
+        paragraph([dates, venue].filter { !$0.isEmpty }.joined(separator: " — "), size: 8, gap: 5)
         let name = [a.firstName, a.lastName.uppercased()].filter { !$0.isEmpty }.joined(separator: " ")
-        paragraph(name.isEmpty ? a.nativeName : name, font: "Noto Sans Bold", size: 16, gap: 1)
-        if !a.nativeName.isEmpty && !name.isEmpty { paragraph(a.nativeName, font: "Noto Sans", size: 12, gap: 1) }
-        paragraph(a.organisation, font: "Noto Sans", size: 9, gap: 3)
+        paragraph(name.isEmpty ? a.nativeName : name, size: 16, gap: 1)
+        if !a.nativeName.isEmpty && !name.isEmpty { paragraph(a.nativeName, size: 12, gap: 1) }
+        paragraph(a.organisation, size: 9, gap: 3)
         // The role on a dark band.
         let bandTop = y
         cairo_set_source_rgb(cr, 0.15, 0.2, 0.3)
         cairo_rectangle(cr, 0, bandTop, Self.width, 8)
         cairo_fill(cr)
         y = bandTop + 1.2
-        paragraph(w.roleLabel, font: "Noto Sans Bold", size: 11, white: true)
+        paragraph(w.roleLabel, size: 11, white: true)
         y = bandTop + 11
         // The QR code as large as the rest of the page allows, on whole modules.
-        let matrix = try QRMatrix(qrText)
         let quiet = QRMatrix.quietZone
         let total = matrix.size + 2 * quiet
         let room = min(inner, Self.height - y - 30)
         let module = room / Double(total)
         let side = module * Double(total)
         let left = (Self.width - side) / 2
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_rectangle(cr, left, y, side, side)
-        cairo_fill(cr)
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        for row in 0..<matrix.size {
-            for column in 0..<matrix.size where matrix[column, row] {
-                cairo_rectangle(
-                    cr, left + Double(column + quiet) * module, y + Double(row + quiet) * module, module, module)
+        // One pixel a module, scaled up without smoothing: the PDF holds a small image, not a
+        // rectangle (and a number written out) for each dark module.
+        let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(total), Int32(total))!
+        defer { cairo_surface_destroy(image) }
+        cairo_surface_flush(image)
+        let stride = Int(cairo_image_surface_get_stride(image))
+        let pixels = cairo_image_surface_get_data(image)!
+        for row in 0..<total {
+            let line = UnsafeMutableRawPointer(pixels + row * stride).assumingMemoryBound(to: UInt32.self)
+            for column in 0..<total {
+                let (x, y) = (column - quiet, row - quiet)
+                let dark = x >= 0 && y >= 0 && x < matrix.size && y < matrix.size && matrix[x, y]
+                line[column] = dark ? 0x000000 : 0xFFFFFF
             }
         }
+        cairo_surface_mark_dirty(image)
+        cairo_save(cr)
+        cairo_translate(cr, left, y)
+        cairo_scale(cr, module, module)
+        cairo_set_source_surface(cr, image, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+        cairo_rectangle(cr, 0, 0, Double(total), Double(total))
         cairo_fill(cr)
+        cairo_restore(cr)
         y += side + 1
-        paragraph("\(w.number) \(a.id)", font: "Noto Sans Mono", size: 8, gap: 2, grey: 0.3)
-        paragraph(w.instruction, font: "Noto Sans", size: 7.5, gap: 1.5, grey: 0.25)
-        if replacesEarlier { paragraph(w.replaced, font: "Noto Sans Bold", size: 7.5, grey: 0.25) }
+        paragraph("\(w.number) \(a.id)", size: 8, gap: 2, grey: 0.3)
+        paragraph(w.instruction, size: 7.5, gap: 1.5, grey: 0.25)
+        if replacesEarlier { paragraph(w.replaced, size: 7.5, grey: 0.25) }
     }
 }
 
-/// A QR code alone as a PNG, for e-mails and mail merges.
+/// A QR code alone as a PNG, for e-mails and mail merges: black and white, one bit a pixel.
 public enum QRImage {
     /// Writes `text` as a QR code PNG at `path`, `module` pixels a module, with the quiet zone.
     public static func png(_ text: String, to path: String, module: Int = 8) throws(BadgeError) {
-        guard FileManager.default.createFile(atPath: path, contents: try pngData(text, module: module)) else {
-            throw .invalidInput("cannot write \(path)")
+        try write(pngData(QRMatrix(text), module: module), to: path)
+    }
+
+    /// Writes `data` at `path` as is (no temporary file and rename: a folder of thousands of
+    /// files is written again as a whole if something goes wrong).
+    public static func write(_ data: Data, to path: String) throws(BadgeError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .invalidInput("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count else {
+            throw .invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
         }
     }
 
     /// The PNG's bytes (for an e-mail's inline image).
     public static func pngData(_ text: String, module: Int = 8) throws(BadgeError) -> Data {
-        let matrix = try QRMatrix(text)
+        try pngData(QRMatrix(text), module: module)
+    }
+
+    /// A 1-bit greyscale PNG of `matrix`.
+    public static func pngData(_ matrix: QRMatrix, module: Int = 8) throws(BadgeError) -> Data {
         let side = (matrix.size + 2 * QRMatrix.quietZone) * module
-        let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(side), Int32(side))!
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        let m = Double(module)
-        for row in 0..<matrix.size {
-            for column in 0..<matrix.size where matrix[column, row] {
-                cairo_rectangle(
-                    cr, Double(column + QRMatrix.quietZone) * m, Double(row + QRMatrix.quietZone) * m, m, m)
+        let rowBytes = 1 + (side + 7) / 8
+        var raw = [UInt8](repeating: 0, count: rowBytes * side)
+        // 1 is white in greyscale: each module row is drawn once, then copied `module` times.
+        var line = [UInt8](repeating: 0, count: rowBytes)
+        for moduleRow in 0..<(matrix.size + 2 * QRMatrix.quietZone) {
+            for index in line.indices { line[index] = 0 }
+            let my = moduleRow - QRMatrix.quietZone
+            for moduleColumn in 0..<(matrix.size + 2 * QRMatrix.quietZone) {
+                let mx = moduleColumn - QRMatrix.quietZone
+                if mx >= 0 && my >= 0 && mx < matrix.size && my < matrix.size && matrix[mx, my] { continue }
+                for x in (moduleColumn * module)..<((moduleColumn + 1) * module) {
+                    line[1 + x >> 3] |= 0x80 >> UInt8(x & 7)
+                }
+            }
+            for y in (moduleRow * module)..<((moduleRow + 1) * module) {
+                raw.replaceSubrange((y * rowBytes)..<((y + 1) * rowBytes), with: line)
             }
         }
-        cairo_fill(cr)
-        return try PNGWriter.encode(surface)
+        return try PNGWriter.encode(raw: raw, width: side, height: side, bitDepth: 1, colourType: 0)
     }
 }

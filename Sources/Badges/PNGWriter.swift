@@ -36,6 +36,13 @@ enum PNGWriter {
                 }
             }
         }
+        return try encode(raw: raw, width: width, height: height, bitDepth: 8, colourType: 2)  // 8-bit RGB
+    }
+
+    /// A PNG of rows already filtered (a filter byte, then the pixels, for each row).
+    static func encode(raw: [UInt8], width: Int, height: Int, bitDepth: UInt8, colourType: UInt8) throws(BadgeError)
+        -> Data
+    {
         var compressedLength = compressBound(uLong(raw.count))
         var compressed = [UInt8](repeating: 0, count: Int(compressedLength))
         let status = compress2(&compressed, &compressedLength, raw, uLong(raw.count), Z_BEST_SPEED)
@@ -53,7 +60,7 @@ enum PNGWriter {
             png += crcInput
             png += be32(UInt32(crcInput.withUnsafeBufferPointer { crc32(0, $0.baseAddress, uInt($0.count)) }))
         }
-        chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [8, 2, 0, 0, 0])  // 8-bit RGB
+        chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [bitDepth, colourType, 0, 0, 0])
         chunk("IDAT", compressed)
         chunk("IEND", [])
         return Data(png)

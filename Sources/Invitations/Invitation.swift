@@ -82,12 +82,13 @@ public struct Invitation: Sendable {
         self.language = Self.language(of: attendee)
     }
 
-    /// French for those who registered in French, or from a French-speaking country without saying;
-    /// English for everyone else.
+    /// French for those who registered in French, English for those who registered in English;
+    /// for anyone else (another language, or none), French when they come from a French-speaking
+    /// country (an Arabic speaker from Morocco reads French more often than English), else English.
     public static func language(of attendee: Attendee) -> EBadge.Language {
         let said = attendee.language.lowercased().trimmingCharacters(in: .whitespaces)
         if said.hasPrefix("fr") || said == "français" || said == "francais" || said == "french" { return .fr }
-        if !said.isEmpty { return .en }
+        if said.hasPrefix("en") || said == "anglais" || said == "english" { return .en }
         let francophone: Set<String> = [
             "FR", "BE", "LU", "MC", "CH", "SN", "CI", "ML", "BF", "NE", "TG", "BJ", "GN", "CM", "GA", "CG", "CD", "CF",
             "TD", "MG", "DJ", "KM", "HT", "MA", "DZ", "TN", "BI", "RW", "MU", "SC", "VU", "",

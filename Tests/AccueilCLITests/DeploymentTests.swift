@@ -41,6 +41,7 @@ struct DeploymentTests {
             "/etc/systemd/system/accueil-kiosk-screen.service", "/usr/lib/sysusers.d/accueil.conf",
             "/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml.example", "/usr/local/share/doc/accueil/README.md",
             "/usr/local/share/doc/accueil/docs/architecture.md", "/usr/local/share/doc/accueil/docs/kiosk-api.md",
+            "/etc/accueil/invitations.yaml", "/usr/local/share/doc/accueil/docs/invitations.md",
         ] {
             #expect(fm.fileExists(atPath: root + path), "missing \(path)")
         }
@@ -428,7 +429,10 @@ struct DeploymentTests {
         let extracted = box.root.appendingPathComponent("x").path
         #expect(try runProgram("/usr/bin/dpkg-deb", ["-R", deb, extracted]).status == 0)
         let listed = try String(contentsOfFile: extracted + "/DEBIAN/conffiles", encoding: .utf8)
-        for path in ["/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml", "/etc/accueil/badges/templates/a6.json"] {
+        for path in [
+            "/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml", "/etc/accueil/invitations.yaml",
+            "/etc/accueil/badges/templates/a6.json",
+        ] {
             #expect(listed.contains(path), "\(listed)")
         }
         // The packaged program runs without a toolchain: no Swift library comes from outside.

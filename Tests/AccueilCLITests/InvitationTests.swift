@@ -16,7 +16,7 @@ struct InvitationTests {
         INV-1,Amina,Benali,,Ville de Lyon,FR,elected_official,amina.\(tag)@lyon.example.org,fr,
         INV-2,Олег,Петров,Олег Петров,Город Казань,RU,delegation,oleg.\(tag)@kazan.example.org,,Délégation russe
         INV-3,Wei,Zhang,张伟,City of Chengdu,CN,speaker,wei.\(tag)@chengdu.example.org,en,
-        INV-4,Nour,Haddad,نور حداد,Ville de Tunis,TN,delegation,nour.\(tag)@tunis.example.org,,Délégation tunisienne
+        INV-4,Nour,Haddad,نور حداد,Ville de Tunis,TN,delegation,nour.\(tag)@tunis.example.org,ar,Délégation tunisienne
         INV-5,Jean,Sansmail,,Mairie de Rennes,FR,participant,,fr,
         INV-6,José,Núñez,,Ayuntamiento de Sevilla,ES,participant,josé.\(tag)@sevilla.example.org,es,
 
@@ -101,7 +101,8 @@ struct InvitationTests {
         #expect(rows.count == 6)
         #expect(Set(rows.compactMap { $0["id"] }) == ["INV-1", "INV-2", "INV-3", "INV-4", "INV-5", "INV-6"])
         let languages = Dictionary(uniqueKeysWithValues: rows.map { ($0["id"]!, $0["language"]!) })
-        // Said on the roster, else from the country (Tunisia writes French; Russia gets English).
+        // Said on the roster (French or English), else from the country: Arabic from Tunisia gets
+        // French, nothing from Russia or Spanish from Spain gets English.
         #expect(
             languages == ["INV-1": "fr", "INV-2": "en", "INV-3": "en", "INV-4": "fr", "INV-5": "fr", "INV-6": "en"])
         for row in rows {
