@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -59,10 +60,14 @@ let package = Package(
         // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
         .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
         // Invitations: each attendee's badge code by e-mail before the event (MIME letters in their
-        // language, the durable mail queue, the sendmail(8) transport).
+        // language, the durable mail queue, the sendmail(8) and SMTP (STARTTLS, AUTH) transports).
         .target(
             name: "Invitations",
-            dependencies: ["AccueilCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "AccueilCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),

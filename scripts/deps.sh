@@ -124,6 +124,22 @@ accueil_start_postfix() {
     export ACCUEIL_TEST_MAILDIR=/var/lib/accueilmail/Maildir
 }
 
+# The SMTP relay tests send through a real SMTP server with STARTTLS and AUTH: aiosmtpd from PyPI
+# (Tests/tools/smtp_server.py), in a virtual environment of its own, made once. Exports
+# ACCUEIL_SMTPD_PYTHON.
+ACCUEIL_AIOSMTPD_VERSION=1.4.6
+accueil_install_smtpd() {
+    local venv=/var/cache/accueil-tests/aiosmtpd-$ACCUEIL_AIOSMTPD_VERSION
+    if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+        echo "Installing aiosmtpd $ACCUEIL_AIOSMTPD_VERSION from PyPI into $venv (for the SMTP relay tests)" >&2
+        rm -rf "$venv"
+        mkdir -p "$(dirname "$venv")"
+        /usr/bin/python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check "aiosmtpd==$ACCUEIL_AIOSMTPD_VERSION" >&2
+    fi
+    export ACCUEIL_SMTPD_PYTHON="$venv/bin/python"
+}
+
 # The tests import real pretix exports, made by pretix itself (Tests/tools/pretix_export.py): pretix
 # from PyPI in a virtual environment of its own, made once. Exports ACCUEIL_PRETIX_PYTHON.
 ACCUEIL_PRETIX_VERSION=2026.8.0

@@ -20,7 +20,7 @@ struct InvitationsCommand: ParsableCommand {
             that synced them from the server): codes are signed with that station's key, which every \
             station verifies.
             Settings come from the options, else the file given by --config (YAML; keys: from, \
-            reply_to, sendmail, dates, venue, event_name), else /etc/accueil/invitations.yaml.
+            reply_to, sendmail, smtp, smtp_ca_file, dates, venue, event_name), else /etc/accueil/invitations.yaml.
             """,
         subcommands: [InvitationsExportCommand.self, InvitationsSendCommand.self, InvitationsStatusCommand.self]
     )
@@ -38,8 +38,8 @@ struct InvitationOptions: ParsableArguments {
     @Option(help: "Only these attendee ids (repeatable).") var id: [String] = []
 
     static let schema: [String: ConfigFile.Kind] = [
-        "from": .string, "reply_to": .string, "sendmail": .string, "dates": .string, "venue": .string,
-        "event_name": .string,
+        "from": .string, "reply_to": .string, "sendmail": .string, "smtp": .string, "smtp_ca_file": .string,
+        "dates": .string, "venue": .string, "event_name": .string,
     ]
     static let defaultConfig = "/etc/accueil/invitations.yaml"
 
@@ -212,7 +212,8 @@ struct InvitationsSendCommand: ParsableCommand {
         abstract: "E-mail each attendee their badge: the QR code in the letter, the e-badge PDF attached.",
         discussion: """
             Mails go through the machine's mail server, by its sendmail(8) program (Postfix, Exim… \
-            set up to relay to the organisers' provider). Every mail is a job in a durable queue \
+            set up to relay to the organisers' provider), or with --smtp straight to an SMTP relay \
+            (STARTTLS required before the password, AUTH PLAIN). Every mail is a job in a durable queue \
             (invitations.sqlite in the data directory), like a print job: running the command again \
             sends only what is not sent yet, so an interrupted run is resumed by running it again, \
             and nobody gets two copies. A mail caught at the moment of a crash is marked uncertain \
@@ -229,6 +230,15 @@ struct InvitationsSendCommand: ParsableCommand {
     var replyTo: String?
     @Option(help: ArgumentHelp("The mail server's sendmail program (default /usr/sbin/sendmail).", valueName: "path"))
     var sendmail: String?
+    @Option(
+        help: ArgumentHelp(
+            "Send through this SMTP relay instead: smtp://USER:PASSWORD@HOST:587 (STARTTLS), smtps://…:465, smtp+plain://HOST:25 ($ACCUEIL_SMTP).",
+            valueName: "url"))
+    var smtp: String?
+    @Option(
+        name: .customLong("smtp-ca-file"),
+        help: ArgumentHelp("Certificate authorities (PEM) to trust for the relay.", valueName: "pem"))
+    var smtpCAFile: String?
     @Flag(name: .customLong("dry-run"), help: "Say what would be sent; send and record nothing.") var dryRun = false
     @Flag(help: "Send a new copy to the chosen attendees even if they got one (use with --id).") var resend = false
     @Option(help: "Mails handed to the mail server at once.") var workers = 4
@@ -276,8 +286,20 @@ struct InvitationsSendCommand: ParsableCommand {
             if pending > 0 { print("\(pending) pending registration(s) left out.") }
             return
         }
-        let transport = SendmailTransport(
-            path: sendmail ?? settings.string("sendmail") ?? "/usr/sbin/sendmail", spool: store.directory)
+        let transport: any MailTransport
+        let through: String
+        if let relay = settings.pick(smtp, env: "ACCUEIL_SMTP", "smtp") {
+            do {
+                let smtp = try SMTPTransport(url: relay, caFile: settings.pick(smtpCAFile, env: nil, "smtp_ca_file"))
+                (transport, through) = (smtp, smtp.description)
+            } catch {
+                throw CommandFailure.usage("\(error)")
+            }
+        } else {
+            let local = SendmailTransport(
+                path: settings.pick(sendmail, env: nil, "sendmail") ?? "/usr/sbin/sendmail", spool: store.directory)
+            (transport, through) = (local, local.path)
+        }
         let db = maker.db
         let sender = InvitationSender(
             queue: queue, transport: transport, envelopeFrom: event.from.address, workers: workers, rate: rate
@@ -302,7 +324,7 @@ struct InvitationsSendCommand: ParsableCommand {
         let bar = Output.stderrIsTerminal && total > 1 ? ProgressBar(total: total, label: "Sending") : nil
         let outcome = try sender.run { progress in bar?.update(progress.done) }
         bar?.finish()
-        print("Sent \(outcome.sent) invitation(s) through \(transport.path).")
+        print("Sent \(outcome.sent) invitation(s) through \(through).")
         let refusals = planned.refusals + outcome.refused.map { ($0.0.attendee, $0.1) }
         if !refusals.isEmpty {
             print("Not sent (\(refusals.count)):")

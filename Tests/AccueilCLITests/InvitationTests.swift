@@ -50,18 +50,21 @@ struct InvitationTests {
         var text: String
         var html: String
         var parts: [Part]
+        /// For smtp_server.py's messages: whether the session was in TLS and authenticated.
+        var tls: Bool?
+        var authenticated: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case recipient, to, subject, language, structure, text, html, parts
+            case recipient, to, subject, language, structure, text, html, parts, tls, authenticated
             case messageID = "message_id"
         }
     }
 
     /// The messages delivered so far whose recipient holds `tag`, parsed by Python's e-mail package.
-    static func delivered(_ tag: String, into box: Sandbox) throws -> [Delivered] {
+    static func delivered(_ tag: String, into box: Sandbox, from folder: String = maildir) throws -> [Delivered] {
         let script = packageRoot.appendingPathComponent("Tests/tools/read_mail.py").path
         let out = box.root.appendingPathComponent("mail").path
-        let outcome = try runProgram("/usr/bin/python3", [script, maildir, tag, out])
+        let outcome = try runProgram("/usr/bin/python3", [script, folder, tag, out])
         guard outcome.status == 0 else {
             throw RealExportTests.TestFailure("read_mail.py: \(outcome.output.suffix(2000))")
         }
@@ -284,5 +287,87 @@ struct InvitationTests {
         for mail in status where mail["state"] as? String == "uncertain" {
             #expect(second.stderr.contains(mail["attendee"] as? String ?? "?"), "\(second.output)")
         }
+    }
+
+    @Test(
+        "through an SMTP relay (aiosmtpd): STARTTLS then AUTH, the QR read back; a refused recipient said with the server's words; a wrong password or an untrusted certificate stops the run and loses nothing"
+    )
+    func smtpRelay() throws {
+        guard let python = ProcessInfo.processInfo.environment["ACCUEIL_SMTPD_PYTHON"], !python.isEmpty else {
+            Issue.record("ACCUEIL_SMTPD_PYTHON is not set: scripts/test installs aiosmtpd (accueil_install_smtpd)")
+            return
+        }
+        let tag = "s" + UUID().uuidString.prefix(8).lowercased()
+        let box = Sandbox()
+        #expect(try box.run(["keys", "create", "--event", "INV26"]).status == 0)
+        let roster = """
+            id,first_name,last_name,country,role,email,language
+            S1,Léa,Martin,FR,speaker,lea.\(tag)@example.org,fr
+            S2,Kofi,Mensah,GH,participant,kofi.\(tag)@example.org,en
+            S3,Ana,Refusée,ES,participant,refused.\(tag)@example.org,
+
+            """
+        #expect(try box.run(["roster", "import", try box.file("roster.csv", roster)]).status == 0)
+        // A certificate for 127.0.0.1 from a throwaway authority the machine does not trust.
+        let cert = box.root.appendingPathComponent("relay.pem").path
+        let key = box.root.appendingPathComponent("relay.key").path
+        let made = try tool(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj",
+                "/CN=relay.test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            ])
+        #expect(made.status == 0, "\(made.output)")
+        let out = box.root.appendingPathComponent("relay-out").path
+        let log = box.root.appendingPathComponent("relay.log").path
+        let server = try spawn(
+            python,
+            [
+                packageRoot.appendingPathComponent("Tests/tools/smtp_server.py").path, cert, key, "relay", "pa:ss w@rd",
+                out,
+            ],
+            stdout: .file(log), stderr: .file(log + ".err"))
+        defer {
+            server.send(SIGKILL)
+            server.wait(timeout: .seconds(10))
+        }
+        var port = 0
+        #expect(
+            try eventually(30) {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+                return port > 0
+            }, "\((try? String(contentsOfFile: log + ".err", encoding: .utf8)) ?? "")")
+        let from = ["--from", "Accueil <accueil@rgl.example.org>"]
+        // Percent-encoded in the URL: a password with ":", " " and "@".
+        let relay = "smtp://relay:pa%3Ass%20w%40rd@127.0.0.1:\(port)"
+
+        // The relay's certificate is not trusted: nothing leaves, nothing is lost.
+        let untrusted = try box.run(["invitations", "send", "--smtp", relay] + from)
+        #expect(untrusted.status == 11 && untrusted.stderr.contains("TLS"), "\(untrusted.output)")
+        // A wrong password: the server's 535, the run stops.
+        let wrong = try box.run(
+            ["invitations", "send", "--smtp", "smtp://relay:nope@127.0.0.1:\(port)", "--smtp-ca-file", cert] + from)
+        #expect(wrong.status == 11 && wrong.stderr.contains("535"), "\(wrong.output)")
+        #expect(try Self.delivered(tag, into: box, from: out).isEmpty)
+
+        let sent = try box.run(["invitations", "send", "--smtp", relay, "--smtp-ca-file", cert] + from)
+        #expect(sent.status == 0, "\(sent.output)")
+        #expect(sent.stdout.contains("Sent 2 invitation(s) through smtp relay 127.0.0.1:\(port)"), "\(sent.output)")
+        #expect(sent.stdout.contains("S3") && sent.stdout.contains("550"), "\(sent.output)")
+        let status = try #require(try box.json(["invitations", "status"]) as? [[String: Any]])
+        #expect(status.first { $0["attendee"] as? String == "S3" }?["state"] as? String == "refused")
+        let mails = try Self.delivered(tag, into: box, from: out)
+        #expect(mails.count == 2)
+        for mail in mails {
+            #expect(mail.tls == true && mail.authenticated == true)
+            let inline = try #require(mail.parts.first { $0.type == "image/png" })
+            let code = try #require(try Self.zbar(inline.path).first)
+            let id = mail.recipient.hasPrefix("lea.") ? "S1" : "S2"
+            let verdict = try box.run(["badge", "verify", code, "--json"])
+            #expect(verdict.status == 0 && verdict.stdout.contains("\"attendee_id\" : \"\(id)\""), "\(verdict.output)")
+        }
+        #expect(mails.first { $0.recipient.hasPrefix("lea.") }?.subject.hasPrefix("Votre badge") == true)
+        #expect(mails.first { $0.recipient.hasPrefix("kofi.") }?.subject.hasPrefix("Your badge") == true)
     }
 }

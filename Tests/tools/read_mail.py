@@ -4,7 +4,9 @@
 
 usage: read_mail.py MAILDIR TAG OUTDIR
 
-Keeps the messages whose original recipient (Postfix's X-Original-To) contains TAG, saves each
+MAILDIR is a Maildir (Postfix's delivery), or a folder of N.eml files each with its envelope in
+N.json (smtp_server.py's). Keeps the messages whose original recipient (Postfix's X-Original-To,
+or the envelope's) contains TAG, saves each
 one's inline images and attachments in OUTDIR, and prints a JSON list: recipient, headers, the
 text and HTML bodies, and the saved parts with their type, Content-ID and disposition.
 """
@@ -19,20 +21,28 @@ def main() -> None:
     maildir, tag, out = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(out, exist_ok=True)
     found = []
-    for sub in ("new", "cur"):
-        folder = os.path.join(maildir, sub)
+    folders = [os.path.join(maildir, sub) for sub in ("new", "cur")]
+    if not any(os.path.isdir(folder) for folder in folders):
+        folders = [maildir]
+    for folder in folders:
         if not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
             path = os.path.join(folder, name)
+            envelope = {}
+            if name.endswith(".json"):
+                continue
+            if name.endswith(".eml"):
+                with open(path[: -len(".eml")] + ".json") as handle:
+                    envelope = json.load(handle)
             with open(path, "rb") as handle:
                 # The headers first: the Maildir is shared, and most messages are other tests'.
                 head = handle.read(4096)
-                if tag.encode() not in head:
+                if tag.encode() not in head and not any(tag in to for to in envelope.get("to", [])):
                     continue
                 handle.seek(0)
                 message = email.message_from_binary_file(handle, policy=policy.default)
-            recipient = str(message.get("X-Original-To", ""))
+            recipient = str(message.get("X-Original-To", "")) or ",".join(envelope.get("to", []))
             if tag not in recipient:
                 continue
             plain = message.get_body(preferencelist=("plain",))
@@ -66,6 +76,8 @@ def main() -> None:
                     "text": plain.get_content() if plain else "",
                     "html": html.get_content() if html else "",
                     "parts": parts,
+                    "tls": envelope.get("tls"),
+                    "authenticated": envelope.get("authenticated"),
                 }
             )
     json.dump(found, sys.stdout, ensure_ascii=False)
