@@ -125,23 +125,33 @@ public struct EBadge: Sendable {
         pango_layout_set_width(layout, Int32(inner * pangoScale))
         pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
         pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
-        func paragraph(_ text: String, size: Double, gap: Double = 2, grey: Double = 0.11, white: Bool = false) {
+        // `shared`: a text every page of an export has (the event, the role, the instructions),
+        // laid out once per thread and kept (LayoutCache), since shaping it again is a sixth of a page's time.
+        func paragraph(
+            _ text: String, size: Double, gap: Double = 2, grey: Double = 0.11, white: Bool = false,
+            shared: Bool = false
+        ) {
             guard !text.isEmpty else { return }
-            pango_font_description_set_absolute_size(description, size * 25.4 / 72 * pangoScale)
-            pango_layout_set_font_description(layout, description)
-            text.withCString { pango_layout_set_text(layout, $0, -1) }
+            var shown = layout
+            if shared, let kept = LayoutCache.current.layout(text, size: size, width: inner, cr: cr) {
+                shown = kept
+            } else {
+                pango_font_description_set_absolute_size(description, size * 25.4 / 72 * pangoScale)
+                pango_layout_set_font_description(layout, description)
+                text.withCString { pango_layout_set_text(layout, $0, -1) }
+            }
             if white { cairo_set_source_rgb(cr, 1, 1, 1) } else { cairo_set_source_rgb(cr, grey, grey, grey) }
             cairo_move_to(cr, margin, y)
-            pango_cairo_show_layout(cr, layout)
+            pango_cairo_show_layout(cr, shown)
             var ink = PangoRectangle()
             var logical = PangoRectangle()
-            pango_layout_get_extents(layout, &ink, &logical)
+            pango_layout_get_extents(shown, &ink, &logical)
             y += Double(logical.height) / pangoScale + gap
         }
         let a = attendee
         let w = words
-        paragraph(eventName, size: 10, gap: 1)
-        paragraph([dates, venue].filter { !$0.isEmpty }.joined(separator: " — "), size: 8, gap: 5)
+        paragraph(eventName, size: 10, gap: 1, shared: true)
+        paragraph([dates, venue].filter { !$0.isEmpty }.joined(separator: " — "), size: 8, gap: 5, shared: true)
         let name = [a.firstName, a.lastName.uppercased()].filter { !$0.isEmpty }.joined(separator: " ")
         paragraph(name.isEmpty ? a.nativeName : name, size: 16, gap: 1)
         if !a.nativeName.isEmpty && !name.isEmpty { paragraph(a.nativeName, size: 12, gap: 1) }
@@ -152,7 +162,7 @@ public struct EBadge: Sendable {
         cairo_rectangle(cr, 0, bandTop, Self.width, 8)
         cairo_fill(cr)
         y = bandTop + 1.2
-        paragraph(w.roleLabel, size: 11, white: true)
+        paragraph(w.roleLabel, size: 11, white: true, shared: true)
         y = bandTop + 11
         // The QR code as large as the rest of the page allows, on whole modules.
         let quiet = QRMatrix.quietZone
@@ -187,8 +197,59 @@ public struct EBadge: Sendable {
         cairo_restore(cr)
         y += side + 1
         paragraph("\(w.number) \(a.id)", size: 8, gap: 2, grey: 0.3)
-        paragraph(w.instruction, size: 7.5, gap: 1.5, grey: 0.25)
-        if replacesEarlier { paragraph(w.replaced, size: 7.5, grey: 0.25) }
+        paragraph(w.instruction, size: 7.5, gap: 1.5, grey: 0.25, shared: true)
+        if replacesEarlier { paragraph(w.replaced, size: 7.5, grey: 0.25, shared: true) }
+    }
+}
+
+/// Layouts of the texts every e-badge shares, per thread (pango's objects belong to the thread
+/// that made them, as does its default font map), made from the first page's context: every PDF
+/// page is set up the same way (millimetres, the same font options), so a layout made for one page
+/// draws the same glyphs on the next. At most 64 texts are kept; past that the oldest go.
+final class LayoutCache {
+    private var layouts: [String: OpaquePointer] = [:]
+    private var order: [String] = []
+    private var context: OpaquePointer?
+
+    static let key = "accueil.ebadge.layouts"
+
+    /// This thread's cache.
+    static var current: LayoutCache {
+        let dictionary = Thread.current.threadDictionary
+        if let cache = dictionary[key] as? LayoutCache { return cache }
+        let cache = LayoutCache()
+        dictionary[key] = cache
+        return cache
+    }
+
+    func layout(_ text: String, size: Double, width: Double, cr: OpaquePointer) -> OpaquePointer? {
+        let key = "\(size)|\(text)"
+        if let kept = layouts[key] { return kept }
+        if context == nil {
+            context = pango_cairo_create_context(cr)
+            if let context { pango_context_set_round_glyph_positions(context, 0) }
+        }
+        guard let context, let layout = pango_layout_new(context) else { return nil }
+        let pangoScale = Double(accueil_pango_scale())
+        let description = pango_font_description_from_string("Noto Sans")
+        defer { pango_font_description_free(description) }
+        pango_font_description_set_absolute_size(description, size * 25.4 / 72 * pangoScale)
+        pango_layout_set_font_description(layout, description)
+        pango_layout_set_width(layout, Int32(width * pangoScale))
+        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+        pango_layout_set_alignment(layout, PANGO_ALIGN_CENTER)
+        text.withCString { pango_layout_set_text(layout, $0, -1) }
+        layouts[key] = layout
+        order.append(key)
+        if order.count > 64, let oldest = layouts.removeValue(forKey: order.removeFirst()) {
+            accueil_g_object_unref(UnsafeMutableRawPointer(oldest))
+        }
+        return layout
+    }
+
+    deinit {
+        for layout in layouts.values { accueil_g_object_unref(UnsafeMutableRawPointer(layout)) }
+        if let context { accueil_g_object_unref(UnsafeMutableRawPointer(context)) }
     }
 }
 
@@ -233,9 +294,11 @@ public enum QRImage {
                     line[1 + x >> 3] |= 0x80 >> UInt8(x & 7)
                 }
             }
-            for y in (moduleRow * module)..<((moduleRow + 1) * module) {
-                raw.replaceSubrange((y * rowBytes)..<((y + 1) * rowBytes), with: line)
-            }
+            // The module's first row as is; the rows under it with PNG's "Up" filter (type 2): the
+            // same as the row above, so all zeros, which deflate has next to nothing to do with.
+            let first = moduleRow * module * rowBytes
+            raw.replaceSubrange(first..<(first + rowBytes), with: line)
+            for y in (moduleRow * module + 1)..<((moduleRow + 1) * module) { raw[y * rowBytes] = 2 }
         }
         return try PNGWriter.encode(raw: raw, width: side, height: side, bitDepth: 1, colourType: 0)
     }
