@@ -245,6 +245,18 @@ struct InvitationsSendCommand: ParsableCommand {
     @Option(help: ArgumentHelp("At most this many mails a second (0: no limit).", valueName: "n")) var rate = 0.0
 
     func run() throws {
+        // One sender at a time per data directory: a second one would take the first one's mails
+        // in hand for interrupted ones.
+        try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
+        let lock = store.directory.appendingPathComponent("invitations.lock").path
+        guard try FileLock.exclusiveIfFree(lock, send) != nil else {
+            throw CommandFailure.usage(
+                "another `accueil invitations send` is sending from \(store.directory.path): let it finish, or stop it first"
+            )
+        }
+    }
+
+    func send() throws {
         let maker = try BadgeMaker(store: store)
         let settings = try options.settings()
         let event = try options.event(ring: maker.ring, settings: settings, from: from, replyTo: replyTo)

@@ -27,6 +27,21 @@ public enum FileLock {
         return try body()
     }
 
+    /// Like `exclusive`, but gives up at once when another process holds the lock: nil then.
+    public static func exclusiveIfFree<T>(_ path: String, _ body: () throws -> T) throws -> T? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw LockError(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EWOULDBLOCK { return nil }
+            guard errno == EINTR else { throw LockError(path: path, reason: String(cString: strerror(errno))) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
     public struct LockError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String

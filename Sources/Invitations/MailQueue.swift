@@ -112,7 +112,9 @@ public final class MailQueue: Sendable {
                 db, sql: "SELECT * FROM mail WHERE attendee = ? AND version = ? ORDER BY copy DESC LIMIT 1",
                 arguments: [want.attendee, want.version])
             let state: State = want.problem == nil ? .queued : .refused
-            if let latest, !resend {
+            // A copy already waiting is the copy: --resend adds none.
+            let waiting = latest?.state == .queued
+            if let latest, !resend || waiting {
                 let readdressed = latest.state == .refused && latest.address != want.address
                 let requeue = readdressed || (latest.state == .queued && latest.address != want.address)
                 guard requeue else {

@@ -260,6 +260,9 @@ struct InvitationTests {
             stderr: .file(log))
         // Killed once a good part has left.
         let started = try eventually(60) { try Self.delivered(tag, into: box).count >= 40 }
+        // Meanwhile, a second sender on the same data directory is turned away.
+        let meanwhile = try box.run(["invitations", "send", "--from", "accueil@rgl.example.org"])
+        #expect(meanwhile.status == 2 && meanwhile.stderr.contains("another"), "\(meanwhile.output)")
         first.send(SIGKILL)
         first.wait(timeout: .seconds(10))
         #expect(started)
