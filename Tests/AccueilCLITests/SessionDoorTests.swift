@@ -71,6 +71,16 @@ struct SessionDoorTests {
         let code = { (id: String) throws -> String in
             try a.run(["badge", "qr", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        // Door A signs with a key the server issues at its first keyring request, and door B learns
+        // that key at its next one (every 10 s): wait for both before scanning. (A clean-clone run
+        // on a busy machine scanned before, and door A's screen never said "Bienvenue".)
+        var keysReady = false
+        let keysShared = try eventually(60) {
+            let first = try code("ACC-00001")
+            keysReady = first.hasPrefix("AC1:")
+            return try keysReady && b.run(["badge", "verify", first]).status == 0
+        }
+        #expect(keysShared, "door A's signing key never reached door B (door A has a key: \(keysReady))")
 
         let browser = try await Browser()
         do {
