@@ -75,6 +75,19 @@ struct InvitationOptions: ParsableArguments {
             lastDay: days?.1, venue: settings.pick(venue, env: nil, "venue") ?? "", from: sender, replyTo: reply)
     }
 
+    /// What export and send both start from: the station's badge signer, the settings, the event's
+    /// words and the chosen attendees (at least one).
+    func prepare(_ store: StoreOptions, from: String?, replyTo: String?) throws -> (
+        maker: BadgeMaker, settings: ConfigFile, event: InvitationEvent, records: [AttendeeRecord], pending: Int
+    ) {
+        let maker = try BadgeMaker(store: store)
+        let settings = try settings()
+        let event = try event(ring: maker.ring, settings: settings, from: from, replyTo: replyTo)
+        let (records, pending) = try select(maker.db)
+        guard !records.isEmpty else { throw CommandFailure.usage("no attendee matches these filters") }
+        return (maker, settings, event, records, pending)
+    }
+
     /// The chosen attendees, by last name; pending registrations and removed ones are left out.
     func select(_ db: KioskDatabase) throws -> (records: [AttendeeRecord], pending: Int) {
         let ids = Set(id)
@@ -110,11 +123,7 @@ struct InvitationsExportCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        let maker = try BadgeMaker(store: store)
-        let settings = try options.settings()
-        let event = try options.event(ring: maker.ring, settings: settings, from: nil, replyTo: nil)
-        let (records, pending) = try options.select(maker.db)
-        guard !records.isEmpty else { throw CommandFailure.usage("no attendee matches these filters") }
+        let (maker, _, event, records, pending) = try options.prepare(store, from: nil, replyTo: nil)
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let csvPath = folder.appendingPathComponent("invitations.csv").path
@@ -257,11 +266,7 @@ struct InvitationsSendCommand: ParsableCommand {
     }
 
     func send() throws {
-        let maker = try BadgeMaker(store: store)
-        let settings = try options.settings()
-        let event = try options.event(ring: maker.ring, settings: settings, from: from, replyTo: replyTo)
-        let (records, pending) = try options.select(maker.db)
-        guard !records.isEmpty else { throw CommandFailure.usage("no attendee matches these filters") }
+        let (maker, settings, event, records, pending) = try options.prepare(store, from: from, replyTo: replyTo)
         if resend && options.id.isEmpty {
             throw CommandFailure.usage("--resend sends second copies: name the attendees with --id")
         }

@@ -255,11 +255,6 @@ final class LayoutCache {
 
 /// A QR code alone as a PNG, for e-mails and mail merges: black and white, one bit a pixel.
 public enum QRImage {
-    /// Writes `text` as a QR code PNG at `path`, `module` pixels a module, with the quiet zone.
-    public static func png(_ text: String, to path: String, module: Int = 8) throws(BadgeError) {
-        try write(pngData(QRMatrix(text), module: module), to: path)
-    }
-
     /// Writes `data` at `path` as is (no temporary file and rename: a folder of thousands of
     /// files is written again as a whole if something goes wrong).
     public static func write(_ data: Data, to path: String) throws(BadgeError) {
@@ -270,11 +265,6 @@ public enum QRImage {
         guard written == data.count else {
             throw .invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
         }
-    }
-
-    /// The PNG's bytes (for an e-mail's inline image).
-    public static func pngData(_ text: String, module: Int = 8) throws(BadgeError) -> Data {
-        try pngData(QRMatrix(text), module: module)
     }
 
     /// A 1-bit greyscale PNG of `matrix`.
