@@ -42,6 +42,7 @@ ACCUEIL_TEST_APT_PACKAGES=(
     python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
     libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
     postfix            # tests: a real mail server; invitations go through its sendmail(8) (accueil_start_postfix)
+    nginx              # tests: the load balancer in front of several servers (systemd/nginx-accueil.conf)
 )
 
 accueil_install_deps() {

@@ -21,6 +21,7 @@ struct BenchCommand: ParsableCommand {
             BenchRunCommand.self, BenchBadgesCommand.self, BenchPrintCommand.self, BenchSyncCommand.self,
             BenchKioskCommand.self, BenchKioskAPICommand.self, BenchDashboardCommand.self, BenchSignInCommand.self,
             BenchHoldCommand.self, BenchTicketsCommand.self, BenchVolunteerCommand.self, BenchInvitationsCommand.self,
+            BenchServersCommand.self,
         ],
         defaultSubcommand: BenchRunCommand.self
     )

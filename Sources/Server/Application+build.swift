@@ -78,17 +78,21 @@ public func buildRouter(
     let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
     let projection = CentralProjection(store: store)
-    let registry = KioskRegistry()
+    let registry = KioskRegistry(store: store)
+    let tokens = TokenCache(store: store)
+    let reader = SharedReads(store: store)
     let policy = PushPolicy()
     let rosterUploads = OneAtATime()
     let keyIssuer = KeyIssuer(store: store)
     let logger = Logger(label: "accueil.server")
     // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
     Task { try? await projection.catchUp() }
+    // Events stored through other servers on the same database wake this one's readers too.
+    Task { for await _ in store.changeSignals() { await notifier.changed() } }
 
     @Sendable func holder(_ request: Request) async throws -> TokenHolder {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let holder = try await store.holder(forToken: String(header.dropFirst(7)))
+            let holder = try await tokens.holder(String(header.dropFirst(7)))
         else { throw HTTPError(.unauthorized, message: "a valid kiosk token is needed (Authorization: Bearer TOKEN)") }
         await registry.heard(from: holder.kiosk)
         return holder
@@ -144,13 +148,16 @@ public func buildRouter(
         let since = request.uri.queryParameters.get("since", as: Int64.self) ?? 0
         let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1000
         let wait = min(request.uri.queryParameters.get("wait", as: Double.self) ?? 0, 30)
-        let seen = await notifier.generation
-        var page = try await store.changes(since: since, limit: limit)
-        if page.events.isEmpty && wait > 0 {
-            await notifier.wait(after: seen, seconds: wait)
-            page = try await store.changes(since: since, limit: limit)
+        let deadline = ContinuousClock.now + .milliseconds(Int(max(wait, 0) * 1000))
+        // Woken by a change that brought nothing past `since` (another reader's, or a signal that
+        // came twice), a long poll waits on until its deadline.
+        while true {
+            let seen = await notifier.generation
+            let page = try await reader.changes(since: since, limit: limit, seen: seen)
+            let left = deadline - ContinuousClock.now
+            guard page.events.isEmpty, left > .zero else { return try jsonAnswer(page) }
+            await notifier.wait(after: seen, seconds: left / .seconds(1))
         }
-        return try jsonAnswer(page)
     }
 
     // The counts of `accueil stats --json`, over every kiosk's events.
@@ -313,6 +320,58 @@ actor KeyIssuer {
     /// What digests registration tickets on this event; nil without a keyring.
     func tickets() async throws -> TicketDigester? {
         try await store.ticketKeyring()?.tickets
+    }
+}
+
+/// Who tokens belong to, remembered for a few seconds: a long-polling kiosk asks every few
+/// seconds, and 200 of them would each read the store. A revoked token stops working within
+/// `lifetime`. Unknown tokens are not remembered (a new one works at once).
+actor TokenCache {
+    let store: any CentralStore
+    let lifetime: Duration
+    private var known: [String: (holder: TokenHolder, until: ContinuousClock.Instant)] = [:]
+
+    init(store: any CentralStore, lifetime: Duration = .seconds(5)) {
+        self.store = store
+        self.lifetime = lifetime
+    }
+
+    func holder(_ token: String) async throws -> TokenHolder? {
+        let now = ContinuousClock.now
+        if let hit = known[token], hit.until > now { return hit.holder }
+        guard let holder = try await store.holder(forToken: token) else {
+            known[token] = nil
+            return nil
+        }
+        if known.count >= 10_000 { known = known.filter { $0.value.until > now } }
+        known[token] = (holder, now + lifetime)
+        return holder
+    }
+}
+
+/// Reads of the store's changes that ask the same thing at the same moment share one query: 200
+/// kiosks woken by one check-in mostly ask for what follows the same cursor. A read is shared only
+/// by readers that saw the same notifier generation before asking: it started after every change
+/// they know of, and a later change wakes them again.
+actor SharedReads {
+    struct Key: Hashable {
+        var since: Int64
+        var limit: Int
+        var seen: UInt64
+    }
+    let store: any CentralStore
+    private var inflight: [Key: Task<PullResponse, any Error>] = [:]
+
+    init(store: any CentralStore) { self.store = store }
+
+    func changes(since: Int64, limit: Int, seen: UInt64) async throws -> PullResponse {
+        let key = Key(since: since, limit: limit, seen: seen)
+        if let running = inflight[key] { return try await running.value }
+        let store = store
+        let task = Task { try await store.changes(since: since, limit: limit) }
+        inflight[key] = task
+        defer { inflight[key] = nil }
+        return try await task.value
     }
 }
 

@@ -36,9 +36,67 @@ public protocol CentralStore: Sendable {
     /// Removes personal data from every event (`EventCodec.purged`) and compacts the store, after
     /// the event; counts stay. Returns how many events changed. Run it with the server stopped.
     func purgePersonalData() async throws -> Int
+
+    // Shared by every server on the store, so that any of them answers any request.
+
+    /// Keeps a dashboard sign-in under the hash of its cookie (expired ones are dropped here).
+    func openOrganiserSession(tokenHash: String, _ session: OrganiserSession) async throws
+    /// The sign-in a cookie's hash names, if any and not expired.
+    func organiserSession(tokenHash: String) async throws -> OrganiserSession?
+    func closeOrganiserSession(tokenHash: String) async throws
+    /// A kiosk was heard from at `at` (a later time never goes back), with its health when it sent it.
+    func recordKioskContact(_ kiosk: String, at: Date, health: KioskHealth?) async throws
+    /// The server refused one of a kiosk's requests (`PushPolicy`), for `reason`.
+    func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws
+    /// Every kiosk any server heard from.
+    func kioskRecords() async throws -> [KioskRecord]
+    /// A signal each time any server (this one included) stores new events, and once whenever the
+    /// signals may have been missed (at start, after a lost connection). PostgreSQL: `LISTEN` on the
+    /// channel each ingest notifies in its transaction. SQLite (one server): never, as the server
+    /// wakes its readers itself. The stream ends when the store is closed.
+    func changeSignals() -> AsyncStream<Void>
+
     /// Releases connections (PostgreSQL); the store is not used after.
     func close() async
 }
+
+/// A dashboard sign-in, as the store keeps it.
+public struct OrganiserSession: Sendable, Equatable {
+    public var name: String
+    public var canSeeNames: Bool
+    public var expires: Date
+    public init(name: String, canSeeNames: Bool, expires: Date) {
+        self.name = name
+        self.canSeeNames = canSeeNames
+        self.expires = expires
+    }
+}
+
+/// What the servers heard of a kiosk: its last request, its last health report, and the requests refused.
+public struct KioskRecord: Sendable, Equatable {
+    public var name: String
+    public var lastContact: Date
+    public var health: KioskHealth?
+    public var refusedPushes: Int
+    public var lastRefusal: String?
+
+    /// The health as the store keeps it (JSON text), and back; a row that no longer decodes has none.
+    static func healthText(_ health: KioskHealth?) -> String? {
+        health.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+    }
+    static func health(_ text: String?) -> KioskHealth? {
+        text.flatMap { try? JSONDecoder().decode(KioskHealth.self, from: Data($0.utf8)) }
+    }
+}
+
+/// The hex SHA-256 a store keeps instead of a secret (kiosk tokens, dashboard cookies).
+func secretHash(_ secret: String) -> String {
+    SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+}
+
+/// Milliseconds since 1970, as the stores keep times.
+func storeMillis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+func storeDate(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
 /// What a token may do on the server (`accueil token create --role`).
 public enum TokenRole: String, Sendable, CaseIterable, Codable {
@@ -105,9 +163,7 @@ extension CentralStore {
         return ring
     }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    static func hash(_ token: String) -> String { secretHash(token) }
 
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -201,6 +257,9 @@ public struct SQLiteCentralStore: CentralStore {
         }
         migrator.registerMigration("v4: badge keyring") { db in
             try db.execute(sql: "CREATE TABLE keyring (id INTEGER PRIMARY KEY CHECK (id = 1), json BLOB NOT NULL)")
+        }
+        migrator.registerMigration("v5: organiser sessions and kiosks") { db in
+            try db.execute(sql: Self.sharedStateSchema)
         }
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
@@ -329,6 +388,89 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func close() async {}
+
+    // MARK: State shared by servers
+
+    /// Dashboard sign-ins and what the servers heard of each kiosk (the same tables on PostgreSQL).
+    static let sharedStateSchema = """
+        CREATE TABLE organiser_sessions (
+            hash TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            can_see_names BOOLEAN NOT NULL,
+            expires BIGINT NOT NULL
+        );
+        CREATE TABLE kiosks (
+            name TEXT PRIMARY KEY NOT NULL,
+            last_contact BIGINT NOT NULL,
+            health TEXT,
+            refused INTEGER NOT NULL DEFAULT 0,
+            last_refusal TEXT
+        );
+        """
+
+    public func openOrganiserSession(tokenHash: String, _ session: OrganiserSession) async throws {
+        let now = storeMillis(Date())
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM organiser_sessions WHERE expires <= ?", arguments: [now])
+            try db.execute(
+                sql:
+                    "INSERT OR REPLACE INTO organiser_sessions (hash, name, can_see_names, expires) VALUES (?, ?, ?, ?)",
+                arguments: [tokenHash, session.name, session.canSeeNames, storeMillis(session.expires)])
+        }
+    }
+
+    public func organiserSession(tokenHash: String) async throws -> OrganiserSession? {
+        let now = storeMillis(Date())
+        return try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT name, can_see_names, expires FROM organiser_sessions WHERE hash = ? AND expires > ?",
+                arguments: [tokenHash, now]
+            ).map { OrganiserSession(name: $0[0], canSeeNames: $0[1], expires: storeDate($0[2])) }
+        }
+    }
+
+    public func closeOrganiserSession(tokenHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM organiser_sessions WHERE hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    public func recordKioskContact(_ kiosk: String, at: Date, health: KioskHealth?) async throws {
+        let health = KioskRecord.healthText(health)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO kiosks (name, last_contact, health) VALUES (?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET last_contact = max(last_contact, excluded.last_contact),
+                        health = coalesce(excluded.health, health)
+                    """, arguments: [kiosk, storeMillis(at), health])
+        }
+    }
+
+    public func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO kiosks (name, last_contact, refused, last_refusal) VALUES (?, ?, 1, ?)
+                    ON CONFLICT (name) DO UPDATE SET refused = refused + 1, last_refusal = excluded.last_refusal
+                    """, arguments: [kiosk, storeMillis(at), reason])
+        }
+    }
+
+    public func kioskRecords() async throws -> [KioskRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, last_contact, health, refused, last_refusal FROM kiosks").map {
+                KioskRecord(
+                    name: $0[0], lastContact: storeDate($0[1]), health: KioskRecord.health($0[2]), refusedPushes: $0[3],
+                    lastRefusal: $0[4])
+            }
+        }
+    }
+
+    /// One server per SQLite store: it wakes its own readers, so nothing comes here.
+    public func changeSignals() -> AsyncStream<Void> {
+        AsyncStream { $0.finish() }
+    }
 
     /// SQLite's online backup of the store to `path`: every committed event, while pushes go on.
     public func backup(to path: String) throws {

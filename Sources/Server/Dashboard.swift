@@ -1,9 +1,13 @@
 import AccueilCore
 import Foundation
 import Hummingbird
+import Logging
 import Sync
 
-/// The kiosks the server has heard from: when, and what they said of themselves.
+/// The kiosks the servers have heard from: when, and what they said of themselves. Kept in the
+/// store, so that every server on it shows every kiosk. Contacts are written at most every
+/// `writeEvery` per kiosk (a long-polling kiosk calls every few seconds); health reports and
+/// refusals at once. What this server heard more recently than it wrote is added on reading.
 actor KioskRegistry {
     struct Entry {
         var lastContact: Date
@@ -12,20 +16,45 @@ actor KioskRegistry {
         var refusedPushes = 0
         var lastRefusal: String?
     }
-    private(set) var entries: [String: Entry] = [:]
+    let store: any CentralStore
+    let writeEvery: TimeInterval
+    private var heardHere: [String: (at: Date, written: Date)] = [:]
+    private let logger = Logger(label: "accueil.server")
 
-    func refused(from kiosk: String, reason: String, at now: Date = Date()) {
-        var entry = entries[kiosk] ?? Entry(lastContact: now, health: nil)
-        entry.refusedPushes += 1
-        entry.lastRefusal = reason
-        entries[kiosk] = entry
+    init(store: any CentralStore, writeEvery: TimeInterval = 5) {
+        self.store = store
+        self.writeEvery = writeEvery
     }
 
-    func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) {
-        var entry = entries[kiosk] ?? Entry(lastContact: now, health: nil)
-        entry.lastContact = now
-        if let health { entry.health = health }
-        entries[kiosk] = entry
+    func refused(from kiosk: String, reason: String, at now: Date = Date()) async {
+        do { try await store.recordKioskRefusal(kiosk, reason: reason, at: now) } catch {
+            logger.warning("kiosk refusal not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+        }
+    }
+
+    func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) async {
+        let written = heardHere[kiosk]?.written ?? .distantPast
+        heardHere[kiosk] = (now, written)
+        guard health != nil || now.timeIntervalSince(written) >= writeEvery else { return }
+        heardHere[kiosk] = (now, now)
+        do { try await store.recordKioskContact(kiosk, at: now, health: health) } catch {
+            heardHere[kiosk] = (now, written)
+            logger.warning("kiosk contact not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+        }
+    }
+
+    /// Every kiosk any server heard from.
+    func entries() async throws -> [String: Entry] {
+        var entries: [String: Entry] = [:]
+        for record in try await store.kioskRecords() {
+            entries[record.name] = Entry(
+                lastContact: max(record.lastContact, heardHere[record.name]?.at ?? .distantPast), health: record.health,
+                refusedPushes: record.refusedPushes, lastRefusal: record.lastRefusal)
+        }
+        for (kiosk, heard) in heardHere where entries[kiosk] == nil {
+            entries[kiosk] = Entry(lastContact: heard.at, health: nil)
+        }
+        return entries
     }
 }
 
@@ -356,31 +385,30 @@ extension DashboardView.Count {
 }
 
 /// Organisers signed in to the dashboard: random session tokens kept in memory for 12 hours.
-actor OrganiserSessions {
-    struct Session {
-        var name: String
-        var canSeeNames: Bool
-        var expires: Date
-    }
-    private var sessions: [String: Session] = [:]
+struct OrganiserSessions {
+    typealias Session = OrganiserSession
+    let store: any CentralStore
     static let cookie = "accueil_dashboard"
 
-    func open(_ account: OrganiserAccount) -> String {
+    /// A new sign-in for 12 hours; the cookie's value (only its hash is stored).
+    func open(_ account: OrganiserAccount) async throws -> String {
         let token = UUID.random().uuidString + UUID.random().uuidString
-        sessions[token] = Session(
-            name: account.name, canSeeNames: account.canSeeNames, expires: Date().addingTimeInterval(12 * 3600))
+        try await store.openOrganiserSession(
+            tokenHash: secretHash(token),
+            OrganiserSession(
+                name: account.name, canSeeNames: account.canSeeNames, expires: Date().addingTimeInterval(12 * 3600)))
         return token
     }
 
-    func session(_ request: Request) -> Session? {
-        guard let token = requestCookie(Self.cookie, in: request), let session = sessions[token],
-            session.expires > Date()
-        else { return nil }
-        return session
+    func session(_ request: Request) async throws -> Session? {
+        guard let token = requestCookie(Self.cookie, in: request) else { return nil }
+        return try await store.organiserSession(tokenHash: secretHash(token))
     }
 
-    func close(_ request: Request) {
-        if let token = requestCookie(Self.cookie, in: request) { sessions[token] = nil }
+    func close(_ request: Request) async throws {
+        if let token = requestCookie(Self.cookie, in: request) {
+            try await store.closeOrganiserSession(tokenHash: secretHash(token))
+        }
     }
 }
 

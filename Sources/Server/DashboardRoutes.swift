@@ -13,14 +13,14 @@ func addDashboardRoutes(
     registry: KioskRegistry, notifier: ChangeNotifier, offlineAfter: TimeInterval, eventName: String,
     secureCookies: Bool
 ) {
-    let sessions = OrganiserSessions()
+    let sessions = OrganiserSessions(store: store)
     let throttle = SignInThrottle()
     let cache = DashboardCache()
     let logger = Logger(label: "accueil.dashboard")
 
     @Sendable func organiser(_ request: Request) async throws -> OrganiserSessions.Session {
         // A removed account's sessions end at once.
-        guard let session = await sessions.session(request), try await store.organiser(named: session.name) != nil
+        guard let session = try await sessions.session(request), try await store.organiser(named: session.name) != nil
         else { throw HTTPError(.unauthorized, message: "sign in to the dashboard first (/dashboard)") }
         return session
     }
@@ -30,7 +30,7 @@ func addDashboardRoutes(
     @Sendable func view(names: Bool) async throws -> (data: Data, cursor: Int64, fresh: Bool) {
         try await cache.view(names: names) {
             let (totals, schedule, cursor) = try await projection.dashboard()
-            let kiosks = await registry.entries
+            let kiosks = try await registry.entries()
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             let view = DashboardView.make(
@@ -45,7 +45,7 @@ func addDashboardRoutes(
     addAssetRoutes(to: router, under: "/dashboard/assets", DashboardPage.assets)
 
     router.get("/dashboard") { request, _ -> Response in
-        guard let session = await sessions.session(request) else { return html(DashboardPage.login(error: nil)) }
+        guard let session = try await sessions.session(request) else { return html(DashboardPage.login(error: nil)) }
         return html(DashboardPage.page(organiser: session.name, names: session.canSeeNames, eventName: eventName))
     }
 
@@ -94,7 +94,7 @@ func addDashboardRoutes(
             return response
         }
         await throttle.succeeded(account: name, client: client)
-        let token = await sessions.open(account)
+        let token = try await sessions.open(account)
         logger.info("dashboard sign-in", metadata: ["organiser": "\(account.name)", "client": "\(client)"])
         // Secure when the browser reached us over HTTPS (our own TLS, or a proxy on this machine that says so).
         let https =
@@ -112,7 +112,7 @@ func addDashboardRoutes(
     }
 
     router.post("/dashboard/logout") { request, _ -> Response in
-        await sessions.close(request)
+        try await sessions.close(request)
         return Response(
             status: .seeOther,
             headers: [.location: "/dashboard", .setCookie: "\(OrganiserSessions.cookie)=; Path=/; Max-Age=0"])

@@ -78,7 +78,8 @@ func addMetricsRoute(to router: Router<ClientContext>, projection: CentralProjec
         let (counters, _, _) = try await projection.tallies()
         let (totals, sessions, cursor) = try await projection.dashboard()
         ServerMetrics.update(
-            counters: counters, totals: totals, sessions: sessions, cursor: cursor, kiosks: await registry.entries)
+            counters: counters, totals: totals, sessions: sessions, cursor: cursor, kiosks: try await registry.entries()
+        )
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Sync
+import Synchronization
 
 /// The central store on PostgreSQL (postgres-nio), for larger events: the same behaviour as
 /// `SQLiteCentralStore`, checked by the same tests.
@@ -13,6 +14,11 @@ import Sync
 public final class PostgresCentralStore: CentralStore {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    /// A connection of its own for `LISTEN` (the pool's connections come and go).
+    private let listenConfiguration: PostgresConnection.Configuration
+    private let listeners = Mutex<(closed: Bool, tasks: [Task<Void, Never>])>((false, []))
+    /// The channel every ingest notifies, in its transaction: delivered at commit, to every server.
+    static let changesChannel = "accueil_events"
     private let logger: Logger = {
         var logger = Logger(label: "accueil.central.postgres")
         logger.logLevel = .warning
@@ -51,6 +57,7 @@ public final class PostgresCentralStore: CentralStore {
         }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        listenConfiguration = probe
         runner = Task { await client.run() }
         do {
             try await migrate()
@@ -61,11 +68,23 @@ public final class PostgresCentralStore: CentralStore {
     }
 
     public func close() async {
+        let tasks = listeners.withLock { state in
+            state.closed = true
+            defer { state.tasks = [] }
+            return state.tasks
+        }
+        for task in tasks {
+            task.cancel()
+            _ = await task.value
+        }
         runner.cancel()
         _ = await runner.value
     }
 
-    deinit { runner.cancel() }
+    deinit {
+        runner.cancel()
+        listeners.withLock { state in for task in state.tasks { task.cancel() } }
+    }
 
     /// Numbered migrations, each applied once, under an advisory lock (several servers may start at once).
     private func migrate() async throws {
@@ -107,6 +126,7 @@ public final class PostgresCentralStore: CentralStore {
             ),
             (3, "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'"),
             (4, "CREATE TABLE keyring (id INT PRIMARY KEY CHECK (id = 1), json BYTEA NOT NULL)"),
+            (5, SQLiteCentralStore.sharedStateSchema),
         ]
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
@@ -155,6 +175,10 @@ public final class PostgresCentralStore: CentralStore {
                 """, logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }
+            // Every server's readers wake at commit (the other servers' kiosks and dashboards too).
+            if count > 0 {
+                try await connection.query("SELECT pg_notify(\(Self.changesChannel), '')", logger: logger)
+            }
             return count
         }
         return PushResponse(accepted: accepted, duplicates: batch.count - accepted)
@@ -286,5 +310,141 @@ public final class PostgresCentralStore: CentralStore {
             removed = true
         }
         return removed
+    }
+
+    // MARK: State shared by servers
+
+    public func openOrganiserSession(tokenHash: String, _ session: OrganiserSession) async throws {
+        let now = storeMillis(Date())
+        try await client.query("DELETE FROM organiser_sessions WHERE expires <= \(now)", logger: logger)
+        try await client.query(
+            """
+            INSERT INTO organiser_sessions (hash, name, can_see_names, expires)
+            VALUES (\(tokenHash), \(session.name), \(session.canSeeNames), \(storeMillis(session.expires)))
+            ON CONFLICT (hash) DO UPDATE SET name = EXCLUDED.name, can_see_names = EXCLUDED.can_see_names,
+                expires = EXCLUDED.expires
+            """, logger: logger)
+    }
+
+    public func organiserSession(tokenHash: String) async throws -> OrganiserSession? {
+        let now = storeMillis(Date())
+        for try await (name, names, expires) in try await client.query(
+            "SELECT name, can_see_names, expires FROM organiser_sessions WHERE hash = \(tokenHash) AND expires > \(now)",
+            logger: logger
+        ).decode((String, Bool, Int64).self) {
+            return OrganiserSession(name: name, canSeeNames: names, expires: storeDate(expires))
+        }
+        return nil
+    }
+
+    public func closeOrganiserSession(tokenHash: String) async throws {
+        try await client.query("DELETE FROM organiser_sessions WHERE hash = \(tokenHash)", logger: logger)
+    }
+
+    public func recordKioskContact(_ kiosk: String, at: Date, health: KioskHealth?) async throws {
+        let health = KioskRecord.healthText(health)
+        try await client.query(
+            """
+            INSERT INTO kiosks (name, last_contact, health) VALUES (\(kiosk), \(storeMillis(at)), \(health))
+            ON CONFLICT (name) DO UPDATE SET last_contact = GREATEST(kiosks.last_contact, EXCLUDED.last_contact),
+                health = COALESCE(EXCLUDED.health, kiosks.health)
+            """, logger: logger)
+    }
+
+    public func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws {
+        try await client.query(
+            """
+            INSERT INTO kiosks (name, last_contact, refused, last_refusal) VALUES (\(kiosk), \(storeMillis(at)), 1, \(reason))
+            ON CONFLICT (name) DO UPDATE SET refused = kiosks.refused + 1, last_refusal = EXCLUDED.last_refusal
+            """, logger: logger)
+    }
+
+    public func kioskRecords() async throws -> [KioskRecord] {
+        var records: [KioskRecord] = []
+        for try await (name, contact, health, refused, reason) in try await client.query(
+            "SELECT name, last_contact, health, refused, last_refusal FROM kiosks", logger: logger
+        ).decode((String, Int64, String?, Int, String?).self) {
+            records.append(
+                KioskRecord(
+                    name: name, lastContact: storeDate(contact), health: KioskRecord.health(health),
+                    refusedPushes: refused, lastRefusal: reason))
+        }
+        return records
+    }
+
+    /// `LISTEN` on a connection of its own, reconnecting after a second when it is lost. A link
+    /// that drops silently is found by a `SELECT 1` every 5 s that must answer within 5 s. Each
+    /// (re)connection signals once: what was notified while no one listened is read then.
+    public func changeSignals() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let configuration = listenConfiguration
+        let logger = logger
+        let task = Task {
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: configuration, id: 1, logger: logger)
+                    do {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                try await connection.listen(on: Self.changesChannel) { notifications in
+                                    continuation.yield()
+                                    for try await _ in notifications { continuation.yield() }
+                                }
+                            }
+                            group.addTask {
+                                while true {
+                                    try await Task.sleep(for: .seconds(5))
+                                    try await Self.probe(connection, within: .seconds(5), logger: logger)
+                                }
+                            }
+                            try await group.next()
+                            group.cancelAll()
+                        }
+                    } catch {
+                        try? await connection.close()
+                        throw error
+                    }
+                    try? await connection.close()
+                } catch {
+                    if Task.isCancelled { break }
+                    failures += 1
+                    if failures == 1 || failures % 60 == 0 {
+                        Logger(label: "accueil.server").warning(
+                            "listening for other servers' events: \(String(reflecting: error)); retrying every second")
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        let closed = listeners.withLock { state in
+            if !state.closed { state.tasks.append(task) }
+            return state.closed
+        }
+        if closed { task.cancel() }
+        return stream
+    }
+
+    /// `SELECT 1` on `connection`, which must answer within `limit`.
+    private static func probe(_ connection: PostgresConnection, within limit: Duration, logger: Logger) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await connection.query("SELECT 1", logger: logger)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                // Closing fails the query that hangs: the group can end.
+                try? await connection.close()
+                return false
+            }
+            let answered = try await group.next() ?? false
+            group.cancelAll()
+            guard answered else { throw SyncError.transport("PostgreSQL did not answer within \(limit)") }
+        }
     }
 }

@@ -42,6 +42,8 @@ struct DeploymentTests {
             "/etc/accueil/kiosk.yaml", "/etc/accueil/server.yaml.example", "/usr/local/share/doc/accueil/README.md",
             "/usr/local/share/doc/accueil/docs/architecture.md", "/usr/local/share/doc/accueil/docs/kiosk-api.md",
             "/etc/accueil/invitations.yaml", "/usr/local/share/doc/accueil/docs/invitations.md",
+            "/etc/systemd/system/accueil-server@.service", "/usr/local/share/doc/accueil/nginx-accueil.conf",
+            "/usr/local/share/doc/accueil/docs/scale.md",
         ] {
             #expect(fm.fileExists(atPath: root + path), "missing \(path)")
         }
@@ -49,7 +51,7 @@ struct DeploymentTests {
             try String(contentsOfFile: root + "/etc/accueil/server.yaml", encoding: .utf8) == "listen: 0.0.0.0:9000\n")
         // What the installed units run names files the installer wrote (they once named .toml files
         // no one wrote, and every service restarted in a loop).
-        for unit in ["accueil-server.service", "accueil-kiosk.service"] {
+        for unit in ["accueil-server.service", "accueil-kiosk.service", "accueil-server@.service"] {
             let text = try String(contentsOfFile: root + "/etc/systemd/system/" + unit, encoding: .utf8)
             let exec = try #require(text.split(separator: "\n").first { $0.hasPrefix("ExecStart=") }, "\(unit)")
             let words = exec.dropFirst("ExecStart=".count).split(separator: " ").map(String.init)
@@ -68,10 +70,15 @@ struct DeploymentTests {
         let units = box.root.appendingPathComponent("units")
         try fm.createDirectory(at: units, withIntermediateDirectories: true)
         var paths: [String] = []
-        for unit in ["accueil-server.service", "accueil-kiosk.service", "accueil-kiosk-screen.service"] {
+        // The template is verified as an instance (accueil-server@8081), as systemd would run it.
+        for (unit, instance) in [
+            ("accueil-server.service", "accueil-server.service"), ("accueil-kiosk.service", "accueil-kiosk.service"),
+            ("accueil-kiosk-screen.service", "accueil-kiosk-screen.service"),
+            ("accueil-server@.service", "accueil-server@8081.service"),
+        ] {
             let text = try String(contentsOfFile: root + "/etc/systemd/system/" + unit, encoding: .utf8)
                 .replacingOccurrences(of: "/usr/local/bin/accueil", with: root + "/usr/local/bin/accueil")
-            let path = units.appendingPathComponent(unit).path
+            let path = units.appendingPathComponent(instance).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             paths.append(path)
         }
@@ -106,6 +113,7 @@ struct DeploymentTests {
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(!fm.fileExists(atPath: root + "/usr/local/bin/accueil"))
         #expect(!fm.fileExists(atPath: root + "/etc/systemd/system/accueil-server.service"))
+        #expect(!fm.fileExists(atPath: root + "/etc/systemd/system/accueil-server@.service"))
         #expect(
             (try? fm.destinationOfSymbolicLink(
                 atPath: root + "/etc/systemd/system/multi-user.target.wants/accueil-kiosk.service")) == nil)

@@ -28,24 +28,29 @@ func freshStore(_ kind: StoreKind) async throws -> any CentralStore {
                 "central-\(UUID().uuidString)/central.sqlite"
             ).path)
     case .postgres:
-        let admin = try #require(
-            ProcessInfo.processInfo.environment["ACCUEIL_TEST_POSTGRES"],
-            "set ACCUEIL_TEST_POSTGRES=postgres://USER:PASSWORD@HOST:PORT/postgres (scripts/test does)")
-        var components = try #require(URLComponents(string: admin))
-        let name = "accueil_t_\(UUID().uuidString.prefix(8).lowercased())"
-        let client = PostgresClient(
-            configuration: .init(
-                host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "",
-                password: components.password, database: "postgres", tls: .disable),
-            backgroundLogger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-            group.cancelAll()
-        }
-        components.path = "/\(name)"
-        return try await PostgresCentralStore(url: try #require(components.string))
+        return try await PostgresCentralStore(url: try await freshPostgresDatabase())
     }
+}
+
+/// The URL of a new, empty database on the PostgreSQL server named by $ACCUEIL_TEST_POSTGRES.
+func freshPostgresDatabase() async throws -> String {
+    let admin = try #require(
+        ProcessInfo.processInfo.environment["ACCUEIL_TEST_POSTGRES"],
+        "set ACCUEIL_TEST_POSTGRES=postgres://USER:PASSWORD@HOST:PORT/postgres (scripts/test does)")
+    var components = try #require(URLComponents(string: admin))
+    let name = "accueil_t_\(UUID().uuidString.prefix(8).lowercased())"
+    let client = PostgresClient(
+        configuration: .init(
+            host: components.host ?? "127.0.0.1", port: components.port ?? 5432, username: components.user ?? "",
+            password: components.password, database: "postgres", tls: .disable),
+        backgroundLogger: Logger(label: "test"))
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        group.cancelAll()
+    }
+    components.path = "/\(name)"
+    return try #require(components.string)
 }
 
 @Suite("Central server: sync API, on SQLite and on PostgreSQL")
