@@ -45,6 +45,10 @@ struct BenchServersCommand: AsyncParsableCommand {
         var lost: Int
         var duplicated: Int
         var out_of_order: Int
+        /// From a check-in's push to the first message of a dashboard stream on another server
+        /// that counts it (its cursor at or past the check-in's sequence number).
+        var dashboard_p50_ms: Double
+        var dashboard_p99_ms: Double
     }
 
     struct Figures: Encodable {
@@ -69,6 +73,7 @@ struct BenchServersCommand: AsyncParsableCommand {
     struct Seen: Sendable {
         var server: Int
         var arrivals: [UUID: ContinuousClock.Instant] = [:]
+        var sequence: [UUID: Int64] = [:]
         var duplicated = 0
         var outOfOrder = 0
     }
@@ -92,6 +97,7 @@ struct BenchServersCommand: AsyncParsableCommand {
         let base = 19_000 + Int(getpid() % 1000) * 4
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: nil))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = kiosks + 64
+        configuration.redirectConfiguration = .disallow
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             let figures = try await withThrowingTaskGroup(of: Void.self) { group in
@@ -133,24 +139,32 @@ struct BenchServersCommand: AsyncParsableCommand {
         for k in 0..<kiosks { kioskTokens.append(try await central.createToken(kiosk: "bench-kiosk-\(k)")) }
         var pusherTokens: [String] = []
         for s in 0..<servers { pusherTokens.append(try await central.createToken(kiosk: "bench-door-\(s)")) }
+        let password = "bench-password-\(UUID().uuidString)"
+        try await central.saveOrganiser(try .make(name: "bench", password: password, canSeeNames: false))
+        let cookie = try await signIn(http, port: base, password: password)
         log("\(servers) servers, \(kiosks) kiosks long-polling (kiosk k on server k mod \(servers))")
         let lightPhase = try await phase(
             count: light, perSecond: 5, central: central, http: http, base: base, kioskTokens: kioskTokens,
-            pusherTokens: pusherTokens, name: "light load")
+            pusherTokens: pusherTokens, cookie: cookie, name: "light load")
         let loadPhase = try await phase(
             count: Int(rate * seconds), perSecond: rate, central: central, http: http, base: base,
-            kioskTokens: kioskTokens, pusherTokens: pusherTokens, name: "load")
+            kioskTokens: kioskTokens, pusherTokens: pusherTokens, cookie: cookie, name: "load")
         return Figures(servers: servers, kiosks: kiosks, light: lightPhase, load: loadPhase)
     }
 
     func phase(
         count: Int, perSecond: Double, central: any CentralStore, http: HTTPClient, base: Int,
-        kioskTokens: [String], pusherTokens: [String], name: String
+        kioskTokens: [String], pusherTokens: [String], cookie: String, name: String
     ) async throws -> Phase {
         log("\(name): \(count) check-ins at \(fmt(perSecond))/s…")
         let start = try await central.latestSequence()
         let ledger = Ledger()
         let servers = servers
+        // An organiser's dashboard on the last server (signed in through the first).
+        let dashboard = Task {
+            try await watchDashboard(
+                http, port: base + servers - 1, cookie: cookie, until: .seconds(60 + Double(count) / perSecond))
+        }
         let seen = try await withThrowingTaskGroup(of: Seen?.self) { group in
             for (k, token) in kioskTokens.enumerated() {
                 group.addTask {
@@ -185,15 +199,25 @@ struct BenchServersCommand: AsyncParsableCommand {
                 if pushed.server != kiosk.server { cross.append(ms) }
             }
         }
+        dashboard.cancel()
+        let shown = (try? await dashboard.value) ?? []
+        var sequence: [UUID: Int64] = [:]
+        for kiosk in seen { sequence.merge(kiosk.sequence) { a, _ in a } }
+        var onDashboard: [Double] = []
+        for (id, pushed) in sent {
+            guard let seq = sequence[id], let first = shown.first(where: { $0.cursor >= seq }) else { continue }
+            onDashboard.append((first.at - pushed.at).seconds * 1000)
+        }
         let failed = await ledger.failed
         let result = Phase(
             checkins: sent.count, rate_per_second: perSecond, deliveries: all.count,
             cross_server_p50_ms: percentile(cross, 50), cross_server_p99_ms: percentile(cross, 99),
             all_p50_ms: percentile(all, 50), all_p99_ms: percentile(all, 99), max_ms: all.max() ?? 0,
             lost: lost, duplicated: seen.reduce(0) { $0 + $1.duplicated },
-            out_of_order: seen.reduce(0) { $0 + $1.outOfOrder })
+            out_of_order: seen.reduce(0) { $0 + $1.outOfOrder }, dashboard_p50_ms: percentile(onDashboard, 50),
+            dashboard_p99_ms: percentile(onDashboard, 99))
         log(
-            "  \(sent.count) check-ins (\(failed) pushes failed) × \(seen.count) kiosks: cross-server p50 \(fmt(result.cross_server_p50_ms)) ms, p99 \(fmt(result.cross_server_p99_ms)) ms; all p99 \(fmt(result.all_p99_ms)) ms, max \(fmt(result.max_ms)) ms; lost \(lost), twice \(result.duplicated), out of order \(result.out_of_order)"
+            "  \(sent.count) check-ins (\(failed) pushes failed) × \(seen.count) kiosks: cross-server p50 \(fmt(result.cross_server_p50_ms)) ms, p99 \(fmt(result.cross_server_p99_ms)) ms; all p99 \(fmt(result.all_p99_ms)) ms, max \(fmt(result.max_ms)) ms; lost \(lost), twice \(result.duplicated), out of order \(result.out_of_order); on a dashboard on another server p50 \(fmt(result.dashboard_p50_ms)) ms, p99 \(fmt(result.dashboard_p99_ms)) ms (\(onDashboard.count) of \(sent.count))"
         )
         return result
     }
@@ -257,10 +281,52 @@ struct BenchServersCommand: AsyncParsableCommand {
                     lastSeq = max(lastSeq, seq)
                 }
                 if seen.arrivals[event.id] != nil { seen.duplicated += 1 } else { seen.arrivals[event.id] = now }
+                if let seq = event.seq { seen.sequence[event.id] = seq }
             }
             if !page.events.isEmpty { quietSince = now }
             cursor = page.cursor
         }
         return seen
+    }
+
+    /// Signs the organiser in through the server on `port`: the session cookie.
+    func signIn(_ http: HTTPClient, port: Int, password: String) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/dashboard/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: "name=bench&password=\(password)"))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        guard let cookie = response.headers["Set-Cookie"].first?.split(separator: ";").first else {
+            throw CommandFailure(message: "benchmark: the dashboard sign-in failed (\(response.status))", status: 1)
+        }
+        return String(cookie)
+    }
+
+    /// The dashboard's stream on `port`: when each message came, and the cursor it was at.
+    func watchDashboard(_ http: HTTPClient, port: Int, cookie: String, until limit: Duration) async throws
+        -> [(at: ContinuousClock.Instant, cursor: Int64)]
+    {
+        struct Cursor: Decodable { var cursor: Int64 }
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/dashboard/stream")
+        request.headers.add(name: "Cookie", value: cookie)
+        var shown: [(at: ContinuousClock.Instant, cursor: Int64)] = []
+        let response = try await http.execute(request, timeout: .seconds(Int64(limit / .seconds(1)) + 1))
+        var pending = Data()
+        do {
+            for try await chunk in response.body {
+                let now = ContinuousClock.now
+                pending.append(contentsOf: chunk.readableBytesView)
+                while let end = pending.firstRange(of: Data("\n\n".utf8)) {
+                    let message = pending[pending.startIndex..<end.lowerBound]
+                    pending.removeSubrange(pending.startIndex..<end.upperBound)
+                    if message.starts(with: Data("data: ".utf8)),
+                        let view = try? JSONDecoder().decode(Cursor.self, from: Data(message.dropFirst(6)))
+                    {
+                        shown.append((now, view.cursor))
+                    }
+                }
+            }
+        } catch {}
+        return shown
     }
 }

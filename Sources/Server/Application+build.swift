@@ -45,8 +45,14 @@ public struct ServerConfiguration: Sendable {
 actor ChangeNotifier {
     private(set) var generation: UInt64 = 0
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    private var lastChange = ContinuousClock.now - .seconds(60)
+    /// Whether changes come less than 50 ms apart: then a woken reader waits a little for more.
+    private(set) var busy = false
 
     func changed() {
+        let now = ContinuousClock.now
+        busy = now - lastChange < .milliseconds(50)
+        lastChange = now
         generation &+= 1
         for waiter in waiters.values { waiter.resume() }
         waiters.removeAll()
@@ -87,8 +93,14 @@ public func buildRouter(
     let logger = Logger(label: "accueil.server")
     // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
     Task { try? await projection.catchUp() }
-    // Events stored through other servers on the same database wake this one's readers too.
-    Task { for await _ in store.changeSignals() { await notifier.changed() } }
+    // Events stored through other servers on the same database wake this one's readers too, and
+    // a token revoked anywhere is forgotten here.
+    Task {
+        for await signal in store.changeSignals() {
+            if signal != .tokens { await notifier.changed() }
+            if signal != .events { await tokens.forgetAll() }
+        }
+    }
 
     @Sendable func holder(_ request: Request) async throws -> TokenHolder {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -136,7 +148,7 @@ public func buildRouter(
         }
         do {
             let response = try await store.ingest(push.events, from: kiosk)
-            if response.accepted > 0 { await notifier.changed() }
+            if response.accepted > 0 && !store.signalsChanges { await notifier.changed() }
             return try jsonAnswer(response)
         } catch let error as SyncError {
             throw HTTPError(.unprocessableContent, message: error.description)
@@ -155,8 +167,20 @@ public func buildRouter(
             let seen = await notifier.generation
             let page = try await reader.changes(since: since, limit: limit, seen: seen)
             let left = deadline - ContinuousClock.now
-            guard page.events.isEmpty, left > .zero else { return try jsonAnswer(page) }
+            guard page.empty, left > .zero else {
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "application/json; charset=utf-8",
+                        .contentLength: String(page.body.readableBytes),
+                    ],
+                    body: .init(byteBuffer: page.body))
+            }
             await notifier.wait(after: seen, seconds: left / .seconds(1))
+            // Woken under load (changes less than 50 ms apart): what arrives in the next 50 ms comes
+            // in the same answer, one answer per kiosk for several check-ins instead of one each.
+            // At light load the answer leaves at once.
+            if await notifier.busy, ContinuousClock.now < deadline { try await Task.sleep(for: longPollGathering) }
         }
     }
 
@@ -225,7 +249,7 @@ public func buildRouter(
         } catch let error as SyncError {
             throw HTTPError(.unprocessableContent, message: error.description)
         }
-        if !events.isEmpty { await notifier.changed() }
+        if !events.isEmpty && !store.signalsChanges { await notifier.changed() }
         return try jsonAnswer(plan.summary)
     }
 
@@ -303,6 +327,9 @@ public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int)
     }
 }
 
+/// How long a long poll woken under load waits for more before it reads.
+let longPollGathering = Duration.milliseconds(50)
+
 /// Largest roster upload: a 100,000-attendee roster is about 30 MB of JSON. With one upload at a
 /// time, this bounds what the roster route holds in memory (the body, then the decoded roster).
 let maxRosterBytes = 64 << 20
@@ -323,9 +350,11 @@ actor KeyIssuer {
     }
 }
 
-/// Who tokens belong to, remembered for a few seconds: a long-polling kiosk asks every few
-/// seconds, and 200 of them would each read the store. A revoked token stops working within
-/// `lifetime`. Unknown tokens are not remembered (a new one works at once).
+/// Who tokens belong to, remembered for a few seconds on a store that signals revocations: a
+/// long-polling kiosk asks every few seconds, and 200 of them would each read the store. Every
+/// server forgets them all when a token is revoked anywhere (`StoreSignal.tokens`); `lifetime`
+/// bounds what a missed signal could keep. Unknown tokens are not remembered (a new one works at
+/// once). On SQLite (revoked from another process, unseen) every request reads the store.
 actor TokenCache {
     let store: any CentralStore
     let lifetime: Duration
@@ -336,7 +365,10 @@ actor TokenCache {
         self.lifetime = lifetime
     }
 
+    func forgetAll() { known.removeAll() }
+
     func holder(_ token: String) async throws -> TokenHolder? {
+        guard store.signalsChanges else { return try await store.holder(forToken: token) }
         let now = ContinuousClock.now
         if let hit = known[token], hit.until > now { return hit.holder }
         guard let holder = try await store.holder(forToken: token) else {
@@ -349,29 +381,50 @@ actor TokenCache {
     }
 }
 
-/// Reads of the store's changes that ask the same thing at the same moment share one query: 200
-/// kiosks woken by one check-in mostly ask for what follows the same cursor. A read is shared only
-/// by readers that saw the same notifier generation before asking: it started after every change
-/// they know of, and a later change wakes them again.
+/// Reads of the store's changes that ask the same thing share one query and one encoding: 200
+/// kiosks woken by one check-in mostly ask for what follows the same cursor.
+///
+/// A reader that took the notifier's generation `seen` before asking may use any read that began
+/// after that generation was reached: one in flight or just finished, made for a reader whose
+/// `seen` is at least its own. It covers every change the reader knows of; a later change wakes the
+/// reader again (its wait returns at once) and it reads anew.
 actor SharedReads {
     struct Key: Hashable {
         var since: Int64
         var limit: Int
-        var seen: UInt64
+    }
+    /// A page of changes, encoded once for every reader that shares it.
+    struct Page: Sendable {
+        var empty: Bool
+        var body: ByteBuffer
     }
     let store: any CentralStore
-    private var inflight: [Key: Task<PullResponse, any Error>] = [:]
+    private var inflight: [Key: (seen: UInt64, task: Task<Page, any Error>)] = [:]
+    private var done: [Key: (seen: UInt64, page: Page)] = [:]
 
     init(store: any CentralStore) { self.store = store }
 
-    func changes(since: Int64, limit: Int, seen: UInt64) async throws -> PullResponse {
-        let key = Key(since: since, limit: limit, seen: seen)
-        if let running = inflight[key] { return try await running.value }
+    func changes(since: Int64, limit: Int, seen: UInt64) async throws -> Page {
+        let key = Key(since: since, limit: limit)
+        if let hit = done[key], hit.seen >= seen { return hit.page }
+        if let running = inflight[key], running.seen >= seen { return try await running.task.value }
         let store = store
-        let task = Task { try await store.changes(since: since, limit: limit) }
-        inflight[key] = task
-        defer { inflight[key] = nil }
-        return try await task.value
+        let task = Task {
+            let page = try await store.changes(since: since, limit: limit)
+            return Page(empty: page.events.isEmpty, body: ByteBuffer(bytes: try JSONEncoder().encode(page)))
+        }
+        inflight[key] = (seen, task)
+        let page: Page
+        do { page = try await task.value } catch {
+            if inflight[key]?.seen == seen { inflight[key] = nil }
+            throw error
+        }
+        if inflight[key]?.seen == seen { inflight[key] = nil }
+        if (done[key]?.seen ?? 0) <= seen {
+            if done.count >= 1000 { done.removeAll(keepingCapacity: true) }
+            done[key] = (seen, page)
+        }
+        return page
     }
 }
 

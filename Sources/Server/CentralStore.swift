@@ -50,14 +50,29 @@ public protocol CentralStore: Sendable {
     func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws
     /// Every kiosk any server heard from.
     func kioskRecords() async throws -> [KioskRecord]
-    /// A signal each time any server (this one included) stores new events, and once whenever the
-    /// signals may have been missed (at start, after a lost connection). PostgreSQL: `LISTEN` on the
-    /// channel each ingest notifies in its transaction. SQLite (one server): never, as the server
-    /// wakes its readers itself. The stream ends when the store is closed.
-    func changeSignals() -> AsyncStream<Void>
+    /// Signals from every server on the store (this one included): new events stored, tokens
+    /// revoked, and `.missed` whenever signals may have been lost (at start, after a lost
+    /// connection). PostgreSQL: `LISTEN` on the channels each ingest and each revocation notify in
+    /// their transaction. SQLite (one server): none, as the server wakes its readers itself; the
+    /// stream ends at once. The stream ends when the store is closed.
+    func changeSignals() -> AsyncStream<StoreSignal>
+    /// Whether `changeSignals` says when events are stored and tokens revoked: the server then
+    /// wakes its readers on the signals only (its own pushes included) and may remember tokens (a
+    /// revocation made elsewhere reaches it within milliseconds).
+    var signalsChanges: Bool { get }
 
     /// Releases connections (PostgreSQL); the store is not used after.
     func close() async
+}
+
+/// What `CentralStore.changeSignals` says.
+public enum StoreSignal: Sendable, Equatable {
+    /// Some server stored new events.
+    case events
+    /// Some server revoked tokens.
+    case tokens
+    /// Signals may have been missed: look again at everything.
+    case missed
 }
 
 /// A dashboard sign-in, as the store keeps it.
@@ -468,9 +483,12 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     /// One server per SQLite store: it wakes its own readers, so nothing comes here.
-    public func changeSignals() -> AsyncStream<Void> {
+    public func changeSignals() -> AsyncStream<StoreSignal> {
         AsyncStream { $0.finish() }
     }
+
+    /// `accueil token revoke` writes the file from another process, unseen: tokens are read each time.
+    public var signalsChanges: Bool { false }
 
     /// SQLite's online backup of the store to `path`: every committed event, while pushes go on.
     public func backup(to path: String) throws {

@@ -32,15 +32,21 @@ actor KioskRegistry {
         }
     }
 
+    /// A contact is written off the request's path (200 kiosks long-polling make 40 writes a
+    /// second, and a long poll does not wait for them); a health report before it is answered.
     func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) async {
         let written = heardHere[kiosk]?.written ?? .distantPast
         heardHere[kiosk] = (now, written)
         guard health != nil || now.timeIntervalSince(written) >= writeEvery else { return }
         heardHere[kiosk] = (now, now)
-        do { try await store.recordKioskContact(kiosk, at: now, health: health) } catch {
-            heardHere[kiosk] = (now, written)
-            logger.warning("kiosk contact not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+        let store = store
+        let logger = logger
+        let write = Task {
+            do { try await store.recordKioskContact(kiosk, at: now, health: health) } catch {
+                logger.warning("kiosk contact not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+            }
         }
+        if health != nil { await write.value }
     }
 
     /// Every kiosk any server heard from.

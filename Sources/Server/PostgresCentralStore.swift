@@ -19,6 +19,9 @@ public final class PostgresCentralStore: CentralStore {
     private let listeners = Mutex<(closed: Bool, tasks: [Task<Void, Never>])>((false, []))
     /// The channel every ingest notifies, in its transaction: delivered at commit, to every server.
     static let changesChannel = "accueil_events"
+    /// The channel every token revocation notifies.
+    static let tokensChannel = "accueil_tokens"
+    public var signalsChanges: Bool { true }
     private let logger: Logger = {
         var logger = Logger(label: "accueil.central.postgres")
         logger.logLevel = .warning
@@ -227,13 +230,19 @@ public final class PostgresCentralStore: CentralStore {
 
     @discardableResult
     public func revokeTokens(kiosk: String) async throws -> Int {
-        var count = 0
-        for try await _ in try await client.query(
-            "UPDATE tokens SET revoked = TRUE WHERE kiosk = \(kiosk) AND NOT revoked RETURNING hash", logger: logger)
-        {
-            count += 1
+        try await client.withTransaction(logger: logger) { connection in
+            var count = 0
+            for try await _ in try await connection.query(
+                "UPDATE tokens SET revoked = TRUE WHERE kiosk = \(kiosk) AND NOT revoked RETURNING hash", logger: logger
+            ) {
+                count += 1
+            }
+            // Every server forgets the tokens it remembered, at commit.
+            if count > 0 {
+                try await connection.query("SELECT pg_notify(\(Self.tokensChannel), '')", logger: logger)
+            }
+            return count
         }
-        return count
     }
 
     public func holder(forToken token: String) async throws -> TokenHolder? {
@@ -374,9 +383,9 @@ public final class PostgresCentralStore: CentralStore {
 
     /// `LISTEN` on a connection of its own, reconnecting after a second when it is lost. A link
     /// that drops silently is found by a `SELECT 1` every 5 s that must answer within 5 s. Each
-    /// (re)connection signals once: what was notified while no one listened is read then.
-    public func changeSignals() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// (re)connection signals `.missed`: what was notified while no one listened is read then.
+    public func changeSignals() -> AsyncStream<StoreSignal> {
+        let (stream, continuation) = AsyncStream<StoreSignal>.makeStream(bufferingPolicy: .bufferingNewest(8))
         let configuration = listenConfiguration
         let logger = logger
         let task = Task {
@@ -387,10 +396,14 @@ public final class PostgresCentralStore: CentralStore {
                         configuration: configuration, id: 1, logger: logger)
                     do {
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            group.addTask {
-                                try await connection.listen(on: Self.changesChannel) { notifications in
-                                    continuation.yield()
-                                    for try await _ in notifications { continuation.yield() }
+                            for (channel, signal) in [
+                                (Self.changesChannel, StoreSignal.events), (Self.tokensChannel, .tokens),
+                            ] {
+                                group.addTask {
+                                    try await connection.listen(on: channel) { notifications in
+                                        continuation.yield(.missed)
+                                        for try await _ in notifications { continuation.yield(signal) }
+                                    }
                                 }
                             }
                             group.addTask {
