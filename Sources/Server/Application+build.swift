@@ -45,14 +45,17 @@ public struct ServerConfiguration: Sendable {
 actor ChangeNotifier {
     private(set) var generation: UInt64 = 0
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-    private var lastChange = ContinuousClock.now - .seconds(60)
-    /// Whether changes come less than 50 ms apart: then a woken reader waits a little for more.
+    /// When the last few changes came, oldest first.
+    private var recent: [ContinuousClock.Instant] = []
+    /// Whether changes come fast (5 in the last 100 ms, 50 a second): then a woken reader waits a
+    /// little for more (`longPollGathering`).
     private(set) var busy = false
 
     func changed() {
         let now = ContinuousClock.now
-        busy = now - lastChange < .milliseconds(50)
-        lastChange = now
+        if recent.count == 5 { recent.removeFirst() }
+        recent.append(now)
+        busy = recent.count == 5 && now - recent[0] < .milliseconds(100)
         generation &+= 1
         for waiter in waiters.values { waiter.resume() }
         waiters.removeAll()
@@ -177,7 +180,7 @@ public func buildRouter(
                     body: .init(byteBuffer: page.body))
             }
             await notifier.wait(after: seen, seconds: left / .seconds(1))
-            // Woken under load (changes less than 50 ms apart): what arrives in the next 50 ms comes
+            // Woken under load (50 changes a second or more): what arrives in the next 50 ms comes
             // in the same answer, one answer per kiosk for several check-ins instead of one each.
             // At light load the answer leaves at once.
             if await notifier.busy, ContinuousClock.now < deadline { try await Task.sleep(for: longPollGathering) }
