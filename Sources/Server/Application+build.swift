@@ -7,6 +7,7 @@ import HummingbirdTLS
 import Logging
 import NIOSSL
 import Sync
+import Synchronization
 
 /// Where and how the server runs.
 public struct ServerConfiguration: Sendable {
@@ -82,7 +83,7 @@ actor ChangeNotifier {
 /// The routes of the sync API, on a store.
 public func buildRouter(
     store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120,
-    eventName: String = "Accueil", secureCookies: Bool = false
+    eventName: String = "Accueil", secureCookies: Bool = false, onReady: @escaping @Sendable () -> Void = {}
 ) -> Router<ClientContext> {
     let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
@@ -94,8 +95,27 @@ public func buildRouter(
     let rosterUploads = OneAtATime()
     let keyIssuer = KeyIssuer(store: store)
     let logger = Logger(label: "accueil.server")
-    // Fold the log once at start, so that the first snapshot or stats request does not wait for it.
-    Task { try? await projection.catchUp() }
+    // Fold the log once at start (retried every second while the store cannot be read): until
+    // then health answers 503 and systemd is not told READY, so that a load balancer or an
+    // operator does not send requests that would wait for the fold.
+    let folded = Mutex(false)
+    Task {
+        var failures = 0
+        while true {
+            do {
+                try await projection.catchUp()
+                folded.withLock { $0 = true }
+                onReady()
+                return
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 60 == 0 {
+                    logger.warning("reading the central log at start: \(error); retrying every second")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
     // Events stored through other servers on the same database wake this one's readers too, and
     // a token revoked anywhere is forgotten here.
     Task {
@@ -115,7 +135,14 @@ public func buildRouter(
 
     @Sendable func kiosk(_ request: Request) async throws -> String { try await holder(request).kiosk }
 
-    router.get("/api/v1/health") { _, _ -> String in "ok" }
+    router.get("/api/v1/health") { _, _ -> Response in
+        guard folded.withLock({ $0 }) else {
+            return Response(
+                status: .serviceUnavailable, headers: [.retryAfter: "1"],
+                body: .init(byteBuffer: ByteBuffer(string: "starting: reading the central log")))
+        }
+        return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+    }
 
     // Who a token belongs to: a command sending an organiser's changes records them in that name.
     router.get("/api/v1/whoami") { request, _ -> Response in try jsonAnswer(try await holder(request)) }
@@ -458,7 +485,8 @@ public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .o
 }
 
 /// The server application on an open store: `accueil server` runs it. `onRunning` gets the port it
-/// listens on (the one asked for, or the one the system chose for port 0).
+/// listens on (the one asked for, or the one the system chose for port 0), once it listens and has
+/// read the central log (then it can answer everything: `READY=1` for systemd).
 public func buildApplication(
     _ configuration: ServerConfiguration, store: any CentralStore,
     onRunning: @escaping @Sendable (Int) -> Void = { _ in }
@@ -467,14 +495,36 @@ public func buildApplication(
     if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
         server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
     }
+    let gate = ReadyGate(onRunning)
     return Application(
         router: buildRouter(
             store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
             eventName: configuration.eventName,
-            secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil),
+            secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil,
+            onReady: { gate.folded() }),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
-        onServerRunning: { channel in onRunning(channel.localAddress?.port ?? configuration.port) })
+        onServerRunning: { channel in gate.listening(channel.localAddress?.port ?? configuration.port) })
+}
+
+/// Calls its action once, when the server both listens and has read the central log.
+final class ReadyGate: Sendable {
+    private let state = Mutex<(port: Int?, folded: Bool, told: Bool)>((nil, false, false))
+    private let action: @Sendable (Int) -> Void
+    init(_ action: @escaping @Sendable (Int) -> Void) { self.action = action }
+
+    func listening(_ port: Int) { tell { $0.port = port } }
+    func folded() { tell { $0.folded = true } }
+
+    private func tell(_ change: (inout (port: Int?, folded: Bool, told: Bool)) -> Void) {
+        let port: Int? = state.withLock { state in
+            change(&state)
+            guard let port = state.port, state.folded, !state.told else { return nil }
+            state.told = true
+            return port
+        }
+        if let port { action(port) }
+    }
 }
 
 /// The server side of TLS from PEM files, or why not in words.
