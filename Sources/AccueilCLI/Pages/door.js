@@ -63,6 +63,10 @@ async function search(e) {
   const q = $("q").value, n = ++asked;
   $("clear").hidden = !q;
   if (!q.trim()) { results = []; selected = -1; shownQuery = q; $("results").innerHTML = ""; return; }
+  // A scanner typing a code (a badge's "AC1:…", Indico's JSON, a long token): no name to look up.
+  // Each of its 30 to 300 characters would ask the kiosk, and on a busy station the scan itself
+  // would wait behind those searches. Enter sends it as a code (`enter`, `looksLikeCode`).
+  if (beingScanned(q) && e && e.type === "input") return;
   const answer = await api("/api/v1/search?limit=30&q=" + encodeURIComponent(q));
   if (n !== asked) return;               // a newer keystroke already asked
   // Among equally good matches, people not yet here first: at the door the one arriving is rarely in.
@@ -328,6 +332,12 @@ async function enter(e) {
   if ($("q").value !== value) return;    // typed on meanwhile
   if (selected >= 0 && results[selected]) checkIn(results[selected], e.timeStamp);
   else if (value.trim().length >= 4) scanned(value.trim(), e);   // nobody by that name: a code, perhaps
+}
+/// What only a scanner types: a badge code, Indico's JSON, or 32 characters and more without a space
+/// (pretix's secrets; a long surname typed by hand still searches as it grows).
+function beingScanned(value) {
+  const v = value.trim();
+  return v.startsWith("{") || v.startsWith("AC1:") || (v.length >= 32 && !/\s/.test(v));
 }
 /// A code rather than a name: JSON (Indico's ticket QR); digits, a colon or Base45's symbols (a badge
 /// QR "AC1: …", tickets, ids "ACC-00042"); or 20 characters and more without a space. Names have none.
