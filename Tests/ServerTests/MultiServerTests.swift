@@ -52,14 +52,14 @@ struct MultiServerTests {
         return (answered - pushed, got)
     }
 
-    func signIn(_ client: some TestClientProtocol, _ name: String, _ password: String) async throws -> String {
-        try await client.execute(
-            uri: "/dashboard/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "name=\(name)&password=\(password)")
-        ) { response in
-            #expect(response.status == .seeOther)
-            return String((response.headers[.setCookie] ?? "").split(separator: ";").first ?? "")
-        }
+    /// Two stores (two servers' worth: each its own pool and `LISTEN` connection) on one new database.
+    func twoStores() async throws -> (PostgresCentralStore, PostgresCentralStore) {
+        let url = try await freshPostgresDatabase()
+        return (try await PostgresCentralStore(url: url), try await PostgresCentralStore(url: url))
+    }
+
+    func close(_ stores: PostgresCentralStore...) async {
+        for store in stores { await store.close() }
     }
 
     func dashboard(_ client: some TestClientProtocol, cookie: String) async throws -> (
@@ -74,15 +74,8 @@ struct MultiServerTests {
 
     @Test("events pushed through one server wake the long polls of the other, both ways, within a second")
     func propagationBothWays() async throws {
-        let url = try await freshPostgresDatabase()
-        let storeA = try await PostgresCentralStore(url: url)
-        let storeB = try await PostgresCentralStore(url: url)
-        defer {
-            Task {
-                await storeA.close()
-                await storeB.close()
-            }
-        }
+        let (storeA, storeB) = try await twoStores()
+        defer { Task { await close(storeA, storeB) } }
         let door1 = try await storeA.createToken(kiosk: "door-1", role: .organiser)
         let door2 = try await storeB.createToken(kiosk: "door-2", role: .organiser)
         let appA = Application(router: buildRouter(store: storeA))
@@ -124,15 +117,8 @@ struct MultiServerTests {
 
     @Test("sign in on one server, read the dashboard on the other; sign out on either ends it on both")
     func organiserSessionsShared() async throws {
-        let url = try await freshPostgresDatabase()
-        let storeA = try await PostgresCentralStore(url: url)
-        let storeB = try await PostgresCentralStore(url: url)
-        defer {
-            Task {
-                await storeA.close()
-                await storeB.close()
-            }
-        }
+        let (storeA, storeB) = try await twoStores()
+        defer { Task { await close(storeA, storeB) } }
         try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
         let appA = Application(router: buildRouter(store: storeA))
         let appB = Application(router: buildRouter(store: storeB))
@@ -164,15 +150,8 @@ struct MultiServerTests {
 
     @Test("a kiosk's health and refusals reported to one server show on the other's dashboard and metrics")
     func kioskHealthShared() async throws {
-        let url = try await freshPostgresDatabase()
-        let storeA = try await PostgresCentralStore(url: url)
-        let storeB = try await PostgresCentralStore(url: url)
-        defer {
-            Task {
-                await storeA.close()
-                await storeB.close()
-            }
-        }
+        let (storeA, storeB) = try await twoStores()
+        defer { Task { await close(storeA, storeB) } }
         try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
         let door = try await storeA.createToken(kiosk: "door-7")
         let appA = Application(router: buildRouter(store: storeA))
@@ -213,15 +192,8 @@ struct MultiServerTests {
 
     @Test("a token revoked through one server stops working on the other at once (it remembered it)")
     func revocationReachesEveryServer() async throws {
-        let url = try await freshPostgresDatabase()
-        let storeA = try await PostgresCentralStore(url: url)
-        let storeB = try await PostgresCentralStore(url: url)
-        defer {
-            Task {
-                await storeA.close()
-                await storeB.close()
-            }
-        }
+        let (storeA, storeB) = try await twoStores()
+        defer { Task { await close(storeA, storeB) } }
         let door = try await storeA.createToken(kiosk: "door-1")
         let appB = Application(router: buildRouter(store: storeB))
         try await appB.test(.router) { b in

@@ -7,6 +7,17 @@ import Testing
 @testable import Server
 @testable import Sync
 
+/// A signed-in organiser's cookie header.
+func signIn(_ client: some TestClientProtocol, _ name: String, _ password: String) async throws -> String {
+    try await client.execute(
+        uri: "/dashboard/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+        body: ByteBuffer(string: "name=\(name)&password=\(password)")
+    ) { response in
+        #expect(response.status == .seeOther)
+        return String((response.headers[.setCookie] ?? "").split(separator: ";").first ?? "")
+    }
+}
+
 /// What a token may push, the organisers' sign-in, and the reports' cells (issue 14).
 @Suite("Trust on the server: who may push what, sign-in throttling, reports as spreadsheets")
 struct PolicyTests {
@@ -16,17 +27,6 @@ struct PolicyTests {
         _ id: String, _ body: Event.Body, kiosk: String = "door-1", at: Date = Date()
     ) -> WireEvent {
         WireEvent(Event(attendeeID: id, at: at, kiosk: kiosk, body: body))
-    }
-
-    /// A signed-in organiser's cookie header.
-    func signIn(_ client: some TestClientProtocol, _ name: String, _ password: String) async throws -> String {
-        try await client.execute(
-            uri: "/dashboard/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "name=\(name)&password=\(password)")
-        ) { response in
-            #expect(response.status == .seeOther)
-            return String((response.headers[.setCookie] ?? "").split(separator: ";").first ?? "")
-        }
     }
 
     @Test(
