@@ -72,7 +72,10 @@ struct MultiServerTests {
         }
     }
 
-    @Test("events pushed through one server wake the long polls of the other, both ways, within a second")
+    /// Well under the long poll's 20 s wait, so an answer this fast was woken by the other server's signal.
+    let wokenWithin = Duration.seconds(5)
+
+    @Test("events pushed through one server wake the long polls of the other, both ways, long before the poll's wait ends")
     func propagationBothWays() async throws {
         let (storeA, storeB) = try await twoStores()
         defer { Task { await close(storeA, storeB) } }
@@ -88,13 +91,16 @@ struct MultiServerTests {
                     push: [upsert("P1", kiosk: "door-1")], as: "door-1", token: door1, through: a, readBy: b,
                     readerToken: door2, since: 0)
                 #expect(gotB.map(\.attendeeID) == ["P1"])
-                #expect(aToB < .seconds(1), "A → B took \(aToB)")
+                // The long poll waits up to 20 s: an answer well before that was woken by the signal. The
+                // latency itself is a figure of `accueil bench servers` (BENCHMARKS.md); the bound here leaves
+                // room for a sanitizer build on a busy machine (CI saw 1.08 s under ThreadSanitizer).
+                #expect(aToB < wokenWithin, "A → B took \(aToB)")
                 let cursor = try #require(gotB.last?.seq)
                 let (bToA, gotA) = try await propagation(
                     push: [upsert("P2", kiosk: "door-2"), checkIn("P2", kiosk: "door-2")], as: "door-2", token: door2,
                     through: b, readBy: a, readerToken: door1, since: cursor)
                 #expect(gotA.map(\.attendeeID) == ["P2", "P2"])
-                #expect(bToA < .seconds(1), "B → A took \(bToA)")
+                #expect(bToA < wokenWithin, "B → A took \(bToA)")
                 // Ten more, alternating: nothing lost, nothing twice, no gap in the sequence.
                 var since = try #require(gotA.last?.seq)
                 for i in 0..<10 {
@@ -105,7 +111,7 @@ struct MultiServerTests {
                         push: [upsert("Q\(i)", kiosk: kiosk)], as: kiosk, token: token, through: writer,
                         readBy: reader, readerToken: readerToken, since: since)
                     #expect(got.map(\.attendeeID) == ["Q\(i)"])
-                    #expect(took < .seconds(1), "round \(i) took \(took)")
+                    #expect(took < wokenWithin, "round \(i) took \(took)")
                     if let seq = got.last?.seq {
                         #expect(seq == since + 1)
                         since = seq
