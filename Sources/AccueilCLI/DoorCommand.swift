@@ -291,7 +291,7 @@ final class DoorScreen {
 
     func updateResults() {
         let text = String(query).trimmingCharacters(in: .whitespaces)
-        results = text.isEmpty ? [] : roster.snapshot.search(text, limit: 50)
+        results = text.isEmpty ? [] : roster.search(text, limit: 50)
         if selected >= results.count { selected = max(0, results.count - 1) }
         updateDetail()
     }
@@ -486,7 +486,7 @@ final class DoorScreen {
             attendee.id = try db.nextWalkInID(kiosk: kiosk)
             let r = try db.walkIn(attendee, kiosk: kiosk)
             mode = .search
-            try roster.reload(from: db)
+            roster.refresh(from: db)
             try refreshCounts()
             query = Array(attendee.id)
             selected = 0

@@ -23,8 +23,8 @@ final class DoorRoster: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         roster.refresh(from: db)
-        return roster.snapshot.search(query, limit: limit).map { result in
-            let record = roster.current(result.record)
+        return roster.search(query, limit: limit).map { result in
+            let record = result.record
             return AttendeeJSON(
                 attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates,
                 match: result.hit.match, score: result.hit.score)

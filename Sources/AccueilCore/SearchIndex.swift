@@ -378,7 +378,8 @@ public struct SearchIndex: Sendable {
 
     // MARK: Helpers
 
-    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    /// The order of names: bytewise over folded sort keys (``Attendee/sortKey``).
+    public static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         a.withUnsafeBufferPointer { x in
             b.withUnsafeBufferPointer { y in
                 let n = min(x.count, y.count)

@@ -21,7 +21,7 @@ public struct RosterSnapshot: Sendable {
     private let removedTickets: [String: AttendeeRecord]
 
     /// `removed`: attendees removed from the roster who hold tickets.
-    public init(records: [AttendeeRecord], removed: [AttendeeRecord] = []) {
+    public init(records: [AttendeeRecord], removed: [AttendeeRecord] = [], trimMemory: Bool = true) {
         var removedTickets: [String: AttendeeRecord] = [:]
         for record in removed {
             for digest in record.attendee.tickets { removedTickets[digest] = record }
@@ -40,7 +40,7 @@ public struct RosterSnapshot: Sendable {
         self.tickets = tickets
         #if canImport(Glibc)
             // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
-            _ = glibcMallocTrim(0)
+            if trimMemory { _ = glibcMallocTrim(0) }
         #endif
     }
 
@@ -93,81 +93,171 @@ public struct LogChanges: Sendable {
     public var version: Int
     /// Attendees with new events.
     public var attendeeIDs: Set<String>
-    /// Some of the new events change who is on the roster or what they are (not only check-ins):
-    /// the search index must be rebuilt.
-    public var rosterChanged: Bool
+    /// Attendees whose roster entry changed (added, edited, removed), not only their check-in:
+    /// what they are searched by may have changed.
+    public var rosterIDs: Set<String>
+    public var rosterChanged: Bool { !rosterIDs.isEmpty }
 }
 
 extension KioskDatabase {
     /// The attendees touched since `version`, so that a screen refreshes only them.
     public func changes(since version: Int) throws(StoreError) -> LogChanges {
         try read { db in
-            var changes = LogChanges(version: version, attendeeIDs: [], rosterChanged: false)
+            var changes = LogChanges(version: version, attendeeIDs: [], rosterIDs: [])
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq", arguments: [version])
             while let row = try rows.next() {
                 changes.version = row[0]
-                changes.attendeeIDs.insert(row[1])
+                let id: String = row[1]
+                changes.attendeeIDs.insert(id)
                 let type: String = row[2]
-                if type.hasPrefix("attendee.") { changes.rosterChanged = true }
+                if type.hasPrefix("attendee.") { changes.rosterIDs.insert(id) }
             }
             return changes
         }
     }
 }
 
+/// The roster changes made since a ``RosterSnapshot`` was taken (a walk-in registered here or at
+/// another door, an edit, a removal), searched beside it: a change costs an index over the changed
+/// attendees only, not a rebuild over every attendee (a second at 100,000, ten at a million, with
+/// the door waiting).
+struct RosterDelta: Sendable {
+    /// Each changed attendee as the store has them now, removed ones included.
+    private(set) var records: [String: AttendeeRecord] = [:]
+    /// The index over them (the removed ones only for their tickets).
+    private(set) var snapshot = RosterSnapshot(records: [])
+
+    var count: Int { records.count }
+
+    /// Takes these attendees' current records and indexes the changed set again.
+    mutating func update(_ changed: [AttendeeRecord]) {
+        guard !changed.isEmpty else { return }
+        for record in changed { records[record.attendee.id] = record }
+        let current = records.values.sorted { $0.attendee.id < $1.attendee.id }
+        snapshot = RosterSnapshot(
+            records: current.filter { !$0.removed },
+            removed: current.filter { $0.removed && !$0.attendee.tickets.isEmpty },
+            trimMemory: false)
+    }
+
+    /// Whether this attendee changed since the snapshot: what the snapshot says of them is stale.
+    func changed(_ id: String) -> Bool { records[id] != nil }
+}
+
 /// The roster in memory for a door screen (the terminal one, the browser's), records and search
 /// index, kept in step with the store: new events (this screen's, another process's, sync's)
 /// refresh only the attendees they touch; roster changes rebuild the index.
 public struct LiveRoster: Sendable {
+    /// Roster changes indexed beside the snapshot before it is rebuilt over every attendee. An
+    /// index over this many costs a few milliseconds; a bigger change (an import) rebuilds.
+    public static let deltaLimit = 2_000
+
     public private(set) var snapshot: RosterSnapshot
+    /// Roster changes since the snapshot was taken.
+    private var delta = RosterDelta()
+    /// How many of the changed attendees the snapshot still holds (under their old entry).
+    private var staleInSnapshot = 0
     /// Records changed since the snapshot was taken (check-ins here or elsewhere).
     private var overrides: [String: AttendeeRecord] = [:]
     private var version: Int
+    /// Full rebuilds of the snapshot since this roster was loaded (for tests and benches).
+    public private(set) var rebuilds = 0
 
     public init(db: KioskDatabase) throws(StoreError) {
         version = try db.logVersion()
         snapshot = try db.snapshot()
     }
 
+    /// Roster changes indexed beside the snapshot, not yet folded into it.
+    public var pendingChanges: Int { delta.count }
+
     /// Picks up what was written to the store since the last look. Returns true when something changed.
     @discardableResult
     public mutating func refresh(from db: KioskDatabase) -> Bool {
         guard let changes = try? db.changes(since: version), changes.version != version else { return false }
-        version = changes.version
-        if changes.rosterChanged, let fresh = try? db.snapshot() {
-            snapshot = fresh
-            overrides = [:]
-        } else {
-            for id in changes.attendeeIDs {
-                if let record = try? db.attendee(id: id) { overrides[id] = record }
+        if changes.rosterChanged {
+            let fresh = changes.rosterIDs.subtracting(delta.records.keys).count
+            if delta.count + fresh > Self.deltaLimit {
+                guard (try? rebuild(from: db)) != nil else { return false }
+                return true
             }
+            var changed: [AttendeeRecord] = []
+            do {
+                for id in changes.rosterIDs {
+                    if let record = try db.attendee(id: id) { changed.append(record) }
+                }
+            } catch {
+                return false  // read again next time
+            }
+            delta.update(changed)
+            staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
+        }
+        version = changes.version
+        for id in changes.attendeeIDs {
+            if let record = try? db.attendee(id: id) { overrides[id] = record }
         }
         return true
     }
 
-    /// Reads everything again (after this screen changed the roster itself, e.g. a walk-in).
-    public mutating func reload(from db: KioskDatabase) throws(StoreError) {
+    private mutating func rebuild(from db: KioskDatabase) throws(StoreError) {
         version = try db.logVersion()
         snapshot = try db.snapshot()
+        delta = RosterDelta()
+        staleInSnapshot = 0
         overrides = [:]
+        rebuilds += 1
     }
 
     /// After this screen wrote `expectedEvents` events about `id`: refreshes that attendee, and
-    /// picks up anything another process wrote meanwhile.
-    public mutating func wrote(_ id: String, expectedEvents: Int, in db: KioskDatabase) {
+    /// picks up anything another process wrote meanwhile. `rosterChanged`: one of the events
+    /// changed their roster entry (a walk-in).
+    public mutating func wrote(_ id: String, expectedEvents: Int, rosterChanged: Bool = false, in db: KioskDatabase) {
+        if rosterChanged {
+            refresh(from: db)
+            return
+        }
         if let record = try? db.attendee(id: id) { overrides[id] = record }
         if let now = try? db.logVersion() {
             if now == version + expectedEvents { version = now } else { refresh(from: db) }
         }
     }
 
+    /// Attendees matching `query`, best first, up to date: the snapshot's hits for attendees whose
+    /// roster entry changed since are replaced by the changed set's. An exact id comes first.
+    public func search(_ query: String, limit: Int = 20) -> [RosterSnapshot.Result] {
+        guard delta.count > 0 else {
+            return snapshot.search(query, limit: limit).map {
+                RosterSnapshot.Result(record: current($0.record), hit: $0.hit)
+            }
+        }
+        // Changed attendees may take places in the snapshot's answer: ask for that many more.
+        let stale = snapshot.search(query, limit: limit + staleInSnapshot)
+        var merged = stale.filter { !delta.changed($0.record.attendee.id) }
+        merged.append(contentsOf: delta.snapshot.search(query, limit: limit))
+        let keys = Dictionary(
+            merged.map { ($0.record.attendee.id, Array($0.record.attendee.sortKey.utf8)) },
+            uniquingKeysWith: { a, _ in a })
+        merged.sort { a, b in
+            a.hit.score != b.hit.score
+                ? a.hit.score > b.hit.score
+                : SearchIndex.less(keys[a.record.attendee.id]!, keys[b.record.attendee.id]!)
+        }
+        return merged.prefix(limit).map { RosterSnapshot.Result(record: current($0.record), hit: $0.hit) }
+    }
+
     /// The up-to-date version of a record the snapshot holds.
-    public func current(_ record: AttendeeRecord) -> AttendeeRecord { overrides[record.attendee.id] ?? record }
+    public func current(_ record: AttendeeRecord) -> AttendeeRecord {
+        overrides[record.attendee.id] ?? delta.records[record.attendee.id] ?? record
+    }
 
-    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? snapshot.record(id: id) }
+    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? delta.records[id] ?? snapshot.record(id: id) }
 
-    /// The attendee whose registration ticket has this digest, up to date. (A change of someone's
-    /// tickets is a roster change: the snapshot is rebuilt with it.)
-    public func record(ticket digest: String) -> AttendeeRecord? { snapshot.record(ticket: digest).map(current) }
+    /// The attendee whose registration ticket has this digest (removed ones included), up to date.
+    public func record(ticket digest: String) -> AttendeeRecord? {
+        if let record = delta.snapshot.record(ticket: digest) { return current(record) }
+        // A ticket the snapshot gives to someone whose entry changed since is no longer theirs.
+        guard let record = snapshot.record(ticket: digest), !delta.changed(record.attendee.id) else { return nil }
+        return current(record)
+    }
 }
