@@ -82,10 +82,26 @@ public final class Browser {
         return (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any]) ?? [:]
     }
 
+    /// `call`, waiting for chromedriver on a thread of Dispatch's, not on one of the few threads async
+    /// code runs on (one per core): a browser slow to answer then holds up no one else.
+    static func offloadedCall(_ port: UInt16, _ path: String, _ method: String, _ body: [String: Any]?) async throws
+        -> [String: Any]
+    {
+        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<Data?, Never>) in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    returning: loopbackHTTP(port: port, method: method, path: path, body: data, pageToken: false)?.body)
+            }
+        }
+        guard let answer else { throw WebDriverError("chromedriver: no answer to \(method) \(path)") }
+        return (try JSONSerialization.jsonObject(with: answer) as? [String: Any]) ?? [:]
+    }
+
     @discardableResult
     public func command(_ path: String, _ method: String = "POST", _ body: [String: Any]? = nil) async throws -> Any? {
-        let value = try Self.call(port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))[
-            "value"]
+        let value = try await Self.offloadedCall(
+            port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))["value"]
         if let failure = value as? [String: Any], let error = failure["error"] as? String {
             throw WebDriverError("chromedriver: \(method) \(path): \(error): \(failure["message"] ?? "")", code: error)
         }
@@ -185,23 +201,25 @@ public final class Browser {
     }
 
     /// Waits up to `seconds` for `css`'s text to contain `expected`.
-    public func waitFor(_ css: String, containing expected: String, seconds: Double = 10) async throws -> Bool {
+    /// (It looks once more after the deadline: on a busy machine the waiting task may only wake up
+    /// after it, and what it waited for may have come meanwhile.)
+    public func waitFor(_ css: String, containing expected: String, seconds: Double = 20) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await text(css).contains(expected) { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        return try await text(css).contains(expected)
     }
 
     /// Waits up to `seconds` for the JavaScript `condition` (an expression) to be true in the page.
-    public func waitUntil(_ condition: String, seconds: Double = 10) async throws -> Bool {
+    public func waitUntil(_ condition: String, seconds: Double = 20) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await script("return !!(\(condition));") as? Bool == true { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        return try await script("return !!(\(condition));") as? Bool == true
     }
 
     /// WebDriver's codes for the keys a door uses, for `burst`.

@@ -75,7 +75,9 @@ struct MultiServerTests {
     /// Well under the long poll's 20 s wait, so an answer this fast was woken by the other server's signal.
     let wokenWithin = Duration.seconds(5)
 
-    @Test("events pushed through one server wake the long polls of the other, both ways, long before the poll's wait ends")
+    @Test(
+        "events pushed through one server wake the long polls of the other, both ways, long before the poll's wait ends"
+    )
     func propagationBothWays() async throws {
         let (storeA, storeB) = try await twoStores()
         defer { Task { await close(storeA, storeB) } }

@@ -41,6 +41,9 @@ if (regions) {
 // Keystroke-to-results times (ms), read by `accueil bench kiosk`; outcome times read by the volunteer bench.
 window.__timings = [];
 window.__outcomes = [];
+// The last outcomes shown, in words: a green one clears itself after 2.5 s, sooner than a loaded
+// test machine may look (the browser tests read this when the box has gone).
+window.__shown = [];
 let current = null, asked = 0, results = [], selected = -1, resultTimer = 0, shownQuery = "";
 async function api(path, body) {
   const r = await fetch(path, body ? { method:"POST", headers:{"Content-Type":"application/json"}, body:JSON.stringify(body) } : {});
@@ -172,6 +175,9 @@ function outcome(tone, title, a, detail, started) {
   $("rrole").textContent = a ? roleLabel(a.role) : "";
   $("rdetail").textContent = detail || "";
   $("rhint").textContent = T.result_hint;
+  window.__shown.push({ tone, rtitle: $("rtitle").textContent, rname: $("rname").textContent,
+    rnative: $("rnative").textContent, rdetail: $("rdetail").textContent });
+  if (window.__shown.length > 100) window.__shown.shift();
   beep(tone);
   if (started) requestAnimationFrame(() => setTimeout(() => window.__outcomes.push({ tone, ms: performance.now() - started }), 0));
   resultTimer = setTimeout(closeOutcome, tone === "ok" ? 2500 : 6000);
