@@ -195,7 +195,8 @@ struct KioskCommand: AsyncParsableCommand {
         let roster: DoorRoster
         do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
         let (badges, printing, storeOptions) = (badges, printOptions, store)
-        let keys: @Sendable () -> Keyring? = { try? Keyring.load(from: storeOptions.directory) ?? nil }
+        let keyFile = KeyringFile(directory: storeOptions.directory)
+        let keys: @Sendable () -> Keyring? = { keyFile.current() }
         let makeRequest: @Sendable () throws -> PrintRequest = {
             // A badge that can never print is not queued: the door says why at once.
             guard keys()?.activeKey != nil else {

@@ -132,19 +132,24 @@ func addDoorRoutes(
         return try await decode(DoorRequest.self, request, limit: 64 << 10)
     }
 
+    /// The attendee a change names, as the store has them: one indexed read, without waiting for
+    /// the in-memory roster (searches refresh it).
     @Sendable func known(_ id: String?) throws -> AttendeeRecord {
-        guard let id, let record = roster.record(id: id), !record.removed else {
+        guard let id, let record = stored(id), !record.removed else {
             throw HTTPError(.notFound, message: "unknown attendee id \(id ?? "")")
         }
         return record
     }
+
+    /// The attendee as the store has them, after a change.
+    @Sendable func stored(_ id: String) -> AttendeeRecord? { (try? db.attendee(id: id)) ?? nil }
 
     router.post("/api/v1/checkin") { request, _ -> Response in
         let asked = try await body(request)
         let record = try known(asked.id)
         let wanted = asked.print == true ? try print?() : nil
         let (outcome, queued) = try await db.checkInGrouped(record.attendee.id, kiosk: kiosk, print: wanted)
-        let now = roster.record(id: record.attendee.id).map(AttendeeJSON.init)
+        let now = stored(record.attendee.id).map(AttendeeJSON.init)
         let name = Format.name(record.attendee)
         var answer: DoorAnswer
         switch outcome {
@@ -201,7 +206,7 @@ func addDoorRoutes(
         return try jsonAnswer(
             DoorAnswer(
                 status: "undone", message: Format.name(record.attendee),
-                attendee: roster.record(id: record.attendee.id).map(AttendeeJSON.init)))
+                attendee: stored(record.attendee.id).map(AttendeeJSON.init)))
     }
 
     router.post("/api/v1/reprint") { request, _ -> Response in

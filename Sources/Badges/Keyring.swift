@@ -197,3 +197,33 @@ public struct Keyring: Sendable, Codable {
         }
     }
 }
+
+/// A data directory's keyring, read again only when its file changed: `save` replaces the file by
+/// a rename (a new inode), so a `stat` says whether what is held is current. For the door's
+/// routes, which need the keys on every request and used to read and decode the file each time.
+public final class KeyringFile: @unchecked Sendable {
+    private let path: String
+    // An NSLock (a pthread mutex ThreadSanitizer sees), guarding `stamp` and `ring`.
+    private let lock = NSLock()
+    private var stamp: [Int]?
+    private var ring: Keyring?
+
+    public init(directory: URL) { path = Keyring.url(in: directory).path }
+
+    /// The keyring as the file holds it now; nil when there is none, or it cannot be read.
+    public func current() -> Keyring? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            lock.withLock { (stamp, ring) = (nil, nil) }
+            return nil
+        }
+        let now = [
+            Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec),
+            Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec),
+        ]
+        if let held = lock.withLock({ stamp == now ? ring : nil }) { return held }
+        let fresh = (try? Keyring.load(from: URL(fileURLWithPath: path).deletingLastPathComponent())) ?? nil
+        lock.withLock { (stamp, ring) = (fresh == nil ? nil : now, fresh) }
+        return fresh
+    }
+}

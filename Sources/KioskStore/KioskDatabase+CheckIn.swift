@@ -51,7 +51,9 @@ extension KioskDatabase {
                 Event(
                     attendeeID: attendeeID, at: now, kiosk: kiosk,
                     body: .checkInRefused(previousKiosk: previous.kiosk, previousAt: previous.at)))
-            try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [attendeeID])
+            try db.cachedStatement(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?").execute(arguments: [
+                attendeeID
+            ])
             outcome = .alreadyCheckedIn(previous)
         } else {
             let event = Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .checkedIn)
@@ -69,7 +71,8 @@ extension KioskDatabase {
     static func onRoster(_ db: Database, _ attendeeID: String) throws -> AttendeeRecord {
         guard
             let record = try Row.fetchOne(
-                db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
+                db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"),
+                arguments: [attendeeID]
             ).map(AttendeeRecord.init(row:)), !record.removed
         else { throw StoreError.unknownAttendee(attendeeID) }
         return record

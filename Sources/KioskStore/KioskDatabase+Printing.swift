@@ -88,25 +88,28 @@ extension KioskDatabase {
     ) throws -> PrintQueueing {
         if request.onlyOnce && reason == nil,
             let existing = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT \(PrintJob.columns) FROM print_jobs WHERE attendee_id = ? AND state IN ('pending', 'submitted', 'printed')
-                    ORDER BY created_at DESC LIMIT 1
-                    """, arguments: [attendeeID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(PrintJob.columns) FROM print_jobs WHERE attendee_id = ? AND state IN ('pending', 'submitted', 'printed')
+                        ORDER BY created_at DESC LIMIT 1
+                        """), arguments: [attendeeID]
             ).map(PrintJob.init(row:))
         {
             return .alreadyPrinted(existing)
         }
         let version =
-            try Int.fetchOne(db, sql: "SELECT badge_version FROM attendees WHERE id = ?", arguments: [attendeeID]) ?? 1
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT badge_version FROM attendees WHERE id = ?"), arguments: [attendeeID])
+            ?? 1
         let id = UUID.random()
         let ms = milliseconds(now)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO print_jobs (id, attendee_id, badge_version, printer, format, template, reason, state, attempts,
                     kiosk, created_at, updated_at, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 id.uuidString, attendeeID, version, request.printer, request.format, request.template, reason, kiosk,
                 ms, ms, ms,
@@ -116,7 +119,8 @@ extension KioskDatabase {
             Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgePrintRequested(job: id, reason: reason)))
         try refresh(db, attendeeID: attendeeID)
         let job = try Row.fetchOne(
-            db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?", arguments: [id.uuidString]
+            db.cachedStatement(sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?"),
+            arguments: [id.uuidString]
         )
         .map(PrintJob.init(row:))!
         return .queued(job)

@@ -178,9 +178,11 @@ public struct KioskDatabase: Sendable {
     /// One attendee by id, removed ones included.
     public func attendee(id: String) throws(StoreError) -> AttendeeRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [id])
-                .map(
-                    AttendeeRecord.init(row:))
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id]
+            )
+            .map(
+                AttendeeRecord.init(row:))
         }
     }
 
@@ -310,7 +312,8 @@ public struct KioskDatabase: Sendable {
 
     static func events(_ db: Database, attendeeID: String) throws -> [Event] {
         try Row.fetchAll(
-            db, sql: "SELECT \(eventColumns) FROM events WHERE attendee_id = ? ORDER BY seq", arguments: [attendeeID]
+            db.cachedStatement(sql: "SELECT \(eventColumns) FROM events WHERE attendee_id = ? ORDER BY seq"),
+            arguments: [attendeeID]
         )
         .map(event(from:))
     }

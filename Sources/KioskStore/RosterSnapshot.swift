@@ -83,7 +83,7 @@ extension KioskDatabase {
 
     /// The number of events in the log: changes when anything (here or in another process) writes.
     public func logVersion() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 }
+        try read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(seq), 0) FROM events")) ?? 0 }
     }
 }
 
@@ -105,7 +105,8 @@ extension KioskDatabase {
         try read { db in
             var changes = LogChanges(version: version, attendeeIDs: [], rosterIDs: [])
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq", arguments: [version])
+                db.cachedStatement(sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq"),
+                arguments: [version])
             while let row = try rows.next() {
                 changes.version = row[0]
                 let id: String = row[1]
