@@ -224,7 +224,13 @@ public func buildRouter(
     // out) and the cursor to pull after.
     router.get("/api/v1/snapshot") { request, _ -> Response in
         _ = try await kiosk(request)
-        return try jsonAnswer(try await projection.snapshot())
+        let stream = try await projection.snapshotSource()
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody { writer in
+                try await stream.write { try await writer.write($0) }
+                try await writer.finish(nil)
+            })
     }
 
     @Sendable func applyRoster(_ request: Request, kiosk: String) async throws -> Response {

@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import NIOCore
 import Sync
 
 /// The server's live view of every attendee, folded from the central log. It follows the store's
@@ -111,7 +112,8 @@ actor CentralProjection {
         return roster
     }
 
-    /// Every attendee's compacted events, and the cursor to pull changes after.
+    /// Every attendee's compacted events, and the cursor to pull changes after, in memory. (The
+    /// route streams it instead: ``snapshotSource()``, ``SnapshotStream``.)
     func snapshot() async throws -> Snapshot {
         try await catchUp()
         var roster: [Snapshot.RosterRow] = []
@@ -123,6 +125,14 @@ actor CentralProjection {
             }
         }
         return Snapshot(cursor: cursor, roster: roster, events: events)
+    }
+
+    /// The compacted events at one cursor, to be written out piece by piece. The dictionary is
+    /// shared with the projection (copy on write): it costs nothing until the projection changes,
+    /// then the projection copies its table of attendees (not their events).
+    func snapshotSource() async throws -> SnapshotStream {
+        try await catchUp()
+        return SnapshotStream(cursor: cursor, logs: logs)
     }
 
     /// Every attendee's folded state, for the dashboard (after catching up).
@@ -141,5 +151,54 @@ actor CentralProjection {
     func tallies() async throws -> (counters: [String: Int], refusals: [String: [String: Int]], cursor: Int64) {
         try await catchUp()
         return (counters, refusals, cursor)
+    }
+}
+
+/// A snapshot written as it is encoded, a few thousand attendees at a time, with the same JSON as
+/// ``Snapshot`` (`{"cursor":…,"roster":[…],"events":[…]}`): a server's memory per snapshot in
+/// progress is its sorted ids and one batch, not the whole document (259 MB at a million
+/// attendees, with the structures it was encoded from); the connection's backpressure paces it.
+struct SnapshotStream: Sendable {
+    let cursor: Int64
+    let logs: [String: [Event]]
+
+    /// Writes the document through `write`, `batch` attendees' events per encoded piece.
+    func write(batch: Int = 2_000, _ write: (ByteBuffer) async throws -> Void) async throws {
+        let ids = logs.keys.sorted()
+        let encoder = JSONEncoder()
+        try await write(ByteBuffer(string: "{\"cursor\":\(cursor),\"roster\":["))
+        // Two passes over the ids: the roster rows, then every other event (the order `Snapshot` has).
+        for rosterPass in [true, false] {
+            var first = true
+            var start = 0
+            while start < ids.count {
+                let end = min(start + batch, ids.count)
+                let piece: Data
+                if rosterPass {
+                    var rows: [Snapshot.RosterRow] = []
+                    for id in ids[start..<end] {
+                        rows.append(contentsOf: logs[id]!.compactMap(Snapshot.RosterRow.init))
+                    }
+                    piece = rows.isEmpty ? Data() : try encoder.encode(rows)
+                } else {
+                    var events: [WireEvent] = []
+                    for id in ids[start..<end] {
+                        for event in logs[id]! where Snapshot.RosterRow(event) == nil {
+                            events.append(WireEvent(event))
+                        }
+                    }
+                    piece = events.isEmpty ? Data() : try encoder.encode(events)
+                }
+                start = end
+                guard piece.count > 2 else { continue }  // "[…]": its brackets dropped, pieces joined by commas
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(piece.count)
+                if !first { buffer.writeString(",") }
+                buffer.writeBytes(piece.dropFirst().dropLast())
+                first = false
+                try await write(buffer)
+            }
+            try await write(ByteBuffer(string: rosterPass ? "],\"events\":[" : "]}"))
+        }
     }
 }

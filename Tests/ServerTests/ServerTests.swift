@@ -249,6 +249,38 @@ struct ServerTests {
         #expect(try await store.latestSequence() >= Int64(total))
     }
 
+    @Test("the snapshot written in pieces is the snapshot, whatever the size of the pieces; an empty one too")
+    func snapshotInPieces() async throws {
+        let store = try await freshStore(.sqlite)
+        defer { Task { await store.close() } }
+        let empty = CentralProjection(store: store)
+        var bytes = Data()
+        try await empty.snapshotSource().write(batch: 3) { bytes.append(contentsOf: $0.readableBytesView) }
+        #expect(try JSONDecoder().decode(Snapshot.self, from: bytes) == Snapshot(cursor: 0, roster: [], events: []))
+        // Sessions as well as attendees, and subjects with no roster row (events before their upsert).
+        var events = history()
+        let t = Date(timeIntervalSince1970: 1_780_000_000)
+        let session = Session(
+            id: "AT-1", title: "Atelier", room: "Salle 2", start: t, end: t + 3600, capacity: 10, access: .open)
+        events.append(
+            Event(attendeeID: Session.subject(session.id), at: t, kiosk: "import", body: .sessionScheduled(session)))
+        events.append(Event(attendeeID: "LATE", at: t, kiosk: "door-1", body: .checkedIn))
+        _ = try await store.ingest(events.map { WireEvent($0) }, from: "door-1")
+        let projection = CentralProjection(store: store)
+        let reference = try await projection.snapshot()
+        #expect(reference.roster.count == 40 && reference.events.count > 40)
+        for batch in [1, 2, 7, 40, 2_000] {
+            var bytes = Data()
+            var pieces = 0
+            try await projection.snapshotSource().write(batch: batch) {
+                bytes.append(contentsOf: $0.readableBytesView)
+                pieces += 1
+            }
+            #expect(try JSONDecoder().decode(Snapshot.self, from: bytes) == reference, "batch \(batch)")
+            #expect(batch > 40 || pieces > 40 / batch, "batch \(batch): \(pieces) pieces")
+        }
+    }
+
     /// A small event's worth of history: roster versions, a removal and a return, check-ins at two
     /// doors, an undo, a refusal, a reissue, a print; shuffled.
     func history() -> [Event] {
