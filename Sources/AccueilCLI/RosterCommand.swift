@@ -55,7 +55,10 @@ struct RosterImportCommand: AsyncParsableCommand {
             the good rows are imported.
 
             With --server, the file is read here and applied on the central server instead, from \
-            where every kiosk gets it (a kiosk that starts empty downloads the whole roster at once).
+            where every kiosk gets it (a kiosk that starts empty downloads the whole roster at once). \
+            A roster of more than 20,000 attendees is sent in pieces of 20,000, each applied as it \
+            arrives (with --remove-missing, the others are removed after the last piece): if the \
+            upload stops half-way, import the file again.
 
             Exit status: 0 every row imported; 3 some rows rejected; 2 nothing imported (usage error, \
             unreadable file, --strict with bad rows); 10 the server could not be reached.
@@ -138,6 +141,58 @@ struct RosterImportCommand: AsyncParsableCommand {
         var role_values: [RoleValue]
     }
 
+    /// Attendees per request when a roster is sent in pieces.
+    static let pieceAttendees = 20_000
+    /// Bytes per piece at most, under the server's 64 MB limit on a request.
+    static let pieceBytes = 32 << 20
+
+    /// Sends a roster to the server: in one request up to `pieceAttendees` attendees, as before;
+    /// a bigger one in pieces of that many (fewer if their rows are long), each applied as it
+    /// arrives, then, with `removeMissing`, the ids of the whole file so that the server removes
+    /// everyone else. Memory on both ends is one piece's. A piece the server refuses stops the
+    /// upload: the pieces before it are applied, and importing the file again changes nothing twice.
+    static func upload(
+        _ parsed: ParsedRoster, codes: [[String]]?, removeMissing: Bool, dryRun: Bool, to client: SyncClient
+    ) async throws -> ImportSummary {
+        let attendees = parsed.attendees
+        if attendees.count <= pieceAttendees {
+            let body = try JSONEncoder().encode(
+                RosterUpload(
+                    attendees: attendees, removeMissing: removeMissing, dryRun: dryRun, ticketCodes: codes,
+                    cancelled: parsed.cancelledIDs))
+            return try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
+        }
+        var total = ImportSummary()
+        var start = 0
+        while start < attendees.count {
+            var end = min(start + pieceAttendees, attendees.count)
+            var body: Data
+            repeat {
+                // Cancelled registrations with the first piece; with --remove-missing the last
+                // request removes them with everyone else not in the file.
+                body = try JSONEncoder().encode(
+                    RosterUpload(
+                        attendees: Array(attendees[start..<end]), removeMissing: false, dryRun: dryRun,
+                        ticketCodes: codes.map { Array($0[start..<end]) },
+                        cancelled: start == 0 && !removeMissing ? parsed.cancelledIDs : nil))
+                if body.count > pieceBytes && end - start > 1 { end = start + (end - start) / 2 } else { break }
+            } while true
+            let piece = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
+            total.added += piece.added
+            total.updated += piece.updated
+            total.unchanged += piece.unchanged
+            total.removed += piece.removed
+            start = end
+        }
+        if removeMissing {
+            let body = try JSONEncoder().encode(RosterRemovals(keep: attendees.map(\.id), dryRun: dryRun))
+            total.removed += try await client.post(
+                "api/v1/roster/removals", body: body, as: ImportSummary.self, timeout: 600
+            ).removed
+        }
+        return total
+    }
+
     func run() async throws {
         var options = RosterOptions(preset: preset, defaultRole: defaultRole, acceptPending: acceptPending)
         for map in maps {
@@ -200,11 +255,9 @@ struct RosterImportCommand: AsyncParsableCommand {
             let client = try syncClient(
                 server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
-                let body = try JSONEncoder().encode(
-                    RosterUpload(
-                        attendees: parsed.attendees, removeMissing: removeMissing, dryRun: dryRun,
-                        ticketCodes: withTickets > 0 ? parsed.ticketCodes : nil, cancelled: parsed.cancelledIDs))
-                changes = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
+                changes = try await Self.upload(
+                    parsed, codes: withTickets > 0 ? parsed.ticketCodes : nil, removeMissing: removeMissing,
+                    dryRun: dryRun, to: client)
             } catch let error as SyncError {
                 throw CommandFailure(
                     message: "roster import on \(client.server.absoluteString) failed: \(error)", status: 10)

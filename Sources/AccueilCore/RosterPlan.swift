@@ -54,4 +54,12 @@ public struct RosterPlan: Sendable {
         removals.sort()
         summary.removed = removals.count
     }
+
+    /// The removals that end a roster sent in pieces with `removeMissing` (each piece applied
+    /// without it): whoever is on the roster and not among `keeping`, the ids of the whole file.
+    public init(keeping ids: Set<String>, existing: [String: (Attendee, Bool)]) {
+        for (id, (_, removed)) in existing where !removed && !ids.contains(id) { removals.append(id) }
+        removals.sort()
+        summary.removed = removals.count
+    }
 }

@@ -273,6 +273,12 @@ public func buildRouter(
             incoming: upload.attendees, existing: try await projection.roster(), removeMissing: upload.removeMissing,
             cancelled: upload.cancelled ?? [])
         guard !upload.dryRun else { return try jsonAnswer(plan.summary) }
+        try await ingestRoster(plan, kiosk: kiosk)
+        return try jsonAnswer(plan.summary)
+    }
+
+    /// Writes a roster change's events, in batches the store takes.
+    @Sendable func ingestRoster(_ plan: RosterPlan, kiosk: String) async throws {
         let now = Date()
         let events =
             plan.upserts.map { WireEvent(Event(attendeeID: $0.id, at: now, kiosk: kiosk, body: .attendeeUpserted($0))) }
@@ -286,11 +292,40 @@ public func buildRouter(
             throw HTTPError(.unprocessableContent, message: error.description)
         }
         if !events.isEmpty && !store.signalsChanges { await notifier.changed() }
-        return try jsonAnswer(plan.summary)
+    }
+
+    // The end of a roster sent in pieces with --remove-missing: everyone not in the file is removed.
+    router.post("/api/v1/roster/removals") { request, _ -> Response in
+        let holder = try await holder(request)
+        guard holder.role == .organiser else {
+            logger.warning("roster upload refused: a door's token", metadata: ["kiosk": "\(holder.kiosk)"])
+            await registry.refused(from: holder.kiosk, reason: "roster upload with a door's token")
+            throw HTTPError(
+                .forbidden,
+                message: "the roster is changed with an organiser's token (accueil token create --role organiser)")
+        }
+        guard await rosterUploads.enter() else {
+            throw HTTPError(.tooManyRequests, message: "another roster upload is in progress; try again")
+        }
+        do {
+            let asked = try await decode(RosterRemovals.self, request, limit: maxRosterBytes)
+            guard !asked.keep.isEmpty else {
+                throw HTTPError(
+                    .badRequest, message: "keep names nobody: a roster with nobody in it removes no one here")
+            }
+            let plan = RosterPlan(keeping: Set(asked.keep), existing: try await projection.roster())
+            if !asked.dryRun { try await ingestRoster(plan, kiosk: holder.kiosk) }
+            await rosterUploads.leave()
+            return try jsonAnswer(plan.summary)
+        } catch {
+            await rosterUploads.leave()
+            throw error
+        }
     }
 
     // A roster parsed by `accueil roster import --server`: applied like a kiosk's import (same
-    // file twice changes nothing; check-ins untouched), as events every kiosk then pulls.
+    // file twice changes nothing; check-ins untouched), as events every kiosk then pulls. A roster
+    // too big for one request comes in pieces, then `/api/v1/roster/removals`.
     router.post("/api/v1/roster") { request, _ -> Response in
         let holder = try await holder(request)
         guard holder.role == .organiser else {

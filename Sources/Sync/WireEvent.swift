@@ -270,6 +270,25 @@ public struct RosterUpload: Codable, Sendable {
     }
 }
 
+/// The last request of a roster sent in pieces (`POST /api/v1/roster/removals`): the ids of the
+/// whole file, after each piece was sent as a `RosterUpload` without `remove_missing`. Whoever else
+/// is on the roster is removed. A separate route, so that a server that does not know it refuses it
+/// (404) instead of taking it for a roster with nobody in it.
+public struct RosterRemovals: Codable, Sendable {
+    public var keep: [String]
+    public var dryRun: Bool
+
+    public init(keep: [String], dryRun: Bool) {
+        self.keep = keep
+        self.dryRun = dryRun
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case keep
+        case dryRun = "dry_run"
+    }
+}
+
 /// What a kiosk tells the server about itself every few seconds (`POST /api/v1/kiosk/health`), for
 /// the organisers' dashboard: changes waiting to be sent, its print queue and printer trouble.
 public struct KioskHealth: Codable, Sendable, Equatable {

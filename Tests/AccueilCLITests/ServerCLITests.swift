@@ -107,4 +107,49 @@ struct ServerCLITests {
         #expect(try accueil(["token", "revoke", "--kiosk", "door-2", "--store", server.store]).status == 0)
         #expect(try sync(b, "door-2", t2).status == 10)
     }
+
+    @Test(
+        "a roster bigger than one request goes in pieces: every attendee arrives, --remove-missing removes the others after the last piece, a dry run changes nothing"
+    )
+    func rosterInPieces() throws {
+        let root = Sandbox()
+        let server = try ServerProcess(store: root.root.appendingPathComponent("central.sqlite").path)
+        let office = try #require(
+            try accueil(["token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store])
+                .stdout.split(separator: "\n").last.map(String.init))
+        let door = try #require(
+            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout
+                .split(separator: "\n").last.map(String.init))
+        func registered() throws -> Int? {
+            let answer = try #require(
+                loopbackHTTP(
+                    port: UInt16(server.port), method: "GET", path: "/api/v1/stats",
+                    headers: ["Authorization": "Bearer \(door)"], pageToken: false))
+            return (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])?["registered"] as? Int
+        }
+        func upload(_ file: String, _ more: [String] = []) throws -> [String: Any] {
+            let result = try root.run(
+                ["roster", "import", file, "--server", server.url, "--token", office, "--json"] + more)
+            #expect(result.status == 0, "\(result.stderr)")
+            return (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        // 45,000 attendees: three pieces of at most 20,000.
+        let csv = try accueil(["roster", "generate", "--count", "45000", "--seed", "3"]).stdout
+        let big = try root.file("big.csv", csv)
+        let first = try upload(big)
+        #expect(first["added"] as? Int == 45_000, "\(first)")
+        #expect(try registered() == 45_000)
+        // The same file without its first 1,000 rows: a dry run counts the removals and changes nothing.
+        var lines = csv.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeSubrange(1...1_000)
+        let shorter = try root.file("shorter.csv", lines.joined(separator: "\n"))
+        let dry = try upload(shorter, ["--remove-missing", "--dry-run"])
+        #expect(dry["removed"] as? Int == 1_000 && dry["unchanged"] as? Int == 44_000, "\(dry)")
+        #expect(try registered() == 45_000)
+        let removal = try upload(shorter, ["--remove-missing"])
+        #expect(removal["removed"] as? Int == 1_000 && removal["unchanged"] as? Int == 44_000, "\(removal)")
+        #expect(try registered() == 44_000)
+        let again = try upload(shorter, ["--remove-missing"])
+        #expect(again["removed"] as? Int == 0 && again["unchanged"] as? Int == 44_000, "\(again)")
+    }
 }
