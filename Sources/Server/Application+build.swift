@@ -294,8 +294,10 @@ public func buildRouter(
         if !events.isEmpty && !store.signalsChanges { await notifier.changed() }
     }
 
-    // The end of a roster sent in pieces with --remove-missing: everyone not in the file is removed.
-    router.post("/api/v1/roster/removals") { request, _ -> Response in
+    /// A roster change: with an organiser's token, one at a time (a request holds its body and
+    /// the decoded roster in memory). `apply` gets the token's kiosk.
+    @Sendable func rosterChange(_ request: Request, _ apply: (String) async throws -> Response) async throws -> Response
+    {
         let holder = try await holder(request)
         guard holder.role == .organiser else {
             logger.warning("roster upload refused: a door's token", metadata: ["kiosk": "\(holder.kiosk)"])
@@ -308,18 +310,26 @@ public func buildRouter(
             throw HTTPError(.tooManyRequests, message: "another roster upload is in progress; try again")
         }
         do {
+            let answer = try await apply(holder.kiosk)
+            await rosterUploads.leave()
+            return answer
+        } catch {
+            await rosterUploads.leave()
+            throw error
+        }
+    }
+
+    // The end of a roster sent in pieces with --remove-missing: everyone not in the file is removed.
+    router.post("/api/v1/roster/removals") { request, _ -> Response in
+        try await rosterChange(request) { kiosk in
             let asked = try await decode(RosterRemovals.self, request, limit: maxRosterBytes)
             guard !asked.keep.isEmpty else {
                 throw HTTPError(
                     .badRequest, message: "keep names nobody: a roster with nobody in it removes no one here")
             }
             let plan = RosterPlan(keeping: Set(asked.keep), existing: try await projection.roster())
-            if !asked.dryRun { try await ingestRoster(plan, kiosk: holder.kiosk) }
-            await rosterUploads.leave()
+            if !asked.dryRun { try await ingestRoster(plan, kiosk: kiosk) }
             return try jsonAnswer(plan.summary)
-        } catch {
-            await rosterUploads.leave()
-            throw error
         }
     }
 
@@ -327,26 +337,7 @@ public func buildRouter(
     // file twice changes nothing; check-ins untouched), as events every kiosk then pulls. A roster
     // too big for one request comes in pieces, then `/api/v1/roster/removals`.
     router.post("/api/v1/roster") { request, _ -> Response in
-        let holder = try await holder(request)
-        guard holder.role == .organiser else {
-            logger.warning("roster upload refused: a door's token", metadata: ["kiosk": "\(holder.kiosk)"])
-            await registry.refused(from: holder.kiosk, reason: "roster upload with a door's token")
-            throw HTTPError(
-                .forbidden,
-                message: "the roster is changed with an organiser's token (accueil token create --role organiser)")
-        }
-        // One roster at a time: a request holds its body and the decoded roster in memory.
-        guard await rosterUploads.enter() else {
-            throw HTTPError(.tooManyRequests, message: "another roster upload is in progress; try again")
-        }
-        do {
-            let answer = try await applyRoster(request, kiosk: holder.kiosk)
-            await rosterUploads.leave()
-            return answer
-        } catch {
-            await rosterUploads.leave()
-            throw error
-        }
+        try await rosterChange(request) { kiosk in try await applyRoster(request, kiosk: kiosk) }
     }
 
     // The event's badge keys for this station: every public key (revoked ones marked) and a signing
