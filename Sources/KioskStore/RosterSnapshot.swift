@@ -148,7 +148,8 @@ struct RosterDelta: Sendable {
 
 /// The roster in memory for a door screen (the terminal one, the browser's), records and search
 /// index, kept in step with the store: new events (this screen's, another process's, sync's)
-/// refresh only the attendees they touch; roster changes rebuild the index.
+/// refresh only the attendees they touch; roster changes are indexed beside the snapshot
+/// (``RosterDelta``) until there are more than `deltaLimit`, then the index is rebuilt.
 public struct LiveRoster: Sendable {
     /// Roster changes indexed beside the snapshot before it is rebuilt over every attendee. An
     /// index over this many costs a few milliseconds; a bigger change (an import) rebuilds.
@@ -177,26 +178,28 @@ public struct LiveRoster: Sendable {
     @discardableResult
     public mutating func refresh(from db: KioskDatabase) -> Bool {
         guard let changes = try? db.changes(since: version), changes.version != version else { return false }
+        var read: [String: AttendeeRecord] = [:]
         if changes.rosterChanged {
             let fresh = changes.rosterIDs.subtracting(delta.records.keys).count
             if delta.count + fresh > Self.deltaLimit {
                 guard (try? rebuild(from: db)) != nil else { return false }
                 return true
             }
-            var changed: [AttendeeRecord] = []
             do {
                 for id in changes.rosterIDs {
-                    if let record = try db.attendee(id: id) { changed.append(record) }
+                    if let record = try db.attendee(id: id) { read[id] = record }
                 }
             } catch {
                 return false  // read again next time
             }
-            delta.update(changed)
+            delta.update(Array(read.values))
             staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
         }
         version = changes.version
+        // Every touched attendee's record, the roster changes' included: `overrides` holds all of
+        // `delta`'s records too.
         for id in changes.attendeeIDs {
-            if let record = try? db.attendee(id: id) { overrides[id] = record }
+            if let record = read[id] ?? (try? db.attendee(id: id)) ?? nil { overrides[id] = record }
         }
         return true
     }
@@ -211,13 +214,8 @@ public struct LiveRoster: Sendable {
     }
 
     /// After this screen wrote `expectedEvents` events about `id`: refreshes that attendee, and
-    /// picks up anything another process wrote meanwhile. `rosterChanged`: one of the events
-    /// changed their roster entry (a walk-in).
-    public mutating func wrote(_ id: String, expectedEvents: Int, rosterChanged: Bool = false, in db: KioskDatabase) {
-        if rosterChanged {
-            refresh(from: db)
-            return
-        }
+    /// picks up anything another process wrote meanwhile.
+    public mutating func wrote(_ id: String, expectedEvents: Int, in db: KioskDatabase) {
         if let record = try? db.attendee(id: id) { overrides[id] = record }
         if let now = try? db.logVersion() {
             if now == version + expectedEvents { version = now } else { refresh(from: db) }
@@ -248,11 +246,9 @@ public struct LiveRoster: Sendable {
     }
 
     /// The up-to-date version of a record the snapshot holds.
-    public func current(_ record: AttendeeRecord) -> AttendeeRecord {
-        overrides[record.attendee.id] ?? delta.records[record.attendee.id] ?? record
-    }
+    public func current(_ record: AttendeeRecord) -> AttendeeRecord { overrides[record.attendee.id] ?? record }
 
-    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? delta.records[id] ?? snapshot.record(id: id) }
+    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? snapshot.record(id: id) }
 
     /// The attendee whose registration ticket has this digest (removed ones included), up to date.
     public func record(ticket digest: String) -> AttendeeRecord? {
