@@ -69,12 +69,9 @@ extension KioskDatabase {
 
     /// The attendee's row, if they are on the roster (not removed); else `unknownAttendee`.
     static func onRoster(_ db: Database, _ attendeeID: String) throws -> AttendeeRecord {
-        guard
-            let record = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"),
-                arguments: [attendeeID]
-            ).map(AttendeeRecord.init(row:)), !record.removed
-        else { throw StoreError.unknownAttendee(attendeeID) }
+        guard let record = try Self.attendee(db, id: attendeeID), !record.removed else {
+            throw StoreError.unknownAttendee(attendeeID)
+        }
         return record
     }
 

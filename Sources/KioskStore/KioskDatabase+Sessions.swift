@@ -208,11 +208,9 @@ extension KioskDatabase {
                     outcome: outcome, session: session, occupancy: try Self.occupancy(db, id),
                     record: try record.map { _ in try Self.onRoster(db, attendeeID) })
             }
-            guard
-                let record = try Row.fetchOne(
-                    db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?", arguments: [attendeeID]
-                ).map(AttendeeRecord.init(row:)), !record.removed
-            else { return try answer(.refused(.notOnRoster), nil) }
+            guard let record = try Self.attendee(db, id: attendeeID), !record.removed else {
+                return try answer(.refused(.notOnRoster), nil)
+            }
 
             let inHere = record.inside?.session == id
             // Inside this room, for this session or an earlier one there (a micro-workshop that

@@ -177,13 +177,15 @@ public struct KioskDatabase: Sendable {
 
     /// One attendee by id, removed ones included.
     public func attendee(id: String) throws(StoreError) -> AttendeeRecord? {
-        try read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id]
-            )
-            .map(
-                AttendeeRecord.init(row:))
-        }
+        try read { db in try Self.attendee(db, id: id) }
+    }
+
+    /// One attendee's row by id, removed ones included (a statement prepared once per connection:
+    /// the door's check-ins and scans read it each time).
+    static func attendee(_ db: Database, id: String) throws -> AttendeeRecord? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id]
+        ).map(AttendeeRecord.init(row:))
     }
 
     /// An attendee's events, in log order.
