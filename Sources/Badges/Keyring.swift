@@ -205,8 +205,14 @@ public final class KeyringFile: @unchecked Sendable {
     private let path: String
     // An NSLock (a pthread mutex ThreadSanitizer sees), guarding `stamp` and `ring`.
     private let lock = NSLock()
-    private var stamp: [Int]?
+    private var stamp: Stamp?
     private var ring: Keyring?
+
+    /// What says the file is the one read: a rename gives a new inode, a write in place a new
+    /// size or change time.
+    private struct Stamp: Equatable {
+        var inode, size, modifiedSeconds, modifiedNanoseconds, changedSeconds, changedNanoseconds: Int
+    }
 
     public init(directory: URL) { path = Keyring.url(in: directory).path }
 
@@ -217,10 +223,10 @@ public final class KeyringFile: @unchecked Sendable {
             lock.withLock { (stamp, ring) = (nil, nil) }
             return nil
         }
-        let now = [
-            Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec),
-            Int(info.st_ctim.tv_sec), Int(info.st_ctim.tv_nsec),
-        ]
+        let now = Stamp(
+            inode: Int(info.st_ino), size: Int(info.st_size), modifiedSeconds: Int(info.st_mtim.tv_sec),
+            modifiedNanoseconds: Int(info.st_mtim.tv_nsec), changedSeconds: Int(info.st_ctim.tv_sec),
+            changedNanoseconds: Int(info.st_ctim.tv_nsec))
         if let held = lock.withLock({ stamp == now ? ring : nil }) { return held }
         let fresh = (try? Keyring.load(from: URL(fileURLWithPath: path).deletingLastPathComponent())) ?? nil
         lock.withLock { (stamp, ring) = (fresh == nil ? nil : now, fresh) }
