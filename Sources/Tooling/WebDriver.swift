@@ -64,7 +64,7 @@ public final class Browser {
                 ]
             ]
         ]
-        let created = try Self.call(UInt16(port), "/session", "POST", capabilities)
+        let created = try await Self.call(UInt16(port), "/session", "POST", capabilities)
         guard let id = (created["value"] as? [String: Any])?["sessionId"] as? String else {
             driver.sendToGroup(SIGKILL)
             throw WebDriverError("chromedriver did not open a browser: \(created)")
@@ -72,19 +72,10 @@ public final class Browser {
         session = id
     }
 
-    public static func call(_ port: UInt16, _ path: String, _ method: String, _ body: [String: Any]? = nil) throws
-        -> [String: Any]
-    {
-        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        guard let answer = loopbackHTTP(port: port, method: method, path: path, body: data, pageToken: false) else {
-            throw WebDriverError("chromedriver: no answer to \(method) \(path)")
-        }
-        return (try JSONSerialization.jsonObject(with: answer.body) as? [String: Any]) ?? [:]
-    }
-
-    /// `call`, waiting for chromedriver on a thread of Dispatch's, not on one of the few threads async
-    /// code runs on (one per core): a browser slow to answer then holds up no one else.
-    static func offloadedCall(_ port: UInt16, _ path: String, _ method: String, _ body: [String: Any]?) async throws
+    /// One WebDriver request. chromedriver is waited for on a thread of Dispatch's, not on one of
+    /// the few threads async code runs on (one per core): a browser slow to answer then holds up no
+    /// one else.
+    static func call(_ port: UInt16, _ path: String, _ method: String, _ body: [String: Any]?) async throws
         -> [String: Any]
     {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
@@ -100,7 +91,7 @@ public final class Browser {
 
     @discardableResult
     public func command(_ path: String, _ method: String = "POST", _ body: [String: Any]? = nil) async throws -> Any? {
-        let value = try await Self.offloadedCall(
+        let value = try await Self.call(
             port, "/session/\(session)\(path)", method, body ?? (method == "POST" ? [:] : nil))["value"]
         if let failure = value as? [String: Any], let error = failure["error"] as? String {
             throw WebDriverError("chromedriver: \(method) \(path): \(error): \(failure["message"] ?? "")", code: error)
@@ -204,22 +195,22 @@ public final class Browser {
     /// (It looks once more after the deadline: on a busy machine the waiting task may only wake up
     /// after it, and what it waited for may have come meanwhile.)
     public func waitFor(_ css: String, containing expected: String, seconds: Double = 20) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await text(css).contains(expected) { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await text(css).contains(expected)
+        try await poll(seconds) { try await text(css).contains(expected) }
     }
 
     /// Waits up to `seconds` for the JavaScript `condition` (an expression) to be true in the page.
     public func waitUntil(_ condition: String, seconds: Double = 20) async throws -> Bool {
+        try await poll(seconds) { try await script("return !!(\(condition));") as? Bool == true }
+    }
+
+    /// Asks `check` every 50 ms for up to `seconds`, and once more after the deadline.
+    private func poll(_ seconds: Double, _ check: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if try await script("return !!(\(condition));") as? Bool == true { return true }
+            if try await check() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return try await script("return !!(\(condition));") as? Bool == true
+        return try await check()
     }
 
     /// WebDriver's codes for the keys a door uses, for `burst`.

@@ -87,21 +87,18 @@ func see(
 /// own place in the record, so an outcome already seen never answers for a later one.
 func seeOutcome(_ browser: Browser, _ field: String, _ text: String) async throws -> Bool {
     let wanted = String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
-    let check = """
-        const shown = window.__shown || [], seen = (window.__seen = window.__seen || {});
-        const box = document.getElementById('result'), el = document.getElementById('\(field)');
-        if (box && !box.hidden && el && el.textContent.includes(\(wanted))) { seen['\(field)'] = shown.length; return true; }
-        for (let i = seen['\(field)'] || 0; i < shown.length; i++) {
-          if ((shown[i]['\(field)'] || '').includes(\(wanted))) { seen['\(field)'] = i + 1; return true; }
-        }
-        return false;
+    return try await browser.waitUntil(
         """
-    let deadline = Date().addingTimeInterval(20)
-    while Date() < deadline {
-        if try await browser.script(check) as? Bool == true { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await browser.script(check) as? Bool == true  // once more, if this task woke up late
+        (() => {
+          const shown = window.__shown || [], seen = (window.__seen = window.__seen || {});
+          const box = document.getElementById('result'), el = document.getElementById('\(field)');
+          if (box && !box.hidden && el && el.textContent.includes(\(wanted))) { seen['\(field)'] = shown.length; return true; }
+          for (let i = seen['\(field)'] || 0; i < shown.length; i++) {
+            if ((shown[i]['\(field)'] || '').includes(\(wanted))) { seen['\(field)'] = i + 1; return true; }
+          }
+          return false;
+        })()
+        """, seconds: 20)
 }
 
 func keepScreenshot(_ browser: Browser, _ name: String) async throws {
