@@ -68,15 +68,24 @@ public struct SMTPTransport: MailTransport {
         try session.deliver(message, from: envelopeFrom, to: recipient)
     }
 
-    func tlsHandler() throws -> NIOSSLClientHandler {
+    /// What a TLS connection to the relay is made with: the context (its trust roots) and the name
+    /// its certificate must carry (none for an address: the certificate's IP addresses are checked).
+    struct TLSSetup: Sendable {
+        let context: NIOSSLContext
+        let hostname: String?
+
+        func handler() throws -> NIOSSLClientHandler {
+            try NIOSSLClientHandler(context: context, serverHostname: hostname)
+        }
+    }
+
+    func tlsSetup() throws -> TLSSetup {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             configuration.trustRoots = .file(caFile)
         }
-        let context = try NIOSSLContext(configuration: configuration)
-        // An address has no host name to check: the certificate's IP addresses are checked instead.
         let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
-        return try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
+        return TLSSetup(context: try NIOSSLContext(configuration: configuration), hostname: isAddress ? nil : host)
     }
 
     /// One SMTP conversation.
@@ -88,13 +97,13 @@ public struct SMTPTransport: MailTransport {
 
         init(_ relay: SMTPTransport) throws {
             self.relay = relay
-            let tls = relay.security == .tls ? try relay.tlsHandler() : nil
+            let tls = relay.security == .tls ? try relay.tlsSetup() : nil
             let broken = self.broken
             let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(15))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        if let tls { try channel.pipeline.syncOperations.addHandler(tls) }
+                        if let tls { try channel.pipeline.syncOperations.addHandler(try tls.handler()) }
                         try channel.pipeline.syncOperations.addHandler(ReplyReader(broken: broken))
                     }
                 }
@@ -142,6 +151,7 @@ public struct SMTPTransport: MailTransport {
             }
         }
 
+        @discardableResult
         func command(_ line: String, _ expected: Set<Int>, step: String? = nil, refusable: Bool = false)
             throws(MailError) -> Reply
         {
@@ -161,10 +171,10 @@ public struct SMTPTransport: MailTransport {
                 }
                 try command("STARTTLS", [220])
                 do {
-                    let handler = try relay.tlsHandler()
+                    let setup = try relay.tlsSetup()
                     let channel = self.channel
                     try channel.eventLoop.submit {
-                        try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                        try channel.pipeline.syncOperations.addHandler(try setup.handler(), position: .first)
                     }.wait()
                 } catch {
                     throw .temporary("\(relay.description): TLS: \(error)")
