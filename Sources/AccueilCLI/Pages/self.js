@@ -6,6 +6,9 @@ $("scanother").lang = CONFIG.language === "fr" ? "en" : "fr";
 $("staff").textContent = T.staff;
 $("pin").placeholder = T.pin; $("pinlabel").textContent = T.pin;
 let clear = 0;
+// The answers shown, in words: one clears itself after 8 s, sooner than a loaded test machine may
+// look (the browser tests read this when the answer has gone).
+window.__shown = [];
 async function scan(text) {
   clearTimeout(clear);
   const r = await fetch("/api/v1/self/checkin", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text }) });
@@ -13,6 +16,8 @@ async function scan(text) {
   $("answer").className = a.status === "refused" ? "bad" : "ok";
   $("answer").textContent = (a.first_name ? a.first_name + ", " : "") + a.message;
   if (a.language) $("answer").lang = a.language;
+  window.__shown.push({ answer: $("answer").textContent });
+  if (window.__shown.length > 100) window.__shown.shift();
   clear = setTimeout(() => { $("answer").textContent = ""; }, 8000);
 }
 $("staff").onclick = () => { $("pinform").hidden = false; $("pinmessage").textContent = ""; $("pin").focus(); };
