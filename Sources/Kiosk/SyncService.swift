@@ -312,12 +312,28 @@ public final class SyncService: Sendable {
             ])
     }
 
+    /// Attendees (roster rows, or other events) per transaction when a snapshot is applied.
+    static let snapshotPiece = 20_000
+
     /// A kiosk that has never pulled starts from the server's snapshot (the whole roster and every
     /// check-in so far, in one response), then follows changes after its cursor.
+    ///
+    /// The snapshot is applied in pieces, each in its own transaction: the events of one piece in
+    /// memory beside the decoded snapshot, not all of them again. A kiosk stopped half-way still
+    /// has no cursor: it downloads the snapshot again, and what it already holds is skipped.
     func bootstrap() async -> Bool {
         do {
             let snapshot = try await active.get("api/v1/snapshot", as: Snapshot.self, timeout: 300)
-            let fresh = try db.applyRemote(try snapshot.allEvents())
+            var fresh = 0
+            let piece = Self.snapshotPiece
+            for start in stride(from: 0, to: snapshot.roster.count, by: piece) {
+                let rows = snapshot.roster[start..<min(start + piece, snapshot.roster.count)]
+                fresh += try db.applyRemote(rows.map(\.event))
+            }
+            for start in stride(from: 0, to: snapshot.events.count, by: piece) {
+                let wire = snapshot.events[start..<min(start + piece, snapshot.events.count)]
+                fresh += try db.applyRemote(try wire.map { try $0.event() })
+            }
             try db.setSyncCursor(snapshot.cursor)
             record { machine, status in
                 machine.pullSucceeded(now: Date(), cursor: snapshot.cursor, more: true)

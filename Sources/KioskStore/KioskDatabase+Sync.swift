@@ -121,23 +121,44 @@ extension KioskDatabase {
             let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM events)") ?? false
             var fresh: [String: [Event]] = [:]
             fresh.reserveCapacity(min(events.count, 200_000))
+            // The attendees in the order they came (a snapshot's is by id): their rows are written
+            // in that order, so that a big batch appends to the attendees' table instead of
+            // writing its pages at random (a dictionary's order), which at a million attendees
+            // made the install grow much faster than the roster.
+            var order: [String] = []
             var count = 0
             for (i, event) in events.enumerated()
             where try Self.append(db, event, outbox: false, payload: payloads.map { $0[i] }) {
                 count += 1
-                fresh[event.attendeeID, default: []].append(event)
-            }
-            // An attendee whose every stored event came with this batch is folded from the batch
-            // itself rather than read back: all of them in an empty store; in a large batch (a long
-            // absence), those the counts show have no older event.
-            var stored: [String: Int] = [:]
-            if !empty && fresh.count > 500 {
-                for row in try Row.fetchAll(db, sql: "SELECT attendee_id, COUNT(*) FROM events GROUP BY attendee_id") {
-                    stored[row[0]] = row[1]
+                if fresh[event.attendeeID]?.append(event) == nil {
+                    fresh[event.attendeeID] = [event]
+                    order.append(event.attendeeID)
                 }
             }
-            for (id, new) in fresh {
-                if Session.id(ofSubject: id) == nil && (empty || stored[id] == new.count) {
+            // An attendee whose every stored event came with this batch is folded from the batch
+            // itself rather than read back: all of them in an empty store; otherwise (a long
+            // absence, a snapshot applied in pieces) those their count shows have no older event:
+            // for a big batch in id order (a snapshot's piece), one scan of the attendee index over
+            // the batch's range; else one look in that index each.
+            var counts: [String: Int]? = nil
+            if !empty, order.count > 500, let low = order.first, let high = order.last,
+                zip(order, order.dropFirst()).allSatisfy({ $0 < $1 })
+            {
+                var found: [String: Int] = [:]
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql:
+                        "SELECT attendee_id, COUNT(*) FROM events WHERE attendee_id BETWEEN ? AND ? GROUP BY attendee_id",
+                    arguments: [low, high])
+                while let row = try rows.next() { found[row[0]] = row[1] }
+                counts = found
+            }
+            let stored = try db.cachedStatement(sql: "SELECT COUNT(*) FROM events WHERE attendee_id = ?")
+            for id in order {
+                let new = fresh[id]!
+                let alone =
+                    try empty || (counts.map { $0[id] } ?? Int.fetchOne(stored, arguments: [id])) == new.count
+                if Session.id(ofSubject: id) == nil && alone {
                     try Self.store(db, attendeeID: id, AttendeeState.fold(new))
                 } else {
                     try Self.refresh(db, attendeeID: id)
