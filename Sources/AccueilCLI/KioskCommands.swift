@@ -185,15 +185,19 @@ struct KioskCommand: AsyncParsableCommand {
                 pageToken: pageToken,
                 allowedHosts: allowHosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }))
         router.get("/api/v1/health") { _, _ in "ok" }
-        router.get("/api/v1/status") { _, _ -> Response in
-            let report = try KioskReport.make(db: db, live: service?.status)
-            return jsonResponse(try SyncStatus.encoder.encode(report))
-        }
-        router.get("/api/v1/stats") { _, _ -> Response in
-            jsonResponse(Data(Output.json(try db.stats()).utf8))
-        }
+        // The door's index, built before the daemon says it is ready (READY=1).
         let roster: DoorRoster
         do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
+        router.get("/api/v1/status") { _, _ -> Response in
+            var report = try KioskReport.make(db: db, live: service?.status)
+            let index = roster.state
+            report.rosterIndex = .init(building: index.building, attendees: index.attendees)
+            return jsonResponse(try SyncStatus.encoder.encode(report))
+        }
+        let stats = StatsCache(db: db)
+        router.get("/api/v1/stats") { _, _ -> Response in
+            jsonResponse(try stats.json())
+        }
         let (badges, printing, storeOptions) = (badges, printOptions, store)
         let keyFile = KeyringFile(directory: storeOptions.directory)
         let keys: @Sendable () -> Keyring? = { keyFile.current() }
@@ -400,6 +404,35 @@ func runSpooler(
 }
 
 /// `GET /api/v1/status` and `accueil status --json`.
+/// The counts every door screen polls (every 2 s), counted again only when the log changed, and,
+/// when a count takes more than 50 ms, not more often than four times what it took: at 800
+/// attendees a count takes a millisecond and is always fresh; at a million it takes seconds, and
+/// several screens asking after each check-in would keep the station's CPU busy counting.
+final class StatsCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private let db: KioskDatabase
+    private var version = -1
+    private var body = Data()
+    private var countedAt = ContinuousClock.now
+    private var took = Duration.zero
+
+    init(db: KioskDatabase) { self.db = db }
+
+    func json() throws -> Data {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = try db.logVersion()
+        let start = ContinuousClock.now
+        let recent = took > .milliseconds(50) && start - countedAt < took * 4
+        if now == version || (version >= 0 && recent) { return body }
+        body = Data(Output.json(try db.stats()).utf8)
+        version = now
+        countedAt = ContinuousClock.now
+        took = countedAt - start
+        return body
+    }
+}
+
 struct KioskReport: Encodable {
     var kiosk: String
     var data: String
@@ -417,6 +450,14 @@ struct KioskReport: Encodable {
     var setAside: SetAsideSummary
     /// The badge keys this station holds; nil: none (badges can be neither verified nor printed).
     var badgeKeys: BadgeKeys?
+    /// The door's search index (the kiosk daemon's answer only): being rebuilt after a big change
+    /// (a snapshot, an import; searches miss the new attendees until it is done), and its size.
+    var rosterIndex: RosterIndex?
+
+    struct RosterIndex: Encodable {
+        var building: Bool
+        var attendees: Int
+    }
 
     struct BadgeKeys: Encodable {
         var event: String
@@ -449,6 +490,7 @@ struct KioskReport: Encodable {
         case printerTrouble = "printer_trouble"
         case printerTroubleFR = "printer_trouble_fr"
         case setAside = "set_aside"
+        case rosterIndex = "roster_index"
     }
 
     static func make(db: KioskDatabase, live: SyncStatus?, kiosk: String? = nil) throws -> KioskReport {

@@ -9,41 +9,75 @@ import Server
 /// The door's roster in memory for the kiosk's web UI: the search index over every attendee, kept
 /// in step with the store (changes from this daemon, the CLI or sync are picked up before each
 /// answer: one indexed query when nothing changed).
+///
+/// A change too big for the small index beside it (a new kiosk's snapshot, a roster import) has
+/// the index rebuilt on a thread of its own, seconds at a million attendees: meanwhile the door
+/// answers from the index it has, each hit read again from the store, ids and tickets from the
+/// store, and the status says the roster is being indexed (`roster_index`).
 final class DoorRoster: @unchecked Sendable {
     private let lock = NSLock()
     private let db: KioskDatabase
     private var roster: LiveRoster
+    private var building = false
 
     init(db: KioskDatabase) throws(StoreError) {
         self.db = db
         roster = try LiveRoster(db: db)
     }
 
+    /// Brings the index up to date under the lock; false while a rebuild is under way (the index
+    /// is behind the store).
+    private func refreshed() -> Bool {
+        if building { return false }
+        guard roster.refresh(from: db, rebuilding: false) == .needsRebuild else { return true }
+        building = true
+        Thread.detachNewThread { [self] in rebuild() }
+        return false
+    }
+
+    private func rebuild() {
+        let fresh: LiveRoster?
+        do { fresh = try LiveRoster(db: db) } catch {
+            Thread.sleep(forTimeInterval: 1)  // a busy store: the next request tries again
+            fresh = nil
+        }
+        lock.withLock {
+            if let fresh { roster = fresh }
+            building = false
+        }
+    }
+
+    /// Whether the index is being rebuilt, and how many attendees it holds.
+    var state: (building: Bool, attendees: Int) {
+        lock.withLock { (building, roster.snapshot.records.count) }
+    }
+
     func search(_ query: String, limit: Int) -> [AttendeeJSON] {
         lock.lock()
         defer { lock.unlock() }
-        roster.refresh(from: db)
+        let current = refreshed()
         return roster.search(query, limit: limit).map { result in
-            let record = result.record
-            return AttendeeJSON(
-                attendee: record.attendee, checkIn: record.checkIn, duplicates: record.duplicates,
-                match: result.hit.match, score: result.hit.score)
-        }
+            let record = current ? result.record : ((try? db.attendee(id: result.record.attendee.id)) ?? nil)
+            return record.map {
+                AttendeeJSON(
+                    attendee: $0.attendee, checkIn: $0.checkIn, duplicates: $0.duplicates, match: result.hit.match,
+                    score: result.hit.score)
+            }
+        }.compactMap { $0 }
     }
 
     func record(id: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
-        roster.refresh(from: db)
-        return roster.record(id: id) ?? (try? db.attendee(id: id)) ?? nil
+        if refreshed(), let record = roster.record(id: id) { return record }
+        return (try? db.attendee(id: id)) ?? nil
     }
 
     /// The attendee whose registration ticket has this digest (removed ones included), from memory.
     func record(ticket digest: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
-        roster.refresh(from: db)
-        return roster.record(ticket: digest)
+        return refreshed() ? roster.record(ticket: digest) : ((try? db.attendee(ticket: digest)) ?? nil)
     }
 }
 

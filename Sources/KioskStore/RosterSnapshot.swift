@@ -174,23 +174,39 @@ public struct LiveRoster: Sendable {
     /// Roster changes indexed beside the snapshot, not yet folded into it.
     public var pendingChanges: Int { delta.count }
 
+    /// What a refresh did.
+    public enum Refresh: Sendable, Equatable {
+        case unchanged, updated
+        /// The change is too big for the small index (a snapshot, an import) and the caller asked
+        /// not to rebuild here: nothing was applied, and this roster is behind the store until it
+        /// is replaced by a new one (``init(db:)``, built elsewhere).
+        case needsRebuild
+    }
+
     /// Picks up what was written to the store since the last look. Returns true when something changed.
     @discardableResult
     public mutating func refresh(from db: KioskDatabase) -> Bool {
-        guard let changes = try? db.changes(since: version), changes.version != version else { return false }
+        refresh(from: db, rebuilding: true) != .unchanged
+    }
+
+    /// Picks up what was written to the store since the last look; a change that needs the whole
+    /// index rebuilt is rebuilt here only if `rebuilding` (it takes seconds at a million attendees).
+    public mutating func refresh(from db: KioskDatabase, rebuilding: Bool) -> Refresh {
+        guard let changes = try? db.changes(since: version), changes.version != version else { return .unchanged }
         var read: [String: AttendeeRecord] = [:]
         if changes.rosterChanged {
             let fresh = changes.rosterIDs.subtracting(delta.records.keys).count
             if delta.count + fresh > Self.deltaLimit {
-                guard (try? rebuild(from: db)) != nil else { return false }
-                return true
+                guard rebuilding else { return .needsRebuild }
+                guard (try? rebuild(from: db)) != nil else { return .unchanged }
+                return .updated
             }
             do {
                 for id in changes.rosterIDs {
                     if let record = try db.attendee(id: id) { read[id] = record }
                 }
             } catch {
-                return false  // read again next time
+                return .unchanged  // read again next time
             }
             delta.update(Array(read.values))
             staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
@@ -201,7 +217,7 @@ public struct LiveRoster: Sendable {
         for id in changes.attendeeIDs {
             if let record = read[id] ?? (try? db.attendee(id: id)) ?? nil { overrides[id] = record }
         }
-        return true
+        return .updated
     }
 
     private mutating func rebuild(from db: KioskDatabase) throws(StoreError) {

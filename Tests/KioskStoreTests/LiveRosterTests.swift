@@ -153,7 +153,14 @@ struct LiveRosterTests {
             return attendee
         }
         try there.importRoster(big, kiosk: "import")
-        live.refresh(from: here)
+        // A caller that rebuilds elsewhere (the kiosk daemon, on a thread of its own) is told so,
+        // and nothing is applied: the roster stays as it was until then.
+        #expect(live.refresh(from: here, rebuilding: false) == .needsRebuild)
+        #expect(live.rebuilds == 0 && live.pendingChanges == 1 && live.snapshot.records.count == 100)
+        #expect(live.refresh(from: here, rebuilding: false) == .needsRebuild)
+        #expect(try LiveRoster(db: here).snapshot.records.count == 100 + 1 + big.count)
+        #expect(live.refresh(from: here, rebuilding: true) == .updated)
+        #expect(live.refresh(from: here, rebuilding: false) == .unchanged)
         #expect(live.rebuilds == 1 && live.pendingChanges == 0)
         #expect(ids(live.search("Quasimodo")) == ["W-door-2-1"])
         #expect(ids(live.search(big.last!.id)).first == big.last!.id)

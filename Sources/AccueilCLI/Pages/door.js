@@ -418,7 +418,8 @@ async function status() {
     $("printer").textContent = printer;
     $("printer").className = trouble || keyless ? "bad" : "";
     const c = await api("/api/v1/stats");
-    $("counts").textContent = `${T.arrived} : ${c.checked_in} / ${c.registered}`;
+    $("counts").textContent = `${T.arrived} : ${c.checked_in} / ${c.registered}`
+      + (s.roster_index && s.roster_index.building ? " · " + T.indexing : "");
   } catch (e) { $("online").className = "off"; $("online").textContent = T.kiosk_unreachable; }
 }
 status(); setInterval(status, 2000);
