@@ -152,14 +152,14 @@ struct RosterImportCommand: AsyncParsableCommand {
     /// everyone else. Memory on both ends is one piece's. A piece the server refuses stops the
     /// upload: the pieces before it are applied, and importing the file again changes nothing twice.
     static func upload(
-        _ parsed: ParsedRoster, codes: [[String]]?, removeMissing: Bool, dryRun: Bool, to client: SyncClient
+        _ attendees: [Attendee], cancelled: [String] = [], codes: [[String]]? = nil, removeMissing: Bool,
+        dryRun: Bool, to client: SyncClient
     ) async throws -> ImportSummary {
-        let attendees = parsed.attendees
         if attendees.count <= pieceAttendees {
             let body = try JSONEncoder().encode(
                 RosterUpload(
                     attendees: attendees, removeMissing: removeMissing, dryRun: dryRun, ticketCodes: codes,
-                    cancelled: parsed.cancelledIDs))
+                    cancelled: cancelled))
             return try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
         }
         var total = ImportSummary()
@@ -174,7 +174,7 @@ struct RosterImportCommand: AsyncParsableCommand {
                     RosterUpload(
                         attendees: Array(attendees[start..<end]), removeMissing: false, dryRun: dryRun,
                         ticketCodes: codes.map { Array($0[start..<end]) },
-                        cancelled: start == 0 && !removeMissing ? parsed.cancelledIDs : nil))
+                        cancelled: start == 0 && !removeMissing ? cancelled : nil))
                 if body.count > pieceBytes && end - start > 1 { end = start + (end - start) / 2 } else { break }
             } while true
             let piece = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
@@ -256,7 +256,8 @@ struct RosterImportCommand: AsyncParsableCommand {
                 server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
                 changes = try await Self.upload(
-                    parsed, codes: withTickets > 0 ? parsed.ticketCodes : nil, removeMissing: removeMissing,
+                    parsed.attendees, cancelled: parsed.cancelledIDs, codes: withTickets > 0 ? parsed.ticketCodes : nil,
+                    removeMissing: removeMissing,
                     dryRun: dryRun, to: client)
             } catch let error as SyncError {
                 throw CommandFailure(
