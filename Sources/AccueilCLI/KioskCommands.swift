@@ -41,7 +41,7 @@ struct KioskCommand: AsyncParsableCommand {
             - self-service: attendees scan the QR of their confirmation e-mail (their signed code, \
             `accueil badge qr`, or the registration system's ticket) and their badge prints; nobody's data is shown. Staff leave it with \
             the PIN (POST /api/v1/unlock {pin}) for the door screen at /staff.
-            Always: GET /api/v1/status (sync, outbox, print queue, last print), GET /api/v1/stats, \
+            Always: GET /api/v1/status (sync, outbox, print queue, last print, the door index), GET /api/v1/stats, \
             GET /api/v1/health. Screens speak --language (fr or en).
             """
     )
