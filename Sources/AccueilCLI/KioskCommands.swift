@@ -403,7 +403,6 @@ func runSpooler(
     }
 }
 
-/// `GET /api/v1/status` and `accueil status --json`.
 /// The counts every door screen polls (every 2 s), counted again only when the log changed, and,
 /// when a count takes more than 50 ms, not more often than four times what it took: at 800
 /// attendees a count takes a millisecond and is always fresh; at a million it takes seconds, and
@@ -433,6 +432,7 @@ final class StatsCache: @unchecked Sendable {
     }
 }
 
+/// `GET /api/v1/status` and `accueil status --json`.
 struct KioskReport: Encodable {
     var kiosk: String
     var data: String
