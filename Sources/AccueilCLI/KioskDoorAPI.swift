@@ -56,14 +56,14 @@ final class DoorRoster: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let current = refreshed()
-        return roster.search(query, limit: limit).map { result in
+        return roster.search(query, limit: limit).compactMap { result in
             let record = current ? result.record : ((try? db.attendee(id: result.record.attendee.id)) ?? nil)
             return record.map {
                 AttendeeJSON(
                     attendee: $0.attendee, checkIn: $0.checkIn, duplicates: $0.duplicates, match: result.hit.match,
                     score: result.hit.score)
             }
-        }.compactMap { $0 }
+        }
     }
 
     func record(id: String) -> AttendeeRecord? {
