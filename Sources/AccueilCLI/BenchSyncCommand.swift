@@ -140,14 +140,14 @@ struct BenchSyncCommand: AsyncParsableCommand {
         _ = index.search(big[big.count / 2].lastName)
         let indexed = (ContinuousClock.now - indexStart).seconds
         log("  the door's index and a first search: \(fmt(indexed)) s")
-        if snapshotOnly {
-            return Figures(
-                store: redacted(spec).hasPrefix("postgres") ? "postgresql" : "sqlite", ingest_clients: 0,
-                ingest_events: 0, ingest_seconds: 0, ingest_events_per_second: 0, propagation_p50_ms: 0,
-                propagation_p99_ms: 0, propagation_max_ms: 0, drain_events: 0, drain_seconds: 0,
-                snapshot_attendees: expected, snapshot_seconds: snapshot, snapshot_bytes: body.count,
-                snapshot_index_seconds: indexed, roster_upload_seconds: upload)
-        }
+        // The other phases' figures stay 0 with --snapshot-only.
+        var figures = Figures(
+            store: redacted(spec).hasPrefix("postgres") ? "postgresql" : "sqlite", ingest_clients: 0,
+            ingest_events: 0, ingest_seconds: 0, ingest_events_per_second: 0, propagation_p50_ms: 0,
+            propagation_p99_ms: 0, propagation_max_ms: 0, drain_events: 0, drain_seconds: 0,
+            snapshot_attendees: expected, snapshot_seconds: snapshot, snapshot_bytes: body.count,
+            snapshot_index_seconds: indexed, roster_upload_seconds: upload)
+        if snapshotOnly { return figures }
 
         // 2. Ingest: `clients` kiosks push check-ins in batches, all at once.
         log("Ingest: \(clients) clients × \(events) events in batches of \(batch)…")
@@ -233,13 +233,12 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let drained = (ContinuousClock.now - drainStart).seconds
         log("  \(drain) check-ins uploaded in \(fmt(drained)) s")
 
-        return Figures(
-            store: redacted(spec).hasPrefix("postgres") ? "postgresql" : "sqlite", ingest_clients: clients,
-            ingest_events: total, ingest_seconds: ingest, ingest_events_per_second: Double(total) / ingest,
-            propagation_p50_ms: percentile(times, 50), propagation_p99_ms: percentile(times, 99),
-            propagation_max_ms: times.max() ?? 0, drain_events: drain, drain_seconds: drained,
-            snapshot_attendees: expected, snapshot_seconds: snapshot, snapshot_bytes: body.count,
-            snapshot_index_seconds: indexed, roster_upload_seconds: upload)
+        (figures.ingest_clients, figures.ingest_events, figures.ingest_seconds) = (clients, total, ingest)
+        figures.ingest_events_per_second = Double(total) / ingest
+        (figures.propagation_p50_ms, figures.propagation_p99_ms) = (percentile(times, 50), percentile(times, 99))
+        figures.propagation_max_ms = times.max() ?? 0
+        (figures.drain_events, figures.drain_seconds) = (drain, drained)
+        return figures
     }
 
     /// Polls `condition` until it holds; past `limit` the benchmark fails, naming what it waited for.
