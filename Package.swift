@@ -71,11 +71,19 @@ let package = Package(
         ),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),
+        // What the server's and the kiosk's HTTP sides share: the request context (who is asking),
+        // JSON answers, page files served from the binary.
+        .target(
+            name: "WebSupport",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The central server: sync API over Hummingbird, central store on SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(
             name: "Server",
             dependencies: [
-                "AccueilCore", "Sync", "Badges", .product(name: "GRDB", package: "GRDB.swift"),
+                "AccueilCore", "Sync", "Badges", "WebSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -99,22 +107,34 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The kiosk station's application (`accueil kiosk`): its local HTTP API and the screens of
+        // each mode (door, session door, self-service), the staff gate, the door's search index.
+        // `buildKioskRouter` / `buildKioskApplication` take a plain configuration; no central server.
+        .target(
+            name: "KioskApp",
+            dependencies: [
+                "AccueilCore", "KioskStore", "Badges", "Sync", "Kiosk", "WebSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The kiosk's web pages (.html, .css, .js) and the words of each language (words-*.json),
+            // compiled into the binary: the install stays one file.
+            resources: [.embedInCode("Pages")]
+        ),
         // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "Tooling", "RosterFiles",
-                "Invitations",
+                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "KioskApp", "Tooling",
+                "RosterFiles", "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            // The kiosk's web pages (.html, .css, .js) and the words of each language (words-*.json),
-            // compiled into the binary: the install stays one file.
-            resources: [.embedInCode("Pages")]
+            ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
         // Running programs without Foundation's Process (see Spawn.swift), loopback HTTP, and a
@@ -133,6 +153,14 @@ let package = Package(
                 "Server", "Sync", "AccueilCore", "KioskStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The kiosk's routes through its router, in this process (no port, no browser, no root).
+        .testTarget(
+            name: "KioskAppTests",
+            dependencies: [
+                "KioskApp", "KioskStore", "Badges", "AccueilCore", "WebSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         // Runs the real `accueil` binary, as organisers and their scripts do.

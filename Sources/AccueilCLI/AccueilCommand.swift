@@ -1,6 +1,3 @@
-// swift-format-ignore-file: AlwaysUseLowerCamelCase
-
-// (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
 import Badges
@@ -186,12 +183,7 @@ enum Output {
 
     static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 
-    static func json(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try! encoder.encode(value), as: UTF8.self)
-    }
+    static func json(_ value: some Encodable) -> String { JSONText.pretty(value) }
 
     static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -200,46 +192,4 @@ enum Output {
 
     /// Writes a line to standard output at once, unbuffered: what is printed has happened.
     static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-}
-
-/// An attendee as commands print them in JSON.
-struct AttendeeJSON: Encodable {
-    var attendee: Attendee
-    var checkIn: CheckInRecord?
-    var duplicates: Int = 0
-    var match: MatchKind?
-    var score: Int?
-
-    enum Keys: String, CodingKey {
-        case id, first_name, last_name, native_name, organisation, title, country, role, role_label, delegation
-        case email, language, sessions, vip, walk_in, checked_in, checked_in_at, checked_in_kiosk, duplicates
-        case match, score, pending
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        let a = attendee
-        try c.encode(a.id, forKey: .id)
-        try c.encode(a.firstName, forKey: .first_name)
-        try c.encode(a.lastName, forKey: .last_name)
-        try c.encode(a.nativeName, forKey: .native_name)
-        try c.encode(a.organisation, forKey: .organisation)
-        try c.encode(a.title, forKey: .title)
-        try c.encode(a.country, forKey: .country)
-        try c.encode(a.role.rawValue, forKey: .role)
-        try c.encode(a.role.label, forKey: .role_label)
-        try c.encode(a.delegation, forKey: .delegation)
-        try c.encode(a.email, forKey: .email)
-        try c.encode(a.language, forKey: .language)
-        try c.encode(a.sessions, forKey: .sessions)
-        try c.encode(a.vip, forKey: .vip)
-        try c.encode(a.walkIn, forKey: .walk_in)
-        if a.pending { try c.encode(true, forKey: .pending) }
-        try c.encode(checkIn != nil, forKey: .checked_in)
-        try c.encodeIfPresent(checkIn.map { Output.iso($0.at) }, forKey: .checked_in_at)
-        try c.encodeIfPresent(checkIn?.kiosk, forKey: .checked_in_kiosk)
-        try c.encode(duplicates, forKey: .duplicates)
-        try c.encodeIfPresent(match.map { "\($0)" }, forKey: .match)
-        try c.encodeIfPresent(score, forKey: .score)
-    }
 }

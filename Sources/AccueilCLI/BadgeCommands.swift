@@ -303,7 +303,7 @@ struct BadgeRenderCommand: ParsableCommand {
         default: throw CommandFailure.usage("--out must end in .pdf or .png")
         }
         print(
-            "\(out): badge of \(Format.name(content.attendee)) (\(id)), \(renderer.template.name), version \(record.badgeVersion)"
+            "\(out): badge of \(content.attendee.listName) (\(id)), \(renderer.template.name), version \(record.badgeVersion)"
         )
         try reportGlyphs([(id, report)])
     }
@@ -367,7 +367,7 @@ struct BadgeVerifyCommand: ParsableCommand {
                     ]))
             } else {
                 print(
-                    "valid: \(record.map { Format.name($0.attendee) } ?? payload.attendeeID) (\(payload.attendeeID)), \(payload.role.label), badge version \(payload.version), key \(payload.keyID)"
+                    "valid: \(record.map { $0.attendee.listName } ?? payload.attendeeID) (\(payload.attendeeID)), \(payload.role.label), badge version \(payload.version), key \(payload.keyID)"
                 )
             }
         } catch {

@@ -5,6 +5,7 @@ import AccueilCore
 import ArgumentParser
 import Badges
 import Foundation
+import KioskApp
 import KioskStore
 import Printing
 import RosterFiles

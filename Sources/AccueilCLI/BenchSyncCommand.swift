@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Kiosk
+import KioskApp
 import KioskStore
 import Server
 import Sync

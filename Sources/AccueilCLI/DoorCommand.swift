@@ -2,6 +2,7 @@ import AccueilCore
 import ArgumentParser
 import Badges
 import Foundation
+import KioskApp
 import KioskStore
 import Printing
 
@@ -319,7 +320,7 @@ final class DoorScreen {
             if results.first?.hit.match != .exact, let record = ticketHolder(String(query)) {
                 guard !record.removed else {
                     message = (
-                        "⛔ Registration cancelled / inscription annulée: \(Format.name(record.attendee))", .error
+                        "⛔ Registration cancelled / inscription annulée: \(record.attendee.listName)", .error
                     )
                     return
                 }
@@ -341,7 +342,7 @@ final class DoorScreen {
                 try db.undoCheckIn(record.attendee.id, reason: text, kiosk: kiosk)
                 mode = .search
                 refresh(record.attendee.id, expectedEvents: 1)
-                message = ("↺ Check-in of \(Format.name(record.attendee)) undone / annulé: \(text)", .info)
+                message = ("↺ Check-in of \(record.attendee.listName) undone / annulé: \(text)", .info)
             } catch {
                 mode = .search
                 message = (error.message, .error)
@@ -360,7 +361,7 @@ final class DoorScreen {
                     record.attendee.id,
                     expectedEvents: text.lowercased() == "lost" || text.lowercased() == "perdu" ? 2 : 1)
                 message = (
-                    "🖨 Reprint of \(Format.name(record.attendee)) queued / réimpression demandée: \(text)", .info
+                    "🖨 Reprint of \(record.attendee.listName) queued / réimpression demandée: \(text)", .info
                 )
                 spool()
             } catch {
@@ -392,17 +393,17 @@ final class DoorScreen {
             case .checkedIn(let r):
                 let vip = a.vip.isEmpty ? "" : "   ★ VIP: \(a.vip)"
                 message = (
-                    "✓ \(Format.name(a)) — \(a.role.label) — checked in / enregistré·e \(Output.time(r.at))\(vip)",
+                    "✓ \(a.listName) — \(a.role.label) — checked in / enregistré·e \(Output.time(r.at))\(vip)",
                     .success
                 )
             case .alreadyCheckedIn(let previous):
                 message = (
-                    "⚠ \(Format.name(a)): already checked in at \(Output.time(previous.at)) at \(previous.kiosk) / déjà enregistré·e",
+                    "⚠ \(a.listName): already checked in at \(Output.time(previous.at)) at \(previous.kiosk) / déjà enregistré·e",
                     .warning
                 )
             case .pendingRegistration:
                 message = (
-                    "⛔ \(Format.name(a)): registration pending (payment or approval) / inscription en attente",
+                    "⛔ \(a.listName): registration pending (payment or approval) / inscription en attente",
                     .error
                 )
             }
@@ -444,7 +445,7 @@ final class DoorScreen {
         guard case .search = mode, results.indices.contains(selected) else { return }
         let r = record(results[selected])
         guard r.checkIn != nil else {
-            message = ("\(Format.name(r.attendee)) is not checked in / n'est pas enregistré·e", .warning)
+            message = ("\(r.attendee.listName) is not checked in / n'est pas enregistré·e", .warning)
             return
         }
         mode = .undoReason(r, reason: [])
@@ -492,7 +493,7 @@ final class DoorScreen {
             selected = 0
             updateResults()
             message = (
-                "✓ Walk-in \(Format.name(attendee)) (\(attendee.id)) registered and checked in / inscrit·e et enregistré·e \(Output.time(r.at))",
+                "✓ Walk-in \(attendee.listName) (\(attendee.id)) registered and checked in / inscrit·e et enregistré·e \(Output.time(r.at))",
                 .success
             )
         } catch {
@@ -530,11 +531,11 @@ final class DoorScreen {
             line(" Search / Recherche › \(String(query))▏", "\u{1B}[1m")
         case .undoReason(let record, let reason):
             line(
-                " Undo the check-in of \(Format.name(record.attendee)) — reason / motif › \(String(reason))▏",
+                " Undo the check-in of \(record.attendee.listName) — reason / motif › \(String(reason))▏",
                 "\u{1B}[1;33m")
         case .reprintReason(let record, let reason):
             line(
-                " Reprint the badge of \(Format.name(record.attendee)) — reason (lost, damaged, misprint) / motif › \(String(reason))▏",
+                " Reprint the badge of \(record.attendee.listName) — reason (lost, damaged, misprint) / motif › \(String(reason))▏",
                 "\u{1B}[1;33m")
         case .walkIn(let field, let values):
             line(" Walk-in / Inscription sur place (Enter: next · Esc: cancel)", "\u{1B}[1;36m")
@@ -555,7 +556,7 @@ final class DoorScreen {
             let a = r.attendee
             let status = r.checkIn.map { "✓ \(Output.time($0.at)) \($0.kiosk)" } ?? "·"
             let text =
-                "\(i == selected ? "▶" : " ") \(Terminal.pad(Format.name(a), 36)) \(Terminal.pad(a.role.label, 34)) \(Terminal.pad(a.organisation, 28)) \(status)"
+                "\(i == selected ? "▶" : " ") \(Terminal.pad(a.listName, 36)) \(Terminal.pad(a.role.label, 34)) \(Terminal.pad(a.organisation, 28)) \(status)"
             let roleColour = Terminal.colour(a.role)
             line(text, i == selected ? "\u{1B}[7m" : (r.checkIn != nil ? "\u{1B}[2m" : roleColour))
         }

@@ -6,6 +6,7 @@ import ArgumentParser
 import Badges
 import Foundation
 import Kiosk
+import KioskApp
 import KioskStore
 
 struct SearchCommand: ParsableCommand {
@@ -68,7 +69,7 @@ enum Format {
     /// "ACC-00042  HIDALGO Anne (…)  ÉLU·E / ELECTED OFFICIAL  Ville de Paris  ✓ 09:12 door-2"
     static func line(_ record: AttendeeRecord) -> String {
         let a = record.attendee
-        var parts = [a.id, name(a)]
+        var parts = [a.id, a.listName]
         parts.append(a.role.label)
         let place = [a.organisation, a.country.isEmpty ? "" : Country.name(a.country)].filter { !$0.isEmpty }
         if !place.isEmpty { parts.append(place.joined(separator: ", ")) }
@@ -78,13 +79,6 @@ enum Format {
             parts.append("not in")
         }
         return parts.joined(separator: "  ")
-    }
-
-    /// "HIDALGO Anne (安娜)" — family name in capitals as French protocol writes it.
-    static func name(_ a: Attendee) -> String {
-        var name = [a.lastName.uppercased(), a.firstName].filter { !$0.isEmpty }.joined(separator: " ")
-        if !a.nativeName.isEmpty { name += name.isEmpty ? a.nativeName : " (\(a.nativeName))" }
-        return name
     }
 }
 
@@ -177,7 +171,7 @@ struct CheckInCommand: ParsableCommand {
                     let attendee = try db.attendee(id: id)
                     let a = attendee?.attendee
                     var message =
-                        "✓ checked in: \(a.map(Format.name) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
+                        "✓ checked in: \(a.map(\.listName) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
                     if let vip = a?.vip, !vip.isEmpty { message += "\n  VIP: \(vip)" }
                     out = Out(
                         id: id, status: "checked_in", checked_in_at: Output.iso(record.at), kiosk: record.kiosk,
@@ -330,7 +324,7 @@ struct WalkInCommand: ParsableCommand {
                 print(Output.json(AttendeeJSON(attendee: attendee, checkIn: record)))
             } else {
                 print(
-                    "✓ walk-in registered and checked in: \(Format.name(attendee)) (\(attendee.id)), \(attendee.role.label), \(Output.time(record.at)) at \(record.kiosk)"
+                    "✓ walk-in registered and checked in: \(attendee.listName) (\(attendee.id)), \(attendee.role.label), \(Output.time(record.at)) at \(record.kiosk)"
                 )
             }
         } catch {

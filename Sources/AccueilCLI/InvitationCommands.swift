@@ -292,7 +292,7 @@ struct InvitationsSendCommand: ParsableCommand {
         }
         let domain = event.from.address.split(separator: "@").last.map(String.init) ?? "localhost"
         let planned = try queue.plan(wanted, resend: resend, domain: domain, dryRun: dryRun)
-        let names = Dictionary(records.map { ($0.attendee.id, Format.name($0.attendee)) }) { first, _ in first }
+        let names = Dictionary(records.map { ($0.attendee.id, $0.attendee.listName) }) { first, _ in first }
         if dryRun {
             print(
                 "Would send \(planned.queued) invitation(s) (\(planned.languages["fr", default: 0]) in French, \(planned.languages["en", default: 0]) in English); \(planned.skipped) already sent or waiting."

@@ -4,10 +4,10 @@ import Badges
 import Foundation
 import Hummingbird
 import Kiosk
+import KioskApp
 import KioskStore
 import Logging
 import Printing
-import Server
 import Sync
 import Synchronization
 
@@ -104,7 +104,7 @@ struct KioskCommand: AsyncParsableCommand {
             valueName: "open|checkin"))
     var scan: ScanAction?
 
-    enum ScanAction: String, CaseIterable, ExpressibleByArgument { case open, checkin }
+    typealias ScanAction = KioskConfiguration.ScanAction
 
     /// The options a kiosk's configuration file may set (kiosk/kiosk.yaml documents each one).
     static let schema: [String: ConfigFile.Kind] = [
@@ -164,96 +164,41 @@ struct KioskCommand: AsyncParsableCommand {
             service = nil
         }
 
-        let gate = StaffGate(pin: pin, guarded: mode == .selfService)
         if mode == .session && (session ?? "").isEmpty == (room ?? "").isEmpty {
             throw CommandFailure.usage(
                 "--mode session needs --session ID or --room ROOM, not both (see `accueil sessions list`)")
         }
-        if mode == .selfService && gate.pin == nil {
+        if mode == .selfService && pin == nil {
             Output.err(
                 "accueil kiosk: self-service without a PIN (--pin or ACCUEIL_PIN): staff cannot unlock this screen")
         }
-
-        let router = Router(context: ClientContext.self)
-        let allowHosts = file.pick(allowHosts, env: "ACCUEIL_ALLOW_HOSTS", "allow_hosts") ?? ""
-        let pageToken: String
-        do { pageToken = try KioskGuard.pageToken(in: store.directory) } catch {
-            throw CommandFailure(message: "cannot keep the page token in \(store.directory.path): \(error)", status: 2)
-        }
-        router.add(
-            middleware: KioskGuard(
-                pageToken: pageToken,
-                allowedHosts: allowHosts.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }))
-        router.get("/api/v1/health") { _, _ in "ok" }
-        // The door's index, built before the daemon says it is ready (READY=1).
-        let roster: DoorRoster
-        do { roster = try DoorRoster(db: db) } catch { throw commandFailure(error) }
-        router.get("/api/v1/status") { _, _ -> Response in
-            var report = try KioskReport.make(db: db, live: service?.status)
-            let index = roster.state
-            report.rosterIndex = .init(building: index.building, attendees: index.attendees)
-            return jsonResponse(try SyncStatus.encoder.encode(report))
-        }
-        let stats = StatsCache(db: db)
-        router.get("/api/v1/stats") { _, _ -> Response in
-            jsonResponse(try stats.json())
-        }
-        let (badges, printing, storeOptions) = (badges, printOptions, store)
-        let keyFile = KeyringFile(directory: storeOptions.directory)
-        let keys: @Sendable () -> Keyring? = { keyFile.current() }
-        let makeRequest: @Sendable () throws -> PrintRequest = {
-            // A badge that can never print is not queued: the door says why at once.
-            guard keys()?.activeKey != nil else {
-                throw HTTPError(
-                    .conflict,
-                    message:
-                        "no badge signing key on this station: badges cannot print here (check in without printing; the keys come from the server through sync)"
-                )
-            }
-            return try printing.request(storeOptions, badges: badges, onlyOnce: true)
-        }
-        let printRequest = noPrint ? nil : makeRequest
-        addDoorRoutes(to: router, db: db, roster: roster, kiosk: kiosk, gate: gate, print: printRequest, keys: keys)
-        addSelfServiceRoutes(
-            to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: printRequest, keys: keys)
-        let config = [
-            "mode": mode.rawValue, "kiosk": kiosk, "language": language.rawValue, "session": session ?? room ?? "",
-            "direction": direction.rawValue, "printing": noPrint ? "no" : "yes", "page_token": pageToken,
-            "time_zone": EventTime.zone.identifier,
-            "scan": (scan ?? file.string("scan").flatMap(ScanAction.init(rawValue:)) ?? .open).rawValue,
-        ]
+        var configuration = KioskConfiguration(kiosk: kiosk)
+        configuration.mode = mode
         if mode == .session {
-            let target: SessionDoor.Target =
-                if let session, !session.isEmpty { .session(session) } else { .room(room!) }
-            let door = SessionDoor(db: db, kiosk: kiosk, target: target, direction: direction)
-            addSessionRoutes(
-                to: router, door: door, language: language, gate: gate,
-                online: { service.map { $0.status.online } ?? true }, keys: keys)
+            configuration.sessionTarget = if let session, !session.isEmpty { .session(session) } else { .room(room!) }
         }
-        let roles = KioskPages.roles(try? BadgeTemplate.load(named: badges.template, from: badges.directory))
-        addAssetRoutes(to: router, under: "/assets", KioskPages.assets)
-        router.get("/") { _, _ -> Response in
-            let page: KioskPages.Page =
-                switch mode {
-                case .door: .door
-                case .session: .session
-                case .selfService: .`self`
-                }
-            return KioskPages.response(page, language: language, config: config, roles: roles)
+        configuration.direction = direction
+        configuration.language = language
+        configuration.pin = pin
+        configuration.allowedHosts = (file.pick(allowHosts, env: "ACCUEIL_ALLOW_HOSTS", "allow_hosts") ?? "")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        configuration.scan = (scan ?? file.string("scan").flatMap(ScanAction.init(rawValue:)) ?? .open)
+        (configuration.host, configuration.port) = (host, port)
+        configuration.badgeTemplate = try? BadgeTemplate.load(named: badges.template, from: badges.directory)
+        let (badges, printing, storeOptions) = (badges, printOptions, store)
+        var parts = KioskParts(db: db, sync: service)
+        if !noPrint { parts.print = { try printing.request(storeOptions, badges: badges, onlyOnce: true) } }
+        let app: any ApplicationProtocol
+        do {
+            app = try buildKioskApplication(configuration, parts: parts) { port in
+                Output.err("accueil kiosk \(kiosk): status API on http://\(host):\(port)/api/v1/status")
+                Systemd.notify("READY=1\nSTATUS=\(mode.rawValue) screen on http://\(host):\(port)/")
+            }
+        } catch let error as KioskSetupError {
+            throw CommandFailure(message: error.description, status: 2)
+        } catch {
+            throw commandFailure(error)
         }
-        router.get("/staff") { request, _ -> Response in
-            guard gate.isStaff(request) else { return Response(status: .seeOther, headers: [.location: "/"]) }
-            return KioskPages.response(.door, language: language, config: config, roles: roles)
-        }
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "accueil-kiosk"),
-            onServerRunning: { channel in
-                Output.err(
-                    "accueil kiosk \(kiosk): status API on http://\(host):\(channel.localAddress?.port ?? port)/api/v1/status"
-                )
-                Systemd.notify(
-                    "READY=1\nSTATUS=\(mode.rawValue) screen on http://\(host):\(channel.localAddress?.port ?? port)/")
-            })
 
         let stop = Atomic<Bool>(false)
         if !noPrint {
@@ -306,36 +251,6 @@ struct KioskCommand: AsyncParsableCommand {
     }
 }
 
-/// Keeps this station's badge keys as the server hands them (`GET /api/v1/keys`): every
-/// verification key, revocations, and a signing key of its own. Every 10 s; a server without
-/// keys leaves a keyring made here untouched.
-func followKeys(_ client: SyncClient, directory: URL, kiosk: String) async {
-    var lastProblem: String?
-    while !Task.isCancelled {
-        do {
-            if let data = try await client.keyring() {
-                let ring = try Keyring.decode(data)
-                let current = (try? Keyring.load(from: directory)) ?? nil
-                if try current?.json() != ring.json() {
-                    try ring.save(to: directory)
-                    kioskLog.notice(
-                        "badge keys updated from the server",
-                        metadata: [
-                            "kiosk": "\(kiosk)", "event": "\(ring.event)", "signing_key": "\(ring.activeKey?.id ?? 0)",
-                            "revoked": "\(ring.keys.filter { $0.revoked == true }.count)",
-                        ])
-                }
-            }
-            lastProblem = nil
-        } catch {
-            let problem = "\(error)"
-            if problem != lastProblem { kioskLog.warning("badge keys not updated", metadata: ["why": "\(problem)"]) }
-            lastProblem = problem
-        }
-        try? await Task.sleep(for: .seconds(10))
-    }
-}
-
 /// A listen address, `HOST:PORT` or `[IPv6]:PORT`, for the server and the kiosk alike.
 func hostAndPort(_ listen: String) throws -> (String, Int) {
     guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -347,10 +262,6 @@ func hostAndPort(_ listen: String) throws -> (String, Int) {
     if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
     guard !host.isEmpty else { throw CommandFailure.usage("--listen must name a host: HOST:PORT, not \"\(listen)\"") }
     return (host, port)
-}
-
-func jsonResponse(_ data: Data) -> Response {
-    Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
 }
 
 /// The print spooler's loop, on a thread of its own (CUPS calls block). It waits for what it needs
@@ -400,110 +311,6 @@ func runSpooler(
             trouble((error as? CommandFailure)?.message ?? "\(error)")
         }
         Thread.sleep(forTimeInterval: spool == nil ? 5 : 0.5)
-    }
-}
-
-/// The counts every door screen polls (every 2 s), counted again only when the log changed, and,
-/// when a count takes more than 50 ms, not more often than four times what it took: at 800
-/// attendees a count takes a millisecond and is always fresh; at a million it takes seconds, and
-/// several screens asking after each check-in would keep the station's CPU busy counting.
-final class StatsCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private let db: KioskDatabase
-    private var version = -1
-    private var body = Data()
-    private var countedAt = ContinuousClock.now
-    private var took = Duration.zero
-
-    init(db: KioskDatabase) { self.db = db }
-
-    func json() throws -> Data {
-        lock.lock()
-        defer { lock.unlock() }
-        let now = try db.logVersion()
-        let start = ContinuousClock.now
-        let recent = took > .milliseconds(50) && start - countedAt < took * 4
-        if now == version || (version >= 0 && recent) { return body }
-        body = Data(Output.json(try db.stats()).utf8)
-        version = now
-        countedAt = ContinuousClock.now
-        took = countedAt - start
-        return body
-    }
-}
-
-/// `GET /api/v1/status` and `accueil status --json`.
-struct KioskReport: Encodable {
-    var kiosk: String
-    var data: String
-    /// The daemon's heartbeat is recent.
-    var daemonRunning: Bool
-    var sync: SyncStatus?
-    var outbox: Int
-    var printQueue: [String: Int]
-    /// The latest print job, and the newest error of a job still waiting or failed (the printer's trouble).
-    var lastPrint: PrintJob?
-    var printerTrouble: String?
-    /// The same in French, for the door screen.
-    var printerTroubleFR: String?
-    /// Changes the server refused for good, set aside so that they hold up nothing.
-    var setAside: SetAsideSummary
-    /// The badge keys this station holds; nil: none (badges can be neither verified nor printed).
-    var badgeKeys: BadgeKeys?
-    /// The door's search index (the kiosk daemon's answer only): being rebuilt after a big change
-    /// (a snapshot, an import; searches miss the new attendees until it is done), and its size.
-    var rosterIndex: RosterIndex?
-
-    struct RosterIndex: Encodable {
-        var building: Bool
-        var attendees: Int
-    }
-
-    struct BadgeKeys: Encodable {
-        var event: String
-        /// Keys that verify (revoked ones left out).
-        var verify: Int
-        /// This station can sign badges (print them): it holds a private key.
-        var signs: Bool
-        var signingKey: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case event, verify, signs
-            case signingKey = "signing_key"
-        }
-
-        init?(_ ring: Keyring?) {
-            guard let ring else { return nil }
-            event = ring.event
-            verify = ring.keys.filter { $0.revoked != true }.count
-            signingKey = ring.activeKey?.id
-            signs = signingKey != nil
-        }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case kiosk, data, sync, outbox
-        case badgeKeys = "badge_keys"
-        case daemonRunning = "daemon_running"
-        case printQueue = "print_queue"
-        case lastPrint = "last_print"
-        case printerTrouble = "printer_trouble"
-        case printerTroubleFR = "printer_trouble_fr"
-        case setAside = "set_aside"
-        case rosterIndex = "roster_index"
-    }
-
-    static func make(db: KioskDatabase, live: SyncStatus?, kiosk: String? = nil) throws -> KioskReport {
-        let stored = try SyncStatus.read(from: db)
-        let sync = live ?? stored
-        let running = live != nil || (sync.map { Date().timeIntervalSince($0.heartbeat) < 5 } ?? false)
-        let printing = try db.printSummary()
-        return KioskReport(
-            kiosk: kiosk ?? sync?.kiosk ?? "", data: db.directory.path, daemonRunning: running, sync: sync,
-            outbox: try db.outboxCount(), printQueue: printing.counts, lastPrint: printing.last,
-            printerTrouble: printing.trouble, printerTroubleFR: printing.trouble.map(PrinterWords.french),
-            setAside: try db.setAsideSummary(),
-            badgeKeys: BadgeKeys((try? Keyring.load(from: db.directory)) ?? nil))
     }
 }
 
@@ -580,3 +387,7 @@ struct StatusCommand: ParsableCommand {
         print("Print queue: \(queue.isEmpty ? "empty" : queue.joined(separator: ", "))")
     }
 }
+
+extension KioskMode: ExpressibleByArgument {}
+extension UILanguage: ExpressibleByArgument {}
+extension KioskConfiguration.ScanAction: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import AccueilCore
 import ArgumentParser
 import Badges
 import Foundation
+import KioskApp
 import KioskStore
 import Server
 import Sync

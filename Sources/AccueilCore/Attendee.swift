@@ -116,6 +116,14 @@ public struct Attendee: Codable, Sendable, Equatable, Hashable, Identifiable {
         return latin.isEmpty ? nativeName : latin
     }
 
+    /// "HIDALGO Anne (安娜)": family name in capitals as French protocol writes it, then the name in
+    /// its own script. What the door screens and the commands show.
+    public var listName: String {
+        var name = [lastName.uppercased(), firstName].filter { !$0.isEmpty }.joined(separator: " ")
+        if !nativeName.isEmpty { name += name.isEmpty ? nativeName : " (\(nativeName))" }
+        return name
+    }
+
     /// "HIDALGO Anne" — the way French protocol lists sort and print names.
     public var sortKey: String {
         TextFolding.shared.fold(lastName + " " + firstName + " " + nativeName + " " + id)

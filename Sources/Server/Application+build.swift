@@ -8,6 +8,7 @@ import Logging
 import NIOSSL
 import Sync
 import Synchronization
+import WebSupport
 
 /// Where and how the server runs.
 public struct ServerConfiguration: Sendable {
@@ -370,25 +371,6 @@ public func buildRouter(
     return router
 }
 
-/// A JSON request body: 413 past `limit` bytes, 400 when it is not the JSON expected.
-public func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
-    // Announced too large: refused before a byte of it is read.
-    if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-        throw HTTPError(.contentTooLarge, message: "request body of \(length) bytes; at most \(limit)")
-    }
-    let body: ByteBuffer
-    do {
-        body = try await request.body.collect(upTo: limit)
-    } catch {
-        throw HTTPError(.contentTooLarge, message: "request body over \(limit) bytes")
-    }
-    do {
-        return try JSONDecoder().decode(T.self, from: Data(buffer: body))
-    } catch {
-        throw HTTPError(.badRequest, message: "malformed JSON: \(error)")
-    }
-}
-
 /// How long a long poll woken under load waits for more before it reads.
 let longPollGathering = Duration.milliseconds(50)
 
@@ -499,21 +481,6 @@ actor OneAtATime {
         return true
     }
     func leave() { busy = false }
-}
-
-/// A JSON answer, encoded inside the route handler.
-///
-/// Every route returns a `Response` made here, never a struct handed back through Hummingbird's
-/// generic `ResponseGenerator`: in Swift 6.3.1's release build, the kiosk's check-in route returned
-/// a `DoorAnswer` whose nil fields were never written (the optimizer dropped those stores in the
-/// async closure's indirect result), so the encoder read garbage and the daemon crashed. Encoding
-/// in the handler reads every field where it was written. See docs/release-crash.md.
-public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let data = try JSONEncoder().encode(value)
-    return Response(
-        status: status,
-        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
-        body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// The server application on an open store: `accueil server` runs it. `onRunning` gets the port it

@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import Hummingbird
+import WebSupport
 
 /// The organisers' dashboard in the browser: the sign-in form, and the page (Pages/dashboard.*, compiled
 /// into the binary), fed by server-sent events.

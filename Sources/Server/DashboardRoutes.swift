@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Hummingbird
 import Logging
+import WebSupport
 
 /// The organisers' dashboard: `/dashboard` (a sign-in form, then the page), its figures at
 /// `GET /api/v1/dashboard` and live at `GET /api/v1/dashboard/stream` (server-sent events: a new
@@ -180,21 +181,6 @@ actor DashboardCache {
         let made = try await task.value
         cached[names] = (made.cursor, ContinuousClock.now, made.data)
         return (made.data, made.cursor, true)
-    }
-}
-
-/// A page's files (style, scripts), compiled into the binary: served as `GET prefix/{name}`.
-public typealias PageAssets = [String: (bytes: [UInt8], type: String)]
-
-/// `GET prefix/{name}`: one of `assets`, with its media type; 404 for any other name.
-public func addAssetRoutes(to router: Router<ClientContext>, under prefix: String, _ assets: PageAssets) {
-    router.get("\(prefix)/{name}") { _, context -> Response in
-        guard let name = context.parameters.get("name"), let asset = assets[name] else {
-            throw HTTPError(.notFound, message: "no such file")
-        }
-        return Response(
-            status: .ok, headers: [.contentType: asset.type, .cacheControl: "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 }
 

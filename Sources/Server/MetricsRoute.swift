@@ -4,6 +4,7 @@ import Hummingbird
 import Metrics
 import Prometheus
 import Synchronization
+import WebSupport
 
 /// Prometheus metrics at `/metrics` (swift-metrics with the Prometheus backend), names prefixed
 /// `accueil_`: counts and queue depths only, never a name.

@@ -2,6 +2,7 @@ import AccueilCore
 import Badges
 import Foundation
 import Hummingbird
+import WebSupport
 
 /// Attendance reports for organisers: per attendee and per session, as CSV and JSON, and an
 /// attendance certificate as PDF. Names appear only for organisers allowed to see them.

@@ -5,37 +5,37 @@ import Hummingbird
 import KioskStore
 
 /// The language of a kiosk's screens (`accueil kiosk --language`).
-enum UILanguage: String, CaseIterable, Sendable, Codable {
+public enum UILanguage: String, CaseIterable, Sendable, Codable {
     case fr, en
 
     /// The attendee's preferred language for what is said to them, when it is one of ours.
-    init(attendee: String, fallback: UILanguage) {
+    public init(attendee: String, fallback: UILanguage) {
         let code = attendee.lowercased().prefix(2)
         self = UILanguage(rawValue: String(code)) ?? (code.isEmpty ? fallback : .en)
     }
 }
 
 /// What a session door answers a scan with: yes or no, why in words, who, and the room's count.
-struct SessionVerdict: Encodable, Sendable {
-    var admitted: Bool
+public struct SessionVerdict: Encodable, Sendable {
+    public var admitted: Bool
     /// entered | override | already_inside | exited | refused
-    var outcome: String
+    public var outcome: String
     /// A `ScanRefusal` code when refused (or overridden), `no_keys` when the kiosk cannot verify badges.
-    var reason: String?
-    var message: String
+    public var reason: String?
+    public var message: String
     /// Technical detail for staff (why a code is not genuine), in English.
-    var detail: String?
-    var attendeeID: String?
-    var name: String?
-    var nativeName: String?
-    var role: String?
-    var roleLabel: String?
-    var language: String?
-    var occupancy: Int
-    var capacity: Int
-    var session: String
+    public var detail: String?
+    public var attendeeID: String?
+    public var name: String?
+    public var nativeName: String?
+    public var role: String?
+    public var roleLabel: String?
+    public var language: String?
+    public var occupancy: Int
+    public var capacity: Int
+    public var session: String
     /// The kiosk is offline: the room's count is what this door knows.
-    var countedLocally = false
+    public var countedLocally = false
 
     enum CodingKeys: String, CodingKey {
         case admitted, outcome, reason, message, detail, name, role, language, occupancy, capacity, session
@@ -47,9 +47,9 @@ struct SessionVerdict: Encodable, Sendable {
 }
 
 /// One session door: badge verification (offline, public keys only) and the store's decision.
-struct SessionDoor: Sendable {
+public struct SessionDoor: Sendable {
     /// A door serves one session, or a room's sessions one after the other (micro-workshops).
-    enum Target: Sendable {
+    public enum Target: Sendable {
         case session(String)
         case room(String)
     }
@@ -59,6 +59,10 @@ struct SessionDoor: Sendable {
     let target: Target
     let direction: ScanDirection
 
+    public init(db: KioskDatabase, kiosk: String, target: Target, direction: ScanDirection) {
+        (self.db, self.kiosk, self.target, self.direction) = (db, kiosk, target, direction)
+    }
+
     /// The session served now: the given one, or the room's current one (nil when none).
     func current(at now: Date = Date()) -> (id: String, session: Session?)? {
         switch target {
@@ -67,7 +71,7 @@ struct SessionDoor: Sendable {
         }
     }
 
-    func scan(_ text: String, keys: Keyring?, override: String?, language: UILanguage) -> SessionVerdict {
+    public func scan(_ text: String, keys: Keyring?, override: String?, language: UILanguage) -> SessionVerdict {
         let code = text.trimmed
         guard let (session, info) = current() else {
             return SessionVerdict(
@@ -183,7 +187,7 @@ enum Words {
     static func text(_ key: String, _ language: UILanguage) -> String { table(language)[key] ?? key }
 
     /// The table for one language, as the pages read it.
-    static func json(_ language: UILanguage) -> String { Output.json(table(language)) }
+    static func json(_ language: UILanguage) -> String { JSONText.pretty(table(language)) }
 
     static func refusal(_ reason: ScanRefusal, session: Session?, occupancy: Int, _ language: UILanguage) -> String {
         let fr = language == .fr
@@ -203,7 +207,7 @@ enum Words {
             let count = "\(occupancy)/\(session?.capacity ?? occupancy)"
             return fr ? "Salle pleine (\(count))" : "Room full (\(count))"
         case .notOpenYet:
-            let at = session.map { Output.time($0.start) } ?? ""
+            let at = session.map { EventTime.hhmm($0.start) } ?? ""
             return fr ? "Pas encore ouvert : début à \(at)" : "Not open yet: starts at \(at)"
         case .sessionOver: return fr ? "Session terminée" : "The session is over"
         case .badgeReissued:

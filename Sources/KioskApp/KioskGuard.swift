@@ -2,7 +2,7 @@ import AccueilCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Server
+import WebSupport
 
 /// What keeps other web pages away from the kiosk's local API, in the kiosk's own browser.
 ///

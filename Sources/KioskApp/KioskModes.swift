@@ -1,5 +1,4 @@
 import AccueilCore
-import ArgumentParser
 import Badges
 import Crypto
 import Foundation
@@ -7,11 +6,11 @@ import HTTPTypes
 import Hummingbird
 import KioskStore
 import Logging
-import Server
 import Synchronization
+import WebSupport
 
 /// What a kiosk station is for (`accueil kiosk --mode`).
-enum KioskMode: String, CaseIterable, Sendable, ExpressibleByArgument {
+public enum KioskMode: String, CaseIterable, Sendable {
     /// Staff at the entrance: search, check in and print, reprint, undo, walk-ins.
     case door
     /// A session room's door: badges scanned in and out, against the room's capacity and rules.
@@ -19,8 +18,6 @@ enum KioskMode: String, CaseIterable, Sendable, ExpressibleByArgument {
     /// Attendees on their own: scan the confirmation e-mail's QR, the badge prints.
     case selfService = "self-service"
 }
-
-extension UILanguage: ExpressibleByArgument {}
 
 /// The kiosk's PIN: a supervisor's override at a session door, staff leaving self-service. Wrong
 /// PINs are slowed down and, after five in a row from one client, that client is refused for a
@@ -97,7 +94,7 @@ final class StaffGate: Sendable {
         state.withLock { _ = $0.tokens.remove(token) }
     }
 
-    static func token(_ request: Request) -> String? { requestCookie(cookie, in: request) }
+    static func token(_ request: Request) -> String? { request.cookies[cookie]?.value }
 
     func isStaff(_ request: Request) -> Bool {
         guard guarded else { return true }
@@ -180,7 +177,7 @@ func addSessionRoutes(
                 "kiosk": "\(door.kiosk)", "session": "\(verdict.session)", "attendee_id": "\(verdict.attendeeID ?? "")",
                 "reason": "\(verdict.reason ?? "")", "occupancy": "\(verdict.occupancy)",
             ])
-        return jsonResponse(Data(Output.json(verdict).utf8))
+        return jsonResponse(Data(JSONText.pretty(verdict).utf8))
     }
     // A supervisor clears the people still counted from an earlier session of the room (they
     // left without scanning out), with the PIN and a reason: logged.

@@ -3,7 +3,7 @@ import Badges
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Server
+import WebSupport
 
 /// The kiosk's web pages, from the files in Pages/ compiled into the binary (SwiftPM `embedInCode`):
 /// - `door.html` (staff at the entrance: search, check in and print, reprint, undo, walk-ins),
@@ -57,7 +57,7 @@ enum KioskPages {
                 "fr": style?.labelFR ?? role.labelFR, "en": style?.labelEN ?? role.labelEN,
             ]
         }
-        return Output.json(roles)
+        return JSONText.pretty(roles)
     }
 
     /// The a6 template's colours, for a station without badge templates.
@@ -71,7 +71,7 @@ enum KioskPages {
         let other: UILanguage = language == .fr ? .en : .fr
         let script =
             "const T = \(Words.json(language));\nconst T_OTHER = \(Words.json(other));\n"
-            + "const CONFIG = \(Output.json(config));\nconst ROLES = \(roles);"
+            + "const CONFIG = \(JSONText.pretty(config));\nconst ROLES = \(roles);"
         let html = String(decoding: page.html, as: UTF8.self)
             .replacingOccurrences(of: "/*CONFIG*/", with: script)
             .replacingOccurrences(of: "<html lang=\"fr\">", with: "<html lang=\"\(language.rawValue)\">")

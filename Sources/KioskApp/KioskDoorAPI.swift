@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import KioskStore
 import Logging
-import Server
+import WebSupport
 
 /// The door's roster in memory for the kiosk's web UI: the search index over every attendee, kept
 /// in step with the store (changes from this daemon, the CLI or sync are picked up before each
@@ -136,7 +136,7 @@ extension AttendeeJSON {
 }
 
 /// What the kiosk's screens do, for the journal: ids and events, never names at info level.
-let kioskLog = Logger(label: "accueil.kiosk")
+public let kioskLog = Logger(label: "accueil.kiosk")
 
 /// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
 /// In self-service mode `gate` refuses them to a browser that was not unlocked with the PIN.
@@ -184,7 +184,7 @@ func addDoorRoutes(
         let wanted = asked.print == true ? try print?() : nil
         let (outcome, queued) = try await db.checkInGrouped(record.attendee.id, kiosk: kiosk, print: wanted)
         let now = stored(record.attendee.id).map(AttendeeJSON.init)
-        let name = Format.name(record.attendee)
+        let name = record.attendee.listName
         var answer: DoorAnswer
         switch outcome {
         case .checkedIn(let checkIn):
@@ -205,7 +205,7 @@ func addDoorRoutes(
                 ])
             answer = DoorAnswer(
                 status: "already_checked_in",
-                message: "\(name): \(Output.time(earlier.at)) · \(earlier.kiosk)", attendee: now)
+                message: "\(name): \(EventTime.hhmm(earlier.at)) · \(earlier.kiosk)", attendee: now)
         case .pendingRegistration:
             kioskLog.notice(
                 "check-in refused: registration pending",
@@ -231,7 +231,7 @@ func addDoorRoutes(
         guard record.checkIn != nil else {
             return try jsonAnswer(
                 DoorAnswer(
-                    status: "not_checked_in", message: Format.name(record.attendee), attendee: AttendeeJSON(record)))
+                    status: "not_checked_in", message: record.attendee.listName, attendee: AttendeeJSON(record)))
         }
         let undone = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
         kioskLog.notice(
@@ -239,7 +239,7 @@ func addDoorRoutes(
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(undone.eventID)"])
         return try jsonAnswer(
             DoorAnswer(
-                status: "undone", message: Format.name(record.attendee),
+                status: "undone", message: record.attendee.listName,
                 attendee: stored(record.attendee.id).map(AttendeeJSON.init)))
     }
 
@@ -258,7 +258,7 @@ func addDoorRoutes(
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "job_id": "\(job.id)"])
         return try jsonAnswer(
             DoorAnswer(
-                status: "reprint_queued", message: Format.name(record.attendee), attendee: AttendeeJSON(record),
+                status: "reprint_queued", message: record.attendee.listName, attendee: AttendeeJSON(record),
                 printState: "pending", printMessage: job.printer))
     }
 
@@ -276,7 +276,7 @@ func addDoorRoutes(
         kioskLog.info(
             "walk-in registered and checked in",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(attendee.id)", "event_id": "\(checkIn.eventID)"])
-        var answer = DoorAnswer(status: "checked_in", message: Format.name(attendee))
+        var answer = DoorAnswer(status: "checked_in", message: attendee.listName)
         if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
         answer.attendee = roster.record(id: attendee.id).map(AttendeeJSON.init)
         return try jsonAnswer(answer)
@@ -318,18 +318,11 @@ func addDoorRoutes(
                     "ticket refused: registration cancelled",
                     metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
                 return try jsonAnswer(
-                    DoorAnswer(status: "cancelled", message: Format.name(record.attendee), attendee: nil))
+                    DoorAnswer(status: "cancelled", message: record.attendee.listName, attendee: nil))
             }
             return try jsonAnswer(
                 DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
         }
         return try jsonAnswer(DoorAnswer(status: "unknown", message: text.count > 40 ? "" : text))
-    }
-}
-
-extension StoreError: HTTPResponseError {
-    public var status: HTTPResponse.Status { .internalServerError }
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, body: .init(byteBuffer: ByteBuffer(string: description)))
     }
 }

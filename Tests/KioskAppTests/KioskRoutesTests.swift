@@ -1,0 +1,438 @@
+import AccueilCore
+import Badges
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import KioskStore
+import NIOCore
+import Testing
+import WebSupport
+
+@testable import KioskApp
+
+/// Every route of the kiosk's local API, through its router in this process: no port, no
+/// browser, no root. The CLI and browser tests drive the same routes through the real binary.
+@Suite struct KioskRoutesTests {
+    static let roster = [
+        Attendee(
+            id: "ACC-00001", firstName: "Anne", lastName: "Hidalgo", organisation: "Ville de Paris", country: "FR",
+            role: .electedOfficial, language: "fr", tickets: ["TICKET-ANNE"]),
+        Attendee(
+            id: "ACC-00002", firstName: "Jürgen", lastName: "Großmann", country: "DE", role: .delegation,
+            language: "de"),
+        Attendee(id: "ACC-00003", firstName: "Фёдор", lastName: "Достоевский", country: "RU", role: .press),
+        Attendee(id: "ACC-00004", firstName: "Pending", lastName: "Person", pending: true),
+        Attendee(id: "ACC-00005", firstName: "Leïla", lastName: "Benali", country: "MA", role: .speaker),
+    ]
+
+    /// A station on a fresh store holding `roster`, with a keyring that signs; `configure` sets
+    /// the mode and the rest.
+    struct Station {
+        let db: KioskDatabase
+        let ring: Keyring
+        let configuration: KioskConfiguration
+        var parts: KioskParts
+
+        var token: String {
+            (try? String(contentsOf: db.directory.appendingPathComponent("page-token"), encoding: .utf8)) ?? ""
+        }
+
+        init(
+            printing: Bool = false, sessions: [Session] = [], _ configure: (inout KioskConfiguration) -> Void = { _ in }
+        ) throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "accueil-kioskapp-\(UUID().uuidString)")
+            db = try KioskDatabase(directory: directory)
+            ring = try Keyring.create(event: "RGL26", eventName: "Rencontres")
+            try ring.save(to: directory)
+            // Ticket codes are kept as the keyring's digests, as `roster import` keeps them.
+            let digester = try #require(ring.tickets)
+            let roster = KioskRoutesTests.roster.map { attendee in
+                var attendee = attendee
+                attendee.tickets = attendee.tickets.compactMap { digester.digest(scanned: $0) }
+                return attendee
+            }
+            try db.importRoster(roster, kiosk: "import")
+            if !sessions.isEmpty { try db.importSessions(sessions, kiosk: "import") }
+            var configuration = KioskConfiguration(kiosk: "door-1")
+            configure(&configuration)
+            self.configuration = configuration
+            parts = KioskParts(db: db)
+            if printing { parts.print = { @Sendable in PrintRequest(printer: "badges", template: "a6") } }
+        }
+
+        /// A genuine badge code for `id`, signed with this station's key.
+        func badge(_ id: String, role: Role = .participant) throws -> String {
+            let (keyID, key) = try ring.signingKey()
+            let version = try #require(try db.attendee(id: id)).badgeVersion
+            return try BadgePayload(event: ring.event, attendeeID: id, version: version, role: role, keyID: keyID)
+                .signed(with: key)
+        }
+
+        /// Runs `body` with a client of this station's router.
+        func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+            let app = Application(router: try buildKioskRouter(configuration, parts: parts))
+            let token = self.token
+            try await app.test(.router) { client in try await body(Client(client: client, token: token)) }
+        }
+    }
+
+    /// Requests as the kiosk's own page makes them: JSON, with the page token.
+    struct Client {
+        let client: any TestClientProtocol
+        let token: String
+
+        func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+            try await client.execute(uri: uri, method: .get, headers: headers) { $0 }
+        }
+
+        func post(_ uri: String, _ json: [String: Any], headers: HTTPFields? = nil) async throws -> TestResponse {
+            let body = try JSONSerialization.data(withJSONObject: json)
+            let fields: HTTPFields =
+                headers ?? [.contentType: "application/json", HTTPField.Name("X-Accueil-Page")!: token]
+            return try await client.execute(
+                uri: uri, method: .post, headers: fields, body: ByteBuffer(bytes: body)
+            ) { $0 }
+        }
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: response.body))
+        return try #require(object as? [String: Any], "\(String(buffer: response.body))")
+    }
+
+    static func errorMessage(_ response: TestResponse) throws -> String {
+        let error = try #require(try json(response)["error"] as? [String: Any])
+        return try #require(error["message"] as? String)
+    }
+
+    // MARK: Always there
+
+    @Test("health, status and stats answer on any station")
+    func healthStatusStats() async throws {
+        let station = try Station()
+        try await station.run { client in
+            let health = try await client.get("/api/v1/health")
+            #expect(health.status == .ok)
+            #expect(String(buffer: health.body) == "ok")
+
+            let status = try Self.json(try await client.get("/api/v1/status"))
+            #expect(status["outbox"] as? Int == (try station.db.outboxCount()))
+            let keys = try #require(status["badge_keys"] as? [String: Any])
+            #expect(keys["event"] as? String == "RGL26")
+            #expect(keys["signs"] as? Bool == true)
+            let index = try #require(status["roster_index"] as? [String: Any])
+            #expect(index["attendees"] as? Int == Self.roster.count)
+            #expect(index["building"] as? Bool == false)
+
+            _ = try await client.post("/api/v1/checkin", ["id": "ACC-00002"])
+            let stats = try Self.json(try await client.get("/api/v1/stats"))
+            #expect(stats["checked_in"] as? Int == 1, "\(stats)")
+        }
+    }
+
+    @Test("the guard: changes need JSON and the page token; reads need a host this kiosk answers to")
+    func guardRefusals() async throws {
+        let station = try Station()
+        try await station.run { client in
+            let noToken = try await client.post(
+                "/api/v1/checkin", ["id": "ACC-00001"], headers: [.contentType: "application/json"])
+            #expect(noToken.status == .forbidden)
+            #expect(try Self.errorMessage(noToken).contains("page token"))
+            let form = try await client.post(
+                "/api/v1/checkin", ["id": "ACC-00001"],
+                headers: [.contentType: "text/plain", HTTPField.Name("X-Accueil-Page")!: client.token])
+            #expect(form.status == .forbidden)
+            #expect(try Self.errorMessage(form).contains("JSON"))
+            let wrongToken = try await client.post(
+                "/api/v1/checkin", ["id": "ACC-00001"],
+                headers: [.contentType: "application/json", HTTPField.Name("X-Accueil-Page")!: "0" + client.token])
+            #expect(wrongToken.status == .forbidden)
+            let otherOrigin = try await client.post(
+                "/api/v1/checkin", ["id": "ACC-00001"],
+                headers: [
+                    .contentType: "application/json", HTTPField.Name("X-Accueil-Page")!: client.token,
+                    .origin: "http://evil.example",
+                ])
+            #expect(otherOrigin.status == .forbidden)
+            #expect(try Self.errorMessage(otherOrigin).contains("another origin"))
+        }
+        // Nothing of those refused changes reached the store.
+        #expect(try station.db.attendee(id: "ACC-00001")?.checkIn == nil)
+
+        // The host rule itself (the router's test client always says `localhost`).
+        let guardian = KioskGuard(pageToken: String(repeating: "a", count: 48), allowedHosts: ["accueil.local"])
+        func refusal(_ authority: String) -> String? {
+            guardian.refusal(
+                Request(
+                    head: .init(method: .get, scheme: "http", authority: authority, path: "/"),
+                    body: .init(buffer: .init())))
+        }
+        #expect(refusal("localhost:8081") == nil)
+        #expect(refusal("127.0.0.1:8081") == nil)
+        #expect(refusal("[::1]:8081") == nil)
+        #expect(refusal("accueil.local") == nil)
+        #expect(refusal("attacker.example:8081")?.contains("does not answer to the host") == true)
+    }
+
+    // MARK: The door
+
+    @Test("search finds names with typos, without accents, in Cyrillic; an attendee by id; 404 as JSON")
+    func search() async throws {
+        let station = try Station()
+        try await station.run { client in
+            func ids(_ query: String) async throws -> [String] {
+                let encoded = query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+                let answer = try Self.json(try await client.get("/api/v1/search?q=\(encoded)"))
+                let results = try #require(answer["results"] as? [[String: Any]])
+                return results.compactMap { $0["id"] as? String }
+            }
+            #expect(try await ids("hidalgo").first == "ACC-00001")
+            #expect(try await ids("hidlago").first == "ACC-00001")
+            #expect(try await ids("grossmann").first == "ACC-00002")
+            #expect(try await ids("Достоевский").first == "ACC-00003")
+            #expect(try await ids("leila").first == "ACC-00005")
+
+            let anne = try Self.json(try await client.get("/api/v1/attendees/ACC-00001"))
+            #expect(anne["last_name"] as? String == "Hidalgo")
+            #expect(anne["checked_in"] as? Bool == false)
+            let unknown = try await client.get("/api/v1/attendees/ACC-99999")
+            #expect(unknown.status == .notFound)
+            #expect(try Self.errorMessage(unknown).contains("ACC-99999"))
+        }
+    }
+
+    @Test("check in, a second time refused, pending refused, undo with a reason, unknown id 404")
+    func checkInUndo() async throws {
+        let station = try Station()
+        try await station.run { client in
+            let first = try Self.json(try await client.post("/api/v1/checkin", ["id": "ACC-00001"]))
+            #expect(first["status"] as? String == "checked_in")
+            #expect(first["message"] as? String == "HIDALGO Anne")
+            let again = try Self.json(try await client.post("/api/v1/checkin", ["id": "ACC-00001"]))
+            #expect(again["status"] as? String == "already_checked_in")
+            #expect((again["message"] as? String)?.contains("door-1") == true)
+            let pending = try Self.json(try await client.post("/api/v1/checkin", ["id": "ACC-00004"]))
+            #expect(pending["status"] as? String == "pending")
+            let unknown = try await client.post("/api/v1/checkin", ["id": "ACC-99999"])
+            #expect(unknown.status == .notFound)
+
+            let noReason = try await client.post("/api/v1/undo", ["id": "ACC-00001"])
+            #expect(noReason.status == .badRequest)
+            let undone = try Self.json(
+                try await client.post("/api/v1/undo", ["id": "ACC-00001", "reason": "wrong person"]))
+            #expect(undone["status"] as? String == "undone")
+            let notIn = try Self.json(try await client.post("/api/v1/undo", ["id": "ACC-00001", "reason": "again"]))
+            #expect(notIn["status"] as? String == "not_checked_in")
+        }
+        #expect(try station.db.attendee(id: "ACC-00001")?.checkIn == nil)
+        #expect(try station.db.attendee(id: "ACC-00004")?.checkIn == nil)
+        #expect(try station.db.outboxCount() >= 2)
+    }
+
+    @Test("printing: the badge is queued with the check-in once; a reprint needs a reason; no printing says so")
+    func printQueue() async throws {
+        let station = try Station(printing: true)
+        try await station.run { client in
+            let first = try Self.json(try await client.post("/api/v1/checkin", ["id": "ACC-00005", "print": true]))
+            #expect(first["status"] as? String == "checked_in")
+            #expect(first["print_state"] as? String == "pending")
+            let noReason = try await client.post("/api/v1/reprint", ["id": "ACC-00005"])
+            #expect(noReason.status == .badRequest)
+            let reprint = try Self.json(
+                try await client.post("/api/v1/reprint", ["id": "ACC-00005", "reason": "jammed"]))
+            #expect(reprint["status"] as? String == "reprint_queued")
+        }
+        #expect(try station.db.printSummary().counts["pending"] == 2)
+
+        let silent = try Station(printing: false)
+        try await silent.run { client in
+            let reprint = try await client.post("/api/v1/reprint", ["id": "ACC-00005", "reason": "jammed"])
+            #expect(reprint.status == .conflict)
+            let page = String(buffer: try await client.get("/").body)
+            #expect(page.contains("\"printing\" : \"no\""))
+        }
+    }
+
+    @Test("a walk-in: a bad field is named; a good one is checked in")
+    func walkIn() async throws {
+        let station = try Station()
+        try await station.run { client in
+            let bad = try await client.post(
+                "/api/v1/walkin", ["first_name": "Zoé", "last_name": "Nouvelle", "country": "Atlantis"])
+            #expect(bad.status == .badRequest)
+            #expect(try Self.errorMessage(bad).lowercased().contains("country"))
+            let good = try Self.json(
+                try await client.post(
+                    "/api/v1/walkin",
+                    ["first_name": "Zoé", "last_name": "Nouvelle", "country": "FR", "role": "press"]))
+            #expect(good["status"] as? String == "checked_in")
+            let attendee = try #require(good["attendee"] as? [String: Any])
+            #expect(attendee["walk_in"] as? Bool == true)
+            #expect(attendee["checked_in"] as? Bool == true)
+        }
+    }
+
+    @Test("a scan: a genuine badge, a ticket, a forged badge refused with the reason, a code unknown")
+    func scan() async throws {
+        let station = try Station()
+        let genuine = try station.badge("ACC-00002")
+        var altered = Array(genuine)
+        altered[altered.count - 3] = altered[altered.count - 3] == "A" ? "B" : "A"
+        let forged = String(altered)
+        try await station.run { client in
+            let found = try Self.json(try await client.post("/api/v1/scan", ["text": genuine]))
+            #expect(found["status"] as? String == "found")
+            #expect(found["message"] as? String == "ACC-00002")
+            let ticket = try Self.json(try await client.post("/api/v1/scan", ["text": "TICKET-ANNE"]))
+            #expect(ticket["status"] as? String == "found", "\(ticket)")
+            #expect(ticket["message"] as? String == "ACC-00001")
+            let refused = try Self.json(try await client.post("/api/v1/scan", ["text": forged]))
+            #expect(refused["status"] as? String == "refused")
+            #expect((refused["message"] as? String)?.isEmpty == false)
+            let unknown = try Self.json(try await client.post("/api/v1/scan", ["text": "NOPE-123"]))
+            #expect(unknown["status"] as? String == "unknown")
+        }
+    }
+
+    @Test("the pages: the mode's screen with its configuration and words; assets; 404 for others")
+    func pages() async throws {
+        let station = try Station { $0.language = .en }
+        try await station.run { client in
+            let page = try await client.get("/")
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            let html = String(buffer: page.body)
+            #expect(html.contains("<html lang=\"en\">"))
+            #expect(html.contains("\"mode\" : \"door\""))
+            #expect(html.contains(client.token))
+            #expect(html.contains("const ROLES"))
+            let script = try await client.get("/assets/door.js")
+            #expect(script.status == .ok)
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(try await client.get("/assets/secret.txt").status == .notFound)
+            // A door station's staff screen is the door itself.
+            #expect(try await client.get("/staff").status == .ok)
+        }
+    }
+
+    // MARK: Self-service
+
+    @Test("self-service: staff routes closed until the PIN; wrong PINs lock the client out; a ticket prints")
+    func selfService() async throws {
+        let station = try Station(printing: true) {
+            $0.mode = .selfService
+            $0.pin = "4321"
+        }
+        try await station.run { client in
+            let html = String(buffer: try await client.get("/").body)
+            #expect(html.contains("\"mode\" : \"self-service\""))
+            let staff = try await client.get("/staff")
+            #expect(staff.status == .seeOther)
+            #expect(try await client.post("/api/v1/checkin", ["id": "ACC-00001"]).status == .forbidden)
+            #expect(try await client.get("/api/v1/search?q=anne").status == .forbidden)
+
+            // An attendee's own code: checked in and printing, greeted by first name only.
+            let own = try Self.json(try await client.post("/api/v1/self/checkin", ["text": "TICKET-ANNE"]))
+            #expect(own["status"] as? String == "printing", "\(own)")
+            #expect(own["first_name"] as? String == "Anne")
+            #expect(own["attendee"] == nil)
+            // An id typed in opens nothing here.
+            let typed = try Self.json(try await client.post("/api/v1/self/checkin", ["text": "ACC-00002"]))
+            #expect(typed["status"] as? String == "refused")
+
+            let unlocked = try await client.post("/api/v1/unlock", ["pin": "4321"])
+            #expect(unlocked.status == .noContent)
+            let cookie = try #require(unlocked.headers[.setCookie]?.split(separator: ";").first)
+            let asStaff = try await client.get("/staff", headers: [.cookie: String(cookie)])
+            #expect(asStaff.status == .ok)
+            let search = try await client.get("/api/v1/search?q=anne", headers: [.cookie: String(cookie)])
+            #expect(search.status == .ok)
+
+            for _ in 0..<5 {
+                let wrong = try await client.post("/api/v1/unlock", ["pin": "0000"])
+                #expect(wrong.status == .forbidden)
+            }
+            let locked = try await client.post("/api/v1/unlock", ["pin": "4321"])
+            #expect(locked.status == .forbidden)
+            #expect(try Self.errorMessage(locked).contains("60") || Self.errorMessage(locked).contains("59"))
+        }
+    }
+
+    // MARK: Session doors
+
+    @Test("a session door: in, out, a full room refused, a supervisor's override needs the PIN and a reason")
+    func sessionDoor() async throws {
+        let now = Date()
+        let workshop = Session(
+            id: "AT-1", title: "Atelier", room: "Salle 2", start: now.addingTimeInterval(-600),
+            end: now.addingTimeInterval(3000), capacity: 1)
+        let station = try Station(sessions: [workshop]) {
+            $0.mode = .session
+            $0.sessionTarget = .room("Salle 2")
+            $0.pin = "2468"
+        }
+        let (anne, jurgen) = (try station.badge("ACC-00001"), try station.badge("ACC-00002"))
+        try await station.run { client in
+            let info = try Self.json(try await client.get("/api/v1/session"))
+            #expect(info["id"] as? String == "AT-1")
+            #expect(info["room"] as? String == "Salle 2")
+            #expect(info["overridable"] as? Bool == true)
+
+            let entered = try Self.json(try await client.post("/api/v1/session/scan", ["text": anne]))
+            #expect(entered["admitted"] as? Bool == true, "\(entered)")
+            #expect(entered["outcome"] as? String == "entered")
+            let full = try Self.json(try await client.post("/api/v1/session/scan", ["text": jurgen]))
+            #expect(full["admitted"] as? Bool == false)
+            #expect(full["reason"] as? String == "room_full", "\(full)")
+
+            let noReason = try await client.post("/api/v1/session/scan", ["text": jurgen, "pin": "2468"])
+            #expect(noReason.status == .badRequest)
+            let wrongPIN = try await client.post(
+                "/api/v1/session/scan", ["text": jurgen, "pin": "1111", "reason": "minister's aide"])
+            #expect(wrongPIN.status == .forbidden)
+            let override = try Self.json(
+                try await client.post(
+                    "/api/v1/session/scan", ["text": jurgen, "pin": "2468", "reason": "minister's aide"]))
+            #expect(override["admitted"] as? Bool == true)
+            #expect(override["outcome"] as? String == "override")
+
+            // The same badge again at once is a double scan, not an exit.
+            let bounce = try Self.json(try await client.post("/api/v1/session/scan", ["text": anne]))
+            #expect(bounce["outcome"] as? String == "already_inside")
+            #expect(bounce["occupancy"] as? Int == 2)
+            let forged = try Self.json(try await client.post("/api/v1/session/scan", ["text": "AC1:forged"]))
+            #expect(forged["admitted"] as? Bool == false)
+            #expect((forged["detail"] as? String)?.isEmpty == false, "\(forged)")
+            let page = String(buffer: try await client.get("/").body)
+            #expect(page.contains("\"session\" : \"Salle 2\""))
+        }
+    }
+
+    @Test("a store error is a JSON answer with the status that says what happened")
+    func storeErrors() async throws {
+        let router = Router(context: ClientContext.self)
+        router.get("/attendee") { _, _ -> Response in throw StoreError.unknownAttendee("ACC-404") }
+        router.get("/undo") { _, _ -> Response in throw StoreError.notCheckedIn("ACC-1") }
+        router.get("/session") { _, _ -> Response in throw StoreError.unknownSession("S-9") }
+        router.get("/disk") { _, _ -> Response in throw StoreError("disk I/O error") }
+        try await Application(router: router).test(.router) { client in
+            for (uri, status, words) in [
+                ("/attendee", HTTPResponse.Status.notFound, "ACC-404"), ("/undo", .conflict, "not checked in"),
+                ("/session", .notFound, "S-9"), ("/disk", .internalServerError, "disk I/O error"),
+            ] {
+                let response = try await client.execute(uri: uri, method: .get) { $0 }
+                #expect(response.status == status, "\(uri)")
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(try Self.errorMessage(response).contains(words), "\(uri)")
+            }
+        }
+    }
+
+    @Test("a session door's configuration must name what it serves")
+    func sessionDoorNeedsTarget() throws {
+        let station = try Station { $0.mode = .session }
+        #expect(throws: KioskSetupError.self) { try buildKioskRouter(station.configuration, parts: station.parts) }
+    }
+}
