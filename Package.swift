@@ -49,22 +49,29 @@ let package = Package(
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Debian 12's libcups2-dev ships no cups.pc: the module map links libcups itself.
         .systemLibrary(name: "CCups", providers: [.apt(["libcups2-dev"])]),
-        // Badges: signed QR payloads, keyring, QR matrix, templates, PDF/PNG rendering, QR reading.
+        // What a badge says and how it is trusted, with no C library: the signed QR payload and its
+        // verifier, the keyring, registration tickets' digests, the templates as data (role colours
+        // and labels). A verifier (a session door, the server) needs only this.
+        .target(name: "BadgeCore", dependencies: ["AccueilCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Badges drawn: the QR matrix (libqrencode), PDF/PNG rendering (cairo, pango, librsvg), QR
+        // reading (zbar), e-badges and certificates.
         .target(
             name: "Badges",
             dependencies: [
-                "AccueilCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar", "CZlibSystem",
+                "AccueilCore", "BadgeCore", "CQRencode", "CPangoCairo", "CRsvg", "CZbar", "CZlibSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
-        .target(name: "Printing", dependencies: ["CCups", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
+        .target(
+            name: "Printing",
+            dependencies: ["CCups", "BadgeCore", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
         // Invitations: each attendee's badge code by e-mail before the event (MIME letters in their
         // language, the durable mail queue, the sendmail(8) and SMTP (STARTTLS, AUTH) transports).
         .target(
             name: "Invitations",
             dependencies: [
-                "AccueilCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift"),
+                "AccueilCore", "BadgeCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
@@ -83,7 +90,8 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "AccueilCore", "Sync", "Badges", "WebSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -113,7 +121,7 @@ let package = Package(
         .target(
             name: "KioskApp",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Sync", "Kiosk", "WebSupport",
+                "AccueilCore", "KioskStore", "BadgeCore", "Sync", "Kiosk", "WebSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +134,8 @@ let package = Package(
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "Badges", "Printing", "Sync", "Server", "Kiosk", "KioskApp", "Tooling",
+                "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "Server", "Kiosk", "KioskApp",
+                "Tooling",
                 "RosterFiles", "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,7 +154,7 @@ let package = Package(
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "RosterFilesTests", dependencies: ["RosterFiles", "AccueilCore", "TestSupport"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
-        .testTarget(name: "BadgesTests", dependencies: ["Badges", "AccueilCore", "TestSupport"]),
+        .testTarget(name: "BadgesTests", dependencies: ["BadgeCore", "Badges", "AccueilCore", "TestSupport"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         .testTarget(
             name: "ServerTests",
@@ -159,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "KioskAppTests",
             dependencies: [
-                "KioskApp", "KioskStore", "Badges", "AccueilCore", "WebSupport",
+                "KioskApp", "KioskStore", "BadgeCore", "AccueilCore", "WebSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -4,7 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import AsyncHTTPClient
-import Badges
+import BadgeCore
 import Foundation
 import KioskStore
 import NIOCore

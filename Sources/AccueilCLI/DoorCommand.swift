@@ -1,6 +1,6 @@
 import AccueilCore
 import ArgumentParser
-import Badges
+import BadgeCore
 import Foundation
 import KioskApp
 import KioskStore

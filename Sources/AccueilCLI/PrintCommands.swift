@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import BadgeCore
 import Badges
 import Foundation
 import KioskStore

@@ -1,4 +1,5 @@
 import AccueilCore
+import BadgeCore
 import CPangoCairo
 import Foundation
 

@@ -1,3 +1,4 @@
+import BadgeCore
 import CPangoCairo
 import CZlibSystem
 import Foundation

@@ -1,3 +1,4 @@
+import BadgeCore
 import CQRencode
 import Foundation
 

@@ -1,5 +1,5 @@
 import AccueilCore
-import Badges
+import BadgeCore
 import Foundation
 import HTTPTypes
 import Hummingbird

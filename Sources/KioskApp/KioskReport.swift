@@ -1,5 +1,5 @@
 import AccueilCore
-import Badges
+import BadgeCore
 import Foundation
 import Kiosk
 import KioskStore

@@ -1,5 +1,5 @@
 import AccueilCore
-import Badges
+import BadgeCore
 import Crypto
 import Foundation
 import GRDB

@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Testing
 
+@testable import BadgeCore
 @testable import Badges
 
 /// The badge codes' fuzzing, in a short form that runs with the suite (issue 14): codes mutated

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Testing
 
+@testable import BadgeCore
 @testable import Badges
 
 @Suite("Base45 and badge payloads")

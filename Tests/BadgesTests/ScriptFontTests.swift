@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Testing
 
+@testable import BadgeCore
 @testable import Badges
 
 /// Every script a name may come in is drawn with a font made for it and shaped right: read back

@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Testing
 
+@testable import BadgeCore
 @testable import Badges
 
 @Suite("Registration ticket digests")

@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Testing
 
+@testable import BadgeCore
 @testable import Badges
 
 /// Traditional Mongolian is written in columns, top to bottom, the columns from left to right, its

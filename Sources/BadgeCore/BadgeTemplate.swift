@@ -47,7 +47,7 @@ public struct BadgeTemplate: Sendable, Codable, Equatable {
         /// This field narrowed to the side of `column` that leaves it more room, 1 mm off it, when
         /// the two overlap (a name set in a vertical column takes that space from the texts it
         /// crosses).
-        func givingWay(to column: Box) -> TextField {
+        public func givingWay(to column: Box) -> TextField {
             guard box.overlaps(column) else { return self }
             var field = self
             let left = column.x - 1 - box.x
