@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Domain: attendees, roles, countries, the event log and its fold, CSV roster parsing,
@@ -115,14 +116,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // What a service of this machine needs from systemd, without libsystemd: sd_notify
+        // (READY, the watchdog, STOPPING) and the journal's native protocol for logs.
+        .target(name: "Ops", dependencies: ["AccueilCore", .product(name: "Logging", package: "swift-log")]),
         // The kiosk station's application (`accueil kiosk`): its local HTTP API and the screens of
         // each mode (door, session door, self-service), the staff gate, the door's search index.
         // `buildKioskRouter` / `buildKioskApplication` take a plain configuration; no central server.
         .target(
             name: "KioskApp",
             dependencies: [
-                "AccueilCore", "KioskStore", "BadgeCore", "Sync", "Kiosk", "WebSupport",
+                "AccueilCore", "KioskStore", "BadgeCore", "Sync", "Kiosk", "WebSupport", "Ops",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,7 +140,8 @@ let package = Package(
             name: "AccueilCLI",
             dependencies: [
                 "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "Server", "Kiosk", "KioskApp",
-                "Tooling",
+                "Ops", "Tooling",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "RosterFiles", "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -168,8 +174,10 @@ let package = Package(
         .testTarget(
             name: "KioskAppTests",
             dependencies: [
-                "KioskApp", "KioskStore", "BadgeCore", "AccueilCore", "WebSupport",
+                "KioskApp", "KioskStore", "BadgeCore", "AccueilCore", "WebSupport", "Kiosk", "Sync",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Runs the real `accueil` binary, as organisers and their scripts do.

@@ -4,6 +4,7 @@ import BadgeCore
 import Badges
 import Foundation
 import KioskStore
+import Ops
 
 /// `accueil`: the one binary of Accueil. Each role and action is a subcommand.
 public struct AccueilCommand: AsyncParsableCommand {
@@ -43,7 +44,7 @@ public struct AccueilCommand: AsyncParsableCommand {
     /// Runs the command line and exits with the statuses documented above. Usage errors exit 2
     /// (not ArgumentParser's 64) so that scripts see one code for "nothing was done".
     public static func mainWithExitCodes() async -> Never {
-        JournalLogHandler.bootstrap()
+        bootstrapLogging()
         // The event's time zone, from the station's configuration when there is one (the server
         // and the kiosk daemon read theirs again, with --config).
         if let name = StationConfig.current?.string("time_zone"), let zone = EventTime.parse(name) {

@@ -7,7 +7,9 @@ import Kiosk
 import KioskApp
 import KioskStore
 import Logging
+import Ops
 import Printing
+import ServiceLifecycle
 import Sync
 import Synchronization
 
@@ -188,66 +190,24 @@ struct KioskCommand: AsyncParsableCommand {
         let (badges, printing, storeOptions) = (badges, printOptions, store)
         var parts = KioskParts(db: db, sync: service)
         if !noPrint { parts.print = { try printing.request(storeOptions, badges: badges, onlyOnce: true) } }
-        let app: any ApplicationProtocol
-        do {
-            app = try buildKioskApplication(configuration, parts: parts) { port in
-                Output.err("accueil kiosk \(kiosk): status API on http://\(host):\(port)/api/v1/status")
-                Systemd.notify("READY=1\nSTATUS=\(mode.rawValue) screen on http://\(host):\(port)/")
+        var station = KioskStation(configuration: configuration, parts: parts, keys: keysClient, liveness: liveness) {
+            port in Output.err("accueil kiosk \(kiosk): status API on http://\(host):\(port)/api/v1/status")
+        }
+        if !noPrint {
+            station.spooler = { stopping in
+                runSpooler(storeOptions, badges, printing, stopping: stopping, liveness: liveness)
             }
-        } catch let error as KioskSetupError {
+        }
+        let services: [any Service]
+        do { services = try station.services() } catch let error as KioskSetupError {
             throw CommandFailure(message: error.description, status: 2)
         } catch {
             throw commandFailure(error)
         }
-
-        let stop = Atomic<Bool>(false)
-        if !noPrint {
-            let (badges, printing, store) = (badges, printOptions, store)
-            // Its longest step is a CUPS call on a print server that stopped answering.
-            liveness.expect("print spooler", within: .seconds(120))
-            Thread.detachNewThread { runSpooler(store, badges, printing, stop: stop, liveness: liveness) }
-        }
         Output.err(
             "accueil kiosk \(kiosk): data \(store.directory.path)"
                 + (service.map { ", syncing with \($0.client.server.absoluteString)" } ?? ", no server (standalone)"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            group.addTask {
-                await Systemd.watchdog(alive: {
-                    let stale = liveness.stale()
-                    for (name, silent) in stale {
-                        kioskLog.critical(
-                            "watchdog: \(name) has not moved for \(silent.components.seconds) s; not telling systemd the station is alive",
-                            metadata: ["kiosk": "\(kiosk)"])
-                    }
-                    return stale.isEmpty
-                })
-            }
-            if let keysClient {
-                let directory = store.directory
-                group.addTask { await followKeys(keysClient, directory: directory, kiosk: kiosk) }
-            }
-            if let service {
-                group.addTask { await service.run() }
-            } else {
-                // Standalone: no sync, but the heartbeat that tells `accueil status` the daemon runs.
-                var status = SyncStatus(kiosk: kiosk, server: nil, pid: getpid(), now: Date())
-                status.cursor = (try? db.syncCursor()) ?? 0
-                group.addTask { [status] in
-                    var status = status
-                    while !Task.isCancelled {
-                        status.heartbeat = Date()
-                        try? status.write(to: db)
-                        try? await Task.sleep(for: .seconds(1))
-                    }
-                }
-            }
-            // The HTTP service ends on SIGTERM or SIGINT; the rest follows it.
-            try await group.next()
-            group.cancelAll()
-        }
-        stop.store(true, ordering: .relaxed)
-        Systemd.notify("STOPPING=1")
+        try await station.run(services)
     }
 }
 
@@ -267,8 +227,7 @@ func hostAndPort(_ listen: String) throws -> (String, Int) {
 /// The print spooler's loop, on a thread of its own (CUPS calls block). It waits for what it needs
 /// (signing keys, a printer) and reports each new trouble once.
 func runSpooler(
-    _ store: StoreOptions, _ badges: BadgeOptions, _ printing: PrintOptions, stop: borrowing Atomic<Bool>,
-    liveness: Liveness
+    _ store: StoreOptions, _ badges: BadgeOptions, _ printing: PrintOptions, stopping: () -> Bool, liveness: Liveness
 ) {
     var spool: PrintSpooler?
     var lastTrouble = ""
@@ -276,7 +235,7 @@ func runSpooler(
         if words != lastTrouble { kioskLog.warning("print spooler: \(words)") }
         lastTrouble = words
     }
-    while !stop.load(ordering: .relaxed) {
+    while !stopping() {
         liveness.beat("print spooler")
         do {
             if spool == nil { spool = try spooler(store, badges, printing) }

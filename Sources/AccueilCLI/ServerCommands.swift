@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Kiosk
 import KioskStore
+import Ops
 import Server
 import Sync
 

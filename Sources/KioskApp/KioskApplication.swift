@@ -84,13 +84,13 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
     router.get("/api/v1/health") { _, _ in "ok" }
     let sync = parts.sync
     router.get("/api/v1/status") { _, _ -> Response in
-        var report = try KioskReport.make(db: db, live: sync?.status)
+        var report = try await StoreWork.run { try KioskReport.make(db: db, live: sync?.status) }
         let index = roster.state
         report.rosterIndex = .init(building: index.building, attendees: index.attendees)
         return jsonResponse(try SyncStatus.encoder.encode(report))
     }
     let stats = StatsCache(db: db)
-    router.get("/api/v1/stats") { _, _ -> Response in jsonResponse(try stats.json()) }
+    router.get("/api/v1/stats") { _, _ -> Response in jsonResponse(try await StoreWork.run { try stats.json() }) }
 
     let keyFile = KeyringFile(directory: db.directory)
     let keys: @Sendable () -> Keyring? = { keyFile.current() }

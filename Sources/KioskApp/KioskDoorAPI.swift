@@ -233,7 +233,7 @@ func addDoorRoutes(
                 DoorAnswer(
                     status: "not_checked_in", message: record.attendee.listName, attendee: AttendeeJSON(record)))
         }
-        let undone = try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk)
+        let undone = try await StoreWork.run { try db.undoCheckIn(record.attendee.id, reason: reason, kiosk: kiosk) }
         kioskLog.notice(
             "check-in undone",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(undone.eventID)"])
@@ -252,7 +252,10 @@ func addDoorRoutes(
         guard let make = print else {
             throw HTTPError(.conflict, message: "this kiosk does not print (started with --no-print)")
         }
-        let job = try db.reprint(record.attendee.id, reason: reason, request: try make(), kiosk: kiosk)
+        let request = try make()
+        let job = try await StoreWork.run {
+            try db.reprint(record.attendee.id, reason: reason, request: request, kiosk: kiosk)
+        }
         kioskLog.info(
             "badge reprint queued",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "job_id": "\(job.id)"])
@@ -266,13 +269,13 @@ func addDoorRoutes(
     router.post("/api/v1/walkin") { request, _ -> Response in
         try gate.check(request)
         let form = try await decode(WalkInForm.self, request, limit: 16 << 10)
-        let id = try db.nextWalkInID(kiosk: kiosk)
+        let id = try await StoreWork.run { try db.nextWalkInID(kiosk: kiosk) }
         let attendee: Attendee
         do { attendee = try form.walkIn.attendee(id: id) } catch let problem as WalkIn.Problem {
             throw HTTPError(.badRequest, message: problem.english)
         }
         let wanted = form.print == true ? try print?() : nil
-        let (checkIn, queued) = try db.walkIn(attendee, kiosk: kiosk, print: wanted)
+        let (checkIn, queued) = try await StoreWork.run { try db.walkIn(attendee, kiosk: kiosk, print: wanted) }
         kioskLog.info(
             "walk-in registered and checked in",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(attendee.id)", "event_id": "\(checkIn.eventID)"])

@@ -169,7 +169,10 @@ func addSessionRoutes(
             case .wrong, .locked: throw HTTPError(.forbidden, message: StaffGate.refusal(check, language))
             }
         }
-        var verdict = door.scan(asked.text ?? "", keys: keys(), override: override, language: language)
+        let (text, ring, overridden) = (asked.text ?? "", keys(), override)
+        var verdict = try await StoreWork.run {
+            door.scan(text, keys: ring, override: overridden, language: language)
+        }
         verdict.countedLocally = !online()
         kioskLog.log(
             level: verdict.admitted ? .info : .notice, "session door: \(verdict.outcome)",
@@ -193,7 +196,7 @@ func addSessionRoutes(
         case .wrong, .locked: throw HTTPError(.forbidden, message: StaffGate.refusal(check, language))
         }
         guard let now = door.current() else { throw HTTPError(.conflict, message: Words.text("no_session", language)) }
-        let cleared = try door.db.clearCarriedOver(into: now.id, kiosk: door.kiosk)
+        let cleared = try await StoreWork.run { try door.db.clearCarriedOver(into: now.id, kiosk: door.kiosk) }
         kioskLog.notice(
             "session door: carried-over people cleared by a supervisor",
             metadata: [
@@ -274,7 +277,10 @@ func addSelfServiceRoutes(
                 SelfServiceAnswer(status: "refused", message: Words.text(words, speaks), language: speaks.rawValue))
         }
         guard !record.removed else { return try refuse("self_cancelled", "cancelled") }
-        let (outcome, queued) = try db.checkIn(record.attendee.id, kiosk: kiosk, print: try print?())
+        let wanted = try print?()
+        let (outcome, queued) = try await StoreWork.run {
+            try db.checkIn(record.attendee.id, kiosk: kiosk, print: wanted)
+        }
         if case .pendingRegistration = outcome { return try refuse("self_pending", "pending") }
         if case .checkedIn(let checkIn) = outcome {
             kioskLog.info(

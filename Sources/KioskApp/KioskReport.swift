@@ -35,7 +35,7 @@ final class StatsCache: @unchecked Sendable {
 }
 
 /// `GET /api/v1/status` and `accueil status --json`.
-public struct KioskReport: Encodable {
+public struct KioskReport: Encodable, Sendable {
     public var kiosk: String
     public var data: String
     /// The daemon's heartbeat is recent.
@@ -56,12 +56,12 @@ public struct KioskReport: Encodable {
     /// (a snapshot, an import; searches miss the new attendees until it is done), and its size.
     public var rosterIndex: RosterIndex?
 
-    public struct RosterIndex: Encodable {
+    public struct RosterIndex: Encodable, Sendable {
         public var building: Bool
         public var attendees: Int
     }
 
-    public struct BadgeKeys: Encodable {
+    public struct BadgeKeys: Encodable, Sendable {
         public var event: String
         /// Keys that verify (revoked ones left out).
         public var verify: Int

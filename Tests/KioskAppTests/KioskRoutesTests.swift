@@ -4,8 +4,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Kiosk
 import KioskStore
+import Logging
 import NIOCore
+import ServiceLifecycle
+import Sync
+import Synchronization
 import Testing
 import WebSupport
 
@@ -426,6 +431,65 @@ import WebSupport
                 #expect(response.status == status, "\(uri)")
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 #expect(try Self.errorMessage(response).contains(words), "\(uri)")
+            }
+        }
+    }
+
+    @Test("the station's services start in order and stop on a graceful shutdown, the spooler's thread last")
+    func stationLifecycle() async throws {
+        let fixture = try Station()
+        var configuration = fixture.configuration
+        configuration.port = 0
+        let listening = Mutex<Int?>(nil)
+        let spooler = Mutex<[String]>([])
+        var station = KioskStation(configuration: configuration, parts: fixture.parts, liveness: Liveness()) { port in
+            listening.withLock { $0 = port }
+        }
+        station.spooler = { stopping in
+            spooler.withLock { $0.append("started") }
+            while !stopping() { usleep(5_000) }
+            // The screen stopped listening before the spooler was asked to stop.
+            let port = listening.withLock { $0 } ?? 0
+            spooler.withLock {
+                $0.append(Self.listens(port) ? "stopped while the screen listened" : "stopped after the screen")
+            }
+        }
+        let services = try station.services()
+        #expect(services.count == 4)  // spooler, heartbeat (standalone), watchdog, the screen
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while listening.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let port = try #require(listening.withLock { $0 })
+            #expect(port > 0)
+            // Standalone, the heartbeat tells `accueil status` the daemon runs.
+            while (try? SyncStatus.read(from: fixture.db))??.heartbeat == nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try SyncStatus.read(from: fixture.db)?.kiosk == "door-1")
+            #expect(Self.listens(port))
+            await group.triggerGracefulShutdown()
+            try await tasks.next()
+        }
+        #expect(spooler.withLock { $0 } == ["started", "stopped after the screen"])
+    }
+
+    /// Something accepts TCP connections on 127.0.0.1:`port`.
+    static func listens(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
     }

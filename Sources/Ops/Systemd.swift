@@ -7,10 +7,10 @@ import Foundation
 /// The systemd service protocol (sd_notify(3)) without libsystemd: `READY=1` once the service
 /// listens, `WATCHDOG=1` at half the watchdog interval, `STOPPING=1` on the way out. Outside
 /// systemd ($NOTIFY_SOCKET unset) every call does nothing.
-enum Systemd {
+public enum Systemd {
     /// Sends `state` (newline-separated assignments) to the service manager; false when not under systemd.
     @discardableResult
-    static func notify(_ state: String) -> Bool {
+    public static func notify(_ state: String) -> Bool {
         guard let path = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"], !path.isEmpty,
             path.hasPrefix("/") || path.hasPrefix("@")
         else { return false }
@@ -40,7 +40,7 @@ enum Systemd {
     }
 
     /// How often systemd wants a sign of life ($WATCHDOG_USEC, for this process), or nil.
-    static var watchdogInterval: Duration? {
+    public static var watchdogInterval: Duration? {
         let env = ProcessInfo.processInfo.environment
         guard let text = env["WATCHDOG_USEC"], let usec = Int64(text), usec > 0 else { return nil }
         if let pid = env["WATCHDOG_PID"].flatMap(Int32.init), pid != getpid() { return nil }
@@ -49,7 +49,7 @@ enum Systemd {
 
     /// Says `WATCHDOG=1` at half the interval while `alive()` holds, until cancelled (without a
     /// watchdog it only waits to be cancelled, so that a task group's first ending stays the service's).
-    static func watchdog(alive: @escaping @Sendable () async -> Bool = { true }) async {
+    public static func watchdog(alive: @escaping @Sendable () async -> Bool = { true }) async {
         guard let interval = watchdogInterval else {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             return

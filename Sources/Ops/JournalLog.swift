@@ -28,22 +28,6 @@ struct JournalLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// Sets up logging for the whole process: the journal when systemd connected us to it
-    /// ($JOURNAL_STREAM) or a socket is named ($ACCUEIL_JOURNAL_SOCKET), else standard error.
-    static func bootstrap() {
-        let env = ProcessInfo.processInfo.environment
-        let level = env["ACCUEIL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let journal =
-            (env["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false || env["ACCUEIL_JOURNAL_SOCKET"] != nil)
-            && FileManager.default.fileExists(atPath: socketPath)
-        LoggingSystem.bootstrap { label in
-            if journal { return EscapingLogHandler(JournalLogHandler(label: label, logLevel: level)) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return EscapingLogHandler(handler)
-        }
-    }
-
     func log(event: LogEvent) {
         var fields: [(String, String)] = [
             ("MESSAGE", event.message.description), ("PRIORITY", String(Self.priority(event.level))),
@@ -141,5 +125,21 @@ struct EscapingLogHandler<Inner: LogHandler>: LogHandler {
             case .dictionary(let items): .dictionary(escaped(items))
             }
         }
+    }
+}
+
+/// Sets up logging for the whole process: the journal when systemd connected us to it
+/// ($JOURNAL_STREAM) or a socket is named ($ACCUEIL_JOURNAL_SOCKET), else standard error.
+public func bootstrapLogging() {
+    let env = ProcessInfo.processInfo.environment
+    let level = env["ACCUEIL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    let journal =
+        (env["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false || env["ACCUEIL_JOURNAL_SOCKET"] != nil)
+        && FileManager.default.fileExists(atPath: JournalLogHandler.socketPath)
+    LoggingSystem.bootstrap { label in
+        if journal { return EscapingLogHandler(JournalLogHandler(label: label, logLevel: level)) }
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return EscapingLogHandler(handler)
     }
 }
