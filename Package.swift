@@ -35,10 +35,13 @@ let package = Package(
             name: "RosterFiles",
             dependencies: ["AccueilCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        // How every SQLite file is opened (WAL, synchronous FULL, busy timeout, migrated under a
+        // lock file): the kiosk's store, the central store, the mail queue.
+        .target(name: "StoreSupport", dependencies: ["AccueilCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The kiosk's local store: SQLite through GRDB (WAL), event log, projection, outbox.
         .target(
             name: "KioskStore",
-            dependencies: ["AccueilCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AccueilCore", "StoreSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // C libraries from Debian's -dev packages (see scripts/deps.sh), one module each.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
@@ -72,7 +75,8 @@ let package = Package(
         .target(
             name: "Invitations",
             dependencies: [
-                "AccueilCore", "BadgeCore", "Badges", "Tooling", .product(name: "GRDB", package: "GRDB.swift"),
+                "AccueilCore", "BadgeCore", "Badges", "Tooling", "StoreSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreSupport
 
 /// The durable queue of invitation e-mails (`invitations.sqlite` in the data directory): one row per
 /// mail, as a print job is one row. A mail goes queued → sending → sent, or refused (with the
@@ -26,14 +27,9 @@ public final class MailQueue: Sendable {
     }
 
     public static let fileName = "invitations.sqlite"
-    let db: DatabaseQueue
+    let db: DatabasePool
 
     public init(directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        db = try DatabaseQueue(path: directory.appendingPathComponent(Self.fileName).path, configuration: configuration)
-        try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode=WAL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -54,7 +50,7 @@ public final class MailQueue: Sendable {
                     CREATE INDEX mail_state ON mail (state, id);
                     """)
         }
-        try migrator.migrate(db)
+        db = try SQLiteFile.open(path: directory.appendingPathComponent(Self.fileName).path, migrator: migrator)
     }
 
     /// What a run found left by the one before: mails caught between `sending` and `sent`.

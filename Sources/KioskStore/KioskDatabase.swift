@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import GRDB
+import StoreSupport
 
 /// The kiosk's local store: the append-only event log, the attendee projection derived from it,
 /// and the outbox of events not yet sent to the server.
@@ -24,18 +25,9 @@ public struct KioskDatabase: Sendable {
         } catch {
             throw StoreError("cannot create the data directory \(directory.path): \(error.localizedDescription)")
         }
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
-            let path = directory.appendingPathComponent(Self.fileName).path
-            writer = try FileLock.exclusive(path + ".lock") {
-                let pool = try DatabasePool(path: path, configuration: config)
-                try Self.migrator.migrate(pool)
-                return pool
-            }
+            writer = try SQLiteFile.open(
+                path: directory.appendingPathComponent(Self.fileName).path, migrator: Self.migrator)
         } catch {
             throw StoreError("cannot open the store in \(directory.path): \(error)")
         }

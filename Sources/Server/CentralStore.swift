@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import GRDB
 import Logging
+import StoreSupport
 import Sync
 
 /// The central store: every kiosk's events, each stored once (by event id), numbered by a global
@@ -226,11 +227,6 @@ public struct SQLiteCentralStore: CentralStore {
     private let pool: DatabasePool
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: central log and tokens") { db in
             try db.execute(
@@ -278,11 +274,7 @@ public struct SQLiteCentralStore: CentralStore {
         }
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
-        pool = try FileLock.exclusive(path + ".lock") {
-            let pool = try DatabasePool(path: path, configuration: config)
-            try migrator.migrate(pool)
-            return pool
-        }
+        pool = try SQLiteFile.open(path: path, migrator: migrator)
     }
 
     public func saveOrganiser(_ account: OrganiserAccount) async throws {

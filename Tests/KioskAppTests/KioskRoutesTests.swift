@@ -361,7 +361,11 @@ import WebSupport
             }
             let locked = try await client.post("/api/v1/unlock", ["pin": "4321"])
             #expect(locked.status == .forbidden)
-            #expect(try Self.errorMessage(locked).contains("60") || Self.errorMessage(locked).contains("59"))
+            // "… réessayez dans N s" (the station speaks French), N up to a minute (less on a slow machine).
+            let words = try Self.errorMessage(locked)
+            #expect(words.contains("PIN bloqué"), "\(words)")
+            let seconds = words.split(separator: " ").compactMap { Int($0) }.first
+            #expect(seconds.map { (1...60).contains($0) } == true, "\(words)")
         }
     }
 
@@ -385,6 +389,7 @@ import WebSupport
             #expect(info["room"] as? String == "Salle 2")
             #expect(info["overridable"] as? Bool == true)
 
+            let enteredAt = ContinuousClock.now
             let entered = try Self.json(try await client.post("/api/v1/session/scan", ["text": anne]))
             #expect(entered["admitted"] as? Bool == true, "\(entered)")
             #expect(entered["outcome"] as? String == "entered")
@@ -403,10 +408,17 @@ import WebSupport
             #expect(override["admitted"] as? Bool == true)
             #expect(override["outcome"] as? String == "override")
 
-            // The same badge again at once is a double scan, not an exit.
+            // The same badge again within 3 s is a double scan, not an exit; later, an exit (on a
+            // loaded machine these requests may be seconds apart: then either is right).
             let bounce = try Self.json(try await client.post("/api/v1/session/scan", ["text": anne]))
-            #expect(bounce["outcome"] as? String == "already_inside")
-            #expect(bounce["occupancy"] as? Int == 2)
+            if ContinuousClock.now - enteredAt < .seconds(KioskDatabase.scanBounce) {
+                #expect(bounce["outcome"] as? String == "already_inside")
+                #expect(bounce["occupancy"] as? Int == 2)
+            } else {
+                let outcome = bounce["outcome"] as? String
+                #expect(outcome == "already_inside" || outcome == "exited", "\(bounce)")
+                #expect(bounce["occupancy"] as? Int == (outcome == "exited" ? 1 : 2))
+            }
             let forged = try Self.json(try await client.post("/api/v1/session/scan", ["text": "AC1:forged"]))
             #expect(forged["admitted"] as? Bool == false)
             #expect((forged["detail"] as? String)?.isEmpty == false, "\(forged)")
@@ -460,7 +472,9 @@ import WebSupport
             configuration: .init(services: services.map { .init(service: $0) }, logger: Logger(label: "test")))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let deadline = ContinuousClock.now + .seconds(20)
+            // Generous: beside the whole suite, the CLI tests that wait on processes hold the
+            // concurrency pool's threads for long stretches.
+            let deadline = ContinuousClock.now + .seconds(300)
             while listening.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

@@ -1,0 +1,26 @@
+import AccueilCore
+import Foundation
+import GRDB
+
+/// How every SQLite file of Accueil is opened — the kiosk's store, the central store, the
+/// invitations' mail queue — so that they all keep the same promises:
+///
+/// - WAL (a `DatabasePool`): readers never wait for the writer;
+/// - `synchronous = FULL`: a change acknowledged is on disk, through a power cut;
+/// - a lock held by another process (a command beside the daemon) is waited for up to 10 s;
+/// - the directory is made if needed, and the file is opened and migrated under an exclusive lock
+///   file (`PATH.lock`), since a command and a daemon may open a new store at the same moment.
+public enum SQLiteFile {
+    public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return try FileLock.exclusive(path + ".lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return pool
+        }
+    }
+}
