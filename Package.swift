@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport",
+                "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport", "StoreSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
