@@ -91,20 +91,31 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // The central server: sync API over Hummingbird, central store on SQLite (GRDB) or PostgreSQL (postgres-nio).
+        // The central store, apart from the HTTP server (so that `token create`, `backup`, `purge`
+        // need no web stack): every kiosk's events once under a global sequence, tokens, organisers,
+        // the keyring, what kiosks reported; on SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(
-            name: "Server",
+            name: "CentralStorage",
             dependencies: [
-                "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport", "StoreSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "AccueilCore", "Sync", "BadgeCore", "StoreSupport", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The central server over HTTP (Hummingbird): the sync API on a `CentralStore`, its in-memory projection, the
+        // dashboard, reports and /metrics.
+        .target(
+            name: "Server",
+            dependencies: [
+                "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport", "CentralStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -143,8 +154,8 @@ let package = Package(
         .target(
             name: "AccueilCLI",
             dependencies: [
-                "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "Server", "Kiosk", "KioskApp",
-                "Ops", "Tooling",
+                "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "CentralStorage", "Server",
+                "Kiosk", "KioskApp", "Ops", "Tooling",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "RosterFiles", "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -169,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Sync", "AccueilCore", "KioskStore",
+                "Server", "CentralStorage", "Sync", "AccueilCore", "KioskStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]

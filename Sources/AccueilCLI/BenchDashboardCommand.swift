@@ -3,6 +3,7 @@
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
+import CentralStorage
 import Foundation
 import Hummingbird
 import Kiosk

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import AsyncHTTPClient
+import CentralStorage
 import Foundation
 import NIOCore
 import Server

@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import CentralStorage
 import Foundation
 import Hummingbird
 import Kiosk

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import BadgeCore
+import CentralStorage
 import Foundation
 import KioskApp
 import KioskStore

@@ -1,6 +1,7 @@
 import AccueilCore
 import BadgeCore
 import Badges
+import CentralStorage
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -1,4 +1,5 @@
 import AccueilCore
+import CentralStorage
 import Foundation
 import NIOCore
 import Sync

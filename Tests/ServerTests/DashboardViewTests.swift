@@ -2,6 +2,7 @@ import AccueilCore
 import Foundation
 import Testing
 
+@testable import CentralStorage
 @testable import Server
 @testable import Sync
 

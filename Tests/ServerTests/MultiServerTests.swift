@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import CentralStorage
 @testable import Server
 @testable import Sync
 

@@ -8,6 +8,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 
+@testable import CentralStorage
 @testable import Server
 @testable import Sync
 

@@ -97,22 +97,22 @@ public struct KioskRecord: Sendable, Equatable {
     public var lastRefusal: String?
 
     /// The health as the store keeps it (JSON text), and back; a row that no longer decodes has none.
-    static func healthText(_ health: KioskHealth?) -> String? {
+    package static func healthText(_ health: KioskHealth?) -> String? {
         health.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
     }
-    static func health(_ text: String?) -> KioskHealth? {
+    package static func health(_ text: String?) -> KioskHealth? {
         text.flatMap { try? JSONDecoder().decode(KioskHealth.self, from: Data($0.utf8)) }
     }
 }
 
 /// The hex SHA-256 a store keeps instead of a secret (kiosk tokens, dashboard cookies).
-func secretHash(_ secret: String) -> String {
+package func secretHash(_ secret: String) -> String {
     SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
 }
 
 /// Milliseconds since 1970, as the stores keep times.
-func storeMillis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-func storeDate(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+package func storeMillis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+package func storeDate(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 
 /// What a token may do on the server (`accueil token create --role`).
 public enum TokenRole: String, Sendable, CaseIterable, Codable {
