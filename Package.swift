@@ -66,10 +66,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler.
+        // Printing: CUPS destinations and jobs, ZPL for thermal printers, the durable print spooler,
+        // and what a job is made of (the badge signed and drawn with the printer's settings).
         .target(
             name: "Printing",
-            dependencies: ["CCups", "BadgeCore", "Badges", "KioskStore", "AccueilCore", "CPangoCairo"]),
+            dependencies: [
+                "CCups", "BadgeCore", "Badges", "KioskStore", "AccueilCore", "CPangoCairo",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Invitations: each attendee's badge code by e-mail before the event (MIME letters in their
         // language, the durable mail queue, the sendmail(8) and SMTP (STARTTLS, AUTH) transports).
         .target(

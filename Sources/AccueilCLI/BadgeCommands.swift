@@ -8,6 +8,7 @@ import Badges
 import Crypto
 import Foundation
 import KioskStore
+import Printing
 import Server
 
 struct KeysCommand: ParsableCommand {
@@ -209,35 +210,10 @@ struct BadgeOptions: ParsableArguments {
     }
 }
 
-/// Signs badges for attendees of a store.
-struct BadgeMaker {
-    let db: KioskDatabase
-    let ring: Keyring
-    let key: (id: Int, key: Curve25519.Signing.PrivateKey)
-
+extension BadgeMaker {
+    /// The store's badge maker: its store and keyring.
     init(store: StoreOptions) throws {
-        db = try store.open()
-        ring = try loadKeyring(store)
-        let signing = try ring.signingKey()
-        key = (signing.id, signing.key)
-    }
-
-    func qrText(for record: AttendeeRecord) throws -> String {
-        let payload = BadgePayload(
-            event: ring.event, attendeeID: record.attendee.id, version: record.badgeVersion, role: record.attendee.role,
-            keyID: key.id)
-        return try payload.signed(with: key.key)
-    }
-
-    func content(for record: AttendeeRecord) throws -> BadgeContent {
-        BadgeContent(attendee: record.attendee, eventName: ring.eventName, qrText: try qrText(for: record))
-    }
-
-    func record(_ id: String) throws -> AttendeeRecord {
-        guard let record = try db.attendee(id: id), !record.removed else {
-            throw CommandFailure(message: "unknown attendee id \"\(id)\": not on the roster", status: 5)
-        }
-        return record
+        try self.init(db: store.open(), ring: loadKeyring(store))
     }
 }
 

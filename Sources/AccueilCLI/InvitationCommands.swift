@@ -8,6 +8,7 @@ import Badges
 import Foundation
 import Invitations
 import KioskStore
+import Printing
 
 struct InvitationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,31 +6,6 @@ import Foundation
 import KioskStore
 import Printing
 
-/// Per-printer settings, in printers.json in the data directory: which format a printer takes and
-/// which template it prints. `{"zebra-1": {"format": "zpl", "template": "label-4x3", "dpi": 203}}`.
-struct PrinterSettings: Codable {
-    var format: String = "pdf"
-    var template: String?
-    var dpi: Double?
-
-    static func load(_ store: StoreOptions) throws -> [String: PrinterSettings] {
-        let url = store.directory.appendingPathComponent("printers.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
-        do {
-            return try JSONDecoder().decode([String: PrinterSettings].self, from: data)
-        } catch {
-            throw CommandFailure.usage("\(url.path) is not valid: \(error)")
-        }
-    }
-
-    static func save(_ all: [String: PrinterSettings], _ store: StoreOptions) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
-        try encoder.encode(all).write(to: store.directory.appendingPathComponent("printers.json"))
-    }
-}
-
 /// Options of commands that print.
 struct PrintOptions: ParsableArguments {
     @Option(
@@ -64,67 +39,24 @@ struct PrintOptions: ParsableArguments {
     }
 }
 
-/// Renders the badge a print job asks for.
-struct StoreBadgeSource: BadgeDocumentSource {
-    let maker: BadgeMaker
-    let badges: BadgeOptions
-    let settings: [String: PrinterSettings]
-    /// Renderers by template name: a template file and its logo are read once per run, not per badge.
-    private let renderers = RendererCache()
-
-    init(maker: BadgeMaker, badges: BadgeOptions, settings: [String: PrinterSettings]) {
-        self.maker = maker
-        self.badges = badges
-        self.settings = settings
-    }
-
-    final class RendererCache {
-        var byTemplate: [String: BadgeRenderer] = [:]
-    }
-
-    func renderer(_ name: String) throws -> BadgeRenderer {
-        if let known = renderers.byTemplate[name] { return known }
-        let renderer = try badges.renderer(name)
-        renderers.byTemplate[name] = renderer
-        return renderer
-    }
-
-    func document(for job: PrintJob) throws -> (data: Data, format: String, options: [String: String]) {
-        let record = try maker.record(job.attendeeID)
-        let content = try maker.content(for: record)
-        let renderer = try renderer(job.template)
-        let template = renderer.template
-        if job.format == "zpl" {
-            let zpl = try ZPLRenderer(template: template, dpi: settings[job.printer]?.dpi ?? 203).render(content)
-            return (Data(zpl.utf8), "application/vnd.cups-raw", [:])
-        }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("accueil-\(job.id.uuidString).pdf")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let report = try renderer.pdf(content, to: path)
-        if report.hasUnknownGlyphs {
-            throw CommandFailure(
-                message:
-                    "the name has characters no installed font can draw or shape: \(report.unknownGlyphs.merging(report.brokenShaping, uniquingKeysWith: +))",
-                status: 8)
-        }
-        let media = "Custom.\(fmtMM(template.width))x\(fmtMM(template.height))mm"
-        return (
-            try Data(contentsOf: URL(fileURLWithPath: path)), "application/pdf",
-            [
-                "media": media, "print-scaling": "none", "fit-to-page": "false", "copies": "1",
-            ]
-        )
-    }
-
-    func fmtMM(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v) }
-}
-
 func spooler(_ store: StoreOptions, _ badges: BadgeOptions, _ options: PrintOptions) throws -> PrintSpooler {
     let maker = try BadgeMaker(store: store)
     return PrintSpooler(
         db: maker.db, cups: options.client,
-        source: StoreBadgeSource(maker: maker, badges: badges, settings: try PrinterSettings.load(store)))
+        source: StoreBadgeSource(
+            maker: maker, badgesDirectory: badges.directory, settings: try PrinterSettings.load(store)))
+}
+
+extension PrinterSettings {
+    static func load(_ store: StoreOptions) throws -> [String: PrinterSettings] {
+        do { return try load(from: store.directory) } catch let error as PrinterSettings.Invalid {
+            throw CommandFailure.usage(error.description)
+        }
+    }
+
+    static func save(_ all: [String: PrinterSettings], _ store: StoreOptions) throws {
+        try save(all, to: store.directory)
+    }
 }
 
 func describe(_ report: SpoolReport) -> [String] {
