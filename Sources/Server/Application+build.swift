@@ -65,16 +65,21 @@ actor ChangeNotifier {
         waiters.removeAll()
     }
 
-    /// Returns once the generation is past `seen`, or after `seconds`.
+    /// Returns once the generation is past `seen`, or after `seconds`, or soon after the waiting
+    /// task is cancelled (its client went away). The timer is a child task, cancelled as soon as a
+    /// change comes: nothing is left sleeping behind a reader that returned.
     func wait(after seen: UInt64, seconds: Double) async {
         guard generation == seen else { return }
         let id = UUID()
-        await withCheckedContinuation { continuation in
-            waiters[id] = continuation
-            Task {
+        await withTaskGroup(of: Void.self) { group in
+            // Whether it ran out or was cancelled, the timer ends the wait if it still runs (the
+            // waiter is registered before the timer can run: both need this actor).
+            group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-                self.timeout(id)
+                await self.timeout(id)
             }
+            await withCheckedContinuation { continuation in waiters[id] = continuation }
+            group.cancelAll()
         }
     }
 

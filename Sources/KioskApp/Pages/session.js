@@ -51,7 +51,8 @@ function verdict(v, started) {
   $("overrideform").hidden = true; $("ovmessage").textContent = "";
   showCount(v.occupancy, v.capacity);
   if (started) requestAnimationFrame(() => setTimeout(() => window.__verdicts.push(performance.now() - started), 0));
-  hideTimer = setTimeout(() => { box.hidden = true; }, v.admitted ? 3000 : 8000);
+  // A refusal a supervisor may override stays up for them to walk over (30 s, or the next scan).
+  hideTimer = setTimeout(() => { box.hidden = true; }, v.admitted ? 3000 : $("override").hidden ? 8000 : 30000);
 }
 async function scan(text, started, extra) {
   lastScan = text;
