@@ -205,8 +205,7 @@ struct BadgeOptions: ParsableArguments {
     }
 
     func renderer(_ name: String? = nil) throws -> BadgeRenderer {
-        let template = try BadgeTemplate.load(named: name ?? template, from: directory)
-        return try BadgeRenderer(template: template, badgesDirectory: directory)
+        try BadgeRenderer(named: name ?? template, badgesDirectory: directory)
     }
 }
 

@@ -55,6 +55,12 @@ public final class BadgeRenderer {
 
     static let pointsPerMM = 72.0 / 25.4
 
+    /// The renderer of the template `named` in `badgesDirectory/templates`.
+    public convenience init(named name: String, badgesDirectory: URL) throws(BadgeError) {
+        try self.init(
+            template: BadgeTemplate.load(named: name, from: badgesDirectory), badgesDirectory: badgesDirectory)
+    }
+
     /// `badgesDirectory` holds `templates/` and the assets (logos) templates refer to.
     public init(template: BadgeTemplate, badgesDirectory: URL) throws(BadgeError) {
         self.template = template

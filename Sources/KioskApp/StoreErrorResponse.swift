@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KioskStore
+import WebSupport
 
 /// A store error answered as the API's other errors are, `{"error": {"message": …}}`, with the
 /// status that says what happened: an unknown attendee or session is 404, a change that does not
@@ -16,10 +17,6 @@ extension StoreError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder().encode(["error": ["message": message]])
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        try jsonAnswer(["error": ["message": message]], status: status)
     }
 }

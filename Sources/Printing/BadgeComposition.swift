@@ -95,8 +95,7 @@ public struct StoreBadgeSource: BadgeDocumentSource {
 
     func renderer(_ name: String) throws -> BadgeRenderer {
         if let known = renderers.byTemplate[name] { return known }
-        let renderer = try BadgeRenderer(
-            template: try BadgeTemplate.load(named: name, from: badgesDirectory), badgesDirectory: badgesDirectory)
+        let renderer = try BadgeRenderer(named: name, badgesDirectory: badgesDirectory)
         renderers.byTemplate[name] = renderer
         return renderer
     }
