@@ -88,13 +88,21 @@ struct BenchServersCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var stores: [any CentralStore] = []
-        do {
-            for _ in 0..<servers { stores.append(try await openCentralStore(store)) }
-        } catch {
-            for opened in stores { await opened.close() }
-            throw CommandFailure.usage("cannot open the central store \(redacted(store)): \(error)")
+        try await withStores(servers) { stores in try await run(stores) }
+    }
+
+    /// `count` stores on the one spec (one per server: each its own pool and `LISTEN` connection),
+    /// open for as long as `body` runs.
+    func withStores(_ count: Int, opened: [any CentralStore] = [], _ body: ([any CentralStore]) async throws -> Void)
+        async throws
+    {
+        guard opened.count < count else { return try await body(opened) }
+        try await withCentralStore(store) { central in
+            try await withStores(count, opened: opened + [central], body)
         }
+    }
+
+    func run(_ stores: [any CentralStore]) async throws {
         let base = 19_000 + Int(getpid() % 1000) * 4
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: nil))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = kiosks + 64
@@ -115,11 +123,9 @@ struct BenchServersCommand: AsyncParsableCommand {
             if json { print(Output.json(figures)) }
         } catch {
             try? await http.shutdown()
-            for opened in stores { await opened.close() }
             throw error
         }
         try? await http.shutdown()
-        for opened in stores { await opened.close() }
     }
 
     func waitForServer(_ http: HTTPClient, port: Int) async throws {

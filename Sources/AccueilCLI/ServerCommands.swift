@@ -9,21 +9,20 @@ import Ops
 import Server
 import Sync
 
-/// Opens the central store named by `--store`, runs `body` on it, and closes it.
+/// An error of a store's user, told apart from the store's opening (`withCentralStore`).
+private struct ErrorInside: Error { var error: any Error }
+
+/// Opens the central store named by `--store`, runs `body` on it, and closes it. A store that
+/// cannot be opened is a usage error (exit 2), said with the spec.
 func withCentralStore<T>(_ spec: String, _ body: (any CentralStore) async throws -> T) async throws -> T {
-    let store: any CentralStore
     do {
-        store = try await openCentralStore(spec)
+        return try await CentralStorage.withCentralStore(spec) { store in
+            do { return try await body(store) } catch { throw ErrorInside(error: error) }
+        }
+    } catch let inside as ErrorInside {
+        throw inside.error
     } catch let error as SyncError {
-        throw CommandFailure.usage("cannot open the central store \(spec): \(error)")
-    }
-    do {
-        let result = try await body(store)
-        await store.close()
-        return result
-    } catch {
-        await store.close()
-        throw error
+        throw CommandFailure.usage("cannot open the central store \(redacted(spec)): \(error)")
     }
 }
 

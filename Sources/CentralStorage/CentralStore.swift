@@ -192,10 +192,30 @@ extension CentralStore {
     }
 }
 
-/// Opens the store a spec names: `sqlite:PATH` (or a bare path) or `postgres://USER:PASSWORD@HOST:PORT/DB`
-/// (also `postgresql://`). Schema migrations run here.
-public func openCentralStore(_ spec: String) async throws -> any CentralStore {
-    guard let path = centralSQLitePath(spec) else { return try await PostgresCentralStore(url: spec) }
+/// Opens the store a spec names, `sqlite:PATH` (or a bare path) or
+/// `postgres://USER:PASSWORD@HOST:PORT/DB` (also `postgresql://`), runs its schema migrations,
+/// runs `body` on it and closes it. Whatever the store runs in the background (PostgreSQL's
+/// connection pool) ends with the call.
+public func withCentralStore<T>(_ spec: String, _ body: (any CentralStore) async throws -> T)
+    async throws -> T
+{
+    guard let path = try sqliteStorePath(spec) else {
+        return try await PostgresCentralStore.with(url: spec) { try await body($0) }
+    }
+    let store = try SQLiteCentralStore(path: path)
+    do {
+        let result = try await body(store)
+        await store.close()
+        return result
+    } catch {
+        await store.close()
+        throw error
+    }
+}
+
+/// The SQLite file a spec names, checked (nil: a PostgreSQL URL).
+private func sqliteStorePath(_ spec: String) throws -> String? {
+    guard let path = centralSQLitePath(spec) else { return nil }
     // `mysql://…`, `postgress://…`: a scheme we do not speak, not a file name.
     if let scheme = spec.range(of: "://").map({ spec[..<$0.lowerBound] }), scheme != "sqlite" {
         throw SyncError.invalid(
@@ -209,7 +229,7 @@ public func openCentralStore(_ spec: String) async throws -> any CentralStore {
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
         throw SyncError.invalid("--store: no folder \(folder) for \(path) (create it first, or check the path)")
     }
-    return try SQLiteCentralStore(path: path)
+    return path
 }
 
 /// The file a central store spec names (`sqlite:PATH`, `sqlite://PATH` or a bare path); nil when

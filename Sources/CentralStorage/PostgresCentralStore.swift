@@ -13,7 +13,6 @@ import Synchronization
 /// transaction-level advisory lock first, so that sequence order is commit order.
 public final class PostgresCentralStore: CentralStore {
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
     /// A connection of its own for `LISTEN` (the pool's connections come and go).
     private let listenConfiguration: PostgresConnection.Configuration
     private let listeners = Mutex<(closed: Bool, tasks: [Task<Void, Never>])>((false, []))
@@ -22,17 +21,28 @@ public final class PostgresCentralStore: CentralStore {
     /// The channel every token revocation notifies.
     static let tokensChannel = "accueil_tokens"
     public var signalsChanges: Bool { true }
-    private let logger: Logger = {
+    private let logger = PostgresCentralStore.quietLogger
+    /// The pool's and the queries' logger: warnings and above.
+    private static var quietLogger: Logger {
         var logger = Logger(label: "accueil.central.postgres")
         logger.logLevel = .warning
         return logger
-    }()
+    }
     private static let ingestLock: Int64 = 0x4163_6375_6569_6C01  // "Accueil" 1
     private static let migrateLock: Int64 = 0x4163_6375_6569_6C02
 
-    /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`) and runs the schema migrations.
-    /// The connection is not encrypted: keep PostgreSQL on the server host or a private network.
-    public init(url: String) async throws {
+    private init(client: PostgresClient, listenConfiguration: PostgresConnection.Configuration) {
+        (self.client, self.listenConfiguration) = (client, listenConfiguration)
+    }
+
+    /// Connects to `url` (`postgres://USER:PASSWORD@HOST:PORT/DB`), runs the schema migrations,
+    /// then `body` on the store, and closes it. The connection pool (`PostgresClient.run()`) runs
+    /// in a child task of this call for as long as `body` does, and ends with it: nothing of the
+    /// store outlives the call. The connection is not encrypted: keep PostgreSQL on the server host
+    /// or a private network.
+    public static func with<T>(
+        url: String, _ body: (PostgresCentralStore) async throws -> T
+    ) async throws -> T {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
             let user = components.user
         else { throw SyncError.invalid("PostgreSQL URL: expected postgres://USER:PASSWORD@HOST:PORT/DB, got \(url)") }
@@ -58,18 +68,27 @@ public final class PostgresCentralStore: CentralStore {
         } catch {
             throw SyncError.transport("PostgreSQL at \(host):\(components.port ?? 5432): \(error)")
         }
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        listenConfiguration = probe
-        runner = Task { await client.run() }
-        do {
-            try await migrate()
-        } catch {
-            runner.cancel()
-            throw SyncError.transport("PostgreSQL at \(host): \(String(reflecting: error))")
+        let store = PostgresCentralStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: quietLogger),
+            listenConfiguration: probe)
+        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+            group.addTask { await store.client.run() }
+            let result: Result<T, any Error>
+            do {
+                try await store.migrate()
+            } catch {
+                group.cancelAll()
+                throw SyncError.transport("PostgreSQL at \(host): \(String(reflecting: error))")
+            }
+            do { result = .success(try await body(store)) } catch { result = .failure(error) }
+            await store.close()
+            group.cancelAll()
+            return try result.get()
         }
     }
 
+    /// Ends the `LISTEN` connections (`changeSignals`), and waits for them. The pool ends with
+    /// `with(url:_:)`.
     public func close() async {
         let tasks = listeners.withLock { state in
             state.closed = true
@@ -80,12 +99,9 @@ public final class PostgresCentralStore: CentralStore {
             task.cancel()
             _ = await task.value
         }
-        runner.cancel()
-        _ = await runner.value
     }
 
     deinit {
-        runner.cancel()
         listeners.withLock { state in for task in state.tasks { task.cancel() } }
     }
 

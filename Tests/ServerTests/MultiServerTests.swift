@@ -53,14 +53,13 @@ struct MultiServerTests {
         return (answered - pushed, got)
     }
 
-    /// Two stores (two servers' worth: each its own pool and `LISTEN` connection) on one new database.
-    func twoStores() async throws -> (PostgresCentralStore, PostgresCentralStore) {
+    /// Two stores (two servers' worth: each its own pool and `LISTEN` connection) on one new
+    /// database, open while `body` runs.
+    func withTwoStores(_ body: (PostgresCentralStore, PostgresCentralStore) async throws -> Void) async throws {
         let url = try await freshPostgresDatabase()
-        return (try await PostgresCentralStore(url: url), try await PostgresCentralStore(url: url))
-    }
-
-    func close(_ stores: PostgresCentralStore...) async {
-        for store in stores { await store.close() }
+        try await PostgresCentralStore.with(url: url) { a in
+            try await PostgresCentralStore.with(url: url) { b in try await body(a, b) }
+        }
     }
 
     func dashboard(_ client: some TestClientProtocol, cookie: String) async throws -> (
@@ -80,44 +79,45 @@ struct MultiServerTests {
         "events pushed through one server wake the long polls of the other, both ways, long before the poll's wait ends"
     )
     func propagationBothWays() async throws {
-        let (storeA, storeB) = try await twoStores()
-        defer { Task { await close(storeA, storeB) } }
-        let door1 = try await storeA.createToken(kiosk: "door-1", role: .organiser)
-        let door2 = try await storeB.createToken(kiosk: "door-2", role: .organiser)
-        let appA = Application(router: buildRouter(store: storeA))
-        let appB = Application(router: buildRouter(store: storeB))
-        try await appA.test(.router) { a in
-            try await appB.test(.router) { b in
-                // Give both servers' listeners time to connect (a missed signal is read at connect too).
-                try await Task.sleep(for: .milliseconds(500))
-                let (aToB, gotB) = try await propagation(
-                    push: [upsert("P1", kiosk: "door-1")], as: "door-1", token: door1, through: a, readBy: b,
-                    readerToken: door2, since: 0)
-                #expect(gotB.map(\.attendeeID) == ["P1"])
-                // The long poll waits up to 20 s: an answer well before that was woken by the signal. The
-                // latency itself is a figure of `accueil bench servers` (BENCHMARKS.md); the bound here leaves
-                // room for a sanitizer build on a busy machine (CI saw 1.08 s under ThreadSanitizer).
-                #expect(aToB < wokenWithin, "A → B took \(aToB)")
-                let cursor = try #require(gotB.last?.seq)
-                let (bToA, gotA) = try await propagation(
-                    push: [upsert("P2", kiosk: "door-2"), checkIn("P2", kiosk: "door-2")], as: "door-2", token: door2,
-                    through: b, readBy: a, readerToken: door1, since: cursor)
-                #expect(gotA.map(\.attendeeID) == ["P2", "P2"])
-                #expect(bToA < wokenWithin, "B → A took \(bToA)")
-                // Ten more, alternating: nothing lost, nothing twice, no gap in the sequence.
-                var since = try #require(gotA.last?.seq)
-                for i in 0..<10 {
-                    let (writer, reader) = i % 2 == 0 ? (a, b) : (b, a)
-                    let (kiosk, token, readerToken) =
-                        i % 2 == 0 ? ("door-1", door1, door2) : ("door-2", door2, door1)
-                    let (took, got) = try await propagation(
-                        push: [upsert("Q\(i)", kiosk: kiosk)], as: kiosk, token: token, through: writer,
-                        readBy: reader, readerToken: readerToken, since: since)
-                    #expect(got.map(\.attendeeID) == ["Q\(i)"])
-                    #expect(took < wokenWithin, "round \(i) took \(took)")
-                    if let seq = got.last?.seq {
-                        #expect(seq == since + 1)
-                        since = seq
+        try await withTwoStores { storeA, storeB in
+            let door1 = try await storeA.createToken(kiosk: "door-1", role: .organiser)
+            let door2 = try await storeB.createToken(kiosk: "door-2", role: .organiser)
+            let appA = Application(router: buildRouter(store: storeA))
+            let appB = Application(router: buildRouter(store: storeB))
+            try await appA.test(.router) { a in
+                try await appB.test(.router) { b in
+                    // Give both servers' listeners time to connect (a missed signal is read at connect too).
+                    try await Task.sleep(for: .milliseconds(500))
+                    let (aToB, gotB) = try await propagation(
+                        push: [upsert("P1", kiosk: "door-1")], as: "door-1", token: door1, through: a, readBy: b,
+                        readerToken: door2, since: 0)
+                    #expect(gotB.map(\.attendeeID) == ["P1"])
+                    // The long poll waits up to 20 s: an answer well before that was woken by the signal. The
+                    // latency itself is a figure of `accueil bench servers` (BENCHMARKS.md); the bound here leaves
+                    // room for a sanitizer build on a busy machine (CI saw 1.08 s under ThreadSanitizer).
+                    #expect(aToB < wokenWithin, "A → B took \(aToB)")
+                    let cursor = try #require(gotB.last?.seq)
+                    let (bToA, gotA) = try await propagation(
+                        push: [upsert("P2", kiosk: "door-2"), checkIn("P2", kiosk: "door-2")], as: "door-2",
+                        token: door2,
+                        through: b, readBy: a, readerToken: door1, since: cursor)
+                    #expect(gotA.map(\.attendeeID) == ["P2", "P2"])
+                    #expect(bToA < wokenWithin, "B → A took \(bToA)")
+                    // Ten more, alternating: nothing lost, nothing twice, no gap in the sequence.
+                    var since = try #require(gotA.last?.seq)
+                    for i in 0..<10 {
+                        let (writer, reader) = i % 2 == 0 ? (a, b) : (b, a)
+                        let (kiosk, token, readerToken) =
+                            i % 2 == 0 ? ("door-1", door1, door2) : ("door-2", door2, door1)
+                        let (took, got) = try await propagation(
+                            push: [upsert("Q\(i)", kiosk: kiosk)], as: kiosk, token: token, through: writer,
+                            readBy: reader, readerToken: readerToken, since: since)
+                        #expect(got.map(\.attendeeID) == ["Q\(i)"])
+                        #expect(took < wokenWithin, "round \(i) took \(took)")
+                        if let seq = got.last?.seq {
+                            #expect(seq == since + 1)
+                            since = seq
+                        }
                     }
                 }
             }
@@ -126,74 +126,75 @@ struct MultiServerTests {
 
     @Test("sign in on one server, read the dashboard on the other; sign out on either ends it on both")
     func organiserSessionsShared() async throws {
-        let (storeA, storeB) = try await twoStores()
-        defer { Task { await close(storeA, storeB) } }
-        try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
-        let appA = Application(router: buildRouter(store: storeA))
-        let appB = Application(router: buildRouter(store: storeB))
-        try await appA.test(.router) { a in
-            try await appB.test(.router) { b in
-                let cookie = try await signIn(a, "alice", "alice-password")
-                #expect(cookie.hasPrefix("accueil_dashboard="))
-                #expect(try await dashboard(b, cookie: cookie).0 == .ok)
-                #expect(try await dashboard(a, cookie: cookie).0 == .ok)
-                // The page itself too, not only its figures.
-                try await b.execute(uri: "/dashboard", method: .get, headers: [.cookie: cookie]) { response in
-                    #expect(String(buffer: response.body).contains("alice"))
+        try await withTwoStores { storeA, storeB in
+            try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
+            let appA = Application(router: buildRouter(store: storeA))
+            let appB = Application(router: buildRouter(store: storeB))
+            try await appA.test(.router) { a in
+                try await appB.test(.router) { b in
+                    let cookie = try await signIn(a, "alice", "alice-password")
+                    #expect(cookie.hasPrefix("accueil_dashboard="))
+                    #expect(try await dashboard(b, cookie: cookie).0 == .ok)
+                    #expect(try await dashboard(a, cookie: cookie).0 == .ok)
+                    // The page itself too, not only its figures.
+                    try await b.execute(uri: "/dashboard", method: .get, headers: [.cookie: cookie]) { response in
+                        #expect(String(buffer: response.body).contains("alice"))
+                    }
+                    // A made-up cookie opens nothing on either.
+                    #expect(try await dashboard(b, cookie: "accueil_dashboard=forged").0 == .unauthorized)
+                    try await b.execute(uri: "/dashboard/logout", method: .post, headers: [.cookie: cookie]) {
+                        #expect($0.status == .seeOther)
+                    }
+                    #expect(try await dashboard(a, cookie: cookie).0 == .unauthorized)
+                    #expect(try await dashboard(b, cookie: cookie).0 == .unauthorized)
+                    // Removing the account ends its sessions on every server.
+                    let again = try await signIn(b, "alice", "alice-password")
+                    #expect(try await dashboard(a, cookie: again).0 == .ok)
+                    #expect(try await storeB.removeOrganiser(named: "alice"))
+                    #expect(try await dashboard(a, cookie: again).0 == .unauthorized)
                 }
-                // A made-up cookie opens nothing on either.
-                #expect(try await dashboard(b, cookie: "accueil_dashboard=forged").0 == .unauthorized)
-                try await b.execute(uri: "/dashboard/logout", method: .post, headers: [.cookie: cookie]) {
-                    #expect($0.status == .seeOther)
-                }
-                #expect(try await dashboard(a, cookie: cookie).0 == .unauthorized)
-                #expect(try await dashboard(b, cookie: cookie).0 == .unauthorized)
-                // Removing the account ends its sessions on every server.
-                let again = try await signIn(b, "alice", "alice-password")
-                #expect(try await dashboard(a, cookie: again).0 == .ok)
-                #expect(try await storeB.removeOrganiser(named: "alice"))
-                #expect(try await dashboard(a, cookie: again).0 == .unauthorized)
             }
         }
     }
 
     @Test("a kiosk's health and refusals reported to one server show on the other's dashboard and metrics")
     func kioskHealthShared() async throws {
-        let (storeA, storeB) = try await twoStores()
-        defer { Task { await close(storeA, storeB) } }
-        try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
-        let door = try await storeA.createToken(kiosk: "door-7")
-        let appA = Application(router: buildRouter(store: storeA))
-        let appB = Application(router: buildRouter(store: storeB))
-        try await appA.test(.router) { a in
-            try await appB.test(.router) { b in
-                let health = KioskHealth(
-                    outbox: 3, printQueue: ["queued": 2], printerTrouble: "media-empty", lastPrintAt: nil, cursor: 42,
-                    mode: "door")
-                try await a.execute(
-                    uri: "/api/v1/kiosk/health", method: .post, headers: [.authorization: "Bearer \(door)"],
-                    body: try body(health)
-                ) { #expect($0.status == .ok) }
-                // A push under another station's name: refused by A, counted for door-7.
-                try await a.execute(
-                    uri: "/api/v1/events", method: .post, headers: [.authorization: "Bearer \(door)"],
-                    body: try body(PushRequest(kiosk: "door-8", events: [checkIn("X", kiosk: "door-8")]))
-                ) { #expect($0.status == .forbidden) }
-                let cookie = try await signIn(b, "alice", "alice-password")
-                let (status, view) = try await dashboard(b, cookie: cookie)
-                #expect(status == .ok)
-                let line = try #require(view?.kiosks.first { $0.name == "door-7" })
-                #expect(line.health == health)
-                #expect(!line.offline)
-                #expect(line.refusedPushes == 1)
-                #expect(line.lastRefusal?.contains("door-8") == true)
-                try await b.execute(uri: "/metrics", method: .get) { response in
-                    let text = String(buffer: response.body)
-                    #expect(
-                        text.split(separator: "\n").contains {
-                            $0.contains("door-7") && $0.hasPrefix("accueil_outbox_events")
-                        },
-                        "B's /metrics has no outbox gauge for door-7:\n\(text.prefix(2000))")
+        try await withTwoStores { storeA, storeB in
+            try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
+            let door = try await storeA.createToken(kiosk: "door-7")
+            let appA = Application(router: buildRouter(store: storeA))
+            let appB = Application(router: buildRouter(store: storeB))
+            try await appA.test(.router) { a in
+                try await appB.test(.router) { b in
+                    let health = KioskHealth(
+                        outbox: 3, printQueue: ["queued": 2], printerTrouble: "media-empty", lastPrintAt: nil,
+                        cursor: 42,
+                        mode: "door")
+                    try await a.execute(
+                        uri: "/api/v1/kiosk/health", method: .post, headers: [.authorization: "Bearer \(door)"],
+                        body: try body(health)
+                    ) { #expect($0.status == .ok) }
+                    // A push under another station's name: refused by A, counted for door-7.
+                    try await a.execute(
+                        uri: "/api/v1/events", method: .post, headers: [.authorization: "Bearer \(door)"],
+                        body: try body(PushRequest(kiosk: "door-8", events: [checkIn("X", kiosk: "door-8")]))
+                    ) { #expect($0.status == .forbidden) }
+                    let cookie = try await signIn(b, "alice", "alice-password")
+                    let (status, view) = try await dashboard(b, cookie: cookie)
+                    #expect(status == .ok)
+                    let line = try #require(view?.kiosks.first { $0.name == "door-7" })
+                    #expect(line.health == health)
+                    #expect(!line.offline)
+                    #expect(line.refusedPushes == 1)
+                    #expect(line.lastRefusal?.contains("door-8") == true)
+                    try await b.execute(uri: "/metrics", method: .get) { response in
+                        let text = String(buffer: response.body)
+                        #expect(
+                            text.split(separator: "\n").contains {
+                                $0.contains("door-7") && $0.hasPrefix("accueil_outbox_events")
+                            },
+                            "B's /metrics has no outbox gauge for door-7:\n\(text.prefix(2000))")
+                    }
                 }
             }
         }
@@ -201,28 +202,29 @@ struct MultiServerTests {
 
     @Test("a token revoked through one server stops working on the other at once (it remembered it)")
     func revocationReachesEveryServer() async throws {
-        let (storeA, storeB) = try await twoStores()
-        defer { Task { await close(storeA, storeB) } }
-        let door = try await storeA.createToken(kiosk: "door-1")
-        let appB = Application(router: buildRouter(store: storeB))
-        try await appB.test(.router) { b in
-            func status() async throws -> HTTPResponse.Status {
-                try await b.execute(
-                    uri: "/api/v1/events?since=0", method: .get, headers: [.authorization: "Bearer \(door)"]
-                ) { $0.status }
+        try await withTwoStores { storeA, storeB in
+            let door = try await storeA.createToken(kiosk: "door-1")
+            let appB = Application(router: buildRouter(store: storeB))
+            try await appB.test(.router) { b in
+                func status() async throws -> HTTPResponse.Status {
+                    try await b.execute(
+                        uri: "/api/v1/events?since=0", method: .get, headers: [.authorization: "Bearer \(door)"]
+                    ) { $0.status }
+                }
+                #expect(try await status() == .ok)
+                #expect(try await storeA.revokeTokens(kiosk: "door-1") == 1)
+                let revoked = ContinuousClock.now
+                var last = HTTPResponse.Status.ok
+                while ContinuousClock.now - revoked < .seconds(15) {
+                    last = try await status()
+                    if last == .unauthorized { break }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                #expect(last == .unauthorized)
+                #expect(
+                    ContinuousClock.now - revoked < .seconds(7), "still accepted \(ContinuousClock.now - revoked) after"
+                )
             }
-            #expect(try await status() == .ok)
-            #expect(try await storeA.revokeTokens(kiosk: "door-1") == 1)
-            let revoked = ContinuousClock.now
-            var last = HTTPResponse.Status.ok
-            while ContinuousClock.now - revoked < .seconds(15) {
-                last = try await status()
-                if last == .unauthorized { break }
-                try await Task.sleep(for: .milliseconds(250))
-            }
-            #expect(last == .unauthorized)
-            #expect(
-                ContinuousClock.now - revoked < .seconds(7), "still accepted \(ContinuousClock.now - revoked) after")
         }
     }
 
@@ -230,36 +232,37 @@ struct MultiServerTests {
         "the state servers share: sign-ins expire and end, kiosk contacts never go back, refusals add up",
         arguments: StoreKind.allCases)
     func sharedState(kind: StoreKind) async throws {
-        let store = try await freshStore(kind)
-        defer { Task { await store.close() } }
-        let later = Date().addingTimeInterval(3600)
-        try await store.openOrganiserSession(
-            tokenHash: "h1", OrganiserSession(name: "alice", canSeeNames: true, expires: later))
-        try await store.openOrganiserSession(
-            tokenHash: "h2", OrganiserSession(name: "bob", canSeeNames: false, expires: Date().addingTimeInterval(-1)))
-        let alice = try #require(try await store.organiserSession(tokenHash: "h1"))
-        #expect(alice.name == "alice" && alice.canSeeNames)
-        #expect(abs(alice.expires.timeIntervalSince(later)) < 0.01)
-        #expect(try await store.organiserSession(tokenHash: "h2") == nil)
-        #expect(try await store.organiserSession(tokenHash: "h3") == nil)
-        try await store.closeOrganiserSession(tokenHash: "h1")
-        #expect(try await store.organiserSession(tokenHash: "h1") == nil)
+        try await withFreshStore(kind) { store in
+            let later = Date().addingTimeInterval(3600)
+            try await store.openOrganiserSession(
+                tokenHash: "h1", OrganiserSession(name: "alice", canSeeNames: true, expires: later))
+            try await store.openOrganiserSession(
+                tokenHash: "h2",
+                OrganiserSession(name: "bob", canSeeNames: false, expires: Date().addingTimeInterval(-1)))
+            let alice = try #require(try await store.organiserSession(tokenHash: "h1"))
+            #expect(alice.name == "alice" && alice.canSeeNames)
+            #expect(abs(alice.expires.timeIntervalSince(later)) < 0.01)
+            #expect(try await store.organiserSession(tokenHash: "h2") == nil)
+            #expect(try await store.organiserSession(tokenHash: "h3") == nil)
+            try await store.closeOrganiserSession(tokenHash: "h1")
+            #expect(try await store.organiserSession(tokenHash: "h1") == nil)
 
-        let now = Date()
-        let health = KioskHealth(
-            outbox: 1, printQueue: [:], printerTrouble: nil, lastPrintAt: now, cursor: 9, mode: "door", setAside: 2,
-            setAsideReason: "policy")
-        try await store.recordKioskContact("door-1", at: now, health: health)
-        try await store.recordKioskContact("door-1", at: now.addingTimeInterval(-60), health: nil)
-        try await store.recordKioskRefusal("door-1", reason: "first", at: now)
-        try await store.recordKioskRefusal("door-1", reason: "second", at: now)
-        try await store.recordKioskRefusal("door-2", reason: "only", at: now)
-        let records = Dictionary(uniqueKeysWithValues: try await store.kioskRecords().map { ($0.name, $0) })
-        let door1 = try #require(records["door-1"])
-        #expect(abs(door1.lastContact.timeIntervalSince(now)) < 0.01)
-        #expect(door1.health == health)
-        #expect(door1.refusedPushes == 2 && door1.lastRefusal == "second")
-        #expect(records["door-2"]?.refusedPushes == 1)
-        #expect(records["door-2"]?.health == nil)
+            let now = Date()
+            let health = KioskHealth(
+                outbox: 1, printQueue: [:], printerTrouble: nil, lastPrintAt: now, cursor: 9, mode: "door", setAside: 2,
+                setAsideReason: "policy")
+            try await store.recordKioskContact("door-1", at: now, health: health)
+            try await store.recordKioskContact("door-1", at: now.addingTimeInterval(-60), health: nil)
+            try await store.recordKioskRefusal("door-1", reason: "first", at: now)
+            try await store.recordKioskRefusal("door-1", reason: "second", at: now)
+            try await store.recordKioskRefusal("door-2", reason: "only", at: now)
+            let records = Dictionary(uniqueKeysWithValues: try await store.kioskRecords().map { ($0.name, $0) })
+            let door1 = try #require(records["door-1"])
+            #expect(abs(door1.lastContact.timeIntervalSince(now)) < 0.01)
+            #expect(door1.health == health)
+            #expect(door1.refusedPushes == 2 && door1.lastRefusal == "second")
+            #expect(records["door-2"]?.refusedPushes == 1)
+            #expect(records["door-2"]?.health == nil)
+        }
     }
 }
