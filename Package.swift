@@ -41,7 +41,10 @@ let package = Package(
         // The kiosk's local store: SQLite through GRDB (WAL), event log, projection, outbox.
         .target(
             name: "KioskStore",
-            dependencies: ["AccueilCore", "StoreSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "AccueilCore", "StoreSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // C libraries from Debian's -dev packages (see scripts/deps.sh), one module each.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),

@@ -387,9 +387,9 @@ final class DoorScreen {
     func checkIn(_ record: AttendeeRecord) {
         let a = record.attendee
         do {
-            let (outcome, queued) = try db.checkIn(a.id, kiosk: kiosk, print: printRequest)
-            defer { describePrint(queued) }
-            switch outcome {
+            let done = try db.doorCheckIn(a.id, kiosk: kiosk, print: printRequest)
+            defer { describePrint(done.printing) }
+            switch done.outcome {
             case .checkedIn(let r):
                 let vip = a.vip.isEmpty ? "" : "   ★ VIP: \(a.vip)"
                 message = (

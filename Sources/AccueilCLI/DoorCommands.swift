@@ -164,30 +164,28 @@ struct CheckInCommand: ParsableCommand {
                 }
             }
             do {
-                let (outcome, printing) = try db.checkIn(id, kiosk: store.kioskName, print: request)
-                queued[id] = printing
-                switch outcome {
+                let done = try db.doorCheckIn(id, kiosk: store.kioskName, print: request)
+                queued[id] = done.printing
+                switch done.outcome {
                 case .checkedIn(let record):
-                    let attendee = try db.attendee(id: id)
-                    let a = attendee?.attendee
+                    let a = done.attendee.attendee
                     var message =
-                        "✓ checked in: \(a.map(\.listName) ?? id) (\(id)), \(a?.role.label ?? ""), \(Output.time(record.at)) at \(record.kiosk)"
-                    if let vip = a?.vip, !vip.isEmpty { message += "\n  VIP: \(vip)" }
+                        "✓ checked in: \(a.listName) (\(id)), \(a.role.label), \(Output.time(record.at)) at \(record.kiosk)"
+                    if !a.vip.isEmpty { message += "\n  VIP: \(a.vip)" }
                     out = Out(
-                        id: id, status: "checked_in", checked_in_at: Output.iso(record.at), kiosk: record.kiosk,
-                        message: message,
-                        attendee: attendee.map { AttendeeJSON(attendee: $0.attendee, checkIn: $0.checkIn) })
+                        id: id, status: done.status, checked_in_at: Output.iso(record.at), kiosk: record.kiosk,
+                        message: message, attendee: AttendeeJSON(attendee: a, checkIn: done.attendee.checkIn))
                 case .alreadyCheckedIn(let previous):
                     status = max(status, 4)
                     out = Out(
-                        id: id, status: "already_checked_in", checked_in_at: Output.iso(previous.at),
+                        id: id, status: done.status, checked_in_at: Output.iso(previous.at),
                         kiosk: previous.kiosk,
                         message: "\(id): already checked in at \(Output.time(previous.at)) at \(previous.kiosk)",
                         attendee: nil)
                 case .pendingRegistration:
                     status = max(status, 7)
                     out = Out(
-                        id: id, status: "pending", checked_in_at: nil, kiosk: nil,
+                        id: id, status: done.status, checked_in_at: nil, kiosk: nil,
                         message: "\(id): registration pending (payment or approval): not checked in", attendee: nil)
                 }
             } catch {

@@ -7,7 +7,7 @@ import Foundation
 import KioskStore
 
 /// An attendee as commands print them in JSON.
-public struct AttendeeJSON: Encodable {
+public struct AttendeeJSON: Encodable, Sendable {
     public var attendee: Attendee
     public var checkIn: CheckInRecord?
     public var duplicates: Int = 0

@@ -108,7 +108,10 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
             return try request()
         }
     }
-    addDoorRoutes(to: router, db: db, roster: roster, kiosk: kiosk, gate: gate, print: print, keys: keys)
+    // The door's API is staff's: behind the gate, which a self-service station keeps shut until
+    // the PIN unlocks the browser (open on other stations).
+    let staff = router.group().add(middleware: StaffOnly(gate: gate))
+    addDoorRoutes(to: staff, db: db, roster: roster, kiosk: kiosk, print: print, keys: keys)
     addSelfServiceRoutes(to: router, db: db, kiosk: kiosk, language: language, gate: gate, print: print, keys: keys)
     if let sessionDoor {
         addSessionRoutes(

@@ -10,8 +10,11 @@ import WebSupport
 /// in step with the store (changes from this daemon, the CLI or sync are picked up before each
 /// answer: one indexed query when nothing changed).
 ///
+/// Its lock and those queries block, so its answers are made on the store's threads
+/// (`StoreWork`), never on the concurrency pool that runs every request.
+///
 /// A change too big for the small index beside it (a new kiosk's snapshot, a roster import) has
-/// the index rebuilt on a thread of its own, seconds at a million attendees: meanwhile the door
+/// the index rebuilt on a store thread, seconds at a million attendees: meanwhile the door
 /// answers from the index it has, each hit read again from the store, ids and tickets from the
 /// store, and the status says the roster is being indexed (`roster_index`).
 final class DoorRoster: @unchecked Sendable {
@@ -31,14 +34,15 @@ final class DoorRoster: @unchecked Sendable {
         if building { return false }
         guard roster.refresh(from: db, rebuilding: false) == .needsRebuild else { return true }
         building = true
-        Thread.detachNewThread { [self] in rebuild() }
+        StoreWork.start { [self] in rebuild() }
         return false
     }
 
     private func rebuild() {
         let fresh: LiveRoster?
         do { fresh = try LiveRoster(db: db) } catch {
-            Thread.sleep(forTimeInterval: 1)  // a busy store: the next request tries again
+            kioskLog.warning("the door's index could not be rebuilt; the next request tries again: \(error)")
+            Thread.sleep(forTimeInterval: 1)  // a busy store: not at once
             fresh = nil
         }
         lock.withLock {
@@ -52,7 +56,21 @@ final class DoorRoster: @unchecked Sendable {
         lock.withLock { (building, roster.snapshot.records.count) }
     }
 
-    func search(_ query: String, limit: Int) -> [AttendeeJSON] {
+    func search(_ query: String, limit: Int) async throws -> [AttendeeJSON] {
+        try await StoreWork.run { self.searchNow(query, limit: limit) }
+    }
+
+    func record(id: String) async throws -> AttendeeRecord? {
+        try await StoreWork.run { self.recordNow(id: id) }
+    }
+
+    /// The attendee whose registration ticket has this digest (removed ones included).
+    func record(ticket digest: String) async throws -> AttendeeRecord? {
+        try await StoreWork.run { self.recordNow(ticket: digest) }
+    }
+
+    /// `search`, blocking the calling thread: on a store thread only.
+    func searchNow(_ query: String, limit: Int) -> [AttendeeJSON] {
         lock.lock()
         defer { lock.unlock() }
         let current = refreshed()
@@ -66,15 +84,16 @@ final class DoorRoster: @unchecked Sendable {
         }
     }
 
-    func record(id: String) -> AttendeeRecord? {
+    /// `record(id:)`, blocking the calling thread: on a store thread only.
+    func recordNow(id: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
         if refreshed(), let record = roster.record(id: id) { return record }
         return (try? db.attendee(id: id)) ?? nil
     }
 
-    /// The attendee whose registration ticket has this digest (removed ones included), from memory.
-    func record(ticket digest: String) -> AttendeeRecord? {
+    /// `record(ticket:)`, blocking the calling thread: on a store thread only.
+    func recordNow(ticket digest: String) -> AttendeeRecord? {
         lock.lock()
         defer { lock.unlock() }
         return refreshed() ? roster.record(ticket: digest) : ((try? db.attendee(ticket: digest)) ?? nil)
@@ -110,7 +129,7 @@ struct DoorRequest: Decodable {
 }
 
 /// An answer of the door API: what happened, in words for the screen, and the attendee after it.
-struct DoorAnswer: Encodable {
+struct DoorAnswer: Encodable, Sendable {
     var status: String
     var message: String
     var attendee: AttendeeJSON?
@@ -138,32 +157,30 @@ extension AttendeeJSON {
 /// What the kiosk's screens do, for the journal: ids and events, never names at info level.
 public let kioskLog = Logger(label: "accueil.kiosk")
 
-/// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`).
-/// In self-service mode `gate` refuses them to a browser that was not unlocked with the PIN.
+/// The routes the door screen in the browser calls, on the kiosk's store (`accueil kiosk`). They
+/// are staff routes: `router` is a group behind the staff gate (`StaffOnly`).
 func addDoorRoutes(
-    to router: Router<ClientContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String, gate: StaffGate,
+    to router: some RouterMethods<ClientContext>, db: KioskDatabase, roster: DoorRoster, kiosk: String,
     print: (@Sendable () throws -> PrintRequest)?, keys: @escaping @Sendable () -> Keyring?
 ) {
     router.get("/api/v1/search") { request, _ -> Response in
-        try gate.check(request)
         let query = request.uri.queryParameters.get("q") ?? ""
         let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 100)
         return try jsonAnswer(
-            SearchAnswer(query: query, results: query.trimmed.isEmpty ? [] : roster.search(query, limit: limit)))
+            SearchAnswer(
+                query: query, results: query.trimmed.isEmpty ? [] : try await roster.search(query, limit: limit)))
     }
 
     router.get("/api/v1/attendees/{id}") { request, context -> Response in
-        try gate.check(request)
         let id = context.parameters.get("id") ?? ""
-        guard let record = roster.record(id: id), !record.removed else {
+        guard let record = try await roster.record(id: id), !record.removed else {
             throw HTTPError(.notFound, message: "unknown attendee id \(id)")
         }
         return try jsonAnswer(AttendeeJSON(record))
     }
 
     @Sendable func body(_ request: Request) async throws -> DoorRequest {
-        try gate.check(request)
-        return try await decode(DoorRequest.self, request, limit: 64 << 10)
+        try await decode(DoorRequest.self, request, limit: 64 << 10)
     }
 
     /// The attendee a change names, as the store has them: one indexed read, without waiting for
@@ -180,40 +197,18 @@ func addDoorRoutes(
 
     router.post("/api/v1/checkin") { request, _ -> Response in
         let asked = try await body(request)
-        let record = try known(asked.id)
+        guard let id = asked.id, !id.isEmpty else { throw HTTPError(.notFound, message: "unknown attendee id") }
         let wanted = asked.print == true ? try print?() : nil
-        let (outcome, queued) = try await db.checkInGrouped(record.attendee.id, kiosk: kiosk, print: wanted)
-        let now = stored(record.attendee.id).map(AttendeeJSON.init)
-        let name = record.attendee.listName
-        var answer: DoorAnswer
-        switch outcome {
-        case .checkedIn(let checkIn):
-            kioskLog.info(
-                "checked in",
-                metadata: [
-                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(checkIn.eventID)",
-                    "print": "\(wanted != nil)",
-                ])
-            kioskLog.debug("checked in: \(name)", metadata: ["attendee_id": "\(record.attendee.id)"])
-            answer = DoorAnswer(status: "checked_in", message: "\(name)", attendee: now)
-        case .alreadyCheckedIn(let earlier):
-            kioskLog.notice(
-                "second check-in refused: already in",
-                metadata: [
-                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "first_event_id": "\(earlier.eventID)",
-                    "first_kiosk": "\(earlier.kiosk)",
-                ])
-            answer = DoorAnswer(
-                status: "already_checked_in",
-                message: "\(name): \(EventTime.hhmm(earlier.at)) · \(earlier.kiosk)", attendee: now)
-        case .pendingRegistration:
-            kioskLog.notice(
-                "check-in refused: registration pending",
-                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
-            answer = DoorAnswer(status: "pending", message: name, attendee: now)
+        // One group-committed transaction: an unknown or removed id throws the store's 404.
+        let done = try await db.doorCheckInGrouped(id, kiosk: kiosk, print: wanted)
+        done.log(to: kioskLog, kiosk: kiosk, via: "door")
+        var message = done.attendee.attendee.listName
+        if case .alreadyCheckedIn(let earlier) = done.outcome {
+            message += ": \(EventTime.hhmm(earlier.at)) · \(earlier.kiosk)"
         }
+        var answer = DoorAnswer(status: done.status, message: message, attendee: AttendeeJSON(done.attendee))
         if wanted != nil {
-            switch queued {
+            switch done.printing {
             case .queued(let job): (answer.printState, answer.printMessage) = ("pending", job.printer)
             case .alreadyPrinted(let job): (answer.printState, answer.printMessage) = ("already_printed", job.printer)
             case .notAsked: break
@@ -267,7 +262,6 @@ func addDoorRoutes(
 
     // Someone not on the list: registered, checked in and (with print) their badge queued, at once.
     router.post("/api/v1/walkin") { request, _ -> Response in
-        try gate.check(request)
         let form = try await decode(WalkInForm.self, request, limit: 16 << 10)
         let id = try await StoreWork.run { try db.nextWalkInID(kiosk: kiosk) }
         let attendee: Attendee
@@ -281,7 +275,7 @@ func addDoorRoutes(
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(attendee.id)", "event_id": "\(checkIn.eventID)"])
         var answer = DoorAnswer(status: "checked_in", message: attendee.listName)
         if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
-        answer.attendee = roster.record(id: attendee.id).map(AttendeeJSON.init)
+        answer.attendee = try await roster.record(id: attendee.id).map(AttendeeJSON.init)
         return try jsonAnswer(answer)
     }
 
@@ -289,43 +283,39 @@ func addDoorRoutes(
     // (e-ticket codes carry it). Answers the attendee, or why not.
     router.post("/api/v1/scan") { request, _ -> Response in
         let text = (try await body(request)).text?.trimmed ?? ""
-        if text.hasPrefix("AC1:") {
-            guard let ring = keys() else {
-                return try jsonAnswer(DoorAnswer(status: "refused", message: "no badge keys on this kiosk"))
-            }
-            do {
-                let payload = try ring.verifier.verify(text) { id in
-                    roster.record(id: id).flatMap { $0.removed ? nil : $0.badgeVersion }
-                }
-                return try jsonAnswer(
-                    DoorAnswer(
-                        status: "found", message: payload.attendeeID,
-                        attendee: roster.record(id: payload.attendeeID).map(AttendeeJSON.init)))
-            } catch let error as BadgeError {
-                return try jsonAnswer(
-                    DoorAnswer(
-                        status: "refused", message: error.description, printState: nil, printMessage: error.code))
-            } catch {
-                return try jsonAnswer(DoorAnswer(status: "refused", message: "\(error)"))
-            }
-        }
-        if let record = roster.record(id: text), !record.removed {
-            return try jsonAnswer(
-                DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
-        }
-        // A registration system's ticket (pretix, Eventbrite, Indico): looked up by its keyed digest.
-        // The code itself is never logged nor answered.
-        if let digest = keys()?.tickets?.digest(scanned: text), let record = roster.record(ticket: digest) {
-            guard !record.removed else {
-                kioskLog.notice(
-                    "ticket refused: registration cancelled",
-                    metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
-                return try jsonAnswer(
-                    DoorAnswer(status: "cancelled", message: record.attendee.listName, attendee: nil))
-            }
-            return try jsonAnswer(
-                DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record)))
-        }
-        return try jsonAnswer(DoorAnswer(status: "unknown", message: text.count > 40 ? "" : text))
+        let ring = keys()
+        return try jsonAnswer(try await StoreWork.run { scanAnswer(text, roster: roster, keys: ring, kiosk: kiosk) })
     }
+}
+
+/// What a scanned text is at the door, looked up on a store thread (`DoorRoster`'s blocking reads).
+private func scanAnswer(_ text: String, roster: DoorRoster, keys ring: Keyring?, kiosk: String) -> DoorAnswer {
+    if text.hasPrefix("AC1:") {
+        guard let ring else { return DoorAnswer(status: "refused", message: "no badge keys on this kiosk") }
+        do {
+            let payload = try ring.verifier.verify(text) { id in
+                roster.recordNow(id: id).flatMap { $0.removed ? nil : $0.badgeVersion }
+            }
+            return DoorAnswer(
+                status: "found", message: payload.attendeeID,
+                attendee: roster.recordNow(id: payload.attendeeID).map(AttendeeJSON.init))
+        } catch {
+            return DoorAnswer(status: "refused", message: error.description, printState: nil, printMessage: error.code)
+        }
+    }
+    if let record = roster.recordNow(id: text), !record.removed {
+        return DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record))
+    }
+    // A registration system's ticket (pretix, Eventbrite, Indico): looked up by its keyed digest.
+    // The code itself is never logged nor answered.
+    if let digest = ring?.tickets?.digest(scanned: text), let record = roster.recordNow(ticket: digest) {
+        guard !record.removed else {
+            kioskLog.notice(
+                "ticket refused: registration cancelled",
+                metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
+            return DoorAnswer(status: "cancelled", message: record.attendee.listName, attendee: nil)
+        }
+        return DoorAnswer(status: "found", message: record.attendee.id, attendee: AttendeeJSON(record))
+    }
+    return DoorAnswer(status: "unknown", message: text.count > 40 ? "" : text)
 }

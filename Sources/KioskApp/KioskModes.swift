@@ -101,12 +101,21 @@ final class StaffGate: Sendable {
         guard let token = Self.token(request) else { return false }
         return state.withLock { $0.tokens.contains(token) }
     }
+}
 
-    /// Staff API calls from a locked self-service screen are refused.
-    func check(_ request: Request) throws {
-        guard isStaff(request) else {
+/// The staff gate on a group of routes: in self-service mode, a browser that was not unlocked with
+/// the PIN is refused the staff screens' API (403, said in words) before any route runs.
+struct StaffOnly: RouterMiddleware {
+    typealias Context = ClientContext
+    let gate: StaffGate
+
+    func handle(
+        _ request: Request, context: ClientContext, next: (Request, ClientContext) async throws -> Response
+    ) async throws -> Response {
+        guard gate.isStaff(request) else {
             throw HTTPError(.forbidden, message: "self-service kiosk: staff only (unlock with the PIN)")
         }
+        return try await next(request, context)
     }
 }
 
@@ -268,29 +277,25 @@ func addSelfServiceRoutes(
             return try jsonAnswer(refused)
         }
         let speaks = UILanguage(attendee: record.attendee.language, fallback: language)
-        // The registration's state refuses them, in their language, logged by id.
-        func refuse(_ words: String, _ why: String) throws -> Response {
+        // A cancelled registration is refused in their language, logged by id.
+        guard !record.removed else {
             kioskLog.notice(
-                "self-service: registration \(why)",
+                "self-service: registration cancelled",
                 metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)"])
             return try jsonAnswer(
-                SelfServiceAnswer(status: "refused", message: Words.text(words, speaks), language: speaks.rawValue))
+                SelfServiceAnswer(
+                    status: "refused", message: Words.text("self_cancelled", speaks), language: speaks.rawValue))
         }
-        guard !record.removed else { return try refuse("self_cancelled", "cancelled") }
         let wanted = try print?()
-        let (outcome, queued) = try await StoreWork.run {
-            try db.checkIn(record.attendee.id, kiosk: kiosk, print: wanted)
-        }
-        if case .pendingRegistration = outcome { return try refuse("self_pending", "pending") }
-        if case .checkedIn(let checkIn) = outcome {
-            kioskLog.info(
-                "self-service check-in",
-                metadata: [
-                    "kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(checkIn.eventID)",
-                ])
+        let done = try await db.doorCheckInGrouped(record.attendee.id, kiosk: kiosk, print: wanted)
+        done.log(to: kioskLog, kiosk: kiosk, via: "self-service")
+        if case .pendingRegistration = done.outcome {
+            return try jsonAnswer(
+                SelfServiceAnswer(
+                    status: "refused", message: Words.text("self_pending", speaks), language: speaks.rawValue))
         }
         let first = record.attendee.firstName.isEmpty ? record.attendee.displayName : record.attendee.firstName
-        switch queued {
+        switch done.printing {
         case .notAsked:
             return try jsonAnswer(
                 SelfServiceAnswer(

@@ -6,7 +6,7 @@ import Dispatch
 /// one of them would hold up every other screen's requests meanwhile.
 ///
 /// The door's check-ins do not come here: they go through the store's group commit, which is
-/// asynchronous already (`KioskDatabase.checkInGrouped`).
+/// asynchronous already (`KioskDatabase.doorCheckInGrouped`).
 enum StoreWork {
     private static let queue = DispatchQueue(
         label: "accueil.kiosk.store", qos: .userInitiated, attributes: .concurrent)
@@ -16,4 +16,8 @@ enum StoreWork {
             queue.async { continuation.resume(with: Result { try work() }) }
         }
     }
+
+    /// Starts `work` on a store thread without waiting for it: work whose outcome nobody awaits
+    /// (the door index's rebuild), which must handle its own errors.
+    static func start(_ work: @escaping @Sendable () -> Void) { queue.async(execute: work) }
 }

@@ -31,14 +31,6 @@ extension KioskDatabase {
         try write { db in try Self.checkIn(db, attendeeID, kiosk: kiosk, at: now, print: print) }
     }
 
-    /// `checkIn`, for many concurrent callers (the door's HTTP API): check-ins arriving together
-    /// share one transaction and one fsync (group commit); each returns once it is on disk.
-    public func checkInGrouped(_ attendeeID: String, kiosk: String, at now: Date = Date(), print: PrintRequest?)
-        async throws(StoreError) -> (outcome: CheckInOutcome, print: PrintQueueing)
-    {
-        try await groupWrite { db in try Self.checkIn(db, attendeeID, kiosk: kiosk, at: now, print: print) }
-    }
-
     static func checkIn(_ db: Database, _ attendeeID: String, kiosk: String, at now: Date, print: PrintRequest?)
         throws -> (outcome: CheckInOutcome, print: PrintQueueing)
     {

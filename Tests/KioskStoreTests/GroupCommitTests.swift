@@ -17,8 +17,17 @@ struct GroupCommitTests {
             for id in asked.shuffled() {
                 group.addTask {
                     do {
-                        let (outcome, _) = try await db.checkInGrouped(id, kiosk: "door-1", print: nil)
-                        switch outcome {
+                        let done = try await db.doorCheckInGrouped(id, kiosk: "door-1", print: nil)
+                        // The attendee is answered as the check-in's own transaction left them.
+                        guard done.attendee.attendee.id == id,
+                            done.attendee.checkIn != nil || done.outcome == .pendingRegistration
+                        else {
+                            return (
+                                id,
+                                "error: answered \(done.attendee.attendee.id), checked in \(done.attendee.checkIn != nil)"
+                            )
+                        }
+                        switch done.outcome {
                         case .checkedIn: return (id, "in")
                         case .alreadyCheckedIn: return (id, "already")
                         case .pendingRegistration: return (id, "pending")
