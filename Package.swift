@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "AccueilCore", "Sync", "BadgeCore", "Badges", "WebSupport", "CentralStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -8,6 +8,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import ServiceLifecycle
 import Sync
 import Synchronization
 import WebSupport
@@ -88,11 +89,36 @@ actor ChangeNotifier {
     }
 }
 
-/// The routes of the sync API, on a store.
-public func buildRouter(
+/// The central server on a store: its HTTP routes, and what it does besides answering, as a
+/// service run beside them (`Application(router: server.router, services: server.services)`,
+/// which `buildApplication` makes).
+public struct CentralServer {
+    public let router: Router<ClientContext>
+    /// `CentralServerWork`.
+    public let services: [any Service]
+}
+
+/// What a central server does besides answering: the fold of the central log at start, retried
+/// every second while the store cannot be read, then other servers' signals (their events wake
+/// this one's readers, a token revoked anywhere is forgotten here). It runs until its service
+/// group shuts down.
+struct CentralServerWork: Service {
+    let work: @Sendable () async -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await work() }
+        // The work can end first (a store that has no other servers to hear from): a service that
+        // returned would stop the whole group, so this one waits for the group to stop.
+        try? await gracefulShutdown()
+    }
+}
+
+/// The routes of the sync API and the dashboard on a store, and the work that keeps them answering
+/// (`CentralServer`). `onReady` is called once the central log is folded.
+public func buildServer(
     store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120,
     eventName: String = "Accueil", secureCookies: Bool = false, onReady: @escaping @Sendable () -> Void = {}
-) -> Router<ClientContext> {
+) -> CentralServer {
     let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
     let projection = CentralProjection(store: store)
@@ -106,13 +132,13 @@ public func buildRouter(
     // Fold the log once at start (retried every second while the store cannot be read): until
     // then health answers 503 and systemd is not told READY, so that a load balancer or an
     // operator does not send requests that would wait for the fold.
-    let folded = Mutex(false)
-    Task {
+    let folded = Flag()
+    @Sendable func fold() async {
         var failures = 0
-        while true {
+        while !Task.isCancelled {
             do {
                 try await projection.catchUp()
-                folded.withLock { $0 = true }
+                folded.set()
                 onReady()
                 return
             } catch {
@@ -126,7 +152,7 @@ public func buildRouter(
     }
     // Events stored through other servers on the same database wake this one's readers too, and
     // a token revoked anywhere is forgotten here.
-    Task {
+    @Sendable func followSignals() async {
         for await signal in store.changeSignals() {
             if signal != .tokens { await notifier.changed() }
             if signal != .events { await tokens.forgetAll() }
@@ -144,7 +170,7 @@ public func buildRouter(
     @Sendable func kiosk(_ request: Request) async throws -> String { try await holder(request).kiosk }
 
     router.get("/api/v1/health") { _, _ -> Response in
-        guard folded.withLock({ $0 }) else {
+        guard folded.isSet else {
             return Response(
                 status: .serviceUnavailable, headers: [.retryAfter: "1"],
                 body: .init(byteBuffer: ByteBuffer(string: "starting: reading the central log")))
@@ -375,7 +401,13 @@ public func buildRouter(
     addDashboardRoutes(
         to: router, store: store, projection: projection, registry: registry, notifier: notifier,
         offlineAfter: kioskOfflineAfter, eventName: eventName, secureCookies: secureCookies)
-    return router
+    let work = CentralServerWork {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await fold() }
+            group.addTask { await followSignals() }
+        }
+    }
+    return CentralServer(router: router, services: [work])
 }
 
 /// How long a long poll woken under load waits for more before it reads.
@@ -502,15 +534,24 @@ public func buildApplication(
         server = try .tls(.http1(), tlsConfiguration: try tlsConfiguration(certificate: certificate, key: key))
     }
     let gate = ReadyGate(onRunning)
+    let central = buildServer(
+        store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
+        eventName: configuration.eventName,
+        secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil,
+        onReady: { gate.folded() })
     return Application(
-        router: buildRouter(
-            store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
-            eventName: configuration.eventName,
-            secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil,
-            onReady: { gate.folded() }),
+        router: central.router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accueil"),
+        services: central.services,
         onServerRunning: { channel in gate.listening(channel.localAddress?.port ?? configuration.port) })
+}
+
+/// A flag raised once, read from any task.
+final class Flag: Sendable {
+    private let raised = Atomic(false)
+    var isSet: Bool { raised.load(ordering: .acquiring) }
+    func set() { raised.store(true, ordering: .releasing) }
 }
 
 /// Calls its action once, when the server both listens and has read the central log.

@@ -82,8 +82,8 @@ struct MultiServerTests {
         try await withTwoStores { storeA, storeB in
             let door1 = try await storeA.createToken(kiosk: "door-1", role: .organiser)
             let door2 = try await storeB.createToken(kiosk: "door-2", role: .organiser)
-            let appA = Application(router: buildRouter(store: storeA))
-            let appB = Application(router: buildRouter(store: storeB))
+            let appA = serverApplication(store: storeA)
+            let appB = serverApplication(store: storeB)
             try await appA.test(.router) { a in
                 try await appB.test(.router) { b in
                     // Give both servers' listeners time to connect (a missed signal is read at connect too).
@@ -128,8 +128,8 @@ struct MultiServerTests {
     func organiserSessionsShared() async throws {
         try await withTwoStores { storeA, storeB in
             try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
-            let appA = Application(router: buildRouter(store: storeA))
-            let appB = Application(router: buildRouter(store: storeB))
+            let appA = serverApplication(store: storeA)
+            let appB = serverApplication(store: storeB)
             try await appA.test(.router) { a in
                 try await appB.test(.router) { b in
                     let cookie = try await signIn(a, "alice", "alice-password")
@@ -162,8 +162,8 @@ struct MultiServerTests {
         try await withTwoStores { storeA, storeB in
             try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
             let door = try await storeA.createToken(kiosk: "door-7")
-            let appA = Application(router: buildRouter(store: storeA))
-            let appB = Application(router: buildRouter(store: storeB))
+            let appA = serverApplication(store: storeA)
+            let appB = serverApplication(store: storeB)
             try await appA.test(.router) { a in
                 try await appB.test(.router) { b in
                     let health = KioskHealth(
@@ -204,7 +204,7 @@ struct MultiServerTests {
     func revocationReachesEveryServer() async throws {
         try await withTwoStores { storeA, storeB in
             let door = try await storeA.createToken(kiosk: "door-1")
-            let appB = Application(router: buildRouter(store: storeB))
+            let appB = serverApplication(store: storeB)
             try await appB.test(.router) { b in
                 func status() async throws -> HTTPResponse.Status {
                     try await b.execute(

@@ -37,7 +37,7 @@ struct PolicyTests {
             let door = try await store.createToken(kiosk: "door-1")
             let office = try await store.createToken(kiosk: "office", role: .organiser)
             try await store.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             let roster = RosterGenerator(seed: 5).attendees(count: 3)
             try await app.test(.router) { client in
                 func push(_ events: [WireEvent], token: String = door, as kiosk: String = "door-1") async throws -> (
@@ -133,7 +133,7 @@ struct PolicyTests {
             for name in ["alice", "bob"] {
                 try await store.saveOrganiser(try .make(name: name, password: "\(name)-password", canSeeNames: false))
             }
-            let app = Application(router: buildRouter(store: store, secureCookies: true))
+            let app = serverApplication(store: store, secureCookies: true)
             try await app.test(.router) { client in
                 func attempt(_ name: String, _ password: String) async throws -> (HTTPResponse.Status, String, Duration)
                 {
@@ -185,7 +185,7 @@ struct PolicyTests {
     func mutatedBatches() async throws {
         try await withFreshStore(.sqlite) { store in
             let door = try await store.createToken(kiosk: "door-1")
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             var random = SeededGenerator(seed: 3000)
             let values: [Any] = [
                 "", "checkin", "attendee.upserted", "session.scheduled", "door-2", String(repeating: "x", count: 300),

@@ -35,6 +35,15 @@ func withFreshStore(_ kind: StoreKind, _ body: (any CentralStore) async throws -
     }
 }
 
+/// The central server on `store` as `accueil server` runs it: its routes, and its work besides
+/// them (the fold at start, other servers' signals) as the application's service.
+func serverApplication(
+    store: any CentralStore, maxBodyBytes: Int = 16 << 20, secureCookies: Bool = false
+) -> some ApplicationProtocol {
+    let server = buildServer(store: store, maxBodyBytes: maxBodyBytes, secureCookies: secureCookies)
+    return Application(router: server.router, services: server.services)
+}
+
 /// The URL of a new, empty database on the PostgreSQL server named by $ACCUEIL_TEST_POSTGRES.
 func freshPostgresDatabase() async throws -> String {
     let admin = try #require(
@@ -72,7 +81,7 @@ struct ServerTests {
     func auth(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store in
             let token = try await store.createToken(kiosk: "door-1")
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             try await app.test(.router) { client in
                 let push = try body(PushRequest(kiosk: "door-1", events: events(3)))
                 try await client.execute(uri: "/api/v1/events", method: .post, body: push) {
@@ -103,7 +112,7 @@ struct ServerTests {
     func idempotentPushAndPull(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store in
             let token = try await store.createToken(kiosk: "door-1", role: .organiser)
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             let batch = events(50)
             try await app.test(.router) { client in
                 let headers: HTTPFields = [.authorization: "Bearer \(token)"]
@@ -136,7 +145,7 @@ struct ServerTests {
     func refusals(kind: StoreKind) async throws {
         try await withFreshStore(kind) { store in
             let token = try await store.createToken(kiosk: "door-1", role: .organiser)
-            let app = Application(router: buildRouter(store: store, maxBodyBytes: 1 << 20))
+            let app = serverApplication(store: store, maxBodyBytes: 1 << 20)
             try await app.test(.router) { client in
                 let headers: HTTPFields = [.authorization: "Bearer \(token)"]
                 try await client.execute(
@@ -177,7 +186,7 @@ struct ServerTests {
         try await withFreshStore(kind) { store in
             let reader = try await store.createToken(kiosk: "door-2")
             let writer = try await store.createToken(kiosk: "door-1", role: .organiser)
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             try await app.test(.router) { client in
                 let waiting = Task {
                     var count = 0
@@ -336,7 +345,7 @@ struct ServerTests {
             let token = try await store.createToken(kiosk: "door-1")
             let history = history()
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             try await app.test(.router) { client in
                 // In two halves, with stats asked in between: the projection catches up each time.
                 let half = history.count / 2
@@ -388,7 +397,7 @@ struct ServerTests {
                 edited[0].title = "Ambassadeur"
                 return edited
             }()
-            let app = Application(router: buildRouter(store: store))
+            let app = serverApplication(store: store)
             try await app.test(.router) { client in
                 func upload(_ attendees: [Attendee], removeMissing: Bool = false, dryRun: Bool = false) async throws
                     -> ImportSummary
