@@ -87,6 +87,9 @@ public final class SyncService: Sendable {
     /// Counts the times the link came back: requests started before then are abandoned (they may
     /// be stuck on a connection that died silently) and made again at once.
     private let linkGeneration = Atomic<Int>(0)
+    /// Clients replaced when the link came back, whose connections `run` closes 2 s later (after
+    /// their abandoned requests have ended).
+    private let retired = AsyncStream<SyncClient>.makeStream()
     /// The loops' heartbeats, for the systemd watchdog.
     public let liveness: Liveness
     /// How often the link is probed, and how long a probe may take.
@@ -130,6 +133,20 @@ public final class SyncService: Sendable {
             group.addTask { await self.heartbeats() }
             group.addTask { await self.healthReports() }
             group.addTask { await self.probes() }
+            group.addTask { await self.closeRetired() }
+        }
+    }
+
+    /// Closes each replaced client's connections 2 s after it was replaced, until cancelled (then
+    /// at once).
+    func closeRetired() async {
+        await withDiscardingTaskGroup { group in
+            for await old in retired.stream {
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(2))
+                    await old.shutdown()
+                }
+            }
         }
     }
 
@@ -152,11 +169,8 @@ public final class SyncService: Sendable {
                             defer { current = fresh }
                             return current
                         }
-                        // Its requests are abandoned below; close its connections after they are.
-                        Task {
-                            try? await Task.sleep(for: .seconds(2))
-                            await old.shutdown()
-                        }
+                        // Its requests are abandoned below; its connections are closed after they are.
+                        retired.continuation.yield(old)
                     }
                     linkGeneration.add(1, ordering: .sequentiallyConsistent)
                     record { machine, _ in machine.linkRestored(now: Date()) }
