@@ -84,9 +84,14 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
     router.get("/api/v1/health") { _, _ in "ok" }
     let sync = parts.sync
     router.get("/api/v1/status") { _, _ -> Response in
-        var report = try await StoreWork.run { try KioskReport.make(db: db, live: sync?.status) }
-        let index = roster.state
-        report.rosterIndex = .init(building: index.building, attendees: index.attendees)
+        // The door index's lock too is taken on a store thread: a search may hold it while it
+        // reads the store.
+        let report = try await StoreWork.run {
+            var report = try KioskReport.make(db: db, live: sync?.status)
+            let index = roster.state
+            report.rosterIndex = .init(building: index.building, attendees: index.attendees)
+            return report
+        }
         return jsonResponse(try SyncStatus.encoder.encode(report))
     }
     let stats = StatsCache(db: db)
