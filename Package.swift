@@ -13,13 +13,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Without its swift-configuration support (a trait): we read our own configuration files.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
@@ -88,6 +88,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // An HTTP/1.1 client on SwiftNIO (keep-alive, one deadline per request, HTTPS through
+        // NIOSSL): the kiosk's sync, the benchmarks, the tests.
+        .target(
+            name: "WebClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Sync: wire types shared by kiosk and server, and the kiosk's sync loop as a state machine.
         .target(name: "Sync", dependencies: ["AccueilCore"]),
         // What the server's and the kiosk's HTTP sides share: the request context (who is asking),
@@ -134,8 +143,7 @@ let package = Package(
         .target(
             name: "Kiosk",
             dependencies: [
-                "AccueilCore", "KioskStore", "Sync",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "AccueilCore", "KioskStore", "Sync", "WebClient",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -171,7 +179,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "WebClient",
             ]
         ),
         .executableTarget(name: "accueil", dependencies: ["AccueilCLI"]),
@@ -179,26 +187,38 @@ let package = Package(
         // WebDriver client for headless Chromium: for the tests and `accueil bench kiosk`.
         .target(name: "Tooling"),
         // Test helpers: QR decoding of printed PDFs, plus Tooling.
-        .target(name: "TestSupport", dependencies: ["Tooling"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Tooling", "WebClient", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "RosterFilesTests", dependencies: ["RosterFiles", "AccueilCore", "TestSupport"]),
         .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
         .testTarget(name: "BadgesTests", dependencies: ["BadgeCore", "Badges", "AccueilCore", "TestSupport"]),
+        .testTarget(
+            name: "WebClientTests",
+            dependencies: [
+                "WebClient", "Tooling", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Server", "CentralStorage", "Sync", "AccueilCore", "KioskStore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The kiosk's routes through its router, in this process (no port, no browser, no root).
+        // The kiosk's routes, served in this process on a loopback port (no browser, no root).
         .testTarget(
             name: "KioskAppTests",
             dependencies: [
                 "KioskApp", "KioskStore", "BadgeCore", "AccueilCore", "WebSupport", "Kiosk", "Sync",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

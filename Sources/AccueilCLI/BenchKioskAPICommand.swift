@@ -3,13 +3,13 @@
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
-import AsyncHTTPClient
 import BadgeCore
 import Foundation
 import KioskStore
 import NIOCore
 import NIOHTTP1
 import Tooling
+import WebClient
 
 /// `accueil bench kiosk-api`: the kiosk daemon under the load of busy door screens. Starts
 /// `accueil kiosk` (this same binary) on a generated roster, then `--clients` clients call its API
@@ -118,9 +118,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         guard let pageToken = kioskPageToken(port: UInt16(port)) else {
             throw CommandFailure(message: "bench: the kiosk's page has no page token", status: 1)
         }
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: .seconds(30)))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = clients
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let http = try WebClient(configuration: .init(tls: nil, connectTimeout: .seconds(5), idlePerHost: clients))
 
         let rssStart = Self.rss(pid: kiosk.pid)
         let pid = kiosk.pid
@@ -150,7 +148,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let elapsed =
             Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
-        try? await http.shutdown()
+        await http.shutdown()
         let alive = kiosk.poll() == nil
         let rssEnd = Self.rss(pid: kiosk.pid)
 
@@ -196,7 +194,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     /// One door screen's worth of requests until `deadline`.
     static func client(
-        _ index: Int, of clients: Int, base: String, pageToken: String, http: HTTPClient, ids: [String], mix: Mix,
+        _ index: Int, of clients: Int, base: String, pageToken: String, http: WebClient, ids: [String], mix: Mix,
         until deadline: ContinuousClock.Instant
     ) async -> Tally {
         var tally = Tally()
@@ -234,25 +232,25 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             case 85..<92: (route, method) = ("/api/v1/stats", .GET)
             default: (route, method) = ("/api/v1/attendees/\(id)", .GET)
             }
-            var request = HTTPClientRequest(url: base + route)
-            request.method = method
+            var headers = HTTPHeaders()
+            var bytes: ByteBuffer? = nil
             if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "X-Accueil-Page", value: pageToken)
-                request.body = .bytes(ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data()))
+                headers.add(name: "Content-Type", value: "application/json")
+                headers.add(name: "X-Accueil-Page", value: pageToken)
+                bytes = ByteBuffer(bytes: (try? JSONSerialization.data(withJSONObject: body)) ?? Data())
             }
             let start = ContinuousClock.now
             let name = "/" + route.prefix { $0 != "?" }.split(separator: "/").prefix(3).joined(separator: "/")
             tally.requests += 1
             tally.byRoute[name, default: 0] += 1
             do {
-                let response = try await http.execute(request, timeout: .seconds(30))
-                let bytes = try await response.body.collect(upTo: 64 << 20)
+                let response = try await http.execute(
+                    method, base + route, headers: headers, body: bytes, timeout: .seconds(30))
                 let ms =
                     Double((ContinuousClock.now - start).components.attoseconds) / 1e15
                     + Double((ContinuousClock.now - start).components.seconds) * 1000
                 tally.allMs.append(ms)
-                let data = Data(buffer: bytes)
+                let data = response.bytes
                 if let problem = check(route: name, status: Int(response.status.code), data, body: body) {
                     tally.badCount += 1
                     if tally.bad.count < 10 { tally.bad.append("\(route): \(problem)") }

@@ -3,12 +3,14 @@
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
-import AsyncHTTPClient
 import CentralStorage
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Server
 import Sync
+import Synchronization
+import WebClient
 
 /// `accueil bench servers`: several servers on one PostgreSQL database, many long-polling kiosks
 /// spread over them, check-ins pushed through every server; how long each check-in takes to reach
@@ -104,10 +106,8 @@ struct BenchServersCommand: AsyncParsableCommand {
 
     func run(_ stores: [any CentralStore]) async throws {
         let base = 19_000 + Int(getpid() % 1000) * 4
-        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(5), read: nil))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = kiosks + 64
-        configuration.redirectConfiguration = .disallow
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let http = try WebClient(
+            configuration: .init(tls: nil, connectTimeout: .seconds(5), idlePerHost: kiosks + 64))
         do {
             let figures = try await withThrowingTaskGroup(of: Void.self) { group in
                 for (i, central) in stores.enumerated() {
@@ -122,16 +122,16 @@ struct BenchServersCommand: AsyncParsableCommand {
             }
             if json { print(Output.json(figures)) }
         } catch {
-            try? await http.shutdown()
+            await http.shutdown()
             throw error
         }
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
-    func waitForServer(_ http: HTTPClient, port: Int) async throws {
+    func waitForServer(_ http: WebClient, port: Int) async throws {
         for _ in 0..<100 {
             if let response = try? await http.execute(
-                HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/health"), timeout: .seconds(2)),
+                .GET, "http://127.0.0.1:\(port)/api/v1/health", timeout: .seconds(2)),
                 response.status == .ok
             {
                 return
@@ -141,7 +141,7 @@ struct BenchServersCommand: AsyncParsableCommand {
         throw CommandFailure(message: "the benchmark's server on port \(port) did not start", status: 1)
     }
 
-    func measure(_ central: any CentralStore, http: HTTPClient, base: Int) async throws -> Figures {
+    func measure(_ central: any CentralStore, http: WebClient, base: Int) async throws -> Figures {
         var kioskTokens: [String] = []
         for k in 0..<kiosks { kioskTokens.append(try await central.createToken(kiosk: "bench-kiosk-\(k)")) }
         var pusherTokens: [String] = []
@@ -160,7 +160,7 @@ struct BenchServersCommand: AsyncParsableCommand {
     }
 
     func phase(
-        count: Int, perSecond: Double, central: any CentralStore, http: HTTPClient, base: Int,
+        count: Int, perSecond: Double, central: any CentralStore, http: WebClient, base: Int,
         kioskTokens: [String], pusherTokens: [String], cookie: String, name: String
     ) async throws -> Phase {
         log("\(name): \(count) check-ins at \(fmt(perSecond))/s…")
@@ -232,7 +232,7 @@ struct BenchServersCommand: AsyncParsableCommand {
     /// One check-in every 1/`perSecond` s, each through the next server, each its own request (a
     /// slow answer does not hold the next one back).
     func push(
-        count: Int, perSecond: Double, http: HTTPClient, base: Int, tokens: [String], ledger: Ledger
+        count: Int, perSecond: Double, http: WebClient, base: Int, tokens: [String], ledger: Ledger
     ) async throws {
         let clock = ContinuousClock()
         let start = clock.now
@@ -244,18 +244,14 @@ struct BenchServersCommand: AsyncParsableCommand {
                 group.addTask {
                     let event = WireEvent(
                         Event(attendeeID: "BENCH-\(n)", at: Date(), kiosk: "bench-door-\(server)", body: .checkedIn))
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(base + server)/api/v1/events")
-                    request.method = .POST
-                    request.headers.add(name: "Authorization", value: "Bearer \(tokens[server])")
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(
-                        ByteBuffer(
-                            data: try JSONEncoder().encode(PushRequest(kiosk: "bench-door-\(server)", events: [event])))
-                    )
+                    let body = ByteBuffer(
+                        data: try JSONEncoder().encode(PushRequest(kiosk: "bench-door-\(server)", events: [event])))
                     await ledger.record(event.id, at: clock.now, server: server)
-                    let response = try? await http.execute(request, timeout: .seconds(30))
+                    let response = try? await http.execute(
+                        .POST, "http://127.0.0.1:\(base + server)/api/v1/events",
+                        headers: ["Authorization": "Bearer \(tokens[server])", "Content-Type": "application/json"],
+                        body: body, timeout: .seconds(30))
                     if response?.status != .ok { await ledger.failure() }
-                    _ = try? await response?.body.collect(upTo: 1 << 20)
                 }
             }
             try await group.waitForAll()
@@ -263,7 +259,7 @@ struct BenchServersCommand: AsyncParsableCommand {
     }
 
     /// A kiosk's long-poll loop until it has `expected` check-ins (or 60 s without one).
-    func listen(http: HTTPClient, port: Int, token: String, server: Int, since: Int64, expected: Int) async throws
+    func listen(http: WebClient, port: Int, token: String, server: Int, since: Int64, expected: Int) async throws
         -> Seen
     {
         var seen = Seen(server: server)
@@ -271,12 +267,12 @@ struct BenchServersCommand: AsyncParsableCommand {
         var lastSeq = since
         var quietSince = ContinuousClock.now
         while seen.arrivals.count < expected, ContinuousClock.now - quietSince < .seconds(60) {
-            var request = HTTPClientRequest(
-                url: "http://127.0.0.1:\(port)/api/v1/events?since=\(cursor)&limit=1000&wait=20")
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            guard let response = try? await http.execute(request, timeout: .seconds(30)), response.status == .ok,
-                let body = try? await response.body.collect(upTo: 64 << 20),
-                let page = try? JSONDecoder().decode(PullResponse.self, from: Data(buffer: body))
+            guard
+                let response = try? await http.execute(
+                    .GET, "http://127.0.0.1:\(port)/api/v1/events?since=\(cursor)&limit=1000&wait=20",
+                    headers: ["Authorization": "Bearer \(token)"], timeout: .seconds(30)),
+                response.status == .ok,
+                let page = try? JSONDecoder().decode(PullResponse.self, from: response.bytes)
             else {
                 try await Task.sleep(for: .milliseconds(200))
                 continue
@@ -297,12 +293,11 @@ struct BenchServersCommand: AsyncParsableCommand {
     }
 
     /// Signs the organiser in through the server on `port`: the session cookie.
-    func signIn(_ http: HTTPClient, port: Int, password: String) async throws -> String {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/dashboard/login")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: "name=bench&password=\(password)"))
-        let response = try await http.execute(request, timeout: .seconds(30))
+    func signIn(_ http: WebClient, port: Int, password: String) async throws -> String {
+        let response = try await http.execute(
+            .POST, "http://127.0.0.1:\(port)/dashboard/login",
+            headers: ["Content-Type": "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "name=bench&password=\(password)"), timeout: .seconds(30))
         guard let cookie = response.headers["Set-Cookie"].first?.split(separator: ";").first else {
             throw CommandFailure(message: "benchmark: the dashboard sign-in failed (\(response.status))", status: 1)
         }
@@ -310,30 +305,34 @@ struct BenchServersCommand: AsyncParsableCommand {
     }
 
     /// The dashboard's stream on `port`: when each message came, and the cursor it was at.
-    func watchDashboard(_ http: HTTPClient, port: Int, cookie: String, until limit: Duration) async throws
+    func watchDashboard(_ http: WebClient, port: Int, cookie: String, until limit: Duration) async throws
         -> [(at: ContinuousClock.Instant, cursor: Int64)]
     {
         struct Cursor: Decodable { var cursor: Int64 }
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/dashboard/stream")
-        request.headers.add(name: "Cookie", value: cookie)
-        var shown: [(at: ContinuousClock.Instant, cursor: Int64)] = []
-        let response = try await http.execute(request, timeout: .seconds(Int64(limit / .seconds(1)) + 1))
-        var pending = Data()
-        do {
-            for try await chunk in response.body {
-                let now = ContinuousClock.now
-                pending.append(contentsOf: chunk.readableBytesView)
-                while let end = pending.firstRange(of: Data("\n\n".utf8)) {
-                    let message = pending[pending.startIndex..<end.lowerBound]
-                    pending.removeSubrange(pending.startIndex..<end.upperBound)
+        struct Watch {
+            var shown: [(at: ContinuousClock.Instant, cursor: Int64)] = []
+            var pending = Data()
+        }
+        let watch = Mutex(Watch())
+        // The stream is read until the deadline ends it.
+        _ = try? await http.execute(
+            .GET, "http://127.0.0.1:\(port)/api/v1/dashboard/stream", headers: ["Cookie": cookie],
+            timeout: limit + .seconds(1)
+        ) { chunk in
+            let now = ContinuousClock.now
+            watch.withLock { watch in
+                watch.pending.append(contentsOf: chunk.readableBytesView)
+                while let end = watch.pending.firstRange(of: Data("\n\n".utf8)) {
+                    let message = watch.pending[watch.pending.startIndex..<end.lowerBound]
+                    watch.pending.removeSubrange(watch.pending.startIndex..<end.upperBound)
                     if message.starts(with: Data("data: ".utf8)),
                         let view = try? JSONDecoder().decode(Cursor.self, from: Data(message.dropFirst(6)))
                     {
-                        shown.append((now, view.cursor))
+                        watch.shown.append((now, view.cursor))
                     }
                 }
             }
-        } catch {}
-        return shown
+        }
+        return watch.withLock { $0.shown }
     }
 }

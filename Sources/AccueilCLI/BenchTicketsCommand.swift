@@ -3,13 +3,13 @@
 // (The Encodable types here are JSON that scripts read: their property names are the wire's snake_case keys.)
 import AccueilCore
 import ArgumentParser
-import AsyncHTTPClient
 import BadgeCore
 import Foundation
 import KioskStore
 import NIOCore
 import NIOHTTP1
 import Tooling
+import WebClient
 
 /// `accueil bench tickets`: registration tickets at the door. Writes a generated roster as an
 /// export with a ticket secret per attendee (pretix's alphabet and length), imports it as
@@ -98,19 +98,17 @@ struct BenchTicketsCommand: AsyncParsableCommand {
         guard let pageToken = kioskPageToken(port: UInt16(port)) else {
             throw CommandFailure(message: "bench: the kiosk's page has no page token", status: 1)
         }
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let http = try WebClient(configuration: .init(tls: nil))
 
         func scan(_ text: String) async throws -> (ms: Double, answer: [String: Any]) {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/scan")
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "X-Accueil-Page", value: pageToken)
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["text": text])))
+            let body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["text": text]))
             let start = DispatchTime.now()
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let response = try await http.execute(
+                .POST, "http://127.0.0.1:\(port)/api/v1/scan",
+                headers: ["Content-Type": "application/json", "X-Accueil-Page": pageToken], body: body,
+                timeout: .seconds(30))
             let ms = seconds(since: start) * 1000
-            return (ms, (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:])
+            return (ms, (try? JSONSerialization.jsonObject(with: response.bytes) as? [String: Any]) ?? [:])
         }
 
         // The daemon builds its index at the first request: not a scan's cost.
@@ -131,7 +129,7 @@ struct BenchTicketsCommand: AsyncParsableCommand {
                 if answer["status"] as? String != "found" || id != attendees[pick].id { wrong += 1 }
             }
         }
-        try? await http.shutdown()
+        await http.shutdown()
         // The store's own lookup (accueil checkin, sessions scan, a session door): no index in memory.
         var lookups: [Double] = []
         for _ in 0..<200 {

@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Sync
 import Synchronization
+import WebClient
 
 /// The kiosk's side of `/api/v1/`: push a batch, pull changes (long poll), fetch a snapshot.
 /// Failures come back as `SyncError.transport` in words staff can act on.
@@ -15,7 +15,7 @@ public struct SyncClient: Sendable {
     public let server: URL
     let token: String
     let kiosk: String
-    let client: HTTPClient
+    let client: WebClient
     let caFile: String?
     /// This client's connections are its own (`withFreshConnections`), to shut down when replaced.
     let owned: Bool
@@ -29,7 +29,7 @@ public struct SyncClient: Sendable {
         owned = false
     }
 
-    private init(server: URL, token: String, kiosk: String, caFile: String?, client: HTTPClient) {
+    private init(server: URL, token: String, kiosk: String, caFile: String?, client: WebClient) {
         self.server = server
         self.token = token
         self.kiosk = kiosk
@@ -49,21 +49,18 @@ public struct SyncClient: Sendable {
 
     /// Closes this client's connections, if they are its own.
     public func shutdown() async {
-        if owned { try? await client.shutdown() }
+        if owned { await client.shutdown() }
     }
 
     /// One HTTP client per trust setting, for the life of the process (they hold connection pools).
-    private static let clients = Mutex<[String: HTTPClient]>([:])
+    private static let clients = Mutex<[String: WebClient]>([:])
 
-    static func client(caFile: String?) throws(SyncError) -> HTTPClient {
+    static func client(caFile: String?) throws(SyncError) -> WebClient {
         let key = caFile ?? ""
         if let known = clients.withLock({ $0[key] }) { return known }
         let made = try makeClient(caFile: caFile, probe: false)
         return clients.withLock { clients in
-            if let other = clients[key] {
-                try? made.syncShutdown()
-                return other
-            }
+            if let other = clients[key] { return other }
             clients[key] = made
             return made
         }
@@ -71,7 +68,7 @@ public struct SyncClient: Sendable {
 
     /// A client of its own (not cached): the probe's, so that each probe opens a fresh connection
     /// and never waits behind requests stuck on a connection that died silently.
-    static func makeClient(caFile: String?, probe: Bool) throws(SyncError) -> HTTPClient {
+    static func makeClient(caFile: String?, probe: Bool) throws(SyncError) -> WebClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile {
             do {
@@ -84,13 +81,14 @@ public struct SyncClient: Sendable {
                 throw .invalid("cannot read the CA certificate \(caFile): \(error)")
             }
         }
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, timeout: .init(connect: .seconds(probe ? 2 : 10), read: nil))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 4
         // A refused connection or a bad certificate is said at once (the sync loop retries, with
         // backoff), not after the request's whole deadline.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            return try WebClient(
+                configuration: .init(tls: tls, connectTimeout: .seconds(probe ? 2 : 10), idlePerHost: 4))
+        } catch {
+            throw .invalid("cannot set up TLS: \(error)")
+        }
     }
 
     func url(_ path: String, _ query: [String: String] = [:]) -> URL {
@@ -117,20 +115,19 @@ public struct SyncClient: Sendable {
 
     /// Is the server there? `GET /api/v1/health` with a short deadline (the link probe).
     public func health(timeout: TimeInterval) async throws(SyncError) {
-        var request = HTTPClientRequest(url: url("api/v1/health").absoluteString)
-        request.method = .GET
         let probe = try Self.makeClient(caFile: caFile, probe: true)
         var failure: SyncError?
         do {
-            let response = try await probe.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            _ = try await response.body.collect(upTo: 1 << 16)
+            let response = try await probe.execute(
+                .GET, url("api/v1/health").absoluteString, timeout: .milliseconds(Int64(timeout * 1000)),
+                limit: 1 << 16)
             if response.status.code != 200 {
                 failure = .transport("the server at \(server) answered HTTP \(response.status.code) to a probe")
             }
         } catch {
             failure = .transport(Self.words(for: error, server: server, pinned: caFile != nil))
         }
-        try? await probe.shutdown()
+        await probe.shutdown()
         if let failure { throw failure }
     }
 
@@ -179,20 +176,16 @@ public struct SyncClient: Sendable {
     func send(_ url: URL, method: HTTPMethod, body: Data?, timeout: TimeInterval) async throws(SyncError) -> (
         UInt, Data
     ) {
-        var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var headers = HTTPHeaders([("Authorization", "Bearer \(token)")])
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let status: UInt
         let data: Data
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let response = try await client.execute(
+                method, url.absoluteString, headers: headers, body: body.map { ByteBuffer(bytes: $0) },
+                timeout: .milliseconds(Int64(timeout * 1000)), limit: 1 << 30)
             status = response.status.code
-            var buffer = try await response.body.collect(upTo: 1 << 30)
-            data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+            data = response.bytes
         } catch {
             throw .transport(Self.words(for: error, server: server, pinned: caFile != nil))
         }
@@ -203,17 +196,19 @@ public struct SyncClient: Sendable {
         let port = server.port ?? (server.scheme == "https" ? 443 : 80)
         let host = server.host.map { "\($0):\(port)" } ?? server.absoluteString
         let text = String(describing: error)
-        if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+        if error is NIOSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed")
+            || text.contains("CERTIFICATE_VERIFY_FAILED")
+        {
             return pinned
                 ? "the server at \(host) has a certificate the event's CA (--ca-file) did not sign: \(text)"
                 : "the server at \(host) has a certificate this kiosk does not trust (a self-signed event server? give its CA with --ca-file): \(text)"
         }
-        if let client = error as? HTTPClientError {
-            if client == .deadlineExceeded || client == .readTimeout || client == .connectTimeout {
-                return "the server at \(host) did not answer in time"
-            }
-            if client == .cancelled { return "cancelled" }
-            if client == .remoteConnectionClosed { return "the network is down or the connection to \(host) was lost" }
+        switch error as? WebClientError {
+        case .deadlineExceeded, .connectTimeout: return "the server at \(host) did not answer in time"
+        case .cancelled: return "cancelled"
+        case .connectionClosed: return "the network is down or the connection to \(host) was lost"
+        case .bodyTooLarge(let limit): return "the server at \(host) answered more than \(limit) bytes"
+        default: break
         }
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("errno: 111")
             || text.contains("ECONNREFUSED")

@@ -99,7 +99,7 @@ struct TicketScanTests {
         #expect(try eventually(60) { try door.stats()["registered"] as? Int == 5 }, "\(door.log)")
         // The ticket key came with the keyring.
         #expect(
-            try eventually(60) {
+            eventually(60) {
                 let keys = try? Data(
                     contentsOf: URL(fileURLWithPath: door.box.data).appendingPathComponent("keys.json"))
                 return keys.map { String(decoding: $0, as: UTF8.self).contains("ticket_key") } ?? false

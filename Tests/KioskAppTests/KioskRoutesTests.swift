@@ -3,7 +3,6 @@ import BadgeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Kiosk
 import KioskStore
 import Logging
@@ -11,6 +10,7 @@ import NIOCore
 import ServiceLifecycle
 import Sync
 import Synchronization
+import TestSupport
 import Testing
 import WebSupport
 
@@ -79,13 +79,13 @@ import WebSupport
         func run(_ body: @Sendable (Client) async throws -> Void) async throws {
             let app = Application(router: try buildKioskRouter(configuration, parts: parts))
             let token = self.token
-            try await app.test(.router) { client in try await body(Client(client: client, token: token)) }
+            try await app.test(.live) { client in try await body(Client(client: client, token: token)) }
         }
     }
 
     /// Requests as the kiosk's own page makes them: JSON, with the page token.
     struct Client {
-        let client: any TestClientProtocol
+        let client: TestClient
         let token: String
 
         func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
@@ -434,7 +434,7 @@ import WebSupport
         router.get("/undo") { _, _ -> Response in throw StoreError.notCheckedIn("ACC-1") }
         router.get("/session") { _, _ -> Response in throw StoreError.unknownSession("S-9") }
         router.get("/disk") { _, _ -> Response in throw StoreError("disk I/O error") }
-        try await Application(router: router).test(.router) { client in
+        try await Application(router: router).test(.live) { client in
             for (uri, status, words) in [
                 ("/attendee", HTTPResponse.Status.notFound, "ACC-404"), ("/undo", .conflict, "not checked in"),
                 ("/session", .notFound, "S-9"), ("/disk", .internalServerError, "disk I/O error"),

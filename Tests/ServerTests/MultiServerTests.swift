@@ -1,7 +1,7 @@
 import AccueilCore
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import CentralStorage
@@ -28,8 +28,8 @@ struct MultiServerTests {
     /// Long-polls `reader` past `since`, then pushes `events` through `writer`: the time from the
     /// push's answer to the long poll's, and what the long poll brought.
     func propagation(
-        push events: [WireEvent], as kiosk: String, token: String, through writer: some TestClientProtocol,
-        readBy reader: some TestClientProtocol, readerToken: String, since: Int64
+        push events: [WireEvent], as kiosk: String, token: String, through writer: TestClient,
+        readBy reader: TestClient, readerToken: String, since: Int64
     ) async throws -> (Duration, [WireEvent]) {
         let waiting = Task {
             try await reader.execute(
@@ -62,7 +62,7 @@ struct MultiServerTests {
         }
     }
 
-    func dashboard(_ client: some TestClientProtocol, cookie: String) async throws -> (
+    func dashboard(_ client: TestClient, cookie: String) async throws -> (
         HTTPResponse.Status, DashboardView?
     ) {
         try await client.execute(uri: "/api/v1/dashboard", method: .get, headers: [.cookie: cookie]) { response in
@@ -84,8 +84,8 @@ struct MultiServerTests {
             let door2 = try await storeB.createToken(kiosk: "door-2", role: .organiser)
             let appA = serverApplication(store: storeA)
             let appB = serverApplication(store: storeB)
-            try await appA.test(.router) { a in
-                try await appB.test(.router) { b in
+            try await appA.test(.live) { a in
+                try await appB.test(.live) { b in
                     // Give both servers' listeners time to connect (a missed signal is read at connect too).
                     try await Task.sleep(for: .milliseconds(500))
                     let (aToB, gotB) = try await propagation(
@@ -130,8 +130,8 @@ struct MultiServerTests {
             try await storeA.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
             let appA = serverApplication(store: storeA)
             let appB = serverApplication(store: storeB)
-            try await appA.test(.router) { a in
-                try await appB.test(.router) { b in
+            try await appA.test(.live) { a in
+                try await appB.test(.live) { b in
                     let cookie = try await signIn(a, "alice", "alice-password")
                     #expect(cookie.hasPrefix("accueil_dashboard="))
                     #expect(try await dashboard(b, cookie: cookie).0 == .ok)
@@ -164,8 +164,8 @@ struct MultiServerTests {
             let door = try await storeA.createToken(kiosk: "door-7")
             let appA = serverApplication(store: storeA)
             let appB = serverApplication(store: storeB)
-            try await appA.test(.router) { a in
-                try await appB.test(.router) { b in
+            try await appA.test(.live) { a in
+                try await appB.test(.live) { b in
                     let health = KioskHealth(
                         outbox: 3, printQueue: ["queued": 2], printerTrouble: "media-empty", lastPrintAt: nil,
                         cursor: 42,
@@ -205,7 +205,7 @@ struct MultiServerTests {
         try await withTwoStores { storeA, storeB in
             let door = try await storeA.createToken(kiosk: "door-1")
             let appB = serverApplication(store: storeB)
-            try await appB.test(.router) { b in
+            try await appB.test(.live) { b in
                 func status() async throws -> HTTPResponse.Status {
                     try await b.execute(
                         uri: "/api/v1/events?since=0", method: .get, headers: [.authorization: "Bearer \(door)"]

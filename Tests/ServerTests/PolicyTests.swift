@@ -1,14 +1,14 @@
 import AccueilCore
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Server
 @testable import Sync
 
 /// A signed-in organiser's cookie header.
-func signIn(_ client: some TestClientProtocol, _ name: String, _ password: String) async throws -> String {
+func signIn(_ client: TestClient, _ name: String, _ password: String) async throws -> String {
     try await client.execute(
         uri: "/dashboard/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
         body: ByteBuffer(string: "name=\(name)&password=\(password)")
@@ -39,7 +39,7 @@ struct PolicyTests {
             try await store.saveOrganiser(try .make(name: "alice", password: "alice-password", canSeeNames: true))
             let app = serverApplication(store: store)
             let roster = RosterGenerator(seed: 5).attendees(count: 3)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 func push(_ events: [WireEvent], token: String = door, as kiosk: String = "door-1") async throws -> (
                     HTTPResponse.Status, String
                 ) {
@@ -134,7 +134,7 @@ struct PolicyTests {
                 try await store.saveOrganiser(try .make(name: name, password: "\(name)-password", canSeeNames: false))
             }
             let app = serverApplication(store: store, secureCookies: true)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 func attempt(_ name: String, _ password: String) async throws -> (HTTPResponse.Status, String, Duration)
                 {
                     let start = ContinuousClock.now
@@ -216,7 +216,7 @@ struct PolicyTests {
                 bodies.append(try JSONSerialization.data(withJSONObject: push))
             }
             let sent = bodies
-            let statuses = try await app.test(.router) { client in
+            let statuses = try await app.test(.live) { client in
                 var statuses: [Int: Int] = [:]
                 for data in sent {
                     try await client.execute(

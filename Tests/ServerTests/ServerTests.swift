@@ -1,11 +1,11 @@
 import AccueilCore
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import KioskStore
 import Logging
 import PostgresNIO
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import CentralStorage
@@ -82,7 +82,7 @@ struct ServerTests {
         try await withFreshStore(kind) { store in
             let token = try await store.createToken(kiosk: "door-1")
             let app = serverApplication(store: store)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 let push = try body(PushRequest(kiosk: "door-1", events: events(3)))
                 try await client.execute(uri: "/api/v1/events", method: .post, body: push) {
                     #expect($0.status == .unauthorized)
@@ -114,7 +114,7 @@ struct ServerTests {
             let token = try await store.createToken(kiosk: "door-1", role: .organiser)
             let app = serverApplication(store: store)
             let batch = events(50)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 let headers: HTTPFields = [.authorization: "Bearer \(token)"]
                 for expected in [PushResponse(accepted: 50, duplicates: 0), PushResponse(accepted: 0, duplicates: 50)] {
                     try await client.execute(
@@ -146,7 +146,7 @@ struct ServerTests {
         try await withFreshStore(kind) { store in
             let token = try await store.createToken(kiosk: "door-1", role: .organiser)
             let app = serverApplication(store: store, maxBodyBytes: 1 << 20)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 let headers: HTTPFields = [.authorization: "Bearer \(token)"]
                 try await client.execute(
                     uri: "/api/v1/events", method: .post, headers: headers, body: ByteBuffer(string: "{\"kiosk\": ")
@@ -187,7 +187,7 @@ struct ServerTests {
             let reader = try await store.createToken(kiosk: "door-2")
             let writer = try await store.createToken(kiosk: "door-1", role: .organiser)
             let app = serverApplication(store: store)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 let waiting = Task {
                     var count = 0
                     try await client.execute(
@@ -346,7 +346,7 @@ struct ServerTests {
             let history = history()
             let headers: HTTPFields = [.authorization: "Bearer \(token)"]
             let app = serverApplication(store: store)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 // In two halves, with stats asked in between: the projection catches up each time.
                 let half = history.count / 2
                 for part in [history[..<half], history[half...]] {
@@ -398,7 +398,7 @@ struct ServerTests {
                 return edited
             }()
             let app = serverApplication(store: store)
-            try await app.test(.router) { client in
+            try await app.test(.live) { client in
                 func upload(_ attendees: [Attendee], removeMissing: Bool = false, dryRun: Bool = false) async throws
                     -> ImportSummary
                 {
