@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import Synchronization
 
 /// An HTTP/1.1 client on SwiftNIO (its codec, its TLS): what the kiosk's sync, the benchmarks and
@@ -35,6 +36,8 @@ public final class WebClient: Sendable {
     let configuration: Configuration
     let sslContext: NIOSSLContext?
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// Each request's number: a late cancellation ends its own request, never the next one on its connection.
+    static let exchanges = Atomic<UInt64>(0)
     private let pool = Mutex(Pool())
 
     private struct Pool {
@@ -81,7 +84,9 @@ public final class WebClient: Sendable {
         } else if ![.GET, .HEAD, .DELETE, .OPTIONS, .TRACE].contains(method) {
             head.headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
-        let exchange = Exchange(head: head, body: body, deadline: deadline, limit: limit, onBody: onBody)
+        let exchange = Exchange(
+            id: Self.exchanges.add(1, ordering: .relaxed).newValue, head: head, body: body, deadline: deadline,
+            limit: limit, onBody: onBody)
         // A kept connection the server closed a moment ago fails before any answer: a request that
         // changes nothing is sent again, once, on a new connection.
         var retried = false
@@ -136,7 +141,8 @@ public final class WebClient: Sendable {
                             NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : serverName))
                     }
                     try handlers.addHTTPClientHandlers()
-                    try handlers.addHandler(ExchangeHandler())
+                    try handlers.addHandler(
+                        ExchangeHandler(on: channel.eventLoop, secure: sslContext != nil, deadline: deadline))
                 }
             }
         let channel: any Channel
@@ -144,6 +150,16 @@ public final class WebClient: Sendable {
             channel = try await bootstrap.connect(host: host.name, port: host.port).get()
         } catch ChannelError.connectTimeout {
             throw WebClientError.connectTimeout
+        }
+        // Over HTTPS, the connection is ready once the server's certificate was checked: a refusal
+        // is said as such, not as a connection closed under the request.
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).ready.futureResult
+            }.flatMap { $0 }.get()
+        } catch {
+            channel.close(promise: nil)
+            throw error
         }
         let accepted = pool.withLock { pool in
             guard !pool.closed else { return false }
@@ -188,7 +204,8 @@ public final class WebClient: Sendable {
             try await promise.futureResult.get()
         } onCancel: {
             channel.eventLoop.execute {
-                try? channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).fail(WebClientError.cancelled)
+                try? channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).fail(
+                    WebClientError.cancelled, exchange: exchange.id)
             }
         }
     }
@@ -251,6 +268,7 @@ struct Target {
 }
 
 struct Exchange: Sendable {
+    var id: UInt64
     var head: HTTPRequestHead
     var body: ByteBuffer?
     var deadline: NIODeadline
@@ -269,6 +287,11 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     private var context: ChannelHandlerContext?
+    /// Succeeds once requests can be sent: at once over HTTP, after the TLS handshake over HTTPS.
+    let ready: EventLoopPromise<Void>
+    private let secure: Bool
+    private let readyBy: NIODeadline
+    private var readyTimer: Scheduled<Void>?
     private var exchange: Exchange?
     private var promise: EventLoopPromise<Answer>?
     private var timer: Scheduled<Void>?
@@ -278,8 +301,34 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Why the connection failed before a request was given (a TLS handshake refused, say).
     private var failure: (any Error)?
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    init(on eventLoop: any EventLoop, secure: Bool, deadline: NIODeadline) {
+        ready = eventLoop.makePromise()
+        self.secure = secure
+        readyBy = deadline
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        guard secure else { return ready.succeed() }
+        readyTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: readyBy) { [self] in
+            ready.fail(WebClientError.deadlineExceeded)
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        readyTimer?.cancel()
+        ready.fail(failure ?? WebClientError.connectionClosed(answered: false))
+        self.context = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            readyTimer?.cancel()
+            ready.succeed()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
 
     func begin(_ exchange: Exchange, _ promise: EventLoopPromise<Answer>) {
         guard let context, self.promise == nil else {
@@ -303,9 +352,10 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
-    /// Ends the request with `error` and closes the connection (its state is unknown).
-    func fail(_ error: any Error) {
-        guard let promise else { return }
+    /// Ends the request (`exchange`: only if it is still that one) with `error`, and closes the
+    /// connection (its state is unknown).
+    func fail(_ error: any Error, exchange id: UInt64? = nil) {
+        guard let promise, id == nil || id == exchange?.id else { return }
         finish()
         promise.fail(error)
         context?.close(promise: nil)
@@ -348,11 +398,13 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
         let error =
             (error as? HTTPParserError) == .invalidEOFState ? WebClientError.connectionClosed(answered: true) : error
         if promise == nil { failure = failure ?? error }
+        ready.fail(error)
         fail(error)
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        ready.fail(failure ?? WebClientError.connectionClosed(answered: false))
         fail(failure ?? WebClientError.connectionClosed(answered: answered))
         context.fireChannelInactive()
     }

@@ -336,7 +336,7 @@ struct InvitationTests {
         }
         var port = 0
         #expect(
-            try eventually(30) {
+            eventually(30) {
                 let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 port = Int(text.split(separator: " ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
                 return port > 0

@@ -29,6 +29,13 @@ final class ScriptedServer: Sendable {
         }
     }
 
+    /// Waits (a few seconds at most) until `count` connections were accepted.
+    func waitForConnections(_ count: Int) async throws {
+        for _ in 0..<500 where accepted.load(ordering: .relaxed) < count {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
@@ -128,7 +135,7 @@ struct WebClientTests {
         // outage, whose connections may be dead).
         let shared = client
         let waiting = Task { try await shared.execute(.GET, server.url + "/", timeout: .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.waitForConnections(2)
         await client.shutdown()
         await #expect(throws: WebClientError.connectionClosed(answered: false)) { try await waiting.value }
         await #expect(throws: WebClientError.shutDown) {
@@ -211,7 +218,7 @@ struct WebClientTests {
         defer { server.stop() }
         let shared = client
         let request = Task { try await shared.execute(.GET, server.url + "/", timeout: .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.waitForConnections(1)
         let start = ContinuousClock.now
         request.cancel()
         await #expect(throws: WebClientError.cancelled) { try await request.value }
