@@ -29,13 +29,6 @@ final class ScriptedServer: Sendable {
         }
     }
 
-    /// Waits (a few seconds at most) until `count` connections were accepted.
-    func waitForConnections(_ count: Int) async throws {
-        for _ in 0..<500 where accepted.load(ordering: .relaxed) < count {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
@@ -74,6 +67,24 @@ final class ScriptedServer: Sendable {
 
     static func ok(_ body: String, close: Bool = false) -> String {
         "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\(close ? "Connection: close\r\n" : "")\r\n\(body)"
+    }
+}
+
+/// Requests a scripted server has read in full, counted by its scripts.
+final class RequestCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func read(_ connection: Int32) -> Bool {
+        guard ScriptedServer.readRequest(connection) else { return false }
+        count.add(1, ordering: .relaxed)
+        return true
+    }
+
+    /// Waits (a few seconds at most) until `expected` requests were read: the client has sent them.
+    func wait(for expected: Int) async throws {
+        for _ in 0..<500 where count.load(ordering: .relaxed) < expected {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 }
 
@@ -121,8 +132,9 @@ struct WebClientTests {
 
     @Test("a server that accepts and never answers: the request fails at its deadline, not later")
     func silentServer() async throws {
+        let requests = RequestCount()
         let server = ScriptedServer { connection, _ in
-            _ = ScriptedServer.readRequest(connection)
+            _ = requests.read(connection)
             sleep(5)
         }
         defer { server.stop() }
@@ -135,7 +147,7 @@ struct WebClientTests {
         // outage, whose connections may be dead).
         let shared = client
         let waiting = Task { try await shared.execute(.GET, server.url + "/", timeout: .seconds(30)) }
-        try await server.waitForConnections(2)
+        try await requests.wait(for: 2)
         await client.shutdown()
         await #expect(throws: WebClientError.connectionClosed(answered: false)) { try await waiting.value }
         await #expect(throws: WebClientError.shutDown) {
@@ -211,14 +223,15 @@ struct WebClientTests {
         } catch {
             #expect("\(error)".contains("refused"), "\(error)")
         }
+        let requests = RequestCount()
         let server = ScriptedServer { connection, _ in
-            _ = ScriptedServer.readRequest(connection)
+            _ = requests.read(connection)
             sleep(5)
         }
         defer { server.stop() }
         let shared = client
         let request = Task { try await shared.execute(.GET, server.url + "/", timeout: .seconds(30)) }
-        try await server.waitForConnections(1)
+        try await requests.wait(for: 1)
         let start = ContinuousClock.now
         request.cancel()
         await #expect(throws: WebClientError.cancelled) { try await request.value }
