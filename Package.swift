@@ -203,7 +203,8 @@ let package = Package(
             name: "WebClientTests",
             dependencies: [
                 "WebClient", "Tooling", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "KioskStore", "AccueilCore"]),
         .testTarget(

@@ -128,7 +128,11 @@ public final class WebClient: Sendable {
         let sslContext = host.tls ? sslContext : nil
         if host.tls && sslContext == nil { throw WebClientError.invalidURL("https is not enabled for this client") }
         let serverName = host.name
-        let bootstrap = ClientBootstrap(group: group)
+        // The connection's readiness is made before it connects: a handshake refused at once tears the
+        // pipeline down, so its handler may be gone by the time `connect` returns.
+        let loop = group.next()
+        let ready = loop.makePromise(of: Void.self)
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -142,21 +146,23 @@ public final class WebClient: Sendable {
                     }
                     try handlers.addHTTPClientHandlers()
                     try handlers.addHandler(
-                        ExchangeHandler(on: channel.eventLoop, secure: sslContext != nil, deadline: deadline))
+                        ExchangeHandler(ready: ready, secure: sslContext != nil, deadline: deadline))
                 }
             }
         let channel: any Channel
         do {
             channel = try await bootstrap.connect(host: host.name, port: host.port).get()
         } catch ChannelError.connectTimeout {
+            ready.fail(WebClientError.connectTimeout)
             throw WebClientError.connectTimeout
+        } catch {
+            ready.fail(error)
+            throw error
         }
         // Over HTTPS, the connection is ready once the server's certificate was checked: a refusal
         // is said as such, not as a connection closed under the request.
         do {
-            try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).ready.futureResult
-            }.flatMap { $0 }.get()
+            try await ready.futureResult.get()
         } catch {
             channel.close(promise: nil)
             throw error
@@ -301,8 +307,8 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Why the connection failed before a request was given (a TLS handshake refused, say).
     private var failure: (any Error)?
 
-    init(on eventLoop: any EventLoop, secure: Bool, deadline: NIODeadline) {
-        ready = eventLoop.makePromise()
+    init(ready: EventLoopPromise<Void>, secure: Bool, deadline: NIODeadline) {
+        self.ready = ready
         self.secure = secure
         readyBy = deadline
     }

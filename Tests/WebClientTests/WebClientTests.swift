@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import Synchronization
 import Testing
 import Tooling
@@ -240,5 +242,113 @@ struct WebClientTests {
             try await client.execute(.GET, "ftp://example.org/", timeout: .seconds(5))
         }
         await client.shutdown()
+    }
+}
+
+/// An HTTPS server on loopback (NIOSSL's server side) that answers "ok" to every request, with a
+/// certificate for 127.0.0.1 signed by a throwaway CA made here by openssl.
+final class TLSServer: Sendable {
+    let channel: any Channel
+    let caFile: String
+    var url: String { "https://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
+
+    init() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("webclient-tls-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for arguments in [
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem",
+                "-days", "2", "-subj", "/CN=WebClient test CA",
+            ],
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/server.key", "-out", "\(dir)/server.csr",
+                "-subj", "/CN=127.0.0.1",
+            ],
+        ] {
+            let made = try tool("openssl", arguments)
+            #expect(made.status == 0, "\(made.stderr)")
+        }
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(dir)/ext", atomically: true, encoding: .utf8)
+        let signed = try tool(
+            "openssl",
+            [
+                "x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
+                "-CAcreateserial", "-out", "\(dir)/server.pem", "-days", "2", "-extfile", "\(dir)/ext",
+            ])
+        #expect(signed.status == 0, "\(signed.stderr)")
+        caFile = "\(dir)/ca.pem"
+        let context = try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile("\(dir)/server.pem").map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: "\(dir)/server.key", format: .pem))))
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(AnswerOK())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    func stop() async throws { try await channel.close() }
+
+    final class AnswerOK: ChannelInboundHandler, Sendable {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard case .end = unwrapInboundIn(data) else { return }
+            let head = HTTPResponseHead(
+                version: .http1_1, status: .ok, headers: ["Content-Length": "2", "Content-Type": "text/plain"])
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
+
+@Suite("The HTTP client over HTTPS: trust decided by the handshake, and said as such")
+struct WebClientTLSTests {
+    @Test(
+        "a certificate the client does not trust is refused as a certificate problem, every time; the CA's client is answered"
+    )
+    func untrustedAndTrusted() async throws {
+        let server = try await TLSServer()
+        // The system's roots only: the throwaway CA is not among them. The refusal must come back as
+        // the handshake's error (NIOSSLError), never as a connection problem. Before 2026-12-02 a
+        // refusal that tore the connection down before the client looked at it came back as
+        // ChannelPipelineError.notFound (a red CI run); shown here with a delay put after connecting.
+        let untrusted = try WebClient(
+            configuration: .init(tls: .makeClientConfiguration(), connectTimeout: .seconds(5)))
+        // Many at once, as a loaded station would.
+        let url = server.url + "/"
+        let failures = await withTaskGroup(of: String?.self) { group in
+            for attempt in 1...60 {
+                group.addTask {
+                    do {
+                        let response = try await untrusted.execute(.GET, url, timeout: .seconds(20))
+                        return "attempt \(attempt): an untrusted server answered \(response.status)"
+                    } catch {
+                        return error is NIOSSLError ? nil : "attempt \(attempt): \(String(reflecting: error))"
+                    }
+                }
+            }
+            return await group.compactMap { $0 }.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(failures.isEmpty, "\(failures.count) of 60: \(failures.prefix(3))")
+        await untrusted.shutdown()
+
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(server.caFile)
+        let trusting = try WebClient(configuration: .init(tls: tls, connectTimeout: .seconds(5)))
+        for _ in 1...3 {
+            let response = try await trusting.execute(.GET, server.url + "/", timeout: .seconds(10))
+            #expect(response.status == .ok && response.text == "ok")
+        }
+        await trusting.shutdown()
+        try await server.stop()
     }
 }
