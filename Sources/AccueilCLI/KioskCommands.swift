@@ -189,7 +189,10 @@ struct KioskCommand: AsyncParsableCommand {
         configuration.badgeTemplate = try? BadgeTemplate.load(named: badges.template, from: badges.directory)
         let (badges, printing, storeOptions) = (badges, printOptions, store)
         var parts = KioskParts(db: db, sync: service)
-        if !noPrint { parts.print = { try printing.request(storeOptions, badges: badges, onlyOnce: true) } }
+        if !noPrint {
+            let requests = PrintRequestSource { try printing.request(storeOptions, badges: badges, onlyOnce: true) }
+            parts.print = { try requests.current() }
+        }
         var station = KioskStation(configuration: configuration, parts: parts, keys: keysClient, liveness: liveness) {
             port in Output.err("accueil kiosk \(kiosk): status API on http://\(host):\(port)/api/v1/status")
         }

@@ -5,6 +5,7 @@ import Badges
 import Foundation
 import KioskStore
 import Printing
+import Synchronization
 
 /// Options of commands that print.
 struct PrintOptions: ParsableArguments {
@@ -36,6 +37,28 @@ struct PrintOptions: ParsableArguments {
             printer: name, format: settings.format,
             template: settings.template ?? (settings.format == "zpl" ? "label-4x3" : badges.template),
             onlyOnce: onlyOnce)
+    }
+}
+
+/// The door's print request, worked out at most once every `lifetime`: the daemon asks for it on
+/// every check-in that prints, and working it out reads printers.json and, without --printer or
+/// $ACCUEIL_PRINTER, asks CUPS for its default queue. A change to either is seen within `lifetime`.
+/// A failure (no printer, a bad printers.json) is not kept: the next check-in tries again.
+final class PrintRequestSource: Sendable {
+    private let make: @Sendable () throws -> PrintRequest
+    private let lifetime: Duration
+    private let held = Mutex<(request: PrintRequest, at: ContinuousClock.Instant)?>(nil)
+
+    init(lifetime: Duration = .seconds(2), _ make: @escaping @Sendable () throws -> PrintRequest) {
+        (self.make, self.lifetime) = (make, lifetime)
+    }
+
+    func current() throws -> PrintRequest {
+        let now = ContinuousClock.now
+        if let held = held.withLock({ $0 }), now - held.at < lifetime { return held.request }
+        let request = try make()
+        held.withLock { $0 = (request, now) }
+        return request
     }
 }
 
