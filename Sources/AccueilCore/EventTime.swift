@@ -7,13 +7,29 @@ import Foundation
 public enum EventTime {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var chosen: TimeZone?
+    /// The zone and a calendar in it, worked out once: `hhmm` runs on every second check-in at the
+    /// door, and finding the zone (the environment, the zone database's list of names, the
+    /// machine's /etc/localtime) cost more than the rest of its answer.
+    nonisolated(unsafe) private static var resolved: (zone: TimeZone, calendar: Calendar)?
 
-    public static var zone: TimeZone {
+    public static var zone: TimeZone { current.zone }
+
+    private static var current: (zone: TimeZone, calendar: Calendar) {
         lock.lock()
         defer { lock.unlock() }
-        if let chosen { return chosen }
-        if let name = ProcessInfo.processInfo.environment["ACCUEIL_TIME_ZONE"], let zone = parse(name) { return zone }
-        return .current
+        if let resolved { return resolved }
+        let zone: TimeZone =
+            if let chosen {
+                chosen
+            } else if let name = ProcessInfo.processInfo.environment["ACCUEIL_TIME_ZONE"], let zone = parse(name) {
+                zone
+            } else {
+                .current
+            }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        resolved = (zone, calendar)
+        return (zone, calendar)
     }
 
     /// Sets the event's zone for this process (from a configuration file); `$ACCUEIL_TIME_ZONE` wins.
@@ -22,6 +38,7 @@ public enum EventTime {
         defer { lock.unlock() }
         if let name = ProcessInfo.processInfo.environment["ACCUEIL_TIME_ZONE"], parse(name) != nil { return }
         chosen = zone
+        resolved = nil
     }
 
     /// An IANA name (`Europe/Paris`) or `UTC`; nil for anything else.
@@ -35,10 +52,9 @@ public enum EventTime {
 
     /// "09:12" in the event's zone.
     public static func hhmm(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let c = calendar.dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", c.hour ?? 0, c.minute ?? 0)
+        let c = current.calendar.dateComponents([.hour, .minute], from: date)
+        let (hour, minute) = (c.hour ?? 0, c.minute ?? 0)
+        return (hour < 10 ? "0" : "") + String(hour) + ":" + (minute < 10 ? "0" : "") + String(minute)
     }
 
     /// A formatter for `format` in the event's zone.
