@@ -3,6 +3,25 @@ import Foundation
 import GRDB
 
 /// Where and how to print a badge.
+/// One print job moved to `state` (`updatePrintJobs`).
+public struct PrintJobUpdate: Sendable, Equatable {
+    public var id: UUID
+    public var state: String
+    public var cupsJob: Int?
+    public var error: String?
+    public var attempted: Bool
+    public var nextAttempt: Date?
+
+    public init(
+        id: UUID, state: String, cupsJob: Int? = nil, error: String? = nil, attempted: Bool = false,
+        nextAttempt: Date? = nil
+    ) {
+        (self.id, self.state, self.cupsJob, self.error, self.attempted, self.nextAttempt) = (
+            id, state, cupsJob, error, attempted, nextAttempt
+        )
+    }
+}
+
 public struct PrintRequest: Sendable, Equatable {
     public var printer: String
     /// "pdf" (any CUPS printer) or "zpl" (Zebra thermal printers on a raw queue).
@@ -207,18 +226,32 @@ extension KioskDatabase {
         _ id: UUID, state: String, cupsJob: Int? = nil, error: String? = nil, attempted: Bool = false,
         nextAttempt: Date? = nil, now: Date = Date()
     ) throws(StoreError) {
+        try updatePrintJobs(
+            [
+                PrintJobUpdate(
+                    id: id, state: state, cupsJob: cupsJob, error: error, attempted: attempted,
+                    nextAttempt: nextAttempt)
+            ], now: now)
+    }
+
+    /// Several jobs moved in one transaction (one fsync): the spooler's "still waiting" for every
+    /// job due while the printer is away, which would otherwise each be a commit of its own beside
+    /// the door's check-ins.
+    public func updatePrintJobs(_ updates: [PrintJobUpdate], now: Date = Date()) throws(StoreError) {
+        guard !updates.isEmpty else { return }
         try write { db in
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     UPDATE print_jobs SET state = ?, cups_job = COALESCE(?, cups_job), last_error = ?,
                         attempts = attempts + ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ?
                     WHERE id = ?
-                    """,
-                arguments: [
-                    state, cupsJob, error, attempted ? 1 : 0, nextAttempt.map { Self.milliseconds($0) },
-                    Self.milliseconds(now),
-                    id.uuidString,
+                    """)
+            for update in updates {
+                try statement.execute(arguments: [
+                    update.state, update.cupsJob, update.error, update.attempted ? 1 : 0,
+                    update.nextAttempt.map { Self.milliseconds($0) }, Self.milliseconds(now), update.id.uuidString,
                 ])
+            }
         }
     }
 

@@ -105,23 +105,31 @@ public struct PrintSpooler {
             }
         }
 
-        // 2. Hand due jobs to CUPS.
+        // 2. Hand due jobs to CUPS. The jobs that must wait (the printer away, refusing jobs, or
+        // CUPS failing) are written down together at the end, in one transaction: with the printer
+        // unplugged at a busy door, each check-in's job would otherwise cost a commit of its own.
+        var waits: [PrintJobUpdate] = []
+        defer {
+            // A failure here only loses the waits' bookkeeping (an attempt, the next try's time):
+            // the jobs stay pending and are tried again on the next pass.
+            try? db.updatePrintJobs(waits, now: now)
+        }
         for job in try db.duePrintJobs(now: now) {
-            func wait(_ why: String) throws(StoreError) {
+            func wait(_ why: String) {
                 let next = now.addingTimeInterval(Self.backoff(attempts: job.attempts + 1))
-                try db.updatePrintJob(
-                    job.id, state: "pending", error: why, attempted: true, nextAttempt: next, now: now)
+                waits.append(
+                    PrintJobUpdate(id: job.id, state: "pending", error: why, attempted: true, nextAttempt: next))
                 report.waiting.append((job, why))
             }
             let printer: PrinterStatus
             switch status(job.printer) {
             case .failure(let error):
-                try wait(error.message)
+                wait(error.message)
                 continue
             case .success(let s): printer = s
             }
             guard printer.acceptingJobs else {
-                try wait(printer.problems.joined(separator: "; "))
+                wait(printer.problems.joined(separator: "; "))
                 continue
             }
             do {
@@ -155,11 +163,11 @@ public struct PrintSpooler {
                 submitted.cupsJob = cupsID
                 report.submitted.append(submitted)
             } catch let error as PrintError {
-                try wait(error.message)
+                wait(error.message)
             } catch let error as StoreError {
                 throw error
             } catch {
-                try wait("\(error)")
+                wait("\(error)")
             }
         }
         return report
