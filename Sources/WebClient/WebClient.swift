@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -38,7 +39,9 @@ public final class WebClient: Sendable {
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     /// Each request's number: a late cancellation ends its own request, never the next one on its connection.
     static let exchanges = Atomic<UInt64>(0)
-    private let pool = Mutex(Pool())
+    /// Under a pthread mutex (NIOLockedValueBox), which ThreadSanitizer sees; Synchronization's
+    /// Mutex is a bare futex on Linux, and ThreadSanitizer took the pool's accesses for a race.
+    private let pool = NIOLockedValueBox(Pool())
 
     private struct Pool {
         var idle: [Host: [any Channel]] = [:]
@@ -60,7 +63,7 @@ public final class WebClient: Sendable {
 
     /// Closes every connection; requests still running fail with `WebClientError.connectionClosed`.
     public func shutdown() async {
-        let channels = pool.withLock { pool in
+        let channels = pool.withLockedValue { pool in
             pool.closed = true
             pool.idle = [:]
             defer { pool.open = [:] }
@@ -113,7 +116,7 @@ public final class WebClient: Sendable {
     }
 
     private func connection(to host: Host, deadline: NIODeadline) async throws -> (any Channel, reused: Bool) {
-        let kept: (any Channel)? = try pool.withLock { pool in
+        let kept: (any Channel)? = try pool.withLockedValue { pool in
             if pool.closed { throw WebClientError.shutDown }
             while let channel = pool.idle[host]?.popLast() {
                 if channel.isActive { return channel }
@@ -167,7 +170,7 @@ public final class WebClient: Sendable {
             channel.close(promise: nil)
             throw error
         }
-        let accepted = pool.withLock { pool in
+        let accepted = pool.withLockedValue { pool in
             guard !pool.closed else { return false }
             pool.open[ObjectIdentifier(channel)] = channel
             return true
@@ -180,7 +183,7 @@ public final class WebClient: Sendable {
     }
 
     private func release(_ channel: any Channel, to host: Host) {
-        let keep = pool.withLock { pool in
+        let keep = pool.withLockedValue { pool in
             guard !pool.closed, channel.isActive, pool.idle[host, default: []].count < configuration.idlePerHost
             else {
                 pool.open[ObjectIdentifier(channel)] = nil
@@ -193,7 +196,7 @@ public final class WebClient: Sendable {
     }
 
     private func discard(_ channel: any Channel) {
-        _ = pool.withLock { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+        _ = pool.withLockedValue { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
         channel.close(promise: nil)
     }
 
