@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
+import TestSupport
 import Testing
 import Tooling
 import WebClient
@@ -246,8 +247,7 @@ struct WebClientTests {
 }
 
 /// An HTTPS server on loopback (NIOSSL's server side) that answers "ok" to every request, with a
-/// certificate for 127.0.0.1 signed by a throwaway CA made here by openssl (P-256 keys: cheap
-/// handshakes, even under the sanitizers).
+/// certificate for 127.0.0.1 signed by a throwaway CA (`makeLoopbackCertificates`).
 final class TLSServer: Sendable {
     let channel: any Channel
     /// The server's own thread: its handshakes never hold up the client's event loops, which the
@@ -259,27 +259,7 @@ final class TLSServer: Sendable {
     init() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("webclient-tls-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for arguments in [
-            [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                "\(dir)/ca.key", "-out", "\(dir)/ca.pem", "-days", "2", "-subj", "/CN=WebClient test CA",
-            ],
-            [
-                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                "\(dir)/server.key", "-out", "\(dir)/server.csr", "-subj", "/CN=127.0.0.1",
-            ],
-        ] {
-            let made = try tool("openssl", arguments)
-            #expect(made.status == 0, "\(made.stderr)")
-        }
-        try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(dir)/ext", atomically: true, encoding: .utf8)
-        let signed = try tool(
-            "openssl",
-            [
-                "x509", "-req", "-in", "\(dir)/server.csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key",
-                "-CAcreateserial", "-out", "\(dir)/server.pem", "-days", "2", "-extfile", "\(dir)/ext",
-            ])
-        #expect(signed.status == 0, "\(signed.stderr)")
+        try makeLoopbackCertificates(in: dir, authority: "WebClient test CA")
         caFile = "\(dir)/ca.pem"
         let context = try NIOSSLContext(
             configuration: .makeServerConfiguration(
