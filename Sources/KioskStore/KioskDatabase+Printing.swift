@@ -2,7 +2,6 @@ import AccueilCore
 import Foundation
 import GRDB
 
-/// Where and how to print a badge.
 /// One print job moved to `state` (`updatePrintJobs`).
 public struct PrintJobUpdate: Sendable, Equatable {
     public var id: UUID
@@ -22,6 +21,7 @@ public struct PrintJobUpdate: Sendable, Equatable {
     }
 }
 
+/// Where and how to print a badge.
 public struct PrintRequest: Sendable, Equatable {
     public var printer: String
     /// "pdf" (any CUPS printer) or "zpl" (Zebra thermal printers on a raw queue).
