@@ -3,7 +3,8 @@
 # Sourced by scripts/run and scripts/test. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-ACCUEIL_APT_PACKAGES=(
+# What the compiler needs (headers and pkg-config files of the C libraries we link).
+ACCUEIL_BUILD_APT_PACKAGES=(
     pkg-config
     libsqlite3-dev     # GRDB's SQLite (the kiosk store)
     libqrencode-dev    # QR code matrices
@@ -14,6 +15,11 @@ ACCUEIL_APT_PACKAGES=(
     zlib1g-dev         # fast PNG previews
     libcups2-dev       # printing through CUPS
     libcurl4-openssl-dev  # Foundation's URLSession, linked in statically (--static-swift-stdlib) for the package
+    libxml2-dev        # Foundation's XML parser (reading .xlsx rosters), linked in statically for the package
+)
+
+# What running it needs besides (and what scripts/package and the tests use).
+ACCUEIL_APT_PACKAGES=(
     binutils           # readelf: scripts/package lists the libraries the program needs
     dpkg-dev           # dpkg-deb and dpkg-architecture: scripts/package builds the Debian package
     cups-daemon        # the print server (cupsd)
@@ -24,7 +30,6 @@ ACCUEIL_APT_PACKAGES=(
     fonts-noto-core    # fonts for Latin, Greek, Cyrillic, Armenian, Arabic, Hebrew, Thai, Devanagari…
     fonts-noto-cjk     # fonts for Chinese, Japanese, Korean
     tmux               # tests: the door's terminal screen in a real terminal
-    libxml2-dev        # Foundation's XML parser (reading .xlsx rosters), linked in statically for the package
     poppler-utils      # tests: pdftoppm rasterises printed badges, pdfinfo counts pages
     zbar-tools         # tests: zbarimg decodes the QR codes of printed badges
     postgresql         # the central store for larger events (--store postgres://…); its tests run on it
@@ -45,9 +50,12 @@ ACCUEIL_TEST_APT_PACKAGES=(
     nginx              # tests: the load balancer in front of several servers (systemd/nginx-accueil.conf)
 )
 
+# accueil_install_deps [build|test]: what building needs only (build), what building and running
+# need (no argument), or that and what the tests need (test).
 accueil_install_deps() {
     local missing=()
-    local wanted=("${ACCUEIL_APT_PACKAGES[@]}")
+    local wanted=("${ACCUEIL_BUILD_APT_PACKAGES[@]}")
+    [ "${1:-}" = build ] || wanted+=("${ACCUEIL_APT_PACKAGES[@]}")
     [ "${1:-}" = test ] && wanted+=("${ACCUEIL_TEST_APT_PACKAGES[@]}")
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
