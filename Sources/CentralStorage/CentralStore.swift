@@ -51,13 +51,14 @@ public protocol CentralStore: Sendable {
     func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws
     /// Every kiosk any server heard from.
     func kioskRecords() async throws -> [KioskRecord]
-    /// Signals from every server on the store (this one included): new events stored, tokens
-    /// revoked, and `.missed` whenever signals may have been lost (at start, after a lost
-    /// connection). PostgreSQL: `LISTEN` on the channels each ingest and each revocation notify in
-    /// their transaction. SQLite (one server): none, as the server wakes its readers itself; the
-    /// stream ends at once. The stream ends when the store is closed.
-    func changeSignals() -> AsyncStream<StoreSignal>
-    /// Whether `changeSignals` says when events are stored and tokens revoked: the server then
+    /// Calls `onSignal` with each signal from every server on the store (this one included): new
+    /// events stored, tokens revoked, and `.missed` whenever signals may have been lost (at start,
+    /// after a lost connection), one at a time, in the calling task, until that task is cancelled.
+    /// PostgreSQL: `LISTEN` on the channels each ingest and each revocation notify in their
+    /// transaction, on a connection of its own that lives in this call. SQLite (one server): none,
+    /// as the server wakes its readers itself; it returns at once.
+    func followSignals(_ onSignal: @escaping @Sendable (StoreSignal) async -> Void) async
+    /// Whether `followSignals` says when events are stored and tokens revoked: the server then
     /// wakes its readers on the signals only (its own pushes included) and may remember tokens (a
     /// revocation made elsewhere reaches it within milliseconds).
     var signalsChanges: Bool { get }
@@ -66,7 +67,7 @@ public protocol CentralStore: Sendable {
     func close() async
 }
 
-/// What `CentralStore.changeSignals` says.
+/// What `CentralStore.followSignals` says.
 public enum StoreSignal: Sendable, Equatable {
     /// Some server stored new events.
     case events
@@ -495,9 +496,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     /// One server per SQLite store: it wakes its own readers, so nothing comes here.
-    public func changeSignals() -> AsyncStream<StoreSignal> {
-        AsyncStream { $0.finish() }
-    }
+    public func followSignals(_ onSignal: @escaping @Sendable (StoreSignal) async -> Void) async {}
 
     /// `accueil token revoke` writes the file from another process, unseen: tokens are read each time.
     public var signalsChanges: Bool { false }

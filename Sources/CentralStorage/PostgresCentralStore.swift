@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 import Sync
-import Synchronization
 
 /// The central store on PostgreSQL (postgres-nio), for larger events: the same behaviour as
 /// `SQLiteCentralStore`, checked by the same tests.
@@ -15,7 +14,6 @@ public final class PostgresCentralStore: CentralStore {
     private let client: PostgresClient
     /// A connection of its own for `LISTEN` (the pool's connections come and go).
     private let listenConfiguration: PostgresConnection.Configuration
-    private let listeners = Mutex<(closed: Bool, tasks: [Task<Void, Never>])>((false, []))
     /// The channel every ingest notifies, in its transaction: delivered at commit, to every server.
     static let changesChannel = "accueil_events"
     /// The channel every token revocation notifies.
@@ -87,23 +85,9 @@ public final class PostgresCentralStore: CentralStore {
         }
     }
 
-    /// Ends the `LISTEN` connections (`changeSignals`), and waits for them. The pool ends with
-    /// `with(url:_:)`.
-    public func close() async {
-        let tasks = listeners.withLock { state in
-            state.closed = true
-            defer { state.tasks = [] }
-            return state.tasks
-        }
-        for task in tasks {
-            task.cancel()
-            _ = await task.value
-        }
-    }
-
-    deinit {
-        listeners.withLock { state in for task in state.tasks { task.cancel() } }
-    }
+    /// Nothing to end here: the `LISTEN` connection lives and ends in `followSignals`, the pool
+    /// with `with(url:_:)`.
+    public func close() async {}
 
     /// Numbered migrations, each applied once, under an advisory lock (several servers may start at once).
     private func migrate() async throws {
@@ -397,65 +381,55 @@ public final class PostgresCentralStore: CentralStore {
         return records
     }
 
-    /// `LISTEN` on a connection of its own, reconnecting after a second when it is lost. A link
-    /// that drops silently is found by a `SELECT 1` every 5 s that must answer within 5 s. Each
-    /// (re)connection signals `.missed`: what was notified while no one listened is read then.
-    public func changeSignals() -> AsyncStream<StoreSignal> {
-        let (stream, continuation) = AsyncStream<StoreSignal>.makeStream(bufferingPolicy: .bufferingNewest(8))
+    /// `LISTEN` on a connection of its own, reconnecting after a second when it is lost, until the
+    /// calling task is cancelled. A link that drops silently is found by a `SELECT 1` every 5 s
+    /// that must answer within 5 s. Each (re)connection signals `.missed`: what was notified while
+    /// no one listened is read then. The two channels are read by two child tasks, so `onSignal`
+    /// may run twice at once.
+    public func followSignals(_ onSignal: @escaping @Sendable (StoreSignal) async -> Void) async {
         let configuration = listenConfiguration
         let logger = logger
-        let task = Task {
-            var failures = 0
-            while !Task.isCancelled {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration, id: 1, logger: logger)
                 do {
-                    let connection = try await PostgresConnection.connect(
-                        configuration: configuration, id: 1, logger: logger)
-                    do {
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            for (channel, signal) in [
-                                (Self.changesChannel, StoreSignal.events), (Self.tokensChannel, .tokens),
-                            ] {
-                                group.addTask {
-                                    try await connection.listen(on: channel) { notifications in
-                                        continuation.yield(.missed)
-                                        for try await _ in notifications { continuation.yield(signal) }
-                                    }
-                                }
-                            }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (channel, signal) in [
+                            (Self.changesChannel, StoreSignal.events), (Self.tokensChannel, .tokens),
+                        ] {
                             group.addTask {
-                                while true {
-                                    try await Task.sleep(for: .seconds(5))
-                                    try await Self.probe(connection, within: .seconds(5), logger: logger)
+                                try await connection.listen(on: channel) { notifications in
+                                    await onSignal(.missed)
+                                    for try await _ in notifications { await onSignal(signal) }
                                 }
                             }
-                            try await group.next()
-                            group.cancelAll()
                         }
-                    } catch {
-                        try? await connection.close()
-                        throw error
+                        group.addTask {
+                            while true {
+                                try await Task.sleep(for: .seconds(5))
+                                try await Self.probe(connection, within: .seconds(5), logger: logger)
+                            }
+                        }
+                        try await group.next()
+                        group.cancelAll()
                     }
-                    try? await connection.close()
                 } catch {
-                    if Task.isCancelled { break }
-                    failures += 1
-                    if failures == 1 || failures % 60 == 0 {
-                        Logger(label: "accueil.server").warning(
-                            "listening for other servers' events: \(String(reflecting: error)); retrying every second")
-                    }
-                    try? await Task.sleep(for: .seconds(1))
-                    continue
+                    try? await connection.close()
+                    throw error
                 }
+                try? await connection.close()
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                if failures == 1 || failures % 60 == 0 {
+                    Logger(label: "accueil.server").warning(
+                        "listening for other servers' events: \(String(reflecting: error)); retrying every second")
+                }
+                try? await Task.sleep(for: .seconds(1))
             }
-            continuation.finish()
         }
-        continuation.onTermination = { _ in task.cancel() }
-        let closed = listeners.withLock { state in
-            if !state.closed { state.tasks.append(task) }
-            return state.closed
-        }
-        if closed { task.cancel() }
-        return stream
     }
 
     /// `SELECT 1` on `connection`, which must answer within `limit`.

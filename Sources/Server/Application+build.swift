@@ -153,7 +153,7 @@ public func buildServer(
     // Events stored through other servers on the same database wake this one's readers too, and
     // a token revoked anywhere is forgotten here.
     @Sendable func followSignals() async {
-        for await signal in store.changeSignals() {
+        await store.followSignals { signal in
             if signal != .tokens { await notifier.changed() }
             if signal != .events { await tokens.forgetAll() }
         }
@@ -405,6 +405,7 @@ public func buildServer(
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await fold() }
             group.addTask { await followSignals() }
+            group.addTask { await registry.writeContacts() }
         }
     }
     return CentralServer(router: router, services: [work])

@@ -21,10 +21,25 @@ actor KioskRegistry {
     let writeEvery: TimeInterval
     private var heardHere: [String: (at: Date, written: Date)] = [:]
     private let logger = Logger(label: "accueil.server")
+    /// Contacts waiting for ``writeContacts()``. Writes are idempotent and keep the latest time, so
+    /// when too many wait (the store stalls) the oldest are dropped: a newer one says more.
+    private let contacts: AsyncStream<(kiosk: String, at: Date)>
+    private let pending: AsyncStream<(kiosk: String, at: Date)>.Continuation
 
     init(store: any CentralStore, writeEvery: TimeInterval = 5) {
         self.store = store
         self.writeEvery = writeEvery
+        (contacts, pending) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Writes the contacts `heard(from:)` left, one after the other, until its task is cancelled
+    /// (the server's work, `buildServer`): what is still waiting then is at most `writeEvery` old.
+    nonisolated func writeContacts() async {
+        for await (kiosk, at) in contacts {
+            do { try await store.recordKioskContact(kiosk, at: at, health: nil) } catch {
+                logger.warning("kiosk contact not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+            }
+        }
     }
 
     func refused(from kiosk: String, reason: String, at now: Date = Date()) async {
@@ -33,21 +48,21 @@ actor KioskRegistry {
         }
     }
 
-    /// A contact is written off the request's path (200 kiosks long-polling make 40 writes a
-    /// second, and a long poll does not wait for them); a health report before it is answered.
+    /// A contact is written off the request's path, by ``writeContacts()`` (200 kiosks
+    /// long-polling make 40 writes a second, and a long poll does not wait for them); a health
+    /// report before it is answered.
     func heard(from kiosk: String, health: KioskHealth? = nil, at now: Date = Date()) async {
         let written = heardHere[kiosk]?.written ?? .distantPast
         heardHere[kiosk] = (now, written)
         guard health != nil || now.timeIntervalSince(written) >= writeEvery else { return }
         heardHere[kiosk] = (now, now)
-        let store = store
-        let logger = logger
-        let write = Task {
-            do { try await store.recordKioskContact(kiosk, at: now, health: health) } catch {
-                logger.warning("kiosk contact not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
-            }
+        guard let health else {
+            pending.yield((kiosk, now))
+            return
         }
-        if health != nil { await write.value }
+        do { try await store.recordKioskContact(kiosk, at: now, health: health) } catch {
+            logger.warning("kiosk health not recorded", metadata: ["kiosk": "\(kiosk)", "error": "\(error)"])
+        }
     }
 
     /// Every kiosk any server heard from.

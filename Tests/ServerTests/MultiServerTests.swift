@@ -187,6 +187,18 @@ struct MultiServerTests {
                     #expect(!line.offline)
                     #expect(line.refusedPushes == 1)
                     #expect(line.lastRefusal?.contains("door-8") == true)
+                    // A kiosk that only pulls, from A (no health report): the contact A writes off
+                    // the request's path shows on B too.
+                    let quiet = try await storeA.createToken(kiosk: "door-9")
+                    try await a.execute(
+                        uri: "/api/v1/events?since=0", method: .get, headers: [.authorization: "Bearer \(quiet)"]
+                    ) { #expect($0.status == .ok) }
+                    var seen = false
+                    for _ in 0..<100 where !seen {
+                        seen = try await dashboard(b, cookie: cookie).1?.kiosks.contains { $0.name == "door-9" } == true
+                        if !seen { try await Task.sleep(for: .milliseconds(100)) }
+                    }
+                    #expect(seen, "B's dashboard never showed door-9, heard only by A")
                     try await b.execute(uri: "/metrics", method: .get) { response in
                         let text = String(buffer: response.body)
                         #expect(
