@@ -3,8 +3,9 @@
 # Sourced by scripts/run and scripts/test. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-# What the compiler needs (headers and pkg-config files of the C libraries we link).
+# What the compiler needs (headers and pkg-config files of the C libraries we link, and the linker).
 ACCUEIL_BUILD_APT_PACKAGES=(
+    binutils           # ld.gold, which Swift links with; readelf: scripts/package lists the libraries the program needs
     pkg-config
     libsqlite3-dev     # GRDB's SQLite (the kiosk store)
     libqrencode-dev    # QR code matrices
@@ -20,7 +21,6 @@ ACCUEIL_BUILD_APT_PACKAGES=(
 
 # What running it needs besides (and what scripts/package and the tests use).
 ACCUEIL_APT_PACKAGES=(
-    binutils           # readelf: scripts/package lists the libraries the program needs
     dpkg-dev           # dpkg-deb and dpkg-architecture: scripts/package builds the Debian package
     cups-daemon        # the print server (cupsd)
     cups-client        # lpadmin, lpstat, cupsenable… (printer setup, and the printing tests)
