@@ -17,39 +17,61 @@ import WebSupport
 /// the index rebuilt on a store thread, seconds at a million attendees: meanwhile the door
 /// answers from the index it has, each hit read again from the store, ids and tickets from the
 /// store, and the status says the roster is being indexed (`roster_index`).
+///
+/// Check-ins are held beside the index (``LiveRoster/heldBeside``), a few kilobytes each; once
+/// they are a tenth of the roster (``LiveRoster/compactionDue``) a new index is built the same way,
+/// while the door answers from the current one, which stays up to date: memory stays flat over a
+/// day of check-ins.
 final class DoorRoster: @unchecked Sendable {
     private let lock = NSLock()
     private let db: KioskDatabase
     private var roster: LiveRoster
+    /// The index is behind the store until the rebuild under way ends.
     private var building = false
+    /// A rebuild is under way (for `building`, or to compact).
+    private var rebuilding = false
+    private let compactAfter: Int?
 
-    init(db: KioskDatabase) throws(StoreError) {
+    /// `compactAfter`: changed records held beside the index before it is rebuilt (nil: a tenth of
+    /// the roster, at least 2,000).
+    init(db: KioskDatabase, compactAfter: Int? = nil) throws(StoreError) {
         self.db = db
+        self.compactAfter = compactAfter
         roster = try LiveRoster(db: db)
+        roster.compactAfter = compactAfter
     }
 
     /// Brings the index up to date under the lock; false while a rebuild is under way (the index
     /// is behind the store).
     private func refreshed() -> Bool {
         if building { return false }
-        guard roster.refresh(from: db, rebuilding: false) == .needsRebuild else { return true }
-        building = true
-        StoreWork.start { [self] in rebuild() }
-        return false
+        let behind = roster.refresh(from: db, rebuilding: false) == .needsRebuild
+        if behind { building = true }
+        if (behind || roster.compactionDue) && !rebuilding {
+            rebuilding = true
+            StoreWork.start { [self] in rebuild() }
+        }
+        return !behind
     }
 
     private func rebuild() {
-        let fresh: LiveRoster?
+        var fresh: LiveRoster?
         do { fresh = try LiveRoster(db: db) } catch {
             kioskLog.warning("the door's index could not be rebuilt; the next request tries again: \(error)")
             Thread.sleep(forTimeInterval: 1)  // a busy store: not at once
             fresh = nil
         }
+        fresh?.compactAfter = compactAfter
         lock.withLock {
+            // What was written while it was built is picked up by the next refresh.
             if let fresh { roster = fresh }
             building = false
+            rebuilding = false
         }
     }
+
+    /// Changed records held beside the index (for tests).
+    var heldBeside: Int { lock.withLock { roster.heldBeside } }
 
     /// Whether the index is being rebuilt, and how many attendees it holds.
     var state: (building: Bool, attendees: Int) {

@@ -165,6 +165,21 @@ public struct LiveRoster: Sendable {
     private var version: Int
     /// Full rebuilds of the snapshot since this roster was loaded (for tests and benches).
     public private(set) var rebuilds = 0
+    /// Changed records held beside the snapshot past which it is worth taking the snapshot again
+    /// (``compactionDue``); nil: a tenth of the roster, at least `deltaLimit`.
+    public var compactAfter: Int?
+
+    /// Records changed since the snapshot (check-ins, here or elsewhere), held beside it: each one
+    /// is in memory twice until the snapshot is taken again.
+    public var heldBeside: Int { overrides.count }
+
+    /// Whether so many records changed since the snapshot (a day of check-ins at a large event:
+    /// about 3 KB each) that the snapshot should be taken again, so that memory stays flat. A
+    /// caller that rebuilds elsewhere (the kiosk daemon) builds a new roster and swaps it in; this
+    /// one is up to date meanwhile.
+    public var compactionDue: Bool {
+        overrides.count > (compactAfter ?? max(Self.deltaLimit, snapshot.records.count / 10))
+    }
 
     public init(db: KioskDatabase) throws(StoreError) {
         version = try db.logVersion()
@@ -190,8 +205,15 @@ public struct LiveRoster: Sendable {
     }
 
     /// Picks up what was written to the store since the last look; a change that needs the whole
-    /// index rebuilt is rebuilt here only if `rebuilding` (it takes seconds at a million attendees).
+    /// index rebuilt is rebuilt here only if `rebuilding` (it takes seconds at a million attendees),
+    /// and so is a ``compactionDue`` roster.
     public mutating func refresh(from db: KioskDatabase, rebuilding: Bool) -> Refresh {
+        let refresh = apply(from: db, rebuilding: rebuilding)
+        if rebuilding, refresh == .updated, compactionDue { try? rebuild(from: db) }
+        return refresh
+    }
+
+    private mutating func apply(from db: KioskDatabase, rebuilding: Bool) -> Refresh {
         guard let changes = try? db.changes(since: version), changes.version != version else { return .unchanged }
         var read: [String: AttendeeRecord] = [:]
         if changes.rosterChanged {
@@ -221,8 +243,9 @@ public struct LiveRoster: Sendable {
     }
 
     private mutating func rebuild(from db: KioskDatabase) throws(StoreError) {
-        version = try db.logVersion()
-        snapshot = try db.snapshot()
+        let version = try db.logVersion()
+        let snapshot = try db.snapshot()
+        (self.version, self.snapshot) = (version, snapshot)
         delta = RosterDelta()
         staleInSnapshot = 0
         overrides = [:]

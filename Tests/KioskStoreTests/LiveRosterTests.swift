@@ -165,4 +165,33 @@ struct LiveRosterTests {
         #expect(ids(live.search("Quasimodo")) == ["W-door-2-1"])
         #expect(ids(live.search(big.last!.id)).first == big.last!.id)
     }
+
+    @Test("check-ins held beside the snapshot past the limit: taken again, so that memory stays flat")
+    func checkInsCompact() throws {
+        let directory = temporaryDirectory()
+        let here = try KioskDatabase(directory: directory)
+        let attendees = Array(roster.prefix(100))
+        try here.importRoster(attendees, kiosk: "import")
+        var live = try LiveRoster(db: here)
+        // The default: a tenth of the roster, at least the delta's limit.
+        for attendee in attendees.prefix(6) { try here.checkIn(attendee.id, kiosk: "door-2") }
+        #expect(live.refresh(from: here, rebuilding: false) == .updated)
+        #expect(live.heldBeside == 6 && !live.compactionDue)
+        live.compactAfter = 5
+        #expect(live.compactionDue)
+        // A caller that rebuilds elsewhere is told; nothing is rebuilt here, and answers are current.
+        try here.checkIn(attendees[6].id, kiosk: "door-2")
+        #expect(live.refresh(from: here, rebuilding: false) == .updated)
+        #expect(live.rebuilds == 0 && live.heldBeside == 7 && live.compactionDue)
+        #expect(live.record(id: attendees[6].id)?.checkIn != nil)
+        // One that rebuilds here takes the snapshot again: nothing held beside it, nothing lost.
+        try here.checkIn(attendees[7].id, kiosk: "door-2")
+        #expect(live.refresh(from: here, rebuilding: true) == .updated)
+        #expect(live.rebuilds == 1 && live.heldBeside == 0 && !live.compactionDue)
+        for attendee in attendees.prefix(8) {
+            #expect(live.record(id: attendee.id)?.checkIn != nil, "\(attendee.id)")
+            #expect(ids(live.search(attendee.id)).first == attendee.id)
+        }
+        #expect(live.record(id: attendees[8].id)?.checkIn == nil)
+    }
 }
