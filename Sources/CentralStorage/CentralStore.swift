@@ -53,7 +53,8 @@ public protocol CentralStore: Sendable {
     func kioskRecords() async throws -> [KioskRecord]
     /// Calls `onSignal` with each signal from every server on the store (this one included): new
     /// events stored, tokens revoked, and `.missed` whenever signals may have been lost (at start,
-    /// after a lost connection), one at a time, in the calling task, until that task is cancelled.
+    /// after a lost connection), from the calling task or its child tasks (possibly two at once), until
+    /// that task is cancelled.
     /// PostgreSQL: `LISTEN` on the channels each ingest and each revocation notify in their
     /// transaction, on a connection of its own that lives in this call. SQLite (one server): none,
     /// as the server wakes its readers itself; it returns at once.

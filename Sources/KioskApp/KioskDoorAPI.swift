@@ -20,8 +20,8 @@ import WebSupport
 ///
 /// Check-ins are held beside the index (``LiveRoster/heldBeside``), a few kilobytes each; once
 /// they are a tenth of the roster (``LiveRoster/compactionDue``) a new index is built the same way,
-/// while the door answers from the current one, which stays up to date: memory stays flat over a
-/// day of check-ins.
+/// while the door answers from the current one, which stays up to date: over a day of check-ins
+/// memory stays bounded (about two indexes at most) instead of holding the roster twice.
 final class DoorRoster: @unchecked Sendable {
     private let lock = NSLock()
     private let db: KioskDatabase
@@ -30,13 +30,11 @@ final class DoorRoster: @unchecked Sendable {
     private var building = false
     /// A rebuild is under way (for `building`, or to compact).
     private var rebuilding = false
-    private let compactAfter: Int?
 
     /// `compactAfter`: changed records held beside the index before it is rebuilt (nil: a tenth of
     /// the roster, at least 2,000).
     init(db: KioskDatabase, compactAfter: Int? = nil) throws(StoreError) {
         self.db = db
-        self.compactAfter = compactAfter
         roster = try LiveRoster(db: db)
         roster.compactAfter = compactAfter
     }
@@ -55,16 +53,18 @@ final class DoorRoster: @unchecked Sendable {
     }
 
     private func rebuild() {
-        var fresh: LiveRoster?
+        let fresh: LiveRoster?
         do { fresh = try LiveRoster(db: db) } catch {
             kioskLog.warning("the door's index could not be rebuilt; the next request tries again: \(error)")
             Thread.sleep(forTimeInterval: 1)  // a busy store: not at once
             fresh = nil
         }
-        fresh?.compactAfter = compactAfter
         lock.withLock {
             // What was written while it was built is picked up by the next refresh.
-            if let fresh { roster = fresh }
+            if var fresh {
+                fresh.compactAfter = roster.compactAfter
+                roster = fresh
+            }
             building = false
             rebuilding = false
         }

@@ -174,7 +174,7 @@ public struct LiveRoster: Sendable {
     public var heldBeside: Int { overrides.count }
 
     /// Whether so many records changed since the snapshot (a day of check-ins at a large event:
-    /// about 3 KB each) that the snapshot should be taken again, so that memory stays flat. A
+    /// about 3 KB each) that the snapshot should be taken again, so that memory stays bounded. A
     /// caller that rebuilds elsewhere (the kiosk daemon) builds a new roster and swaps it in; this
     /// one is up to date meanwhile.
     public var compactionDue: Bool {
