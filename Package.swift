@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "CentralStorage", "Sync", "AccueilCore", "KioskStore",
+                "Server", "CentralStorage", "Sync", "AccueilCore", "KioskStore", "Kiosk",
                 "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]

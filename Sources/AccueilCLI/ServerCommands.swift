@@ -188,7 +188,8 @@ struct SyncRunCommand: AsyncParsableCommand {
             Check-ins never wait for this: they are in the local store and its outbox already. With \
             --once, stops when the outbox is empty and the server has nothing more (exit 10 if the \
             server cannot be reached); otherwise keeps syncing like `accueil kiosk`, backing off while \
-            the server is away.
+            the server is away. A kiosk that has never synced starts from the server's snapshot, page \
+            by page; one stopped half-way goes on from the page after the last it installed.
             """
     )
     @OptionGroup var store: StoreOptions
@@ -222,6 +223,11 @@ struct SyncRunCommand: AsyncParsableCommand {
                 pushed += try await service.push(batch)
             }
             var cursor = try db.syncCursor()
+            if cursor == 0 {
+                // A new kiosk starts from the snapshot, as the daemon does (page by page, resumed
+                // where an interrupted run stopped), then pulls what changed since.
+                (pulled, cursor) = try await service.installSnapshot()
+            }
             while true {
                 let page = try await client.pull(since: cursor, limit: 2000)
                 var events: [Event] = []

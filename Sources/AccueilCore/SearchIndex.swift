@@ -51,8 +51,10 @@ public struct SearchIndex: Sendable {
 
     public static let fuzzyMinimumLength = 5
 
-    /// Builds the index. 100,000 attendees take well under a second (see BENCHMARKS.md).
-    public init(_ attendees: [Attendee]) {
+    /// Builds the index. 100,000 attendees take well under a second (see BENCHMARKS.md). Any
+    /// collection of attendees will do: a kiosk's roster is kept packed and read from there.
+    public init<Attendees: RandomAccessCollection & Sendable>(_ attendees: Attendees)
+    where Attendees.Element == Attendee, Attendees.Index == Int {
         let fold = TextFolding.shared
         // Name order (for ties) is computed on the other core while this one reads the words.
         let rankTask = Background { SearchIndex.nameRanks(attendees) }
@@ -174,7 +176,8 @@ public struct SearchIndex: Sendable {
     }
 
     /// Each attendee's position in name order.
-    static func nameRanks(_ attendees: [Attendee]) -> [UInt32] {
+    static func nameRanks<Attendees: RandomAccessCollection>(_ attendees: Attendees) -> [UInt32]
+    where Attendees.Element == Attendee, Attendees.Index == Int {
         let sortKeys = attendees.map { Array($0.sortKey.utf8) }
         let order = attendees.indices.sorted { less(sortKeys[$0], sortKeys[$1]) }
         var rank = [UInt32](repeating: 0, count: attendees.count)

@@ -95,12 +95,15 @@ public final class SyncService: Sendable {
     /// How often the link is probed, and how long a probe may take.
     let probeEvery: Duration
     let probeTimeout: TimeInterval
+    /// Attendees per page of the snapshot a new kiosk starts from.
+    let snapshotPageSize: Int
 
     public init(
         db: KioskDatabase, client: SyncClient, kiosk: String, longPoll: Int = 20, batchSize: Int = 2000,
         mode: String? = nil, liveness: Liveness = Liveness(), probeEvery: Duration = .seconds(1),
-        probeTimeout: TimeInterval = 2
+        probeTimeout: TimeInterval = 2, snapshotPage: Int = SyncService.snapshotPage
     ) throws(StoreError) {
+        self.snapshotPageSize = max(1, snapshotPage)
         self.liveness = liveness
         self.probeEvery = probeEvery
         self.probeTimeout = probeTimeout
@@ -326,41 +329,84 @@ public final class SyncService: Sendable {
             ])
     }
 
-    /// Attendees (roster rows, or other events) per transaction when a snapshot is applied: each
-    /// commit is synced to disk, so not too many (at a million attendees, pieces of 20,000 took
-    /// 86 s in all, one transaction 66 s).
-    static let snapshotPiece = 100_000
+    /// Attendees per page of the server's snapshot: each page is installed in one transaction
+    /// (synced to disk) while the next one downloads; a kiosk stopped or cut off half-way goes on
+    /// from the page after the last one it installed.
+    public static let snapshotPage = 50_000
 
     /// A kiosk that has never pulled starts from the server's snapshot (the whole roster and every
-    /// check-in so far, in one response), then follows changes after its cursor.
+    /// check-in so far), page by page, then follows changes after its cursor.
     ///
-    /// The snapshot is applied in pieces, each in its own transaction: the events of one piece in
-    /// memory beside the decoded snapshot, not all of them again. A kiosk stopped half-way still
-    /// has no cursor: it downloads the snapshot again, and what it already holds is skipped.
+    /// Each page carries the server's cursor when it was read. Pages read later may be newer than
+    /// earlier ones; the kiosk then pulls from the earliest cursor, so nothing that changed
+    /// between two pages is missed, and what it already holds is skipped (applying is idempotent
+    /// and order-free). A server that does not page answers the whole snapshot at once, which is
+    /// installed as one page.
     func bootstrap() async -> Bool {
         do {
-            let snapshot = try await active.get("api/v1/snapshot", as: Snapshot.self, timeout: 300)
-            var fresh = 0
-            let piece = Self.snapshotPiece
-            for start in stride(from: 0, to: snapshot.roster.count, by: piece) {
-                let rows = snapshot.roster[start..<min(start + piece, snapshot.roster.count)]
-                fresh += try db.applyRemote(rows.map(\.event))
-            }
-            for start in stride(from: 0, to: snapshot.events.count, by: piece) {
-                let wire = snapshot.events[start..<min(start + piece, snapshot.events.count)]
-                fresh += try db.applyRemote(try wire.map { try $0.event() })
-            }
-            try db.setSyncCursor(snapshot.cursor)
-            record { machine, status in
-                machine.pullSucceeded(now: Date(), cursor: snapshot.cursor, more: true)
-                status.received += fresh
-            }
+            let cursor = try await installSnapshot().cursor
+            record { machine, _ in machine.pullSucceeded(now: Date(), cursor: cursor, more: true) }
             return true
         } catch {
             let words = (error as? SyncError)?.description ?? "\(error)"
             record { machine, _ in machine.pullFailed(now: Date(), error: words) }
             return false
         }
+    }
+
+    /// Installs the server's snapshot page by page, from where an earlier attempt stopped, and
+    /// sets the cursor to pull after (see ``bootstrap()``). Returns how many events were new.
+    public func installSnapshot() async throws -> (fresh: Int, cursor: Int64) {
+        var earliest = try db.meta(Self.snapshotCursorKey).flatMap { Int64($0) }
+        var page = try await fetchSnapshotPage(after: try db.meta(Self.snapshotAfterKey))
+        var total = 0
+        while true {
+            let next = page.next
+            // The next page downloads (and is decoded) while this one is installed.
+            async let following: Snapshot? = next == nil ? nil : fetchSnapshotPage(after: next)
+            let fresh = try db.applyRemote(Self.merged(page))
+            total += fresh
+            earliest = min(earliest ?? page.cursor, page.cursor)
+            if let next, let earliest {
+                try db.setMeta(Self.snapshotCursorKey, String(earliest))
+                try db.setMeta(Self.snapshotAfterKey, next)
+            }
+            record { _, status in status.received += fresh }
+            guard let nextPage = try await following else { break }
+            page = nextPage
+        }
+        let cursor = earliest ?? page.cursor
+        try db.setSyncCursor(cursor)
+        try db.removeMeta([Self.snapshotCursorKey, Self.snapshotAfterKey])
+        return (total, cursor)
+    }
+
+    /// Where a snapshot being installed stands (the store's meta table): the earliest cursor of
+    /// the pages installed, and the id to ask after for the next page.
+    static let snapshotCursorKey = "snapshot_cursor"
+    static let snapshotAfterKey = "snapshot_after"
+
+    func fetchSnapshotPage(after: String?) async throws(SyncError) -> Snapshot {
+        var query = ["limit": String(snapshotPageSize)]
+        if let after { query["after"] = after }
+        return try await active.get("api/v1/snapshot", query, as: Snapshot.self, timeout: 300)
+    }
+
+    /// A page's events in id order, each attendee's roster row before their other events: a
+    /// store writes a batch in id order as it appends to its tables.
+    static func merged(_ page: Snapshot) throws(SyncError) -> [Event] {
+        var all: [Event] = []
+        all.reserveCapacity(page.roster.count + page.events.count)
+        var rows = page.roster[...]
+        for wire in page.events {
+            while let row = rows.first, row.attendee.id <= wire.attendeeID {
+                all.append(row.event)
+                rows = rows.dropFirst()
+            }
+            all.append(try wire.event())
+        }
+        for row in rows { all.append(row.event) }
+        return all
     }
 
     func downloads() async {

@@ -189,6 +189,13 @@ extension KioskDatabase {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
+    /// Forgets values kept in the `meta` table.
+    public func removeMeta(_ keys: [String]) throws(StoreError) {
+        try write { db in
+            for key in keys { try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [key]) }
+        }
+    }
+
     public func setMeta(_ key: String, _ value: String) throws(StoreError) {
         try write { db in
             try db.execute(

@@ -152,6 +152,17 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// Every attendee still on the roster, packed as they are read (``PackedRecords``).
+    public func packedAttendees() throws(StoreError) -> PackedRecords {
+        try read { db in
+            var records = PackedRecords()
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 0")
+            while let row = try rows.next() { records.append(try AttendeeRecord(row: row)) }
+            records.trim()
+            return records
+        }
+    }
+
     /// The attendee whose registration ticket has this digest (``Badges/TicketDigester``), removed
     /// ones included; nil when none. For scripts, session doors and the terminal tools; a door
     /// screen looks up its in-memory ``RosterSnapshot``.
@@ -453,6 +464,23 @@ public struct AttendeeRecord: Sendable, Equatable {
     public var inside: Presence?
     /// Sessions they entered at least once.
     public var attended: [String]
+
+    public init(
+        attendee: Attendee, checkIn: CheckInRecord? = nil, duplicates: Int = 0, refusedAttempts: Int = 0,
+        removed: Bool = false, badgeVersion: Int = 1, prints: Int = 0, reprints: Int = 0, inside: Presence? = nil,
+        attended: [String] = []
+    ) {
+        self.attendee = attendee
+        self.checkIn = checkIn
+        self.duplicates = duplicates
+        self.refusedAttempts = refusedAttempts
+        self.removed = removed
+        self.badgeVersion = badgeVersion
+        self.prints = prints
+        self.reprints = reprints
+        self.inside = inside
+        self.attended = attended
+    }
 
     /// Imported pending (payment or approval) and not checked in: no door lets them in.
     public var awaitsConfirmation: Bool { attendee.pending && checkIn == nil }

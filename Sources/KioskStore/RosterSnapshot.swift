@@ -11,7 +11,8 @@ import GRDB
 /// The attendees of a store with a search index over them: what a door searches.
 /// Immutable; take a new snapshot after changes (``KioskDatabase/snapshot()``).
 public struct RosterSnapshot: Sendable {
-    public let records: [AttendeeRecord]
+    /// Packed: at a million attendees, as Swift values they took most of the kiosk's memory.
+    public let records: PackedRecords
     public let index: SearchIndex
     private let positions: [String: Int]
     /// Registration ticket digest → position.
@@ -22,22 +23,27 @@ public struct RosterSnapshot: Sendable {
 
     /// `removed`: attendees removed from the roster who hold tickets.
     public init(records: [AttendeeRecord], removed: [AttendeeRecord] = [], trimMemory: Bool = true) {
+        self.init(packed: PackedRecords(records), removed: removed, trimMemory: trimMemory)
+    }
+
+    /// Over records already packed (read so from the store, never held as Swift values all at once).
+    public init(packed records: PackedRecords, removed: [AttendeeRecord] = [], trimMemory: Bool = true) {
         var removedTickets: [String: AttendeeRecord] = [:]
         for record in removed {
             for digest in record.attendee.tickets { removedTickets[digest] = record }
         }
         self.removedTickets = removedTickets
-        self.records = records
-        self.index = SearchIndex(records.map(\.attendee))
+        self.index = SearchIndex(records.attendees)
         var positions: [String: Int] = [:]
         positions.reserveCapacity(records.count)
         var tickets: [String: Int] = [:]
-        for (i, record) in records.enumerated() {
-            positions[record.attendee.id] = i
-            for digest in record.attendee.tickets { tickets[digest] = i }
+        for (i, attendee) in records.attendees.enumerated() {
+            positions[attendee.id] = i
+            for digest in attendee.tickets { tickets[digest] = i }
         }
         self.positions = positions
         self.tickets = tickets
+        self.records = records
         #if canImport(Glibc)
             // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
             if trimMemory { _ = glibcMallocTrim(0) }
@@ -78,7 +84,7 @@ extension KioskDatabase {
                 db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 1 AND tickets <> ''"
             ).map(AttendeeRecord.init(row:))
         }
-        return RosterSnapshot(records: try attendees(), removed: removed)
+        return RosterSnapshot(packed: try packedAttendees(), removed: removed)
     }
 
     /// The number of events in the log: changes when anything (here or in another process) writes.

@@ -255,10 +255,17 @@ public func buildServer(
     }
 
     // What a new kiosk starts from: every attendee's events (superseded roster versions left
-    // out) and the cursor to pull after.
+    // out) and the cursor to pull after. With `limit`, one page of at most that many attendees
+    // (those after `after`), and `next` to ask after when more follow.
     router.get("/api/v1/snapshot") { request, _ -> Response in
         _ = try await kiosk(request)
-        let stream = try await projection.snapshotSource()
+        let query = request.uri.queryParameters
+        let limit = query.get("limit", as: Int.self).map { min(max($0, 1), 200_000) }
+        if query.has("limit"), limit == nil {
+            throw HTTPError(.badRequest, message: "limit must be a whole number")
+        }
+        let after = query["after"].map(String.init)
+        let stream = try await projection.snapshotSource(after: after, limit: limit)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody { writer in

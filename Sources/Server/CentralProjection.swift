@@ -131,9 +131,37 @@ actor CentralProjection {
     /// The compacted events at one cursor, to be written out piece by piece. The dictionary is
     /// shared with the projection (copy on write): it costs nothing until the projection changes,
     /// then the projection copies its table of attendees (not their events).
-    func snapshotSource() async throws -> SnapshotStream {
+    ///
+    /// With `limit`, one page: at most `limit` attendees (and sessions) by id, those after `after`
+    /// when given, and the id to ask after for the next page when more follow. Pages are asked
+    /// for one by one (by any server: the id is all a page depends on), so a kiosk that loses
+    /// its link goes on from its last page instead of starting again.
+    func snapshotSource(after: String? = nil, limit: Int? = nil) async throws -> SnapshotStream {
         try await catchUp()
-        return SnapshotStream(cursor: cursor, logs: logs)
+        guard let limit else { return SnapshotStream(cursor: cursor, logs: logs) }
+        let ids = sortedIDs()
+        var from = 0
+        if let after {
+            // The first id past `after` (binary search).
+            var high = ids.count
+            while from < high {
+                let middle = (from + high) / 2
+                if ids[middle] <= after { from = middle + 1 } else { high = middle }
+            }
+        }
+        let to = min(ids.count, from + max(1, limit))
+        let page = Array(ids[from..<to])
+        return SnapshotStream(cursor: cursor, logs: logs, ids: page, next: to < ids.count ? page.last : nil)
+    }
+
+    /// Every attendee's and session's id, sorted, kept until a new one arrives (ids are never
+    /// taken out of `logs`, so a new count means new ids).
+    private var sortedCache: (count: Int, ids: [String]) = (0, [])
+    private func sortedIDs() -> [String] {
+        if sortedCache.count != logs.count || sortedCache.ids.count != logs.count {
+            sortedCache = (logs.count, logs.keys.sorted())
+        }
+        return sortedCache.ids
     }
 
     /// Every attendee's folded state, for the dashboard (after catching up).
@@ -162,10 +190,14 @@ actor CentralProjection {
 struct SnapshotStream: Sendable {
     let cursor: Int64
     let logs: [String: [Event]]
+    /// A page's ids (sorted), or nil for every attendee.
+    var ids: [String]? = nil
+    /// For a page: the id to ask after for the next one, nil on the last.
+    var next: String? = nil
 
     /// Writes the document through `write`, `batch` attendees' events per encoded piece.
     func write(batch: Int = 2_000, _ write: (ByteBuffer) async throws -> Void) async throws {
-        let ids = logs.keys.sorted()
+        let ids = self.ids ?? logs.keys.sorted()
         let encoder = JSONEncoder()
         try await write(ByteBuffer(string: "{\"cursor\":\(cursor),\"roster\":["))
         // Two passes over the ids: the roster rows, then every other event (the order `Snapshot` has).
@@ -199,7 +231,14 @@ struct SnapshotStream: Sendable {
                 first = false
                 try await write(buffer)
             }
-            try await write(ByteBuffer(string: rosterPass ? "],\"events\":[" : "]}"))
+            if rosterPass {
+                try await write(ByteBuffer(string: "],\"events\":["))
+            } else if let next {
+                try await write(
+                    ByteBuffer(string: "],\"next\":\(String(decoding: try encoder.encode(next), as: UTF8.self))}"))
+            } else {
+                try await write(ByteBuffer(string: "]}"))
+            }
         }
     }
 }

@@ -136,15 +136,20 @@ public enum SyncLimits {
 /// entry as one flat row (their latest `attendee.upserted` event, without JSON inside JSON), the
 /// other events that still count (check-ins, undos, reissues, prints, removals) as they are, and
 /// the cursor to pull changes after.
+///
+/// Asked for with `limit` (and `after`), it is one page of at most that many attendees, in id
+/// order: `next` is then the id to ask after for the following page, absent on the last one.
 public struct Snapshot: Codable, Sendable, Equatable {
     public var cursor: Int64
     public var roster: [RosterRow]
     public var events: [WireEvent]
+    public var next: String?
 
-    public init(cursor: Int64, roster: [RosterRow], events: [WireEvent]) {
+    public init(cursor: Int64, roster: [RosterRow], events: [WireEvent], next: String? = nil) {
         self.cursor = cursor
         self.roster = roster
         self.events = events
+        self.next = next
     }
 
     /// Every event of the snapshot, the roster rows turned back into `attendee.upserted` events.
