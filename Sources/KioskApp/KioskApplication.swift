@@ -61,6 +61,13 @@ public struct KioskParts: Sendable {
 /// mode. Builds the door's search index first (seconds at a million attendees), so that the
 /// station answers searches as soon as it listens.
 public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskParts) throws -> Router<ClientContext> {
+    try buildKioskRoutes(configuration, parts: parts).router
+}
+
+/// The router, and the door's index it searches (for the application's index keeper).
+func buildKioskRoutes(_ configuration: KioskConfiguration, parts: KioskParts) throws -> (
+    router: Router<ClientContext>, roster: DoorRoster
+) {
     let db = parts.db
     let (kiosk, mode, language) = (configuration.kiosk, configuration.mode, configuration.language)
     let gate = StaffGate(pin: configuration.pin, guarded: mode == .selfService)
@@ -88,7 +95,7 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
         // reads the store.
         let report = try await StoreWork.run {
             var report = try KioskReport.make(db: db, live: sync?.status)
-            let index = roster.state
+            let index = roster.keepCurrentNow()
             report.rosterIndex = .init(building: index.building, attendees: index.attendees)
             return report
         }
@@ -150,7 +157,7 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
         guard gate.isStaff(request) else { return Response(status: .seeOther, headers: [.location: "/"]) }
         return KioskPages.response(.door, language: language, config: pageConfig, roles: roles)
     }
-    return router
+    return (router, roster)
 }
 
 /// The kiosk's HTTP application (`buildKioskRouter`) listening on the configured address.
@@ -158,11 +165,22 @@ public func buildKioskRouter(_ configuration: KioskConfiguration, parts: KioskPa
 public func buildKioskApplication(
     _ configuration: KioskConfiguration, parts: KioskParts, onRunning: @escaping @Sendable (Int) -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = try buildKioskRouter(configuration, parts: parts)
+    let (router, roster) = try buildKioskRoutes(configuration, parts: parts)
     let port = configuration.port
     return Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "accueil-kiosk"),
+        services: [TaskService { await keepIndexCurrent(roster) }],
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
+}
+
+/// Looks at the store every second and keeps the door's index up to date: after a snapshot or an
+/// import (by sync, or by another process on the same store) the index is rebuilt at once, not
+/// when the first search comes. Runs until cancelled (on graceful shutdown: `TaskService`).
+func keepIndexCurrent(_ roster: DoorRoster) async {
+    while !Task.isCancelled {
+        _ = try? await StoreWork.run { roster.keepCurrentNow() }
+        try? await Task.sleep(for: .seconds(1))
+    }
 }

@@ -78,6 +78,17 @@ final class DoorRoster: @unchecked Sendable {
         lock.withLock { (building, roster.snapshot.records.count) }
     }
 
+    /// Brings the index up to date, starting a rebuild if the store changed a lot (a snapshot,
+    /// an import), and says where it stands: blocking, on a store thread only. The status route
+    /// and the kiosk's index keeper call it, so that the index is rebuilt as soon as the store
+    /// has changed, not when the first search comes.
+    func keepCurrentNow() -> (building: Bool, attendees: Int) {
+        lock.withLock {
+            _ = refreshed()
+            return (building, roster.snapshot.records.count)
+        }
+    }
+
     func search(_ query: String, limit: Int) async throws -> [AttendeeJSON] {
         try await StoreWork.run { self.searchNow(query, limit: limit) }
     }

@@ -541,4 +541,52 @@ import WebSupport
         for id in ids { #expect(try await door.record(id: id)?.checkIn != nil, "\(id)") }
         #expect(!door.state.building)
     }
+
+    /// Attendees enough that the door's index is rebuilt for them rather than held beside it.
+    static func bigChange() -> [Attendee] {
+        RosterGenerator(seed: 8).attendees(count: 2_500).map { attendee in
+            var attendee = attendee
+            (attendee.id, attendee.pending) = ("B-" + attendee.id, false)
+            return attendee
+        }
+    }
+
+    @Test(
+        "after a big change in the store (a snapshot, an import), the status polls alone get the door's index rebuilt")
+    func statusRebuildsTheIndex() async throws {
+        let station = try Station()
+        try await station.run { client in
+            let more = Self.bigChange()
+            try station.db.importRoster(more, kiosk: "import")
+            var index: [String: Any] = [:]
+            for _ in 0..<300 {
+                index = try #require(
+                    try Self.json(try await client.get("/api/v1/status"))["roster_index"] as? [String: Any])
+                if index["building"] as? Bool == false, index["attendees"] as? Int == Self.roster.count + more.count {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(index["attendees"] as? Int == Self.roster.count + more.count, "\(index)")
+            #expect(index["building"] as? Bool == false)
+        }
+    }
+
+    @Test("the kiosk's index keeper rebuilds the door's index after a big change, with no request at all")
+    func keeperRebuildsTheIndex() async throws {
+        let station = try Station()
+        let door = try DoorRoster(db: station.db)
+        #expect(door.state.attendees == Self.roster.count)
+        let more = Self.bigChange()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await keepIndexCurrent(door) }
+            try station.db.importRoster(more, kiosk: "import")
+            for _ in 0..<300 where door.state.attendees != Self.roster.count + more.count || door.state.building {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            group.cancelAll()
+        }
+        #expect(door.state.attendees == Self.roster.count + more.count)
+        #expect(!door.state.building)
+    }
 }
