@@ -76,7 +76,7 @@ import Testing
                     db: db,
                     client: try SyncClient(
                         server: URL(string: "http://127.0.0.1:\(client.port)")!, token: token, kiosk: "door-9"),
-                    kiosk: "door-9", snapshotPage: 7)
+                    kiosk: "door-9", longPoll: 1, snapshotPage: 7)
                 let before = try await store.latestSequence()
 
                 // Pages 1 and 2 installed, the third refused: no cursor yet, the place kept.
@@ -134,6 +134,57 @@ import Testing
                 #expect(try db.attendee(id: first)?.checkIn?.kiosk == "door-2")
             }
         }
+    }
+    @Test("a new kiosk against a server from before pages installs the whole snapshot it gets, as one page")
+    func serverWithoutPages() async throws {
+        try await withFreshStore(.sqlite) { store in
+            let history = ServerTests().history()
+            _ = try await store.ingest(history.map { WireEvent($0) }, from: "door-1")
+            let token = try await store.createToken(kiosk: "door-9")
+            let server = buildServer(store: store)
+            let old = ServerWithoutPages(inner: server.router.buildResponder())
+            try await Application(responder: old, services: server.services).test(.live) { client in
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "snap-old-\(UUID().uuidString)")
+                defer { try? FileManager.default.removeItem(at: directory) }
+                let db = try KioskDatabase(directory: directory)
+                let service = try SyncService(
+                    db: db,
+                    client: try SyncClient(
+                        server: URL(string: "http://127.0.0.1:\(client.port)")!, token: token, kiosk: "door-9"),
+                    kiosk: "door-9", snapshotPage: 7)
+                #expect(await service.bootstrap())
+                let asked = old.asked.withLock { $0 }
+                #expect(asked.count == 1 && asked[0].contains("limit=7"), "\(asked)")
+                #expect(try db.syncCursor() == (try await store.latestSequence()))
+                let reference = try KioskDatabase(
+                    directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "snap-old-log-\(UUID().uuidString)"))
+                try reference.applyRemote(history)
+                var got = try db.stats()
+                var expected = try reference.stats()
+                (got.outbox, expected.outbox) = (0, 0)
+                #expect(got == expected)
+            }
+        }
+    }
+}
+
+/// A server from before pages: the snapshot's query (`limit`, `after`) is not read, and the
+/// whole snapshot is the answer. Counts the snapshot requests.
+struct ServerWithoutPages<Inner: HTTPResponder>: HTTPResponder {
+    typealias Context = Inner.Context
+    let inner: Inner
+    let asked = SnapshotOutage<Inner>.Shared()
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        guard request.uri.path == "/api/v1/snapshot" else {
+            return try await inner.respond(to: request, context: context)
+        }
+        asked.withLock { $0.append(request.uri.query ?? "") }
+        var head = request.head
+        head.path = "/api/v1/snapshot"
+        return try await inner.respond(to: Request(head: head, body: request.body), context: context)
     }
 }
 
