@@ -270,15 +270,7 @@ struct ServerTests {
             var bytes = Data()
             try await empty.snapshotSource().write(batch: 3) { bytes.append(contentsOf: $0.readableBytesView) }
             #expect(try JSONDecoder().decode(Snapshot.self, from: bytes) == Snapshot(cursor: 0, roster: [], events: []))
-            // Sessions as well as attendees, and subjects with no roster row (events before their upsert).
-            var events = history()
-            let t = Date(timeIntervalSince1970: 1_780_000_000)
-            let session = Session(
-                id: "AT-1", title: "Atelier", room: "Salle 2", start: t, end: t + 3600, capacity: 10, access: .open)
-            events.append(
-                Event(attendeeID: Session.subject(session.id), at: t, kiosk: "import", body: .sessionScheduled(session))
-            )
-            events.append(Event(attendeeID: "LATE", at: t, kiosk: "door-1", body: .checkedIn))
+            let events = historyWithSessionAndLateComer()
             _ = try await store.ingest(events.map { WireEvent($0) }, from: "door-1")
             let projection = CentralProjection(store: store)
             let reference = try await projection.snapshot()
@@ -294,6 +286,19 @@ struct ServerTests {
                 #expect(batch > 40 || pieces > 40 / batch, "batch \(batch): \(pieces) pieces")
             }
         }
+    }
+
+    /// `history()`, with a session as well as attendees, and a subject with no roster row (a
+    /// check-in before its upsert).
+    func historyWithSessionAndLateComer() -> [Event] {
+        var events = history()
+        let t = Date(timeIntervalSince1970: 1_780_000_000)
+        let session = Session(
+            id: "AT-1", title: "Atelier", room: "Salle 2", start: t, end: t + 3600, capacity: 10, access: .open)
+        events.append(
+            Event(attendeeID: Session.subject(session.id), at: t, kiosk: "import", body: .sessionScheduled(session)))
+        events.append(Event(attendeeID: "LATE", at: t, kiosk: "door-1", body: .checkedIn))
+        return events
     }
 
     /// A small event's worth of history: roster versions, a removal and a return, check-ins at two

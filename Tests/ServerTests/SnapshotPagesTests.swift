@@ -13,17 +13,30 @@ import Testing
 
 /// The snapshot a new kiosk starts from, asked for page by page.
 @Suite struct SnapshotPagesTests {
+
+    /// A new kiosk's store, and its sync service against the test server on `port`.
+    func newKiosk(port: Int, token: String, page: Int, longPoll: Int = 20) throws -> (KioskDatabase, SyncService) {
+        let db = try KioskDatabase(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("snap-kiosk-\(UUID().uuidString)"))
+        let client = try SyncClient(server: URL(string: "http://127.0.0.1:\(port)")!, token: token, kiosk: "door-9")
+        return (db, try SyncService(db: db, client: client, kiosk: "door-9", longPoll: longPoll, snapshotPage: page))
+    }
+
+    /// `db` holds what a store that applied `events` holds (its outbox aside).
+    func expectAgrees(_ db: KioskDatabase, with events: [Event]) throws {
+        let reference = try KioskDatabase(
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent("snap-log-\(UUID().uuidString)"))
+        try reference.applyRemote(events)
+        var got = try db.stats()
+        var expected = try reference.stats()
+        (got.outbox, expected.outbox) = (0, 0)
+        #expect(got == expected)
+    }
+
     @Test("pages of any size, walked with `next`, hold the whole snapshot once, in id order; the last one says no next")
     func pagesAreTheSnapshot() async throws {
         try await withFreshStore(.sqlite) { store in
-            var events = ServerTests().history()
-            let t = Date(timeIntervalSince1970: 1_780_000_000)
-            let session = Session(
-                id: "AT-1", title: "Atelier", room: "Salle 2", start: t, end: t + 3600, capacity: 10, access: .open)
-            events.append(
-                Event(attendeeID: Session.subject(session.id), at: t, kiosk: "import", body: .sessionScheduled(session))
-            )
-            events.append(Event(attendeeID: "LATE", at: t, kiosk: "door-1", body: .checkedIn))
+            let events = ServerTests().historyWithSessionAndLateComer()
             _ = try await store.ingest(events.map { WireEvent($0) }, from: "door-1")
             let projection = CentralProjection(store: store)
             let reference = try await projection.snapshot()
@@ -68,15 +81,7 @@ import Testing
             let outage = SnapshotOutage(inner: server.router.buildResponder(), failing: 3)
             let app = Application(responder: outage, services: server.services)
             try await app.test(.live) { client in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "snap-pages-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: directory) }
-                let db = try KioskDatabase(directory: directory)
-                let service = try SyncService(
-                    db: db,
-                    client: try SyncClient(
-                        server: URL(string: "http://127.0.0.1:\(client.port)")!, token: token, kiosk: "door-9"),
-                    kiosk: "door-9", longPoll: 1, snapshotPage: 7)
+                let (db, service) = try newKiosk(port: client.port, token: token, page: 7, longPoll: 1)
                 let before = try await store.latestSequence()
 
                 // Pages 1 and 2 installed, the third refused: no cursor yet, the place kept.
@@ -121,14 +126,7 @@ import Testing
                     }
                     group.cancelAll()
                 }
-                let reference = try KioskDatabase(
-                    directory: FileManager.default.temporaryDirectory.appendingPathComponent(
-                        "snap-log-\(UUID().uuidString)"))
-                try reference.applyRemote(history + meanwhile)
-                var got = try db.stats()
-                var expected = try reference.stats()
-                (got.outbox, expected.outbox) = (0, 0)
-                #expect(got == expected)
+                try expectAgrees(db, with: history + meanwhile)
                 #expect(try db.attendee(id: "A0") != nil)
                 #expect(try db.attendee(id: "P9")?.attendee.title == "Ministre")
                 #expect(try db.attendee(id: first)?.checkIn?.kiosk == "door-2")
@@ -144,27 +142,12 @@ import Testing
             let server = buildServer(store: store)
             let old = ServerWithoutPages(inner: server.router.buildResponder())
             try await Application(responder: old, services: server.services).test(.live) { client in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "snap-old-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: directory) }
-                let db = try KioskDatabase(directory: directory)
-                let service = try SyncService(
-                    db: db,
-                    client: try SyncClient(
-                        server: URL(string: "http://127.0.0.1:\(client.port)")!, token: token, kiosk: "door-9"),
-                    kiosk: "door-9", snapshotPage: 7)
+                let (db, service) = try newKiosk(port: client.port, token: token, page: 7)
                 #expect(await service.bootstrap())
                 let asked = old.asked.withLock { $0 }
                 #expect(asked.count == 1 && asked[0].contains("limit=7"), "\(asked)")
                 #expect(try db.syncCursor() == (try await store.latestSequence()))
-                let reference = try KioskDatabase(
-                    directory: FileManager.default.temporaryDirectory.appendingPathComponent(
-                        "snap-old-log-\(UUID().uuidString)"))
-                try reference.applyRemote(history)
-                var got = try db.stats()
-                var expected = try reference.stats()
-                (got.outbox, expected.outbox) = (0, 0)
-                #expect(got == expected)
+                try expectAgrees(db, with: history)
             }
         }
     }
@@ -184,15 +167,7 @@ import Testing
             let server = buildServer(store: store)
             let counted = ServerWithoutPages(inner: server.router.buildResponder(), passQuery: true)
             try await Application(responder: counted, services: server.services).test(.live) { client in
-                let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "snap-ids-\(UUID().uuidString)")
-                defer { try? FileManager.default.removeItem(at: directory) }
-                let db = try KioskDatabase(directory: directory)
-                let service = try SyncService(
-                    db: db,
-                    client: try SyncClient(
-                        server: URL(string: "http://127.0.0.1:\(client.port)")!, token: token, kiosk: "door-9"),
-                    kiosk: "door-9", snapshotPage: 1)
+                let (db, service) = try newKiosk(port: client.port, token: token, page: 1)
                 #expect(await service.bootstrap())
                 // One page each: every `after` was read back as it was sent.
                 #expect(counted.asked.withLock { $0.count } == ids.count)
