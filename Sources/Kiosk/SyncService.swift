@@ -87,6 +87,10 @@ public final class SyncService: Sendable {
     /// Counts the times the link came back: requests started before then are abandoned (they may
     /// be stuck on a connection that died silently) and made again at once.
     private let linkGeneration = Atomic<Int>(0)
+    /// A snapshot is being installed (page by page): the store is changing a great deal, and the
+    /// door's index is not worth rebuilding until it is in.
+    private let installing = Atomic<Bool>(false)
+    public var installingSnapshot: Bool { installing.load(ordering: .relaxed) }
     /// Clients replaced when the link came back, whose connections `run` closes 2 s later (after
     /// their abandoned requests have ended).
     private let retired = AsyncStream<SyncClient>.makeStream()
@@ -357,6 +361,8 @@ public final class SyncService: Sendable {
     /// Installs the server's snapshot page by page, from where an earlier attempt stopped, and
     /// sets the cursor to pull after (see ``bootstrap()``). Returns how many events were new.
     public func installSnapshot() async throws -> (fresh: Int, cursor: Int64) {
+        installing.store(true, ordering: .relaxed)
+        defer { installing.store(false, ordering: .relaxed) }
         var earliest = try db.meta(Self.snapshotCursorKey).flatMap { Int64($0) }
         var page = try await fetchSnapshotPage(after: try db.meta(Self.snapshotAfterKey))
         var total = 0

@@ -95,7 +95,8 @@ func buildKioskRoutes(_ configuration: KioskConfiguration, parts: KioskParts) th
         // reads the store.
         let report = try await StoreWork.run {
             var report = try KioskReport.make(db: db, live: sync?.status)
-            let index = roster.keepCurrentNow()
+            // Not while a snapshot is being installed: the index would be rebuilt page after page.
+            let index = sync?.installingSnapshot == true ? roster.state : roster.keepCurrentNow()
             report.rosterIndex = .init(building: index.building, attendees: index.attendees)
             return report
         }
@@ -171,16 +172,21 @@ public func buildKioskApplication(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "accueil-kiosk"),
-        services: [TaskService { await keepIndexCurrent(roster) }],
+        services: [
+            TaskService { [sync = parts.sync] in
+                await keepIndexCurrent(roster, paused: { sync?.installingSnapshot == true })
+            }
+        ],
         onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
 }
 
 /// Looks at the store every second and keeps the door's index up to date: after a snapshot or an
 /// import (by sync, or by another process on the same store) the index is rebuilt at once, not
-/// when the first search comes. Runs until cancelled (on graceful shutdown: `TaskService`).
-func keepIndexCurrent(_ roster: DoorRoster) async {
+/// when the first search comes; but not while `paused` (a snapshot being installed, which would
+/// have it rebuilt page after page). Runs until cancelled (on graceful shutdown: `TaskService`).
+func keepIndexCurrent(_ roster: DoorRoster, paused: @escaping @Sendable () -> Bool = { false }) async {
     while !Task.isCancelled {
-        _ = try? await StoreWork.run { roster.keepCurrentNow() }
+        if !paused() { _ = try? await StoreWork.run { roster.keepCurrentNow() } }
         try? await Task.sleep(for: .seconds(1))
     }
 }

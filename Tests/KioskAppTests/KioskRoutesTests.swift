@@ -572,15 +572,22 @@ import WebSupport
         }
     }
 
-    @Test("the kiosk's index keeper rebuilds the door's index after a big change, with no request at all")
+    @Test(
+        "the kiosk's index keeper rebuilds the door's index after a big change, with no request at all; not while paused (a snapshot being installed)"
+    )
     func keeperRebuildsTheIndex() async throws {
         let station = try Station()
         let door = try DoorRoster(db: station.db)
         #expect(door.state.attendees == Self.roster.count)
         let more = Self.bigChange()
+        final class Flag: Sendable { let raised = Atomic<Bool>(true) }
+        let paused = Flag()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await keepIndexCurrent(door) }
+            group.addTask { await keepIndexCurrent(door, paused: { paused.raised.load(ordering: .relaxed) }) }
             try station.db.importRoster(more, kiosk: "import")
+            try await Task.sleep(for: .milliseconds(2_500))
+            #expect(door.state.attendees == Self.roster.count && !door.state.building, "rebuilt while paused")
+            paused.raised.store(false, ordering: .relaxed)
             for _ in 0..<300 where door.state.attendees != Self.roster.count + more.count || door.state.building {
                 try await Task.sleep(for: .milliseconds(100))
             }
