@@ -143,23 +143,25 @@ public struct KioskDatabase: Sendable {
 
     /// Every attendee still on the roster, with their state, in no particular order.
     public func attendees() throws(StoreError) -> [AttendeeRecord] {
-        try read { db in
-            // A cursor decodes row by row, instead of holding every raw row at once.
-            var records: [AttendeeRecord] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 0")
-            while let row = try rows.next() { records.append(try AttendeeRecord(row: row)) }
-            return records
-        }
+        var records: [AttendeeRecord] = []
+        try eachAttendee { records.append($0) }
+        return records
     }
 
     /// Every attendee still on the roster, packed as they are read (``PackedRecords``).
     public func packedAttendees() throws(StoreError) -> PackedRecords {
+        var records = PackedRecords()
+        try eachAttendee { records.append($0) }
+        records.trim()
+        return records
+    }
+
+    /// Hands each attendee still on the roster to `body`, one row decoded at a time (a cursor,
+    /// instead of holding every raw row at once).
+    private func eachAttendee(_ body: (AttendeeRecord) -> Void) throws(StoreError) {
         try read { db in
-            var records = PackedRecords()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE removed = 0")
-            while let row = try rows.next() { records.append(try AttendeeRecord(row: row)) }
-            records.trim()
-            return records
+            while let row = try rows.next() { body(try AttendeeRecord(row: row)) }
         }
     }
 

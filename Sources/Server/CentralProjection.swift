@@ -156,12 +156,10 @@ actor CentralProjection {
 
     /// Every attendee's and session's id, sorted, kept until a new one arrives (ids are never
     /// taken out of `logs`, so a new count means new ids).
-    private var sortedCache: (count: Int, ids: [String]) = (0, [])
+    private var sortedCache: [String] = []
     private func sortedIDs() -> [String] {
-        if sortedCache.count != logs.count || sortedCache.ids.count != logs.count {
-            sortedCache = (logs.count, logs.keys.sorted())
-        }
-        return sortedCache.ids
+        if sortedCache.count != logs.count { sortedCache = logs.keys.sorted() }
+        return sortedCache
     }
 
     /// Every attendee's folded state, for the dashboard (after catching up).
