@@ -219,7 +219,7 @@ struct PurgeCommand: AsyncParsableCommand {
         abstract: "Delete personal data after the event (names, e-mails, notes, reasons); keep anonymous counts.",
         discussion: """
             Works on a kiosk's store (--data) or the central store (--store, with the server \
-            stopped). Ids, roles, countries, delegations, check-ins and sessions attended stay, so \
+            stopped; its server's projection checkpoint goes too). Ids, roles, countries, delegations, check-ins and sessions attended stay, so \
             `accueil stats` gives the same counts after; the files are rewritten so that nothing \
             purged stays in them. Purge the server and every kiosk (or wipe the kiosks): a kiosk \
             that syncs with a server not purged would get the data back. Needs --yes.
@@ -237,6 +237,14 @@ struct PurgeCommand: AsyncParsableCommand {
         if let central {
             let changed = try await withCentralStore(central) { try await $0.purgePersonalData() }
             print("purged \(changed) events of the central store \(redacted(central))")
+            // The server's projection checkpoint beside a SQLite store holds names too. (Elsewhere,
+            // a server finds its checkpoint older than the purge, deletes it and writes a new one.)
+            if let file = centralSQLitePath(central) {
+                let checkpoint = ServerConfiguration.defaultCheckpoint(store: central, directory: ".")
+                if (try? FileManager.default.removeItem(atPath: checkpoint)) != nil {
+                    print("deleted the server's projection checkpoint \(checkpoint) beside \(file)")
+                }
+            }
         } else {
             let db = try store.open()
             do {

@@ -82,10 +82,18 @@ struct ServerCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Seconds of silence after which the dashboard shows a kiosk offline (default: 120).", valueName: "s"))
     var kioskOfflineAfter: Int?
+    @Option(
+        help: ArgumentHelp(
+            """
+            Where to keep the projection's checkpoint, so that a restart reads only the events after it, \
+            or `off` (default: $ACCUEIL_CHECKPOINT, else beside a SQLite store's file, else \
+            accueil-projection-….checkpoint in $ACCUEIL_DATA when set, else none).
+            """, valueName: "file"))
+    var checkpoint: String?
 
     static let schema: [String: ConfigFile.Kind] = [
         "store": .string, "listen": .string, "tls_certificate": .string, "tls_key": .string, "event_name": .string,
-        "kiosk_offline_after": .int, "time_zone": .string,
+        "kiosk_offline_after": .int, "time_zone": .string, "checkpoint": .string,
     ]
 
     func run() async throws {
@@ -103,6 +111,17 @@ struct ServerCommand: AsyncParsableCommand {
             host: host, port: port, store: spec, tlsCertificate: certificate, tlsKey: key)
         configuration.eventName = file.pick(eventName, env: "ACCUEIL_EVENT_NAME", "event_name") ?? "Accueil"
         configuration.kioskOfflineAfter = TimeInterval(kioskOfflineAfter ?? file.int("kiosk_offline_after") ?? 120)
+        switch file.pick(checkpoint, env: "ACCUEIL_CHECKPOINT", "checkpoint") {
+        case "off": configuration.checkpoint = nil
+        case let path?: configuration.checkpoint = path
+        case nil:
+            // Beside a SQLite store; for PostgreSQL, in the data directory when there is one (the
+            // systemd units set it), else none rather than a large file in whatever directory this runs in.
+            let data = ProcessInfo.processInfo.environment["ACCUEIL_DATA"].flatMap { $0.isEmpty ? nil : $0 }
+            if centralSQLitePath(spec) != nil || data != nil {
+                configuration.checkpoint = ServerConfiguration.defaultCheckpoint(store: spec, directory: data ?? ".")
+            }
+        }
         let scheme = certificate == nil ? "http" : "https"
         try await withCentralStore(spec) { central in
             let host = configuration.host

@@ -37,6 +37,9 @@ public protocol CentralStore: Sendable {
     /// Removes personal data from every event (`EventCodec.purged`) and compacts the store, after
     /// the event; counts stay. Returns how many events changed. Run it with the server stopped.
     func purgePersonalData() async throws -> Int
+    /// Names the log as it is: a purge rewrites events and starts a new epoch, so that what was
+    /// folded from them before (a server's projection checkpoint) is not taken for the log.
+    func logEpoch() async throws -> String
 
     // Shared by every server on the store, so that any of them answers any request.
 
@@ -294,6 +297,9 @@ public struct SQLiteCentralStore: CentralStore {
         migrator.registerMigration("v5: organiser sessions and kiosks") { db in
             try db.execute(sql: Self.sharedStateSchema)
         }
+        migrator.registerMigration("v6: store settings") { db in
+            try db.execute(sql: Self.settingsSchema)
+        }
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
         pool = try SQLiteFile.open(path: path, migrator: migrator)
@@ -375,6 +381,12 @@ public struct SQLiteCentralStore: CentralStore {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events") ?? 0 }
     }
 
+    public func logEpoch() async throws -> String {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM store_settings WHERE name = 'log_epoch'") ?? ""
+        }
+    }
+
     // MARK: Tokens
 
     public func createToken(kiosk: String, role: TokenRole) async throws -> String {
@@ -421,6 +433,9 @@ public struct SQLiteCentralStore: CentralStore {
     // MARK: State shared by servers
 
     /// Dashboard sign-ins and what the servers heard of each kiosk (the same tables on PostgreSQL).
+    /// Settings of the store itself: `log_epoch` (``logEpoch()``).
+    static let settingsSchema = "CREATE TABLE store_settings (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+
     static let sharedStateSchema = """
         CREATE TABLE organiser_sessions (
             hash TEXT PRIMARY KEY NOT NULL,
@@ -519,6 +534,9 @@ public struct SQLiteCentralStore: CentralStore {
                     changed += 1
                 }
             }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES ('log_epoch', ?)",
+                arguments: [UUID().uuidString])
             return changed
         }
         try await pool.vacuum()

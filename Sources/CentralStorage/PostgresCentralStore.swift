@@ -130,6 +130,7 @@ public final class PostgresCentralStore: CentralStore {
             (3, "ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'door'"),
             (4, "CREATE TABLE keyring (id INT PRIMARY KEY CHECK (id = 1), json BYTEA NOT NULL)"),
             (5, SQLiteCentralStore.sharedStateSchema),
+            (6, SQLiteCentralStore.settingsSchema),
         ]
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrateLock))", logger: logger)
@@ -209,6 +210,15 @@ public final class PostgresCentralStore: CentralStore {
         return PullResponse(events: events, cursor: events.last?.seq ?? since, more: more)
     }
 
+    public func logEpoch() async throws -> String {
+        for try await value in try await client.query(
+            "SELECT value FROM store_settings WHERE name = 'log_epoch'", logger: logger
+        ).decode(String.self) {
+            return value
+        }
+        return ""
+    }
+
     public func latestSequence() async throws -> Int64 {
         for try await seq in try await client.query("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events", logger: logger)
             .decode(Int64.self)
@@ -278,10 +288,16 @@ public final class PostgresCentralStore: CentralStore {
         ).decode((Int64, String, String).self) {
             if let clean = EventCodec.purged(type: type, payload: payload) { changes.append((seq, clean)) }
         }
+        let epoch = UUID().uuidString
         try await client.withTransaction(logger: logger) { connection in
             for (seq, clean) in changes {
                 try await connection.query("UPDATE events SET payload = \(clean) WHERE seq = \(seq)", logger: logger)
             }
+            try await connection.query(
+                """
+                INSERT INTO store_settings (name, value) VALUES ('log_epoch', \(epoch))
+                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value
+                """, logger: logger)
         }
         // Rewrites the table so that the old rows do not linger in its pages.
         try await client.query("VACUUM FULL events", logger: logger)

@@ -2,12 +2,6 @@ import AccueilCore
 import Foundation
 import GRDB
 
-#if canImport(Glibc)
-    /// glibc's malloc_trim(3), which the Glibc module does not export.
-    @_silgen_name("malloc_trim")
-    private func glibcMallocTrim(_ pad: Int) -> Int32
-#endif
-
 /// The attendees of a store with a search index over them: what a door searches.
 /// Immutable; take a new snapshot after changes (``KioskDatabase/snapshot()``).
 public struct RosterSnapshot: Sendable {
@@ -44,10 +38,8 @@ public struct RosterSnapshot: Sendable {
         self.positions = positions
         self.tickets = tickets
         self.records = records
-        #if canImport(Glibc)
-            // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
-            if trimMemory { _ = glibcMallocTrim(0) }
-        #endif
+        // Building the index leaves freed scratch memory in malloc's arenas; hand it back.
+        if trimMemory { returnFreeMemory() }
     }
 
     public struct Result: Sendable {

@@ -26,6 +26,15 @@ public struct ServerConfiguration: Sendable {
     /// The event's name, on attendance certificates.
     public var eventName = "Accueil"
 
+    /// Where the projection's checkpoint is kept (``ProjectionCheckpoint``), nil for none.
+    public var checkpoint: String?
+
+    /// Where a server on `store` keeps its checkpoint unless told: beside a SQLite store's file,
+    /// else in `directory`, named after the store.
+    public static func defaultCheckpoint(store: String, directory: String) -> String {
+        ProjectionCheckpoint.defaultPath(store: store, directory: directory)
+    }
+
     /// PEM files of the certificate chain and its private key: with both, the server speaks HTTPS only.
     public var tlsCertificate: String?
     public var tlsKey: String?
@@ -104,20 +113,26 @@ public struct CentralServer {
 /// group shuts down.
 struct CentralServerWork: Service {
     let work: @Sendable () async -> Void
+    /// Once the group stops (the projection's last checkpoint).
+    var atShutdown: @Sendable () async -> Void = {}
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await work() }
         // The work can end first (a store that has no other servers to hear from): a service that
         // returned would stop the whole group, so this one waits for the group to stop.
         try? await gracefulShutdown()
+        await atShutdown()
     }
 }
 
 /// The routes of the sync API and the dashboard on a store, and the work that keeps them answering
-/// (`CentralServer`). `onReady` is called once the central log is folded.
+/// (`CentralServer`). `onReady` is called once the central log is folded. With `checkpoint`, the
+/// fold starts from that file when it belongs to the store, and the file is kept up to date
+/// (``CheckpointKeeper``).
 public func buildServer(
     store: any CentralStore, maxBodyBytes: Int = 16 << 20, kioskOfflineAfter: TimeInterval = 120,
-    eventName: String = "Accueil", secureCookies: Bool = false, onReady: @escaping @Sendable () -> Void = {}
+    eventName: String = "Accueil", secureCookies: Bool = false, checkpoint: String? = nil,
+    onReady: @escaping @Sendable () -> Void = {}
 ) -> CentralServer {
     let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
@@ -129,17 +144,32 @@ public func buildServer(
     let rosterUploads = OneAtATime()
     let keyIssuer = KeyIssuer(store: store)
     let logger = Logger(label: "accueil.server")
-    // Fold the log once at start (retried every second while the store cannot be read): until
-    // then health answers 503 and systemd is not told READY, so that a load balancer or an
-    // operator does not send requests that would wait for the fold.
+    let keeper = checkpoint.map { CheckpointKeeper(path: $0, projection: projection, store: store, logger: logger) }
+    // Fold the log once at start (from the checkpoint when there is one; retried every second while
+    // the store cannot be read): until then health answers 503 and systemd is not told READY, so
+    // that a load balancer or an operator does not send requests that would wait for the fold.
+    // Then the checkpoint is written as the log grows.
     let folded = Flag()
     @Sendable func fold() async {
         var failures = 0
+        var checkpointTried = false
         while !Task.isCancelled {
             do {
+                if !checkpointTried, let keeper {
+                    checkpointTried = await keeper.restore() != nil  // nil: the store did not answer
+                }
                 try await projection.catchUp()
+                returnFreeMemory()  // the fold's scaffolding
                 folded.set()
                 onReady()
+                guard let keeper else { return }
+                await keeper.saveIfDue(force: true)
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(10))
+                    guard !Task.isCancelled else { return }
+                    try? await projection.catchUp()
+                    await keeper.saveIfDue()
+                }
                 return
             } catch {
                 failures += 1
@@ -408,13 +438,19 @@ public func buildServer(
     addDashboardRoutes(
         to: router, store: store, projection: projection, registry: registry, notifier: notifier,
         offlineAfter: kioskOfflineAfter, eventName: eventName, secureCookies: secureCookies)
-    let work = CentralServerWork {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await fold() }
-            group.addTask { await followSignals() }
-            group.addTask { await registry.writeContacts() }
-        }
-    }
+    let work = CentralServerWork(
+        work: {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await fold() }
+                group.addTask { await followSignals() }
+                group.addTask { await registry.writeContacts() }
+            }
+        },
+        atShutdown: {
+            guard let keeper, folded.isSet else { return }
+            try? await projection.catchUp()
+            await keeper.saveIfDue(force: true)
+        })
     return CentralServer(router: router, services: [work])
 }
 
@@ -546,7 +582,7 @@ public func buildApplication(
         store: store, maxBodyBytes: configuration.maxBodyBytes, kioskOfflineAfter: configuration.kioskOfflineAfter,
         eventName: configuration.eventName,
         secureCookies: configuration.tlsCertificate != nil && configuration.tlsKey != nil,
-        onReady: { gate.folded() })
+        checkpoint: configuration.checkpoint, onReady: { gate.folded() })
     return Application(
         router: central.router,
         server: server,

@@ -9,12 +9,18 @@ import Sync
 ///
 /// Per attendee it keeps the events the fold needs: the latest roster upsert and the latest
 /// removal (older ones can no longer change the result), a session's latest schedule line, and
-/// every check-in, undo, refusal, reissue, print and session entry or exit. That compacted log is also what a new kiosk gets as its snapshot.
+/// every check-in, undo, refusal, reissue, print and session entry or exit. That compacted log is
+/// also what a new kiosk gets as its snapshot. Attendees' logs are packed (``AttendeeTable``):
+/// at a million attendees the projection holds their folded states and a few dozen bytes more
+/// each. It can be saved and read back (``ProjectionCheckpoint``) so that a restart reads only
+/// what came after.
 actor CentralProjection {
     let store: any CentralStore
     private(set) var cursor: Int64 = 0
-    private var logs: [String: [Event]] = [:]
-    private var states: [String: AttendeeState] = [:]
+    /// The id of the event at `cursor`: what proves that a checkpoint belongs to the store's log.
+    private(set) var lastEventID: UUID?
+    private var attendees = AttendeeTable()
+    private var sessionLogs: [String: [Event]] = [:]
     private(set) var sessions: [String: Session] = [:]
     /// Events counted as they arrive: check-ins and session-door scans by verdict (`/metrics`).
     private(set) var counters: [String: Int] = [:]
@@ -25,15 +31,16 @@ actor CentralProjection {
         self.store = store
     }
 
-    /// Attendees and sessions with events not folded yet.
-    private var dirty = Set<String>()
+    /// New events of attendees (by slot) and sessions, not folded yet.
+    private var pending: [Int: [Event]] = [:]
+    private var dirtySessions = Set<String>()
     /// The dashboard's counts, kept as states change.
     private(set) var totals = DashboardTotals()
 
     /// Reads and folds whatever the store has past the cursor. Callers may overlap (the actor is
     /// reentrant across the store's reads): a page read while another caller moved the cursor on
-    /// is dropped, so each event is added once. Each subject is folded once per catch-up, at the
-    /// end, however many pages brought its events.
+    /// is dropped, so each event is added once. Subjects are folded once per catch-up, at the end
+    /// (or every few pages when a long log is read: the new events wait unpacked until then).
     func catchUp() async throws {
         while true {
             let start = cursor
@@ -42,22 +49,32 @@ actor CentralProjection {
             for wire in page.events {
                 guard let event = try? wire.event() else { continue }  // stored ones were validated
                 add(event)
-                dirty.insert(event.attendeeID)
             }
+            if let last = page.events.last { lastEventID = last.id }
             cursor = page.cursor
+            if pending.count >= 50_000 { foldPending() }
             if !page.more { break }
         }
-        for id in dirty {
+        foldPending()
+    }
+
+    private func foldPending() {
+        for id in dirtySessions {
             if let session = Session.id(ofSubject: id) {
-                sessions[session] = SessionState.fold(logs[id] ?? []).session
-            } else {
-                let state = AttendeeState.fold(logs[id] ?? [])
-                totals.apply(states[id], -1)
-                totals.apply(state, 1)
-                states[id] = state
+                sessions[session] = SessionState.fold(sessionLogs[id] ?? []).session
             }
         }
-        dirty.removeAll(keepingCapacity: true)
+        dirtySessions.removeAll(keepingCapacity: true)
+        for (slot, new) in pending {
+            var log = attendees.events(slot)
+            let before: AttendeeState? = log.isEmpty ? nil : attendees[slot].state
+            for event in new { Self.keep(event, in: &log) }
+            let state = AttendeeState.fold(log)
+            totals.apply(before, -1)
+            totals.apply(state, 1)
+            attendees.set(slot, log: log, state: state)
+        }
+        pending.removeAll(keepingCapacity: true)
     }
 
     private func add(_ event: Event) {
@@ -74,41 +91,49 @@ actor CentralProjection {
         case .badgePrintRequested: counters["print_requested", default: 0] += 1
         default: break
         }
+        if Session.id(ofSubject: event.attendeeID) != nil {
+            Self.keep(event, in: &sessionLogs[event.attendeeID, default: []])
+            dirtySessions.insert(event.attendeeID)
+        } else {
+            pending[attendees.slot(for: event.attendeeID), default: []].append(event)
+        }
+    }
+
+    /// Adds an event to a subject's compacted log: of upserts, removals and schedule lines only
+    /// the latest (by log order) is kept; every other event is.
+    static func keep(_ event: Event, in log: inout [Event]) {
+        let sameKind = { (other: Event) -> Bool in
+            switch (other.body, event.body) {
+            case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved),
+                (.sessionScheduled, .sessionScheduled):
+                true
+            default: false
+            }
+        }
         switch event.body {
         case .attendeeUpserted, .attendeeRemoved, .sessionScheduled:
-            var log = logs.removeValue(forKey: event.attendeeID) ?? []  // uniquely held: changed in place
-            defer { logs[event.attendeeID] = log }
-            let sameKind = { (other: Event) -> Bool in
-                switch (other.body, event.body) {
-                case (.attendeeUpserted, .attendeeUpserted), (.attendeeRemoved, .attendeeRemoved),
-                    (.sessionScheduled, .sessionScheduled):
-                    true
-                default: false
-                }
-            }
             if let index = log.firstIndex(where: sameKind) {
-                guard Event.logOrder(log[index], event) else { return }
-                log[index] = event
+                if Event.logOrder(log[index], event) { log[index] = event }
             } else {
                 log.append(event)
             }
         default:
-            logs[event.attendeeID, default: []].append(event)
+            log.append(event)
         }
     }
 
     func stats() async throws -> Stats {
         try await catchUp()
-        return Stats(states: states.values)
+        return Stats(totals)
     }
 
     /// The current roster, by id, with whether each one is removed (for a roster import).
     func roster() async throws -> [String: (Attendee, Bool)] {
         try await catchUp()
         var roster: [String: (Attendee, Bool)] = [:]
-        roster.reserveCapacity(states.count)
-        for (id, state) in states {
-            if let attendee = state.attendee { roster[id] = (attendee, state.removed) }
+        roster.reserveCapacity(attendees.count)
+        for state in attendees.states.values {
+            if let attendee = state.attendee { roster[attendee.id] = (attendee, state.removed) }
         }
         return roster
     }
@@ -119,18 +144,20 @@ actor CentralProjection {
         try await catchUp()
         var roster: [Snapshot.RosterRow] = []
         var events: [WireEvent] = []
-        roster.reserveCapacity(logs.count)
-        for id in logs.keys.sorted() {
-            for event in logs[id]! {
+        roster.reserveCapacity(attendees.count)
+        let logs = SubjectLogs(attendees: attendees, sessions: sessionLogs)
+        for id in logs.ids.sorted() {
+            for event in logs[id] {
                 if let row = Snapshot.RosterRow(event) { roster.append(row) } else { events.append(WireEvent(event)) }
             }
         }
         return Snapshot(cursor: cursor, roster: roster, events: events)
     }
 
-    /// The compacted events at one cursor, to be written out piece by piece. The dictionary is
-    /// shared with the projection (copy on write): it costs nothing until the projection changes,
-    /// then the projection copies its table of attendees (not their events).
+    /// The compacted events at one cursor, to be written out piece by piece. The tables are
+    /// shared with the projection (copy on write): they cost nothing until the projection
+    /// changes, then the projection copies its index of attendees and the block of the one that
+    /// changed (not every attendee's events).
     ///
     /// With `limit`, one page: at most `limit` attendees (and sessions) by id, those after `after`
     /// when given, and the id to ask after for the next page when more follow. Pages are asked
@@ -138,6 +165,7 @@ actor CentralProjection {
     /// its link goes on from its last page instead of starting again.
     func snapshotSource(after: String? = nil, limit: Int? = nil) async throws -> SnapshotStream {
         try await catchUp()
+        let logs = SubjectLogs(attendees: attendees, sessions: sessionLogs)
         guard let limit else { return SnapshotStream(cursor: cursor, logs: logs) }
         let ids = sortedIDs()
         var from = 0
@@ -155,17 +183,19 @@ actor CentralProjection {
     }
 
     /// Every attendee's and session's id, sorted, kept until a new one arrives (ids are never
-    /// taken out of `logs`, so a new count means new ids).
+    /// taken out, so a new count means new ids).
     private var sortedCache: [String] = []
     private func sortedIDs() -> [String] {
-        if sortedCache.count != logs.count { sortedCache = logs.keys.sorted() }
+        if sortedCache.count != attendees.count + sessionLogs.count {
+            sortedCache = SubjectLogs(attendees: attendees, sessions: sessionLogs).ids.sorted()
+        }
         return sortedCache
     }
 
     /// Every attendee's folded state, for the dashboard (after catching up).
-    func current() async throws -> (states: [String: AttendeeState], sessions: [String: Session], cursor: Int64) {
+    func current() async throws -> (states: AttendeeStates, sessions: [String: Session], cursor: Int64) {
         try await catchUp()
-        return (states, sessions, cursor)
+        return (attendees.states, sessions, cursor)
     }
 
     /// The dashboard's kept counts and the schedule, after catching up.
@@ -179,6 +209,157 @@ actor CentralProjection {
         try await catchUp()
         return (counters, refusals, cursor)
     }
+
+    // MARK: Checkpoints
+
+    /// What a checkpoint holds, as it is now (the tables shared, copy on write).
+    func checkpointContent() -> ProjectionCheckpoint.Content {
+        ProjectionCheckpoint.Content(
+            cursor: cursor, lastEventID: lastEventID, attendees: attendees, sessionLogs: sessionLogs,
+            counters: counters, refusals: refusals)
+    }
+
+    /// Starts from a checkpoint's content instead of the beginning of the log; only for a
+    /// projection that has read nothing yet. The caller has checked that it belongs to the store.
+    func restore(_ content: ProjectionCheckpoint.Content) {
+        precondition(cursor == 0 && attendees.count == 0 && sessionLogs.isEmpty, "restore into a used projection")
+        cursor = content.cursor
+        lastEventID = content.lastEventID
+        attendees = content.attendees
+        sessionLogs = content.sessionLogs
+        counters = content.counters
+        refusals = content.refusals
+        for (id, log) in sessionLogs {
+            if let session = Session.id(ofSubject: id) { sessions[session] = SessionState.fold(log).session }
+        }
+        for state in attendees.states.values { totals.apply(state, 1) }
+    }
+}
+
+/// Attendees' compacted logs, packed, with their folded states: the bulk of the projection.
+///
+/// A slot per attendee, in blocks of 4,096 (growing by a block, never doubling a million-long
+/// array); an index from id to slot. A log is its events packed (``PackWriter/event(_:eliding:)``)
+/// without the upsert's attendee, which is the state's: the fold keeps the latest upsert's, and
+/// the log keeps only that upsert.
+struct AttendeeTable: Sendable {
+    struct Slot: Sendable {
+        var id: String
+        var log: [UInt8]
+        var state: AttendeeState
+    }
+
+    static let block = 4096
+    private var index: [String: Int32] = [:]
+    private var blocks: [[Slot]] = []
+    private(set) var count = 0
+
+    init() {}
+
+    var ids: Dictionary<String, Int32>.Keys { index.keys }
+
+    subscript(slot: Int) -> Slot { blocks[slot / Self.block][slot % Self.block] }
+
+    func slot(of id: String) -> Int? { index[id].map(Int.init) }
+
+    /// The slot of `id`, made (empty, not folded) when it has none.
+    mutating func slot(for id: String) -> Int {
+        if let slot = index[id] { return Int(slot) }
+        if count % Self.block == 0 {
+            var block: [Slot] = []
+            block.reserveCapacity(Self.block)
+            blocks.append(block)
+        }
+        blocks[blocks.count - 1].append(Slot(id: id, log: [], state: AttendeeState()))
+        index[id] = Int32(count)
+        count += 1
+        return count - 1
+    }
+
+    mutating func reserve(_ count: Int) {
+        index.reserveCapacity(count)
+        blocks.reserveCapacity((count + Self.block - 1) / Self.block)
+    }
+
+    /// A slot's events, unpacked.
+    func events(_ slot: Int) -> [Event] {
+        let entry = self[slot]
+        guard !entry.log.isEmpty else { return [] }
+        return entry.log.withUnsafeBufferPointer { buffer in
+            var reader = PackReader(bytes: buffer)
+            var events: [Event] = []
+            while !reader.atEnd, let event = reader.event(subject: entry.id, attendee: entry.state.attendee) {
+                events.append(event)
+            }
+            assert(!reader.failed, "a packed log that does not read back")
+            return events
+        }
+    }
+
+    func events(of id: String) -> [Event] { slot(of: id).map(events) ?? [] }
+
+    mutating func set(_ slot: Int, log: [Event], state: AttendeeState) {
+        var writer = PackWriter(capacity: log.count * 48)
+        for event in log { writer.event(event, eliding: state.attendee) }
+        set(slot, packed: writer.bytes, state: state)
+    }
+
+    /// With the log already packed, eliding `state.attendee` (a checkpoint read back).
+    mutating func set(_ slot: Int, packed: some Collection<UInt8>, state: AttendeeState) {
+        var log: [UInt8] = []
+        log.reserveCapacity(packed.count)  // exactly: a million of them
+        log.append(contentsOf: packed)
+        blocks[slot / Self.block][slot % Self.block].log = log
+        blocks[slot / Self.block][slot % Self.block].state = state
+    }
+
+    /// Every folded attendee's state.
+    var states: AttendeeStates { AttendeeStates(table: self) }
+
+    /// Every slot, in order.
+    var slots: FlattenSequence<[[Slot]]> { blocks.joined() }
+}
+
+/// Folded states by attendee id, read from the projection's table as it was when asked for.
+struct AttendeeStates: Sendable {
+    private let table: AttendeeTable
+
+    init(table: AttendeeTable) { self.table = table }
+
+    /// From plain states (tests, a dashboard built from states).
+    init(_ states: [String: AttendeeState]) {
+        var table = AttendeeTable()
+        for (id, state) in states.sorted(by: { $0.key < $1.key }) {
+            let slot = table.slot(for: id)
+            var log: [Event] = []
+            if let attendee = state.attendee {
+                log.append(
+                    Event(
+                        attendeeID: id, at: Date(timeIntervalSince1970: 0), kiosk: "test",
+                        body: .attendeeUpserted(attendee)))
+            }
+            table.set(slot, log: log, state: state)
+        }
+        self.table = table
+    }
+
+    /// States of attendees with at least one event folded.
+    var values: some Sequence<AttendeeState> { table.slots.lazy.filter { !$0.log.isEmpty }.map(\.state) }
+
+    subscript(id: String) -> AttendeeState? {
+        guard let slot = table.slot(of: id), !table[slot].log.isEmpty else { return nil }
+        return table[slot].state
+    }
+}
+
+/// Every subject's compacted log by id: attendees' unpacked from the table, sessions' as they are.
+struct SubjectLogs: Sendable {
+    let attendees: AttendeeTable
+    let sessions: [String: [Event]]
+
+    var ids: [String] { Array(attendees.ids) + sessions.keys }
+
+    subscript(id: String) -> [Event] { sessions[id] ?? attendees.events(of: id) }
 }
 
 /// A snapshot written as it is encoded, a few thousand attendees at a time, with the same JSON as
@@ -187,7 +368,7 @@ actor CentralProjection {
 /// attendees, with the structures it was encoded from); the connection's backpressure paces it.
 struct SnapshotStream: Sendable {
     let cursor: Int64
-    let logs: [String: [Event]]
+    let logs: SubjectLogs
     /// A page's ids (sorted), or nil for every attendee.
     var ids: [String]? = nil
     /// For a page: the id to ask after for the next one, nil on the last.
@@ -195,7 +376,7 @@ struct SnapshotStream: Sendable {
 
     /// Writes the document through `write`, `batch` attendees' events per encoded piece.
     func write(batch: Int = 2_000, _ write: (ByteBuffer) async throws -> Void) async throws {
-        let ids = self.ids ?? logs.keys.sorted()
+        let ids = self.ids ?? logs.ids.sorted()
         let encoder = JSONEncoder()
         try await write(ByteBuffer(string: "{\"cursor\":\(cursor),\"roster\":["))
         // Two passes over the ids: the roster rows, then every other event (the order `Snapshot` has).
@@ -208,13 +389,13 @@ struct SnapshotStream: Sendable {
                 if rosterPass {
                     var rows: [Snapshot.RosterRow] = []
                     for id in ids[start..<end] {
-                        rows.append(contentsOf: logs[id]!.compactMap(Snapshot.RosterRow.init))
+                        rows.append(contentsOf: logs[id].compactMap(Snapshot.RosterRow.init))
                     }
                     piece = rows.isEmpty ? Data() : try encoder.encode(rows)
                 } else {
                     var events: [WireEvent] = []
                     for id in ids[start..<end] {
-                        for event in logs[id]! where Snapshot.RosterRow(event) == nil {
+                        for event in logs[id] where Snapshot.RosterRow(event) == nil {
                             events.append(WireEvent(event))
                         }
                     }

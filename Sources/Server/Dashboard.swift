@@ -338,8 +338,12 @@ public struct DashboardView: Codable, Sendable {
                         values: ["kiosk": name, "trouble": trouble, "trouble_fr": PrinterWords.french(trouble)]))
             }
         }
-        view.alerts += vips.sorted { $0.at > $1.at }.prefix(50)
-        view.alerts += duplicates.sorted { $0.at > $1.at }.prefix(50)
+        // Newest first; at the same time, by attendee id (the same on every server and every load).
+        let newestFirst = { (a: Alert, b: Alert) -> Bool in
+            a.at != b.at ? a.at > b.at : (a.attendeeID ?? "") < (b.attendeeID ?? "")
+        }
+        view.alerts += vips.sorted(by: newestFirst).prefix(50)
+        view.alerts += duplicates.sorted(by: newestFirst).prefix(50)
         return view
     }
 }
@@ -350,7 +354,10 @@ public struct DashboardView: Codable, Sendable {
 struct DashboardTotals: Sendable {
     var total = DashboardView.Count()
     var walkIns = 0
+    /// Attendees checked in at two doors; check-ins beyond the first; second check-ins refused.
     var duplicates = 0
+    var duplicateCheckIns = 0
+    var refusedAttempts = 0
     var french = DashboardView.Count()
     var foreign = DashboardView.Count()
     var byRole: [String: DashboardView.Count] = [:]
@@ -382,6 +389,8 @@ struct DashboardTotals: Sendable {
         if !attendee.delegation.isEmpty { add(&byDelegation[attendee.delegation, default: .init()]) }
         if attendee.country == "FR" || attendee.country.isEmpty { add(&french) } else { add(&foreign) }
         if attendee.walkIn { walkIns += sign }
+        duplicateCheckIns += sign * state.duplicateCheckIns.count
+        refusedAttempts += sign * state.refusedAttempts
         if let presence = state.inside { inside[presence.session, default: 0] += sign }
         for session in state.attended { attended[session, default: 0] += sign }
         if let checkIn = state.checkIn {
@@ -396,6 +405,28 @@ struct DashboardTotals: Sendable {
             duplicates += sign
             twice[attendee.id] = sign > 0 ? (attendee, first, second) : nil
         }
+    }
+}
+
+extension Stats {
+    /// The same counts as ``Stats/init(states:)`` gives, from the totals the projection keeps as
+    /// states change: an answer without a pass over every attendee.
+    init(_ totals: DashboardTotals) {
+        self.init()
+        func counts(_ counts: [String: DashboardView.Count]) -> [String: Count] {
+            counts.compactMapValues {
+                $0.registered > 0 ? Count(registered: $0.registered, checkedIn: $0.checkedIn) : nil
+            }
+        }
+        registered = totals.total.registered
+        checkedIn = totals.total.checkedIn
+        walkIns = totals.walkIns
+        duplicates = totals.duplicateCheckIns
+        refusedAttempts = totals.refusedAttempts
+        byRole = counts(totals.byRole)
+        byCountry = counts(totals.byCountry)
+        byDelegation = counts(totals.byDelegation)
+        international = Count(registered: totals.foreign.registered, checkedIn: totals.foreign.checkedIn)
     }
 }
 

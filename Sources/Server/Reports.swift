@@ -36,7 +36,7 @@ enum Reports {
         var refused: [String: Int]
     }
 
-    static func attendees(_ states: [String: AttendeeState], names: Bool) -> [AttendeeLine] {
+    static func attendees(_ states: AttendeeStates, names: Bool) -> [AttendeeLine] {
         states.values.compactMap { state -> AttendeeLine? in
             guard let a = state.attendee, !state.removed else { return nil }
             return AttendeeLine(
@@ -49,7 +49,7 @@ enum Reports {
     }
 
     static func sessions(
-        _ states: [String: AttendeeState], _ schedule: [String: Session], refusals: [String: [String: Int]]
+        _ states: AttendeeStates, _ schedule: [String: Session], refusals: [String: [String: Int]]
     ) -> [SessionLine] {
         var attended: [String: Int] = [:]
         var inside: [String: Int] = [:]

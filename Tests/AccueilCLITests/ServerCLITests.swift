@@ -48,6 +48,18 @@ final class ServerProcess {
         Issue.record("the server did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
+    /// Stops it as systemd does (SIGTERM), and waits; returns its exit status.
+    @discardableResult
+    func stop() -> Int32? {
+        guard let current else { return nil }
+        current.send(SIGTERM)
+        let end = current.wait(timeout: .seconds(60))
+        self.current = nil
+        return end.timedOut ? nil : end.status
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
     func kill9() {
         guard let current else { return }
         current.send(SIGKILL)
@@ -151,5 +163,64 @@ struct ServerCLITests {
         #expect(try registered() == 44_000)
         let again = try upload(shorter, ["--remove-missing"])
         #expect(again["removed"] as? Int == 0 && again["unchanged"] as? Int == 44_000, "\(again)")
+    }
+
+    @Test(
+        "a restarted server starts from its checkpoint beside the store and answers the same snapshot; a purge makes it fold the log again"
+    )
+    func restartFromCheckpoint() throws {
+        let root = Sandbox()
+        let database = root.root.appendingPathComponent("central.sqlite").path
+        let server = try ServerProcess(store: database)
+        let office = try #require(
+            try accueil(["token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store])
+                .stdout.split(separator: "\n").last.map(String.init))
+        let door = try #require(
+            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout
+                .split(separator: "\n").last.map(String.init))
+        func get(_ path: String) throws -> Data {
+            let answer = try #require(
+                loopbackHTTP(
+                    port: UInt16(server.port), method: "GET", path: path, headers: ["Authorization": "Bearer \(door)"],
+                    pageToken: false))
+            #expect(answer.status == 200, "\(path): \(answer.status)")
+            return answer.body
+        }
+        let csv = try root.file(
+            "roster.csv", try accueil(["roster", "generate", "--count", "3000", "--seed", "9"]).stdout)
+        let upload = try root.run(["roster", "import", csv, "--server", server.url, "--token", office])
+        #expect(upload.status == 0, "\(upload.stderr)")
+        let snapshot = try get("/api/v1/snapshot")
+        let stats = try get("/api/v1/stats")
+        // The same JSON (the order of an object's keys aside).
+        func same(_ a: Data, _ b: Data) throws -> Bool {
+            try (JSONSerialization.jsonObject(with: a) as? NSDictionary)
+                == (JSONSerialization.jsonObject(with: b) as? NSDictionary)
+        }
+
+        #expect(server.stop() == 0)
+        let checkpoint = database + ".projection"
+        #expect(FileManager.default.fileExists(atPath: checkpoint), "no checkpoint beside the store")
+        #expect(server.logText.contains("projection checkpoint written"), "\(server.logText)")
+        try server.start()
+        #expect(server.logText.contains("projection read from its checkpoint"), "\(server.logText)")
+        #expect(try get("/api/v1/snapshot") == snapshot)
+        #expect(try same(get("/api/v1/stats"), stats))
+
+        // Killed, purged, started again: purge deletes the checkpoint beside the store; one kept
+        // elsewhere (copied back here) is older than the purge, and deleted unused.
+        server.kill9()
+        let aside = root.root.appendingPathComponent("aside.checkpoint").path
+        try FileManager.default.copyItem(atPath: checkpoint, toPath: aside)
+        let purge = try accueil(["purge", "--store", server.store, "--yes"])
+        #expect(purge.status == 0, "\(purge.stderr)")
+        #expect(purge.stdout.contains("deleted the server's projection checkpoint"), "\(purge.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint))
+        try FileManager.default.copyItem(atPath: aside, toPath: checkpoint)
+        try server.start()
+        #expect(server.logText.contains("projection checkpoint not used (deleted)"), "\(server.logText)")
+        #expect(!server.logText.contains("projection read from its checkpoint"))
+        #expect(try get("/api/v1/snapshot") != snapshot)
+        #expect(try same(get("/api/v1/stats"), stats), "a purge keeps the counts")
     }
 }
