@@ -10,6 +10,22 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public init() {}
 }
 
+/// The roster as it is, as a plan reads it: each attendee by id with whether they are removed.
+/// A dictionary is one; the server's projection is another, read in place (a million attendees
+/// copied into a dictionary for each piece of an upload took half a gigabyte).
+public protocol CurrentRoster {
+    /// The attendee with this id, and whether they are removed; nil when not on the roster.
+    subscript(_ id: String) -> (Attendee, Bool)? { get }
+    /// Calls `body` with the id of everyone on the roster and not removed.
+    func forEachPresent(_ body: (String) -> Void)
+}
+
+extension Dictionary: CurrentRoster where Key == String, Value == (Attendee, Bool) {
+    public func forEachPresent(_ body: (String) -> Void) {
+        for (id, (_, removed)) in self where !removed { body(id) }
+    }
+}
+
 /// What importing a roster over the current one does, worked out before anything is written (the
 /// kiosk's store and the server both follow it): new ids are added, changed ones updated, identical
 /// ones left alone (so the same file twice changes nothing), and, with `removeMissing`, the ones
@@ -24,7 +40,7 @@ public struct RosterPlan: Sendable {
     /// `existing`: the current roster, by id, with whether each one is removed. `cancelled`: ids the
     /// file lists as cancelled registrations, removed when they are on the roster.
     public init(
-        incoming: [Attendee], existing: [String: (Attendee, Bool)], removeMissing: Bool, cancelled: [String] = []
+        incoming: [Attendee], existing: some CurrentRoster, removeMissing: Bool, cancelled: [String] = []
     ) {
         var inFile = Set<String>()
         inFile.reserveCapacity(incoming.count)
@@ -44,8 +60,8 @@ public struct RosterPlan: Sendable {
             upserts.append(attendee)
         }
         if removeMissing {
-            for (id, (_, removed)) in existing where !removed && !inFile.contains(id) {
-                removals.append(id)
+            existing.forEachPresent { id in
+                if !inFile.contains(id) { removals.append(id) }
             }
         }
         for id in Set(cancelled) where existing[id]?.1 == false && !inFile.contains(id) {
@@ -57,8 +73,10 @@ public struct RosterPlan: Sendable {
 
     /// The removals that end a roster sent in pieces with `removeMissing` (each piece applied
     /// without it): whoever is on the roster and not among `keeping`, the ids of the whole file.
-    public init(keeping ids: Set<String>, existing: [String: (Attendee, Bool)]) {
-        for (id, (_, removed)) in existing where !removed && !ids.contains(id) { removals.append(id) }
+    public init(keeping ids: Set<String>, existing: some CurrentRoster) {
+        existing.forEachPresent { id in
+            if !ids.contains(id) { removals.append(id) }
+        }
         removals.sort()
         summary.removed = removals.count
     }

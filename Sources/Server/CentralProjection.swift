@@ -127,15 +127,11 @@ actor CentralProjection {
         return Stats(totals)
     }
 
-    /// The current roster, by id, with whether each one is removed (for a roster import).
-    func roster() async throws -> [String: (Attendee, Bool)] {
+    /// The current roster, by id, with whether each one is removed (for a roster import), read
+    /// in place from the projection as it is now.
+    func roster() async throws -> ProjectionRoster {
         try await catchUp()
-        var roster: [String: (Attendee, Bool)] = [:]
-        roster.reserveCapacity(attendees.count)
-        for state in attendees.states.values {
-            if let attendee = state.attendee { roster[attendee.id] = (attendee, state.removed) }
-        }
-        return roster
+        return attendees.states.roster
     }
 
     /// Every attendee's compacted events, and the cursor to pull changes after, in memory. (The
@@ -349,6 +345,23 @@ struct AttendeeStates: Sendable {
     subscript(id: String) -> AttendeeState? {
         guard let slot = table.slot(of: id), !table[slot].log.isEmpty else { return nil }
         return table[slot].state
+    }
+
+    /// Those who have a roster row, as a roster import reads them.
+    var roster: ProjectionRoster { ProjectionRoster(table: table) }
+}
+
+/// The projection's attendees as a roster (``CurrentRoster``): those with a roster row.
+struct ProjectionRoster: CurrentRoster, Sendable {
+    fileprivate let table: AttendeeTable
+
+    subscript(_ id: String) -> (Attendee, Bool)? {
+        guard let slot = table.slot(of: id), let attendee = table[slot].state.attendee else { return nil }
+        return (attendee, table[slot].state.removed)
+    }
+
+    func forEachPresent(_ body: (String) -> Void) {
+        for slot in table.slots where !slot.state.removed && slot.state.attendee != nil { body(slot.id) }
     }
 }
 
