@@ -146,46 +146,70 @@ struct RosterImportCommand: AsyncParsableCommand {
     /// Bytes per piece at most, under the server's 64 MB limit on a request.
     static let pieceBytes = 32 << 20
 
-    /// Sends a roster to the server: in one request up to `pieceAttendees` attendees, as before;
-    /// a bigger one in pieces of that many (fewer if their rows are long), each applied as it
-    /// arrives, then, with `removeMissing`, the ids of the whole file so that the server removes
-    /// everyone else. Memory on both ends is one piece's. A piece the server refuses stops the
-    /// upload: the pieces before it are applied, and importing the file again changes nothing twice.
+    /// Sends a roster held in memory to the server (``upload(count:keep:cancelled:removeMissing:dryRun:to:next:)``).
     static func upload(
         _ attendees: [Attendee], cancelled: [String] = [], codes: [[String]]? = nil, removeMissing: Bool,
         dryRun: Bool, to client: SyncClient
     ) async throws -> ImportSummary {
-        if attendees.count <= pieceAttendees {
+        var start = 0
+        return try await upload(
+            count: attendees.count, keep: removeMissing ? attendees.map(\.id) : [], cancelled: cancelled,
+            removeMissing: removeMissing, dryRun: dryRun, to: client
+        ) { most in
+            guard start < attendees.count else { return nil }
+            let end = min(start + most, attendees.count)
+            defer { start = end }
+            return (Array(attendees[start..<end]), codes.map { Array($0[start..<end]) })
+        }
+    }
+
+    /// Sends a roster to the server, its attendees asked of `next` (at most that many at a time,
+    /// nil at the end; with their ticket codes when the file has any): `count` attendees in one
+    /// request up to `pieceAttendees`, as before; more in pieces of that many (fewer if their rows
+    /// are long), each applied as it arrives, then, with `removeMissing`, `keep`, the ids of the
+    /// whole file, so that the server removes everyone else. Memory on both ends is one piece's
+    /// (and the file's ids). A piece the server refuses stops the upload: the pieces before it are
+    /// applied, and importing the file again changes nothing twice.
+    static func upload(
+        count: Int, keep: [String], cancelled: [String], removeMissing: Bool, dryRun: Bool, to client: SyncClient,
+        next: (Int) throws -> (attendees: [Attendee], codes: [[String]]?)?
+    ) async throws -> ImportSummary {
+        if count <= pieceAttendees {
+            let all = try next(max(count, 1)) ?? ([], nil)
             let body = try JSONEncoder().encode(
                 RosterUpload(
-                    attendees: attendees, removeMissing: removeMissing, dryRun: dryRun, ticketCodes: codes,
+                    attendees: all.attendees, removeMissing: removeMissing, dryRun: dryRun, ticketCodes: all.codes,
                     cancelled: cancelled))
             return try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
         }
         var total = ImportSummary()
-        var start = 0
-        while start < attendees.count {
-            var end = min(start + pieceAttendees, attendees.count)
-            var body: Data
-            repeat {
-                // Cancelled registrations with the first piece; with --remove-missing the last
-                // request removes them with everyone else not in the file.
-                body = try JSONEncoder().encode(
-                    RosterUpload(
-                        attendees: Array(attendees[start..<end]), removeMissing: false, dryRun: dryRun,
-                        ticketCodes: codes.map { Array($0[start..<end]) },
-                        cancelled: start == 0 && !removeMissing ? cancelled : nil))
-                if body.count > pieceBytes && end - start > 1 { end = start + (end - start) / 2 } else { break }
-            } while true
-            let piece = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
-            total.added += piece.added
-            total.updated += piece.updated
-            total.unchanged += piece.unchanged
-            total.removed += piece.removed
-            start = end
+        var first = true
+        while let piece = try next(pieceAttendees) {
+            var start = 0
+            while start < piece.attendees.count {
+                var end = piece.attendees.count
+                var body: Data
+                repeat {
+                    // Cancelled registrations with the first request; with --remove-missing the
+                    // last request removes them with everyone else not in the file.
+                    body = try JSONEncoder().encode(
+                        RosterUpload(
+                            attendees: Array(piece.attendees[start..<end]), removeMissing: false, dryRun: dryRun,
+                            ticketCodes: piece.codes.map { Array($0[start..<end]) },
+                            cancelled: first && !removeMissing ? cancelled : nil))
+                    if body.count > pieceBytes && end - start > 1 { end = start + (end - start) / 2 } else { break }
+                } while true
+                let sent = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
+                total.added += sent.added
+                total.updated += sent.updated
+                total.unchanged += sent.unchanged
+                total.removed += sent.removed
+                first = false
+                start = end
+            }
         }
         if removeMissing {
-            let body = try JSONEncoder().encode(RosterRemovals(keep: attendees.map(\.id), dryRun: dryRun))
+            let body = try JSONEncoder().encode(RosterRemovals(keep: keep, dryRun: dryRun))
             total.removed += try await client.post(
                 "api/v1/roster/removals", body: body, as: ImportSummary.self, timeout: 600
             ).removed
@@ -217,13 +241,26 @@ struct RosterImportCommand: AsyncParsableCommand {
 
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
+            // Mapped: to the server the file is read twice, and its pages need not stay in memory.
+            data = try Data(contentsOf: URL(fileURLWithPath: file), options: server == nil ? [] : .alwaysMapped)
         } catch {
             throw CommandFailure.usage("cannot read \(file): \((error as NSError).localizedDescription)")
         }
         var parsed: ParsedRoster
+        // For the server, ids of the whole file (with --remove-missing): everyone else is removed.
+        var keep: [String] = []
         do {
-            parsed = try RosterFile.parse(data, sheet: sheet, options: options)
+            if server != nil {
+                // Read through once to check the whole file (rows refused, counts) before anything
+                // is sent; its attendees are read again, piece by piece, as they are sent.
+                var reader = try RosterFile.open(data, sheet: sheet, options: options)
+                while let piece = try reader.piece(Self.pieceAttendees) {
+                    if removeMissing { keep.append(contentsOf: piece.attendees.map(\.id)) }
+                }
+                parsed = reader.roster
+            } else {
+                parsed = try RosterFile.parse(data, sheet: sheet, options: options)
+            }
         } catch {
             throw CommandFailure.usage("\(file): \(error.message)")
         }
@@ -255,10 +292,13 @@ struct RosterImportCommand: AsyncParsableCommand {
             let client = try syncClient(
                 server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
+                var reader = try RosterFile.open(data, sheet: sheet, options: options)
                 changes = try await Self.upload(
-                    parsed.attendees, cancelled: parsed.cancelledIDs, codes: withTickets > 0 ? parsed.ticketCodes : nil,
-                    removeMissing: removeMissing,
-                    dryRun: dryRun, to: client)
+                    count: parsed.attendeesTaken, keep: keep, cancelled: parsed.cancelledIDs,
+                    removeMissing: removeMissing, dryRun: dryRun, to: client
+                ) { most in
+                    try reader.piece(most).map { ($0.attendees, withTickets > 0 ? $0.ticketCodes : nil) }
+                }
             } catch let error as SyncError {
                 throw CommandFailure(
                     message: "roster import on \(client.server.absoluteString) failed: \(error)", status: 10)

@@ -110,33 +110,38 @@ public struct CSVReader: Sendable {
 
     /// Reads every record. Throws only for a quote left open at the end of the file.
     public func records(_ text: String) throws(CSVError) -> [CSVRecord] {
+        var reader = CSVRecords(text, delimiter: delimiter)
         var records: [CSVRecord] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var line = 1
-        var recordLine = 1
-        var inQuotes = false
-        var quoteOpenedAt = 0
-        var fieldWasQuoted = false
-        var previousWasCR = false
-        let quote = UInt8(ascii: "\"")
+        while let record = try reader.next() { records.append(record) }
+        return records
+    }
+}
 
-        func endField() {
-            fields.append(String(decoding: field, as: UTF8.self))
-            field.removeAll(keepingCapacity: true)
-            fieldWasQuoted = false
-        }
-        func endRecord() {
-            endField()
-            if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(CSVRecord(line: recordLine, fields: fields))
-            }
-            fields.removeAll(keepingCapacity: true)
-        }
+/// The records of a CSV text one at a time, as they are asked for (``CSVReader/records(_:)`` reads
+/// them all): a roster of a million rows is read piece by piece without its rows all in memory.
+public struct CSVRecords: Sendable {
+    private let bytes: [UInt8]
+    private let delimiter: UInt8
+    private var i = 0
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var line = 1
+    private var recordLine = 1
+    private var inQuotes = false
+    private var quoteOpenedAt = 0
+    private var fieldWasQuoted = false
+    private var previousWasCR = false
 
+    public init(_ text: String, delimiter: UInt8) {
         var bytes = Array(text.utf8)
         bytes.append(0x0A)  // a final newline closes the last record
-        var i = 0
+        self.bytes = bytes
+        self.delimiter = delimiter
+    }
+
+    /// The next record; nil at the end. Throws only for a quote left open at the end of the file.
+    public mutating func next() throws(CSVError) -> CSVRecord? {
+        let quote = UInt8(ascii: "\"")
         let count = bytes.count
         while i < count {
             let byte = bytes[i]
@@ -160,6 +165,7 @@ public struct CSVReader: Sendable {
                 i += 1
                 continue
             }
+            var ended: CSVRecord?
             switch byte {
             case quote where field.isEmpty && !fieldWasQuoted:
                 inQuotes = true
@@ -168,12 +174,12 @@ public struct CSVReader: Sendable {
             case delimiter:
                 endField()
             case 0x0D:
-                endRecord()
+                ended = endRecord()
                 line += 1
                 if i + 1 < count && bytes[i + 1] == 0x0A { i += 1 }
                 recordLine = line
             case 0x0A:
-                endRecord()
+                ended = endRecord()
                 line += 1
                 recordLine = line
             default:
@@ -181,11 +187,26 @@ public struct CSVReader: Sendable {
             }
             previousWasCR = false
             i += 1
+            if let ended { return ended }
         }
         if inQuotes {
             throw CSVError(line: quoteOpenedAt, message: "a quoted field opened here is never closed")
         }
-        return records
+        return nil
+    }
+
+    private mutating func endField() {
+        fields.append(String(decoding: field, as: UTF8.self))
+        field.removeAll(keepingCapacity: true)
+        fieldWasQuoted = false
+    }
+
+    /// The record just ended, or nil for an empty line.
+    private mutating func endRecord() -> CSVRecord? {
+        endField()
+        defer { fields.removeAll(keepingCapacity: true) }
+        if fields.count == 1 && fields[0].isEmpty { return nil }
+        return CSVRecord(line: recordLine, fields: fields)
     }
 }
 

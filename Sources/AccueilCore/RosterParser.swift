@@ -304,10 +304,14 @@ public struct ParsedRoster: Sendable {
     public var cancelledIDs: [String] = []
     /// Attendees with at least one ticket code.
     public var withTickets: Int {
-        ticketCodes.isEmpty
-            ? attendees.lazy.filter { !$0.tickets.isEmpty }.count : ticketCodes.lazy.filter { !$0.isEmpty }.count
+        ticketsTaken
+            + (ticketCodes.isEmpty
+                ? attendees.lazy.filter { !$0.tickets.isEmpty }.count : ticketCodes.lazy.filter { !$0.isEmpty }.count)
     }
-    public var rowCount: Int { attendees.count + rejections.count + skipped }
+    public var rowCount: Int { attendeesTaken + attendees.count + rejections.count + skipped }
+    /// Attendees (and those with tickets) read and handed out in pieces (``RosterRowParser/takePiece()``).
+    public var attendeesTaken = 0
+    public var ticketsTaken = 0
 
     /// Replaces the ticket codes read with their digests (`digest` is the event's keyed hash):
     /// only digests leave the importer.
@@ -427,323 +431,11 @@ public enum RosterParser {
             throw RosterFileError(
                 sheet.map { "The sheet \"\($0)\" is empty: no header row." } ?? "The file is empty: no header line.")
         }
-        let rowWord = sheet == nil ? "line" : "row"
-
-        // Map headers to fields; the first column of a field wins ("Company" appears twice in pretix).
-        let userMap = Dictionary(options.headerMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
-        let presetMap = options.preset?.headers ?? [:]
-        var columnOf: [RosterField: Int] = [:]
-        var mapped: [String: RosterField] = [:]
-        var unused: [String] = []
-        var headerWarnings: [RowRejection] = []
-        var headerSeen: [String: Int] = [:]
-        var known: Set<Int> = []  // columns the user or the preset named, even as "ignore"
-        for (index, name) in header.fields.enumerated() {
-            let key = fold(name)
-            if key.isEmpty { continue }  // trailing empty columns
-            let read = (userMap[key] ?? presetMap[key] ?? synonyms[key]).map { $0 != .ignore } ?? false
-            if let first = headerSeen[key] {
-                // Said only for a column that would be read: a repeated header nobody reads (pretix's
-                // French "Nom du siège" for both seat name and seat number) is no news.
-                if read {
-                    headerWarnings.append(
-                        RowRejection(
-                            line: header.line, column: index + 1, columnName: name,
-                            reason: "the same header as column \(first + 1); that column is the one read", value: "",
-                            sheet: sheet))
-                }
-            } else {
-                headerSeen[key] = index
-            }
-            if userMap[key] != nil || presetMap[key] != nil { known.insert(index) }
-            let field = userMap[key] ?? presetMap[key] ?? synonyms[key]
-            guard let field, field != .ignore else {
-                unused.append(name)
-                continue
-            }
-            mapped[name] = field
-            if columnOf[field] == nil { columnOf[field] = index }
-        }
-        let hasID = columnOf[.id] != nil || columnOf[.orderCode] != nil
-        guard hasID else {
-            throw RosterFileError(
-                "No id column: the header has \(header.fields.filter { !$0.isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")). Name one with --map \"HEADER=id\"."
-            )
-        }
-        guard [.firstName, .lastName, .fullName, .nativeName].contains(where: { columnOf[$0] != nil }) else {
-            throw RosterFileError(
-                "No name column (first_name, last_name, full_name or native_name). Name one with --map \"HEADER=last_name\"."
-            )
-        }
-        let defaultRole = options.defaultRole ?? options.preset?.defaultRole
-        guard columnOf[.role] != nil || defaultRole != nil else {
-            throw RosterFileError("No role column. Name one with --map \"HEADER=role\", or give --default-role.")
-        }
-        let roleMap = Dictionary(options.roleMap.map { (fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
-        // A ticket or product name that names no role takes the default role (pretix, Eventbrite).
-        let ticketRole: Role? = options.preset?.ticketNames == true ? (defaultRole ?? .participant) : nil
-        let idPrefix = options.preset?.idPrefix ?? ""
-
-        // A column nobody named that looks like it holds something the roster has is said, not dropped.
-        for (index, name) in header.fields.enumerated() where !known.contains(index) && mapped[name] == nil {
-            let key = fold(name)
-            guard let (field, _) = lookalikes.first(where: { _, words in words.contains(where: key.contains) })
-            else { continue }
-            let source = columnOf[field].map { " (\(field.rawValue) is read from \"\(header.fields[$0])\")" } ?? ""
-            headerWarnings.append(
-                RowRejection(
-                    line: header.line, column: index + 1, columnName: name,
-                    reason:
-                        "looks like \(field.rawValue) but is not read\(source); read it with --map \"\(name)=\(field.rawValue)\"",
-                    value: "", sheet: sheet))
-        }
-
-        var result = ParsedRoster(
-            attendees: [], lines: [], rejections: [], skipped: 0, encoding: encoding,
-            delimiter: delimiter, mappedHeaders: mapped, unusedHeaders: unused,
-            warnings: headerWarnings)
-        result.sheet = sheet
-        var roleUses: [String: RoleValue] = [:]
-        var positionsInOrder: [String: Int] = [:]  // pretix check-in list: no position column
-        var seen: [String: Int] = [:]
-        var ticketLines: [String: Int] = [:]
-        result.attendees.reserveCapacity(records.count)
-        result.lines.reserveCapacity(records.count)
-
-        // Single-line columns in file order, for the line-break warnings (sorted once, not per row).
-        let singleLineColumns = columnOf.filter { !Self.multiline.contains($0.key) && $0.key != .ticketCode }.sorted {
-            $0.value < $1.value
-        }
-        for record in records.dropFirst() {
-            // Cells of printable ASCII (most of them) hold no control, break or invisible character:
-            // the scans below are skipped for them.
-            let plain = record.fields.map { $0.utf8.allSatisfy { (0x20...0x7E).contains($0) } }
-            func cell(_ field: RosterField) -> String {
-                guard let index = columnOf[field], index < record.fields.count else { return "" }
-                let text = record.fields[index]
-                guard !plain[index], !Self.multiline.contains(field), text.unicodeScalars.contains(where: Self.isBreak)
-                else {
-                    return text.trimmed
-                }
-                return text.split(whereSeparator: { $0.unicodeScalars.contains(where: Self.isBreak) })
-                    .joined(separator: " ").trimmed
-            }
-            // The row's id as written, or composed of order code and position (pretix). With
-            // `numbering`, a file without positions numbers an order's tickets in file order; without,
-            // such a row has no sure id (nil).
-            func rowID(numbering: Bool) -> String? {
-                let id = cell(.id)
-                guard id.isEmpty, columnOf[.orderCode] != nil else { return id }
-                let code = cell(.orderCode)
-                var position = cell(.position)
-                if columnOf[.position] == nil, !code.isEmpty {
-                    guard numbering else { return nil }
-                    // One row per ticket, numbered in the order the file lists an order's tickets.
-                    let rank = positionsInOrder[code, default: 0] + 1
-                    positionsInOrder[code] = rank
-                    position = String(rank)
-                }
-                return position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
-            }
-            func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
-                let column = field.flatMap { columnOf[$0] }
-                // A ticket code is a credential: its value is never repeated.
-                result.rejections.append(
-                    RowRejection(
-                        line: record.line, column: column.map { $0 + 1 } ?? 0,
-                        columnName: column.map { header.fields[$0] } ?? "", reason: reason,
-                        value: field == .ticketCode ? "" : value, sheet: sheet))
-            }
-
-            // The limits the server checks too (EventLimits): a row it would refuse is refused
-            // here, with its line and column, instead of blocking a kiosk's uploads later.
-            if let (field, _) = columnOf.first(where: { field, index in
-                index < record.fields.count && record.fields[index].utf8.count > EventLimits.maxFieldBytes
-            }) {
-                reject(field, "longer than \(EventLimits.maxFieldBytes) bytes", String(cell(field).prefix(40)) + "…")
-                continue
-            }
-
-            // No control characters anywhere (NUL, escapes, line breaks in a name): they break badges,
-            // screens and logs. An id is also free of invisible characters, which would make two
-            // ids that look the same.
-            if let (field, scalar) = columnOf.lazy.compactMap({ field, index -> (RosterField, Unicode.Scalar)? in
-                guard index < record.fields.count, !plain[index] else { return nil }
-                let text = record.fields[index]
-                let bad = text.unicodeScalars.first { scalar in
-                    if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
-                    // Line breaks and tabs are made spaces (below), with a warning.
-                    if Self.isBreak(scalar) { return false }
-                    return LogText.isControl(scalar)
-                }
-                return bad.map { (field, $0) }
-            }).first {
-                let what =
-                    LogText.isUnsafe(scalar) && !LogText.isControl(scalar)
-                    ? "invisible character" : "control character"
-                reject(
-                    field, "\(what) U+\(String(format: "%04X", scalar.value)) in the value",
-                    LogText.escaped(cell(field), limit: 40))
-                continue
-            }
-
-            var pending = false
-            switch registrationState(fold(cell(.status)), paid: fold(cell(.paid))) {
-            case .cancelled:
-                result.skipped += 1
-                // Said by id, so that an import removes an attendee whose registration was cancelled
-                // since an earlier import (the door then refuses their ticket as cancelled). Without
-                // a position column (pretix's check-in list) a cancelled ticket has no sure id.
-                if let cancelledID = rowID(numbering: false), !cancelledID.isEmpty {
-                    result.cancelledIDs.append(idPrefix + cancelledID)
-                }
-                continue
-            case .pending:
-                result.pending += 1
-                pending = !options.acceptPending
-            case .active: break
-            }
-
-            var id = rowID(numbering: true) ?? ""
-            if id.isEmpty {
-                reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
-                continue
-            }
-            id = idPrefix + id
-            if id.utf8.count > EventLimits.maxIDBytes {
-                reject(
-                    columnOf[.id] != nil ? .id : .orderCode, "id longer than \(EventLimits.maxIDBytes) bytes",
-                    String(id.prefix(40)) + "…")
-                continue
-            }
-            if let first = seen[id] {
-                reject(columnOf[.id] != nil ? .id : .orderCode, "duplicate id, already on \(rowWord) \(first)", id)
-                continue
-            }
-
-            var firstName = cell(.firstName)
-            var lastName = cell(.lastName)
-            let fullName = cell(.fullName)
-            if firstName.isEmpty && lastName.isEmpty && !fullName.isEmpty {
-                if let space = fullName.firstIndex(of: " ") {
-                    firstName = String(fullName[..<space])
-                    lastName = String(fullName[space...]).trimmed
-                } else {
-                    lastName = fullName
-                }
-            }
-            let nativeName = cell(.nativeName)
-            if firstName.isEmpty && lastName.isEmpty && nativeName.isEmpty {
-                let field: RosterField =
-                    columnOf[.lastName] != nil
-                    ? .lastName
-                    : columnOf[.fullName] != nil
-                        ? .fullName
-                        : columnOf[.firstName] != nil ? .firstName : .nativeName
-                reject(field, "missing name")
-                continue
-            }
-
-            let roleText = cell(.role)
-            let role: Role
-            if roleText.isEmpty {
-                guard let defaultRole = defaultRole ?? ticketRole else {
-                    reject(.role, "missing role")
-                    continue
-                }
-                role = defaultRole
-            } else {
-                let key = fold(roleText)
-                if let use = roleUses[key] {
-                    role = use.role
-                    roleUses[key]?.rows += 1
-                } else {
-                    let found: (Role, RoleValue.Source)
-                    if let mappedRole = roleMap[key] {
-                        found = (mappedRole, .mapped)
-                    } else if let named = Role(parsing: roleText) {
-                        found = (named, .recognised)
-                    } else if let ticketRole {
-                        found = (ticketRole, .defaulted)
-                    } else {
-                        reject(
-                            .role,
-                            "unknown role (expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), or map it with --role-map)",
-                            roleText)
-                        continue
-                    }
-                    role = found.0
-                    roleUses[key] = RoleValue(value: roleText, role: found.0, source: found.1, rows: 1)
-                }
-            }
-
-            let countryText = cell(.country)
-            var country = ""
-            if !countryText.isEmpty {
-                guard let code = Country.code(for: countryText) else {
-                    reject(.country, "unknown country (give an ISO 3166 code or a French or English name)", countryText)
-                    continue
-                }
-                country = code
-            }
-
-            var email = cell(.email)
-            if email.isEmpty { email = cell(.buyerEmail) }
-            if !email.isEmpty && !isPlausibleEmail(email) {
-                reject(cell(.email).isEmpty ? .buyerEmail : .email, "not an e-mail address", email)
-                continue
-            }
-
-            let sessions = cell(.sessions)
-                .split(whereSeparator: { $0 == "|" })
-                .map { String($0).trimmed }
-                .filter { !$0.isEmpty }
-
-            // Direction overrides and zero-width spaces in a name are kept (a name may need a mark)
-            // but said: they can make a name show as another.
-            for (field, index) in singleLineColumns
-            where index < record.fields.count && !plain[index]
-                && record.fields[index].unicodeScalars.contains(where: Self.isBreak)
-            {
-                result.warnings.append(
-                    RowRejection(
-                        line: record.line, column: index + 1, columnName: header.fields[index],
-                        reason: "line break or tab made a space", value: LogText.escaped(cell(field), limit: 40),
-                        sheet: sheet))
-            }
-            for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
-                guard let index = columnOf[field], index < record.fields.count, !plain[index] else { continue }
-                if let scalar = cell(field).unicodeScalars.first(where: Self.suspicious) {
-                    result.warnings.append(
-                        RowRejection(
-                            line: record.line, column: index + 1, columnName: header.fields[index],
-                            reason: "invisible character U+\(String(format: "%04X", scalar.value)) kept in the name",
-                            value: LogText.escaped(cell(field), limit: 40), sheet: sheet))
-                    break
-                }
-            }
-
-            // One ticket, one attendee: a code already on another row would open either of them.
-            let tickets = columnOf[.ticketCode] == nil ? [] : TicketCode.codes(inCell: cell(.ticketCode))
-            if let line = tickets.lazy.compactMap({ ticketLines[$0] }).first {
-                reject(.ticketCode, "the same ticket code as \(rowWord) \(line)")
-                continue
-            }
-            for code in tickets { ticketLines[code] = record.line }
-
-            seen[id] = record.line
-            result.ticketCodes.append(tickets)
-            result.attendees.append(
-                Attendee(
-                    id: id, firstName: firstName, lastName: lastName, nativeName: nativeName,
-                    organisation: cell(.organisation).isEmpty ? cell(.organisationFallback) : cell(.organisation),
-                    title: cell(.title), country: country, role: role,
-                    delegation: cell(.delegation), email: email, language: cell(.language).lowercased(),
-                    sessions: sessions, vip: cell(.vip), notes: cell(.notes), pending: pending))
-            result.lines.append(record.line)
-        }
-        result.roleValues = roleUses.values.sorted { ($0.rows, $1.value) > ($1.rows, $0.value) }
-        return result
+        var parser = try RosterRowParser(
+            header: header, options: options, encoding: encoding, delimiter: delimiter, sheet: sheet)
+        parser.reserve(records.count)
+        for record in records.dropFirst() { parser.add(record) }
+        return parser.finished()
     }
 
     enum RegistrationState { case active, pending, cancelled }
@@ -806,5 +498,390 @@ public enum RosterParser {
         }
         // local@domain.tld: something before @, a dot inside the domain, not at its ends.
         return at > 0 && lastDot > at + 1 && lastDot < count - 1 && !text.utf8.dropFirst(at + 1).starts(with: [0x2E])
+    }
+}
+
+/// Reads a roster's rows one at a time after its header (``RosterParser`` reads a whole file
+/// through it): what is read accumulates in ``roster``, and ``takePiece()`` hands out the attendees
+/// read so far, so that a large file can be sent in pieces without all its attendees in memory.
+public struct RosterRowParser {
+    public private(set) var roster: ParsedRoster
+    private let header: CSVRecord
+    private let sheet: String?
+    private let rowWord: String
+    private let acceptPending: Bool
+    private let columnOf: [RosterField: Int]
+    private let defaultRole: Role?
+    private let roleMap: [String: Role]
+    private let ticketRole: Role?
+    private let idPrefix: String
+    private let singleLineColumns: [(key: RosterField, value: Int)]
+    private var roleUses: [String: RoleValue] = [:]
+    private var positionsInOrder: [String: Int] = [:]  // pretix check-in list: no position column
+    private var seen: [String: Int] = [:]
+    private var ticketLines: [String: Int] = [:]
+
+    /// Reads the header: which column holds what. Throws when the file cannot be used (no id,
+    /// name or role column).
+    public init(
+        header: CSVRecord, options: RosterOptions, encoding: TextEncodingGuess, delimiter: Character, sheet: String?
+    ) throws(RosterFileError) {
+        let rowWord = sheet == nil ? "line" : "row"
+
+        // Map headers to fields; the first column of a field wins ("Company" appears twice in pretix).
+        let userMap = Dictionary(
+            options.headerMap.map { (RosterParser.fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
+        let presetMap = options.preset?.headers ?? [:]
+        var columnOf: [RosterField: Int] = [:]
+        var mapped: [String: RosterField] = [:]
+        var unused: [String] = []
+        var headerWarnings: [RowRejection] = []
+        var headerSeen: [String: Int] = [:]
+        var known: Set<Int> = []  // columns the user or the preset named, even as "ignore"
+        for (index, name) in header.fields.enumerated() {
+            let key = RosterParser.fold(name)
+            if key.isEmpty { continue }  // trailing empty columns
+            let read = (userMap[key] ?? presetMap[key] ?? RosterParser.synonyms[key]).map { $0 != .ignore } ?? false
+            if let first = headerSeen[key] {
+                // Said only for a column that would be read: a repeated header nobody reads (pretix's
+                // French "Nom du siège" for both seat name and seat number) is no news.
+                if read {
+                    headerWarnings.append(
+                        RowRejection(
+                            line: header.line, column: index + 1, columnName: name,
+                            reason: "the same header as column \(first + 1); that column is the one read", value: "",
+                            sheet: sheet))
+                }
+            } else {
+                headerSeen[key] = index
+            }
+            if userMap[key] != nil || presetMap[key] != nil { known.insert(index) }
+            let field = userMap[key] ?? presetMap[key] ?? RosterParser.synonyms[key]
+            guard let field, field != .ignore else {
+                unused.append(name)
+                continue
+            }
+            mapped[name] = field
+            if columnOf[field] == nil { columnOf[field] = index }
+        }
+        let hasID = columnOf[.id] != nil || columnOf[.orderCode] != nil
+        guard hasID else {
+            throw RosterFileError(
+                "No id column: the header has \(header.fields.filter { !$0.isEmpty }.map { "\"\($0)\"" }.joined(separator: ", ")). Name one with --map \"HEADER=id\"."
+            )
+        }
+        guard [.firstName, .lastName, .fullName, .nativeName].contains(where: { columnOf[$0] != nil }) else {
+            throw RosterFileError(
+                "No name column (first_name, last_name, full_name or native_name). Name one with --map \"HEADER=last_name\"."
+            )
+        }
+        let defaultRole = options.defaultRole ?? options.preset?.defaultRole
+        guard columnOf[.role] != nil || defaultRole != nil else {
+            throw RosterFileError("No role column. Name one with --map \"HEADER=role\", or give --default-role.")
+        }
+        let roleMap = Dictionary(
+            options.roleMap.map { (RosterParser.fold($0.key), $0.value) }, uniquingKeysWith: { $1 })
+        // A ticket or product name that names no role takes the default role (pretix, Eventbrite).
+        let ticketRole: Role? = options.preset?.ticketNames == true ? (defaultRole ?? .participant) : nil
+        let idPrefix = options.preset?.idPrefix ?? ""
+
+        // A column nobody named that looks like it holds something the roster has is said, not dropped.
+        for (index, name) in header.fields.enumerated() where !known.contains(index) && mapped[name] == nil {
+            let key = RosterParser.fold(name)
+            guard
+                let (field, _) = RosterParser.lookalikes.first(where: { _, words in words.contains(where: key.contains)
+                    })
+            else { continue }
+            let source = columnOf[field].map { " (\(field.rawValue) is read from \"\(header.fields[$0])\")" } ?? ""
+            headerWarnings.append(
+                RowRejection(
+                    line: header.line, column: index + 1, columnName: name,
+                    reason:
+                        "looks like \(field.rawValue) but is not read\(source); read it with --map \"\(name)=\(field.rawValue)\"",
+                    value: "", sheet: sheet))
+        }
+
+        var roster = ParsedRoster(
+            attendees: [], lines: [], rejections: [], skipped: 0, encoding: encoding,
+            delimiter: delimiter, mappedHeaders: mapped, unusedHeaders: unused,
+            warnings: headerWarnings)
+        roster.sheet = sheet
+
+        // Single-line columns in file order, for the line-break warnings (sorted once, not per row).
+        let singleLineColumns = columnOf.filter { !RosterParser.multiline.contains($0.key) && $0.key != .ticketCode }
+            .sorted {
+                $0.value < $1.value
+            }
+
+        self.roster = roster
+        self.header = header
+        self.sheet = sheet
+        self.rowWord = rowWord
+        self.acceptPending = options.acceptPending
+        self.columnOf = columnOf
+        self.defaultRole = defaultRole
+        self.roleMap = roleMap
+        self.ticketRole = ticketRole
+        self.idPrefix = idPrefix
+        self.singleLineColumns = singleLineColumns
+    }
+
+    mutating func reserve(_ rows: Int) {
+        roster.attendees.reserveCapacity(rows)
+        roster.lines.reserveCapacity(rows)
+    }
+
+    /// Reads one row after the header: an attendee, a rejection (with its line and column), a
+    /// cancelled registration skipped, warnings.
+    public mutating func add(_ record: CSVRecord) {
+        // Cells of printable ASCII (most of them) hold no control, break or invisible character:
+        // the scans below are skipped for them.
+        let plain = record.fields.map { $0.utf8.allSatisfy { (0x20...0x7E).contains($0) } }
+        func cell(_ field: RosterField) -> String {
+            guard let index = columnOf[field], index < record.fields.count else { return "" }
+            let text = record.fields[index]
+            guard !plain[index], !RosterParser.multiline.contains(field),
+                text.unicodeScalars.contains(where: RosterParser.isBreak)
+            else {
+                return text.trimmed
+            }
+            return text.split(whereSeparator: { $0.unicodeScalars.contains(where: RosterParser.isBreak) })
+                .joined(separator: " ").trimmed
+        }
+        // The row's id as written, or composed of order code and position (pretix). With
+        // `numbering`, a file without positions numbers an order's tickets in file order; without,
+        // such a row has no sure id (nil).
+        func rowID(numbering: Bool) -> String? {
+            let id = cell(.id)
+            guard id.isEmpty, columnOf[.orderCode] != nil else { return id }
+            let code = cell(.orderCode)
+            var position = cell(.position)
+            if columnOf[.position] == nil, !code.isEmpty {
+                guard numbering else { return nil }
+                // One row per ticket, numbered in the order the file lists an order's tickets.
+                let rank = positionsInOrder[code, default: 0] + 1
+                positionsInOrder[code] = rank
+                position = String(rank)
+            }
+            return position.isEmpty || code.isEmpty ? code : "\(code)-\(position)"
+        }
+        func reject(_ field: RosterField?, _ reason: String, _ value: String = "") {
+            let column = field.flatMap { columnOf[$0] }
+            // A ticket code is a credential: its value is never repeated.
+            roster.rejections.append(
+                RowRejection(
+                    line: record.line, column: column.map { $0 + 1 } ?? 0,
+                    columnName: column.map { header.fields[$0] } ?? "", reason: reason,
+                    value: field == .ticketCode ? "" : value, sheet: sheet))
+        }
+
+        // The limits the server checks too (EventLimits): a row it would refuse is refused
+        // here, with its line and column, instead of blocking a kiosk's uploads later.
+        if let (field, _) = columnOf.first(where: { field, index in
+            index < record.fields.count && record.fields[index].utf8.count > EventLimits.maxFieldBytes
+        }) {
+            reject(field, "longer than \(EventLimits.maxFieldBytes) bytes", String(cell(field).prefix(40)) + "…")
+            return
+        }
+
+        // No control characters anywhere (NUL, escapes, line breaks in a name): they break badges,
+        // screens and logs. An id is also free of invisible characters, which would make two
+        // ids that look the same.
+        if let (field, scalar) = columnOf.lazy.compactMap({ field, index -> (RosterField, Unicode.Scalar)? in
+            guard index < record.fields.count, !plain[index] else { return nil }
+            let text = record.fields[index]
+            let bad = text.unicodeScalars.first { scalar in
+                if field == .id || field == .orderCode || field == .position { return LogText.isUnsafe(scalar) }
+                // Line breaks and tabs are made spaces (below), with a warning.
+                if RosterParser.isBreak(scalar) { return false }
+                return LogText.isControl(scalar)
+            }
+            return bad.map { (field, $0) }
+        }).first {
+            let what =
+                LogText.isUnsafe(scalar) && !LogText.isControl(scalar)
+                ? "invisible character" : "control character"
+            reject(
+                field, "\(what) U+\(String(format: "%04X", scalar.value)) in the value",
+                LogText.escaped(cell(field), limit: 40))
+            return
+        }
+
+        var pending = false
+        switch RosterParser.registrationState(RosterParser.fold(cell(.status)), paid: RosterParser.fold(cell(.paid))) {
+        case .cancelled:
+            roster.skipped += 1
+            // Said by id, so that an import removes an attendee whose registration was cancelled
+            // since an earlier import (the door then refuses their ticket as cancelled). Without
+            // a position column (pretix's check-in list) a cancelled ticket has no sure id.
+            if let cancelledID = rowID(numbering: false), !cancelledID.isEmpty {
+                roster.cancelledIDs.append(idPrefix + cancelledID)
+            }
+            return
+        case .pending:
+            roster.pending += 1
+            pending = !acceptPending
+        case .active: break
+        }
+
+        var id = rowID(numbering: true) ?? ""
+        if id.isEmpty {
+            reject(columnOf[.id] != nil ? .id : .orderCode, "missing id")
+            return
+        }
+        id = idPrefix + id
+        if id.utf8.count > EventLimits.maxIDBytes {
+            reject(
+                columnOf[.id] != nil ? .id : .orderCode, "id longer than \(EventLimits.maxIDBytes) bytes",
+                String(id.prefix(40)) + "…")
+            return
+        }
+        if let first = seen[id] {
+            reject(columnOf[.id] != nil ? .id : .orderCode, "duplicate id, already on \(rowWord) \(first)", id)
+            return
+        }
+
+        var firstName = cell(.firstName)
+        var lastName = cell(.lastName)
+        let fullName = cell(.fullName)
+        if firstName.isEmpty && lastName.isEmpty && !fullName.isEmpty {
+            if let space = fullName.firstIndex(of: " ") {
+                firstName = String(fullName[..<space])
+                lastName = String(fullName[space...]).trimmed
+            } else {
+                lastName = fullName
+            }
+        }
+        let nativeName = cell(.nativeName)
+        if firstName.isEmpty && lastName.isEmpty && nativeName.isEmpty {
+            let field: RosterField =
+                columnOf[.lastName] != nil
+                ? .lastName
+                : columnOf[.fullName] != nil
+                    ? .fullName
+                    : columnOf[.firstName] != nil ? .firstName : .nativeName
+            reject(field, "missing name")
+            return
+        }
+
+        let roleText = cell(.role)
+        let role: Role
+        if roleText.isEmpty {
+            guard let defaultRole = defaultRole ?? ticketRole else {
+                reject(.role, "missing role")
+                return
+            }
+            role = defaultRole
+        } else {
+            let key = RosterParser.fold(roleText)
+            if let use = roleUses[key] {
+                role = use.role
+                roleUses[key]?.rows += 1
+            } else {
+                let found: (Role, RoleValue.Source)
+                if let mappedRole = roleMap[key] {
+                    found = (mappedRole, .mapped)
+                } else if let named = Role(parsing: roleText) {
+                    found = (named, .recognised)
+                } else if let ticketRole {
+                    found = (ticketRole, .defaulted)
+                } else {
+                    reject(
+                        .role,
+                        "unknown role (expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), or map it with --role-map)",
+                        roleText)
+                    return
+                }
+                role = found.0
+                roleUses[key] = RoleValue(value: roleText, role: found.0, source: found.1, rows: 1)
+            }
+        }
+
+        let countryText = cell(.country)
+        var country = ""
+        if !countryText.isEmpty {
+            guard let code = Country.code(for: countryText) else {
+                reject(.country, "unknown country (give an ISO 3166 code or a French or English name)", countryText)
+                return
+            }
+            country = code
+        }
+
+        var email = cell(.email)
+        if email.isEmpty { email = cell(.buyerEmail) }
+        if !email.isEmpty && !RosterParser.isPlausibleEmail(email) {
+            reject(cell(.email).isEmpty ? .buyerEmail : .email, "not an e-mail address", email)
+            return
+        }
+
+        let sessions = cell(.sessions)
+            .split(whereSeparator: { $0 == "|" })
+            .map { String($0).trimmed }
+            .filter { !$0.isEmpty }
+
+        // Direction overrides and zero-width spaces in a name are kept (a name may need a mark)
+        // but said: they can make a name show as another.
+        for (field, index) in singleLineColumns
+        where index < record.fields.count && !plain[index]
+            && record.fields[index].unicodeScalars.contains(where: RosterParser.isBreak)
+        {
+            roster.warnings.append(
+                RowRejection(
+                    line: record.line, column: index + 1, columnName: header.fields[index],
+                    reason: "line break or tab made a space", value: LogText.escaped(cell(field), limit: 40),
+                    sheet: sheet))
+        }
+        for field in [RosterField.firstName, .lastName, .fullName, .nativeName, .organisation] {
+            guard let index = columnOf[field], index < record.fields.count, !plain[index] else { continue }
+            if let scalar = cell(field).unicodeScalars.first(where: RosterParser.suspicious) {
+                roster.warnings.append(
+                    RowRejection(
+                        line: record.line, column: index + 1, columnName: header.fields[index],
+                        reason: "invisible character U+\(String(format: "%04X", scalar.value)) kept in the name",
+                        value: LogText.escaped(cell(field), limit: 40), sheet: sheet))
+                break
+            }
+        }
+
+        // One ticket, one attendee: a code already on another row would open either of them.
+        let tickets = columnOf[.ticketCode] == nil ? [] : TicketCode.codes(inCell: cell(.ticketCode))
+        var sameCode: Int?
+        for code in tickets where sameCode == nil { sameCode = ticketLines[code] }
+        if let line = sameCode {
+            reject(.ticketCode, "the same ticket code as \(rowWord) \(line)")
+            return
+        }
+        for code in tickets { ticketLines[code] = record.line }
+
+        seen[id] = record.line
+        roster.ticketCodes.append(tickets)
+        roster.attendees.append(
+            Attendee(
+                id: id, firstName: firstName, lastName: lastName, nativeName: nativeName,
+                organisation: cell(.organisation).isEmpty ? cell(.organisationFallback) : cell(.organisation),
+                title: cell(.title), country: country, role: role,
+                delegation: cell(.delegation), email: email, language: cell(.language).lowercased(),
+                sessions: sessions, vip: cell(.vip), notes: cell(.notes), pending: pending))
+        roster.lines.append(record.line)
+    }
+
+    /// The attendees read since the last piece, with their lines and ticket codes, taken out of
+    /// ``roster`` (which goes on counting them: ``ParsedRoster/rowCount``, ``ParsedRoster/withTickets``).
+    public mutating func takePiece() -> (attendees: [Attendee], lines: [Int], ticketCodes: [[String]]) {
+        defer {
+            roster.attendeesTaken += roster.attendees.count
+            roster.ticketsTaken += roster.ticketCodes.lazy.filter { !$0.isEmpty }.count
+            roster.attendees.removeAll()
+            roster.lines.removeAll()
+            roster.ticketCodes.removeAll()
+        }
+        return (roster.attendees, roster.lines, roster.ticketCodes)
+    }
+
+    /// The roster read, once every row was added.
+    public func finished() -> ParsedRoster {
+        var roster = roster
+        roster.roleValues = roleUses.values.sorted { ($0.rows, $1.value) > ($1.rows, $0.value) }
+        return roster
     }
 }

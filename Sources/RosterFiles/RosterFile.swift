@@ -89,6 +89,49 @@ public enum RosterFile {
         }
     }
 
+    /// Opens a roster file to be read piece by piece (``RosterReader``): the same rows, rejections
+    /// and counts as ``parse(_:sheet:options:)``, without every attendee in memory at once.
+    public static func open(_ data: Data, sheet: String? = nil, options: RosterOptions) throws(RosterFileError)
+        -> RosterReader
+    {
+        switch try kind(of: data) {
+        case .csv:
+            if let sheet { throw RosterFileError("--sheet \"\(sheet)\" is for Excel workbooks; this file is CSV.") }
+            let (text, encoding) = TextDecoder.decode(Array(data))
+            let delimiter = CSVReader.detectDelimiter(text)
+            var records = CSVRecords(text, delimiter: delimiter)
+            let header: CSVRecord?
+            do { header = try records.next() } catch {
+                throw RosterFileError("The file is not valid CSV: \(error.description).")
+            }
+            guard let header else { throw RosterFileError("The file is empty: no header line.") }
+            let parser = try RosterRowParser(
+                header: header, options: options, encoding: encoding,
+                delimiter: Character(Unicode.Scalar(delimiter)), sheet: nil)
+            return RosterReader(parser: parser, records: records)
+        case .xlsx:
+            // A workbook is unzipped whole: its rows are in memory, its attendees come in pieces.
+            let workbook = try Workbook(data: data)
+            let chosen: Workbook.Sheet
+            if let sheet {
+                chosen = try workbook.sheet(named: sheet)
+            } else if let usual = options.preset?.sheetNames.lazy.compactMap({ try? workbook.sheet(named: $0) }).first {
+                chosen = usual
+            } else if let first = workbook.sheets.first {
+                chosen = first
+            } else {
+                throw RosterFileError("The workbook has no sheet.")
+            }
+            let rows = try workbook.rows(of: chosen)
+            guard let header = rows.first else {
+                throw RosterFileError("The sheet \"\(chosen.name)\" is empty: no header row.")
+            }
+            let parser = try RosterRowParser(
+                header: header, options: options, encoding: .utf8, delimiter: ",", sheet: chosen.name)
+            return RosterReader(parser: parser, sheetRows: rows)
+        }
+    }
+
     /// File names in a ZIP archive (enough to tell Office documents apart); empty when unreadable.
     static func zipEntryNames(_ data: Data) -> Set<String> {
         do {
@@ -101,5 +144,52 @@ public enum RosterFile {
 
     private static func containsASCII(_ data: Data, _ text: String) -> Bool {
         data.prefix(256).range(of: Data(text.utf8)) != nil
+    }
+}
+
+/// A roster file read piece by piece (``RosterFile/open(_:sheet:options:)``): each piece is the
+/// attendees of the next rows; ``roster`` holds what was read so far besides them (rejections,
+/// warnings, counts, cancelled ids).
+public struct RosterReader {
+    private var parser: RosterRowParser
+    /// A CSV file's records, read as asked for; else a sheet's rows and the next one's index.
+    private var records: CSVRecords?
+    private let sheetRows: [CSVRecord]
+    private var nextRow = 1
+
+    init(parser: RosterRowParser, records: CSVRecords) {
+        self.parser = parser
+        self.records = records
+        sheetRows = []
+    }
+
+    init(parser: RosterRowParser, sheetRows: [CSVRecord]) {
+        self.parser = parser
+        self.sheetRows = sheetRows
+    }
+
+    /// The attendees of the next rows, at most `count` (with their ticket codes as read), or nil
+    /// once the file is read. Throws at the end of a CSV file whose last quote is never closed.
+    public mutating func piece(_ count: Int) throws(RosterFileError) -> (
+        attendees: [Attendee], ticketCodes: [[String]]
+    )? {
+        while parser.roster.attendees.count < count, let record = try nextRecord() { parser.add(record) }
+        guard !parser.roster.attendees.isEmpty else { return nil }
+        let piece = parser.takePiece()
+        return (piece.attendees, piece.ticketCodes)
+    }
+
+    /// What was read so far besides the attendees handed out.
+    public var roster: ParsedRoster { parser.finished() }
+
+    private mutating func nextRecord() throws(RosterFileError) -> CSVRecord? {
+        if records != nil {
+            do { return try records?.next() } catch {
+                throw RosterFileError("The file is not valid CSV: \(error.description).")
+            }
+        }
+        guard nextRow < sheetRows.count else { return nil }
+        defer { nextRow += 1 }
+        return sheetRows[nextRow]
     }
 }
