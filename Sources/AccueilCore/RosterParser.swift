@@ -588,10 +588,8 @@ public struct RosterRowParser {
         // A column nobody named that looks like it holds something the roster has is said, not dropped.
         for (index, name) in header.fields.enumerated() where !known.contains(index) && mapped[name] == nil {
             let key = RosterParser.fold(name)
-            guard
-                let (field, _) = RosterParser.lookalikes.first(where: { _, words in words.contains(where: key.contains)
-                    })
-            else { continue }
+            let lookalike = RosterParser.lookalikes.first { _, words in words.contains(where: key.contains) }
+            guard let (field, _) = lookalike else { continue }
             let source = columnOf[field].map { " (\(field.rawValue) is read from \"\(header.fields[$0])\")" } ?? ""
             headerWarnings.append(
                 RowRejection(
