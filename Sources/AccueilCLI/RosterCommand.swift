@@ -378,7 +378,7 @@ struct RosterImportCommand: AsyncParsableCommand {
             } else {
                 let verb = dryRun ? "Would import" : "Imported"
                 print(
-                    "\(verb) \(parsed.attendees.count): \(changes.added) added, \(changes.updated) updated, \(changes.unchanged) unchanged"
+                    "\(verb) \(parsed.attendees.count + parsed.attendeesTaken): \(changes.added) added, \(changes.updated) updated, \(changes.unchanged) unchanged"
                         + (removeMissing || changes.removed > 0 ? ", \(changes.removed) removed" : "")
                         + (parsed.rejections.isEmpty ? "." : "; \(parsed.rejections.count) rejected."))
             }

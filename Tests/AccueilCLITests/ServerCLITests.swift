@@ -190,6 +190,7 @@ struct ServerCLITests {
             "roster.csv", try accueil(["roster", "generate", "--count", "3000", "--seed", "9"]).stdout)
         let upload = try root.run(["roster", "import", csv, "--server", server.url, "--token", office])
         #expect(upload.status == 0, "\(upload.stderr)")
+        #expect(upload.stdout.contains("Imported 3000: 3000 added"), "\(upload.stdout)")
         let snapshot = try get("/api/v1/snapshot")
         let stats = try get("/api/v1/stats")
         // The same JSON (the order of an object's keys aside).
