@@ -75,16 +75,7 @@ public enum RosterFile {
             return try RosterParser.parse(Array(data), options: options)
         case .xlsx:
             let workbook = try Workbook(data: data)
-            let chosen: Workbook.Sheet
-            if let sheet {
-                chosen = try workbook.sheet(named: sheet)
-            } else if let usual = options.preset?.sheetNames.lazy.compactMap({ try? workbook.sheet(named: $0) }).first {
-                chosen = usual
-            } else if let first = workbook.sheets.first {
-                chosen = first
-            } else {
-                throw RosterFileError("The workbook has no sheet.")
-            }
+            let chosen = try chooseSheet(of: workbook, sheet, options: options)
             return try RosterParser.parse(sheet: chosen.name, rows: workbook.rows(of: chosen), options: options)
         }
     }
@@ -112,16 +103,7 @@ public enum RosterFile {
         case .xlsx:
             // A workbook is unzipped whole: its rows are in memory, its attendees come in pieces.
             let workbook = try Workbook(data: data)
-            let chosen: Workbook.Sheet
-            if let sheet {
-                chosen = try workbook.sheet(named: sheet)
-            } else if let usual = options.preset?.sheetNames.lazy.compactMap({ try? workbook.sheet(named: $0) }).first {
-                chosen = usual
-            } else if let first = workbook.sheets.first {
-                chosen = first
-            } else {
-                throw RosterFileError("The workbook has no sheet.")
-            }
+            let chosen = try chooseSheet(of: workbook, sheet, options: options)
             let rows = try workbook.rows(of: chosen)
             guard let header = rows.first else {
                 throw RosterFileError("The sheet \"\(chosen.name)\" is empty: no header row.")
@@ -130,6 +112,18 @@ public enum RosterFile {
                 header: header, options: options, encoding: .utf8, delimiter: ",", sheet: chosen.name)
             return RosterReader(parser: parser, sheetRows: rows)
         }
+    }
+
+    /// The sheet named by `sheet`, else the preset's usual sheet (pretix's "Order positions"), else the first.
+    private static func chooseSheet(of workbook: Workbook, _ sheet: String?, options: RosterOptions)
+        throws(RosterFileError) -> Workbook.Sheet
+    {
+        if let sheet { return try workbook.sheet(named: sheet) }
+        if let usual = options.preset?.sheetNames.lazy.compactMap({ try? workbook.sheet(named: $0) }).first {
+            return usual
+        }
+        guard let first = workbook.sheets.first else { throw RosterFileError("The workbook has no sheet.") }
+        return first
     }
 
     /// File names in a ZIP archive (enough to tell Office documents apart); empty when unreadable.

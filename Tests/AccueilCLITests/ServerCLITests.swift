@@ -60,6 +60,12 @@ final class ServerProcess {
 
     var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// A new token on its store for `kiosk` (a door's, or `role`'s).
+    func token(_ kiosk: String, role: String = "door") throws -> String {
+        let made = try accueil(["token", "create", "--kiosk", kiosk, "--role", role, "--store", store])
+        return try #require(made.stdout.split(separator: "\n").last.map(String.init), "\(made.stderr)")
+    }
+
     func kill9() {
         guard let current else { return }
         current.send(SIGKILL)
@@ -126,12 +132,8 @@ struct ServerCLITests {
     func rosterInPieces() throws {
         let root = Sandbox()
         let server = try ServerProcess(store: root.root.appendingPathComponent("central.sqlite").path)
-        let office = try #require(
-            try accueil(["token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store])
-                .stdout.split(separator: "\n").last.map(String.init))
-        let door = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout
-                .split(separator: "\n").last.map(String.init))
+        let office = try server.token("office", role: "organiser")
+        let door = try server.token("door-1")
         func registered() throws -> Int? {
             let answer = try #require(
                 loopbackHTTP(
@@ -172,12 +174,8 @@ struct ServerCLITests {
         let root = Sandbox()
         let database = root.root.appendingPathComponent("central.sqlite").path
         let server = try ServerProcess(store: database)
-        let office = try #require(
-            try accueil(["token", "create", "--kiosk", "office", "--role", "organiser", "--store", server.store])
-                .stdout.split(separator: "\n").last.map(String.init))
-        let door = try #require(
-            try accueil(["token", "create", "--kiosk", "door-1", "--store", server.store]).stdout
-                .split(separator: "\n").last.map(String.init))
+        let office = try server.token("office", role: "organiser")
+        let door = try server.token("door-1")
         func get(_ path: String) throws -> Data {
             let answer = try #require(
                 loopbackHTTP(
