@@ -33,6 +33,22 @@ public enum TextDecoder {
         return decodeUTF8OrCP1252(data[...])
     }
 
+    /// The encoding of bytes that are UTF-8 (with a BOM, which is then taken off, or without), nil
+    /// for anything `decode` would read otherwise (UTF-16, Windows-1252). Checked in place: a large
+    /// file is not copied into a string to be read.
+    public static func validUTF8(_ bytes: inout [UInt8]) -> TextEncodingGuess? {
+        let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF])
+        if !bom, bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || bytes.prefix(512).contains(0) {
+            return nil
+        }
+        do {
+            let span = bytes.span
+            guard (try? UTF8Span(validating: bom ? span.extracting(3...) : span)) != nil else { return nil }
+        }
+        if bom { bytes.removeFirst(3) }
+        return bom ? .utf8BOM : .utf8
+    }
+
     private static func decodeUTF8OrCP1252(_ bytes: ArraySlice<UInt8>) -> (text: String, encoding: TextEncodingGuess) {
         if let text = String(validating: bytes, as: UTF8.self) { return (text, .utf8) }
         return (decodeWindows1252(bytes), .windows1252)
@@ -95,10 +111,13 @@ public struct CSVReader: Sendable {
     public init(delimiter: UInt8) { self.delimiter = delimiter }
 
     /// Picks the delimiter that splits the first line (outside quotes) into the most fields.
-    public static func detectDelimiter(_ text: String) -> UInt8 {
+    public static func detectDelimiter(_ text: String) -> UInt8 { detectDelimiter(utf8: text.utf8) }
+
+    /// The same, on UTF-8 bytes.
+    public static func detectDelimiter(utf8: some Sequence<UInt8>) -> UInt8 {
         var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
         var inQuotes = false
-        for byte in text.utf8 {
+        for byte in utf8 {
             if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
             if inQuotes { continue }
             if byte == 0x0A || byte == 0x0D { break }
@@ -133,8 +152,11 @@ public struct CSVRecords: Sendable {
     private var previousWasCR = false
 
     public init(_ text: String, delimiter: UInt8) {
-        var bytes = Array(text.utf8)
-        bytes.append(0x0A)  // a final newline closes the last record
+        self.init(utf8: Array(text.utf8), delimiter: delimiter)
+    }
+
+    /// On UTF-8 bytes (``TextDecoder/validUTF8(_:)``), without a copy of them as text.
+    public init(utf8 bytes: [UInt8], delimiter: UInt8) {
         self.bytes = bytes
         self.delimiter = delimiter
     }
@@ -143,8 +165,9 @@ public struct CSVRecords: Sendable {
     public mutating func next() throws(CSVError) -> CSVRecord? {
         let quote = UInt8(ascii: "\"")
         let count = bytes.count
-        while i < count {
-            let byte = bytes[i]
+        // One newline past the end closes the last record.
+        while i <= count {
+            let byte = i < count ? bytes[i] : 0x0A
             if inQuotes {
                 if byte == quote {
                     if i + 1 < count && bytes[i + 1] == quote {

@@ -88,9 +88,22 @@ public enum RosterFile {
         switch try kind(of: data) {
         case .csv:
             if let sheet { throw RosterFileError("--sheet \"\(sheet)\" is for Excel workbooks; this file is CSV.") }
-            let (text, encoding) = TextDecoder.decode(Array(data))
-            let delimiter = CSVReader.detectDelimiter(text)
-            var records = CSVRecords(text, delimiter: delimiter)
+            // UTF-8 (nearly every export) is read as it is; other encodings are decoded first.
+            var bytes = [UInt8](data)
+            let encoding: TextEncodingGuess
+            let delimiter: UInt8
+            var records: CSVRecords
+            if let utf8 = TextDecoder.validUTF8(&bytes) {
+                encoding = utf8
+                delimiter = CSVReader.detectDelimiter(utf8: bytes.prefix(1 << 20))
+                records = CSVRecords(utf8: bytes, delimiter: delimiter)
+            } else {
+                let (text, decoded) = TextDecoder.decode(bytes)
+                encoding = decoded
+                delimiter = CSVReader.detectDelimiter(text)
+                records = CSVRecords(text, delimiter: delimiter)
+            }
+            bytes = []
             let header: CSVRecord?
             do { header = try records.next() } catch {
                 throw RosterFileError("The file is not valid CSV: \(error.description).")

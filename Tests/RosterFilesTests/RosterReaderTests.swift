@@ -78,4 +78,33 @@ struct RosterReaderTests {
             #expect(pieceError == wholeError, "\(text)")
         }
     }
+
+    @Test(
+        "whatever the encoding and line endings, read in pieces is read whole: UTF-8 with and without BOM, CRLF, CR, no final newline, Windows-1252, UTF-16"
+    )
+    func encodings() throws {
+        let options = RosterOptions(defaultRole: .participant)
+        let text =
+            "id;last_name;first_name;organisation\n1;Dupont;Zoé;\"Ville de Lyon;\nMétropole\"\n2;Иванов;Пётр;\n3;王;小明;Pékin"
+        var variants: [(String, [UInt8])] = []
+        for ending in ["\n", "\r\n", "\r"] {
+            let lines = text.replacingOccurrences(of: "\n", with: ending)
+            variants.append(("UTF-8 \(ending.debugDescription)", Array(lines.utf8)))
+            variants.append(
+                ("UTF-8 BOM \(ending.debugDescription)", [0xEF, 0xBB, 0xBF] + Array((lines + ending).utf8)))
+        }
+        let latin = "id;last_name;first_name\r\n1;Dupont;Zoé\r\n2;Lefèvre;Anaïs\r\n"
+        variants.append(("Windows-1252", latin.unicodeScalars.map { UInt8($0.value) }))
+        variants.append(("UTF-16LE", [0xFF, 0xFE] + latin.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+        for (name, bytes) in variants {
+            let data = Data(bytes)
+            let whole = try RosterFile.parse(data, options: options)
+            #expect(whole.attendees.count >= 2, "\(name)")
+            let (attendees, _, roster) = try Self.readInPieces(data, 1, options: options)
+            #expect(attendees == whole.attendees, "\(name)")
+            #expect(roster.rejections == whole.rejections, "\(name)")
+            #expect(roster.warnings == whole.warnings, "\(name)")
+            #expect(roster.encoding == whole.encoding && roster.delimiter == whole.delimiter, "\(name)")
+        }
+    }
 }
