@@ -136,7 +136,9 @@ public func buildServer(
 ) -> CentralServer {
     let router = Router(context: ClientContext.self)
     let notifier = ChangeNotifier()
-    let projection = CentralProjection(store: store)
+    // With a checkpoint to read, requests that need the projection wait for it instead of folding
+    // the log beside it.
+    let projection = CentralProjection(store: store, loading: checkpoint != nil)
     let registry = KioskRegistry(store: store)
     let tokens = TokenCache(store: store)
     let reader = SharedReads(store: store)
@@ -156,7 +158,9 @@ public func buildServer(
         while !Task.isCancelled {
             do {
                 if !checkpointTried, let keeper {
+                    await projection.beginLoading()
                     checkpointTried = await keeper.restore() != nil  // nil: the store did not answer
+                    await projection.endLoading()
                 }
                 try await projection.catchUp()
                 returnFreeMemory()  // the fold's scaffolding
@@ -179,6 +183,7 @@ public func buildServer(
                 try? await Task.sleep(for: .seconds(1))
             }
         }
+        await projection.endLoading()  // cancelled before the checkpoint was tried: nobody waits for it
     }
     // Events stored through other servers on the same database wake this one's readers too, and
     // a token revoked anywhere is forgotten here.

@@ -27,8 +27,24 @@ actor CentralProjection {
     /// Session-door refusals, by session then reason (reports).
     private(set) var refusals: [String: [String: Int]] = [:]
 
-    init(store: any CentralStore) {
+    /// With `loading`, catch-ups wait until ``endLoading()``: a checkpoint is being read, and a
+    /// request that came first must not start folding the log beside it.
+    init(store: any CentralStore, loading: Bool = false) {
         self.store = store
+        self.loading = loading
+    }
+
+    private var loading: Bool
+    private var waitingForLoad: [CheckedContinuation<Void, Never>] = []
+
+    /// Catch-ups wait from now until ``endLoading()``.
+    func beginLoading() { loading = true }
+
+    /// Lets waiting catch-ups go on.
+    func endLoading() {
+        loading = false
+        for waiting in waitingForLoad { waiting.resume() }
+        waitingForLoad.removeAll()
     }
 
     /// New events of attendees (by slot) and sessions, not folded yet.
@@ -42,6 +58,7 @@ actor CentralProjection {
     /// is dropped, so each event is added once. Subjects are folded once per catch-up, at the end
     /// (or every few pages when a long log is read: the new events wait unpacked until then).
     func catchUp() async throws {
+        while loading { await withCheckedContinuation { waitingForLoad.append($0) } }
         while true {
             let start = cursor
             let page = try await store.changes(since: start, limit: 10_000)
@@ -216,9 +233,10 @@ actor CentralProjection {
     }
 
     /// Starts from a checkpoint's content instead of the beginning of the log; only for a
-    /// projection that has read nothing yet. The caller has checked that it belongs to the store.
-    func restore(_ content: ProjectionCheckpoint.Content) {
-        precondition(cursor == 0 && attendees.count == 0 && sessionLogs.isEmpty, "restore into a used projection")
+    /// projection that has read nothing yet (false otherwise, and nothing changes). The caller has
+    /// checked that it belongs to the store.
+    func restore(_ content: ProjectionCheckpoint.Content) -> Bool {
+        guard cursor == 0 && attendees.count == 0 && sessionLogs.isEmpty else { return false }
         cursor = content.cursor
         lastEventID = content.lastEventID
         attendees = content.attendees
@@ -229,6 +247,7 @@ actor CentralProjection {
             if let session = Session.id(ofSubject: id) { sessions[session] = SessionState.fold(log).session }
         }
         for state in attendees.states.values { totals.apply(state, 1) }
+        return true
     }
 }
 

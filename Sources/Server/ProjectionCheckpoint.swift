@@ -359,7 +359,12 @@ actor CheckpointKeeper {
                         "the store has no longer event \(content.cursor) as it was (another or a restored database)")
                 }
             }
-            await projection.restore(content)
+            guard await projection.restore(content) else {
+                logger.warning(
+                    "projection checkpoint not used: the projection had already read the log",
+                    metadata: ["file": "\(path)"])
+                return false
+            }
             returnFreeMemory()  // what reading left free, on the threads that read
             savedCursor = content.cursor
             savedAt = ContinuousClock.now

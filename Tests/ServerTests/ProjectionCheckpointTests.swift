@@ -178,6 +178,18 @@ struct ProjectionCheckpointTests {
             #expect(await restored.cursor == (try await store.latestSequence()))
             try await Self.expectAgree(restored, CentralProjection(store: store), log: first)
 
+            // A request that comes while a checkpoint is read waits for it, instead of folding the
+            // log beside it; a projection that has read the log is not overwritten.
+            let loading = CentralProjection(store: store, loading: true)
+            let asked = Task { try await loading.stats() }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(await loading.cursor == 0)
+            let content = try ProjectionCheckpoint.read(from: path).content
+            #expect(await loading.restore(content))
+            await loading.endLoading()
+            #expect(try await asked.value == (try await written.stats()))
+            #expect(await !written.restore(content))
+
             // More of everything, to people already there and new ones: both follow.
             let more = Self.history(count: 150, seed: 2) + Self.history(count: 60, seed: 3, idPrefix: "B")
             try await Self.ingest(more, into: store)
