@@ -225,9 +225,12 @@ actor CentralProjection {
 
     // MARK: Checkpoints
 
-    /// What a checkpoint holds, as it is now (the tables shared, copy on write).
+    /// What a checkpoint holds, as it is now (the tables shared, copy on write). Events read but
+    /// not folded yet (a catch-up waiting for its next page) are folded first: the checkpoint's
+    /// cursor says they are in.
     func checkpointContent() -> ProjectionCheckpoint.Content {
-        ProjectionCheckpoint.Content(
+        foldPending()
+        return ProjectionCheckpoint.Content(
             cursor: cursor, lastEventID: lastEventID, attendees: attendees, sessionLogs: sessionLogs,
             counters: counters, refusals: refusals)
     }

@@ -17,7 +17,8 @@ import Synchronization
 ///
 /// The layout (numbers in seven bits a byte, ``PackWriter``): `ACCUEILP`, a version byte, the
 /// store's epoch, the cursor, the last event's id, the counters and refusals, the sessions' logs,
-/// then each attendee's id and events (their upsert written whole), and a CRC-32 of all before it.
+/// then each attendee's id, attendee and packed events (in parts, each with its length), and a
+/// CRC-32 of all before it.
 enum ProjectionCheckpoint {
     static let magic = Array("ACCUEILP".utf8)
     static let version: UInt8 = 1

@@ -202,6 +202,33 @@ struct ProjectionCheckpointTests {
         }
     }
 
+    @Test("a checkpoint taken while a catch-up waits for its next page holds every event its cursor says it read")
+    func checkpointMidCatchUp() async throws {
+        try await withFreshStore(.sqlite) { store in
+            let log = Self.history(count: 8_000, seed: 8)
+            try await Self.ingest(log, into: store)
+            let latest = try await store.latestSequence()
+            #expect(latest > 30_000)  // several pages of 10,000
+            let projection = CentralProjection(store: store)
+            let catchingUp = Task { try await projection.catchUp() }
+            // Taken between two pages: the cursor is past events read and not folded yet.
+            var middle: ProjectionCheckpoint.Content?
+            while middle == nil, await projection.cursor != latest {
+                let content = await projection.checkpointContent()
+                if content.cursor > 0 && content.cursor < latest { middle = content }
+                await Task.yield()
+            }
+            try await catchingUp.value
+            let taken = try #require(middle, "no checkpoint was taken between two pages")
+            let path = Self.temporaryFile()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try ProjectionCheckpoint.write(taken, epoch: try await store.logEpoch(), to: path)
+            let restored = CentralProjection(store: store)
+            #expect(await Self.keeper(path, restored, store).restore() == true)
+            try await Self.expectAgree(restored, projection, log: log)
+        }
+    }
+
     @Test(
         "a checkpoint that is not this log's is never used: torn, damaged, another store's, ahead, older version, after a purge"
     )
