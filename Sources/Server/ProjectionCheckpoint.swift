@@ -404,6 +404,9 @@ actor CheckpointKeeper {
             let bytes = try await onThread { try ProjectionCheckpoint.write(content, epoch: epoch, to: path) }
             savedCursor = content.cursor
             savedAt = ContinuousClock.now
+            // The write's buffers, and what the projection freed as it grew since the last one
+            // (a million attendees imported piece by piece left 0.2 GB free in malloc's arenas).
+            returnFreeMemory()
             logger.info(
                 "projection checkpoint written",
                 metadata: [
