@@ -344,23 +344,6 @@ struct AttendeeStates: Sendable {
 
     init(table: AttendeeTable) { self.table = table }
 
-    /// From plain states (tests, a dashboard built from states).
-    init(_ states: [String: AttendeeState]) {
-        var table = AttendeeTable()
-        for (id, state) in states.sorted(by: { $0.key < $1.key }) {
-            let slot = table.slot(for: id)
-            var log: [Event] = []
-            if let attendee = state.attendee {
-                log.append(
-                    Event(
-                        attendeeID: id, at: Date(timeIntervalSince1970: 0), kiosk: "test",
-                        body: .attendeeUpserted(attendee)))
-            }
-            table.set(slot, log: log, state: state)
-        }
-        self.table = table
-    }
-
     /// States of attendees with at least one event folded.
     var values: some Sequence<AttendeeState> { table.slots.lazy.filter { !$0.log.isEmpty }.map(\.state) }
 

@@ -66,19 +66,11 @@ enum ProjectionCheckpoint {
             writer.number(Int(content.cursor))
             writer.byte(content.lastEventID == nil ? 0 : 1)
             if let id = content.lastEventID { writer.uuid(id) }
-            writer.number(content.counters.count)
-            for (name, count) in content.counters.sorted(by: { $0.key < $1.key }) {
-                writer.text(name)
-                writer.number(count)
-            }
+            writer.counts(content.counters)
             writer.number(content.refusals.count)
             for (session, reasons) in content.refusals.sorted(by: { $0.key < $1.key }) {
                 writer.text(session)
-                writer.number(reasons.count)
-                for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) {
-                    writer.text(reason)
-                    writer.number(count)
-                }
+                writer.counts(reasons)
             }
             writer.number(content.sessionLogs.count)
             for (id, log) in content.sessionLogs.sorted(by: { $0.key < $1.key }) {
@@ -156,16 +148,10 @@ enum ProjectionCheckpoint {
                 cursor: Int64(reader.number()), lastEventID: nil, attendees: AttendeeTable(), sessionLogs: [:],
                 counters: [:], refusals: [:])
             if reader.byte() == 1 { content.lastEventID = reader.uuid() }
-            for _ in 0..<max(0, reader.number()) where !reader.failed {
-                let name = reader.text()
-                content.counters[name] = reader.number()
-            }
+            content.counters = reader.counts()
             for _ in 0..<max(0, reader.number()) where !reader.failed {
                 let session = reader.text()
-                for _ in 0..<max(0, reader.number()) where !reader.failed {
-                    let reason = reader.text()
-                    content.refusals[session, default: [:]][reason] = reader.number()
-                }
+                content.refusals[session] = reader.counts()
             }
             for _ in 0..<max(0, reader.number()) where !reader.failed {
                 let id = reader.text()
@@ -433,5 +419,28 @@ func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thr
         let thread = Thread { continuation.resume(with: Result { try work() }) }
         thread.stackSize = 1 << 20
         thread.start()
+    }
+}
+
+extension PackWriter {
+    /// Counts by name (the projection's counters, a session's refusals), in name order.
+    fileprivate mutating func counts(_ counts: [String: Int]) {
+        number(counts.count)
+        for (name, count) in counts.sorted(by: { $0.key < $1.key }) {
+            text(name)
+            number(count)
+        }
+    }
+}
+
+extension PackReader {
+    /// What ``PackWriter/counts(_:)`` wrote.
+    fileprivate mutating func counts() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for _ in 0..<max(0, number()) where !failed {
+            let name = text()
+            counts[name] = number()
+        }
+        return counts
     }
 }

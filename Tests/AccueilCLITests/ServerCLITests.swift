@@ -86,14 +86,7 @@ struct ServerCLITests {
         let store = root.root.appendingPathComponent("central.sqlite").path
         let server = try ServerProcess(store: store)
         // door-1 imports the roster it then uploads: an organiser's token.
-        func token(_ kiosk: String) throws -> String {
-            try accueil(
-                ["token", "create", "--kiosk", kiosk, "--store", server.store]
-                    + (kiosk == "door-1" ? ["--role", "organiser"] : [])
-            ).stdout
-                .split(separator: "\n").last.map(String.init) ?? ""
-        }
-        let (t1, t2) = (try token("door-1"), try token("door-2"))
+        let (t1, t2) = (try server.token("door-1", role: "organiser"), try server.token("door-2"))
         let a = Sandbox()
         let b = Sandbox()
         func sync(_ box: Sandbox, _ kiosk: String, _ token: String) throws -> RunResult {
