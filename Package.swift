@@ -150,8 +150,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // What a service of this machine needs from systemd, without libsystemd: sd_notify
-        // (READY, the watchdog, STOPPING) and the journal's native protocol for logs.
-        .target(name: "Ops", dependencies: ["AccueilCore", .product(name: "Logging", package: "swift-log")]),
+        // (READY, the watchdog, STOPPING) and the journal's native protocol for logs; and its
+        // configuration files (server.yaml, kiosk.yaml), checked against their options.
+        .target(
+            name: "Ops",
+            dependencies: [
+                "AccueilCore", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ]),
         // The kiosk station's application (`accueil kiosk`): its local HTTP API and the screens of
         // each mode (door, session door, self-service), the staff gate, the door's search index.
         // `buildKioskRouter` / `buildKioskApplication` take a plain configuration; no central server.
@@ -168,12 +173,33 @@ let package = Package(
             // compiled into the binary: the install stays one file.
             resources: [.embedInCode("Pages")]
         ),
-        // Commands, terminal door screen and benchmarks; `accueil` only calls into it.
+        // What every command shares: the option groups (--data, --badges, --printer), the station's
+        // configuration, exit statuses, output helpers, the central store opened for one call.
+        .target(
+            name: "CommandSupport",
+            dependencies: [
+                "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "CentralStorage", "KioskApp",
+                "Ops", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `accueil bench`: the benchmarks whose figures BENCHMARKS.md gives, apart from the
+        // product's commands; the command-line target links it as one subcommand.
+        .target(
+            name: "Benchmarks",
+            dependencies: [
+                "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "CentralStorage", "Server",
+                "Kiosk", "KioskApp", "Tooling", "RosterFiles", "WebClient", "CommandSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The commands and the terminal door screen; `accueil` only calls into it.
         .target(
             name: "AccueilCLI",
             dependencies: [
                 "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "CentralStorage", "Server",
-                "Kiosk", "KioskApp", "Ops", "Tooling",
+                "Kiosk", "KioskApp", "Ops", "Tooling", "CommandSupport", "Benchmarks",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "RosterFiles", "Invitations",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -2,6 +2,8 @@ import AccueilCore
 import ArgumentParser
 import BadgeCore
 import Badges
+import Benchmarks
+import CommandSupport
 import Foundation
 import KioskStore
 import Ops
@@ -64,6 +66,8 @@ public struct AccueilCommand: AsyncParsableCommand {
             report(commandFailure(error))
         } catch let error as CommandFailure {
             report(error)
+        } catch let error as ConfigFile.Invalid {
+            report(commandFailure(error))
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
@@ -75,123 +79,4 @@ public struct AccueilCommand: AsyncParsableCommand {
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
     }
-}
-
-/// A command failed in a way the user should read; `status` is the process exit status.
-struct CommandFailure: Error {
-    var message: String
-    var status: Int32
-
-    static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, status: 2) }
-}
-
-/// Options every command that touches a store takes.
-struct StoreOptions: ParsableArguments {
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The kiosk's data directory (default: $ACCUEIL_DATA, else the station's kiosk.yaml, else ~/.local/share/accueil).",
-            valueName: "dir"))
-    var data: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "This station's name, recorded with each change (default: $ACCUEIL_KIOSK, else the station's kiosk.yaml, else the host name).",
-            valueName: "name"))
-    var kiosk: String?
-
-    var directory: URL {
-        if let data, !data.isEmpty { return URL(fileURLWithPath: data) }
-        let env = ProcessInfo.processInfo.environment
-        if let path = env["ACCUEIL_DATA"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        if let path = StationConfig.current?.string("data"), !path.isEmpty { return URL(fileURLWithPath: path) }
-        if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appendingPathComponent("accueil")
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/accueil")
-    }
-
-    var kioskName: String {
-        if let kiosk, !kiosk.isEmpty { return kiosk }
-        if let env = ProcessInfo.processInfo.environment["ACCUEIL_KIOSK"], !env.isEmpty { return env }
-        if let name = StationConfig.current?.string("name"), !name.isEmpty { return name }
-        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "kiosk"
-    }
-
-    func open() throws -> KioskDatabase {
-        do {
-            return try KioskDatabase(directory: directory)
-        } catch {
-            throw CommandFailure(message: error.message, status: 2)
-        }
-    }
-
-    /// The store, which must be there already: a command that reports on a station (`status`,
-    /// `stats`, `backup`) never makes an empty one and reports on it.
-    func openExisting() throws -> KioskDatabase {
-        let file = directory.appendingPathComponent(KioskDatabase.fileName).path
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw CommandFailure(
-                message:
-                    "no kiosk store at \(file) (give --data, or set ACCUEIL_DATA, or `data` in \(StationConfig.path ?? StationConfig.installed))",
-                status: 2)
-        }
-        return try open()
-    }
-}
-
-/// The station's configuration, which the commands read for the store and the name the station's
-/// service uses: `$ACCUEIL_CONFIG`, else `/etc/accueil/kiosk.yaml` when it is there. So
-/// `accueil status` on an installed station looks at /var/lib/accueil, like the service.
-enum StationConfig {
-    static let installed = "/etc/accueil/kiosk.yaml"
-
-    static var path: String? {
-        if let path = ProcessInfo.processInfo.environment["ACCUEIL_CONFIG"], !path.isEmpty { return path }
-        return FileManager.default.isReadableFile(atPath: installed) ? installed : nil
-    }
-
-    /// Nil without a file, or with one that cannot be read (the service says why when it starts).
-    static let current: ConfigFile? = path.flatMap { try? ConfigFile(path: $0, schema: KioskCommand.schema) }
-}
-
-/// Maps errors to the documented exit statuses.
-func commandFailure(_ error: any Error) -> CommandFailure {
-    if let failure = error as? CommandFailure { return failure }
-    if let error = error as? BadgeError { return CommandFailure(message: error.description, status: 2) }
-    guard let error = error as? StoreError else { return CommandFailure(message: "\(error)", status: 1) }
-    return switch error.kind {
-    case .unknownAttendee: CommandFailure(message: error.message, status: 5)
-    case .notCheckedIn: CommandFailure(message: error.message, status: 6)
-    case .idTaken, .unknownSession: CommandFailure(message: error.message, status: 2)
-    case .failure: CommandFailure(message: error.message, status: 1)
-    }
-}
-
-extension Role: ExpressibleByArgument {
-    public init?(argument: String) { self.init(parsing: argument) }
-    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
-}
-
-extension RosterPreset: ExpressibleByArgument {}
-
-// MARK: Output helpers
-
-enum Output {
-
-    /// "09:12", in the event's time zone (`EventTime`).
-    static func time(_ date: Date) -> String { EventTime.hhmm(date) }
-
-    static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
-
-    static func json(_ value: some Encodable) -> String { JSONText.pretty(value) }
-
-    static var isTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
-    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-
-    static func err(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-
-    /// Writes a line to standard output at once, unbuffered: what is printed has happened.
-    static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 }

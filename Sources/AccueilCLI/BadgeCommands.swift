@@ -5,6 +5,7 @@ import AccueilCore
 import ArgumentParser
 import BadgeCore
 import Badges
+import CommandSupport
 import Crypto
 import Foundation
 import KioskStore
@@ -32,7 +33,7 @@ struct KeysCommand: ParsableCommand {
 func changeCentralKeyring<T: Sendable>(_ spec: String, _ change: @escaping @Sendable (inout Keyring) -> T) async throws
     -> T
 {
-    try await withCentralStore(spec) { store in
+    try await usingCentralStore(spec) { store in
         guard let data = try await store.keyringData() else {
             throw CommandFailure.usage("no badge keys in \(spec): run `accueil keys create --store …` first")
         }
@@ -59,7 +60,7 @@ struct KeysCreateCommand: AsyncParsableCommand {
         if let central {
             let ring = try Keyring.create(event: event, eventName: name)
             let data = try ring.json()
-            let created = try await withCentralStore(central) { store -> Bool in
+            let created = try await usingCentralStore(central) { store -> Bool in
                 guard try await store.keyringData() == nil else { return false }
                 try await store.saveKeyringData(data)
                 return true
@@ -160,59 +161,6 @@ struct KeysRevokeCommand: AsyncParsableCommand {
         let station = station
         let count = try await changeCentralKeyring(centralStoreSpec(central)) { $0.revoke(station: station) }
         print("\(count) key(s) of \(station) revoked; every station refuses its badges from its next request.")
-    }
-}
-
-func loadKeyring(_ store: StoreOptions) throws -> Keyring {
-    guard let ring = try Keyring.load(from: store.directory) else {
-        throw CommandFailure.usage("no badge keys in \(store.directory.path): run `accueil keys create` first")
-    }
-    return ring
-}
-
-/// Where badge templates and their assets are: --badges, $ACCUEIL_BADGES, ./badges, next to the
-/// installed binary (../share/accueil/badges), the source tree the binary was built in, or
-/// /etc/accueil/badges (the Debian package).
-struct BadgeOptions: ParsableArguments {
-    @Option(
-        help: ArgumentHelp(
-            "Folder with templates/ and assets (default: $ACCUEIL_BADGES, else found next to the program).",
-            valueName: "dir"))
-    var badges: String?
-
-    @Option(help: ArgumentHelp("Template name (a file in badges/templates without .json).", valueName: "name"))
-    var template = "a6"
-
-    var directory: URL {
-        if let badges { return URL(fileURLWithPath: badges) }
-        if let env = ProcessInfo.processInfo.environment["ACCUEIL_BADGES"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        var candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("badges")
-        ]
-        var dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        candidates.append(dir.appendingPathComponent("../share/accueil/badges").standardized)
-        while dir.path != "/" {
-            candidates.append(dir.appendingPathComponent("badges"))
-            dir = dir.deletingLastPathComponent()
-        }
-        // The Debian package keeps them in /etc (conffiles: edited templates survive upgrades).
-        candidates.append(URL(fileURLWithPath: "/etc/accueil/badges"))
-        candidates.append(URL(fileURLWithPath: "/usr/share/accueil/badges"))
-        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("templates").path) }
-            ?? candidates[0]
-    }
-
-    func renderer(_ name: String? = nil) throws -> BadgeRenderer {
-        try BadgeRenderer(named: name ?? template, badgesDirectory: directory)
-    }
-}
-
-extension BadgeMaker {
-    /// The store's badge maker: its store and keyring.
-    init(store: StoreOptions) throws {
-        try self.init(db: store.open(), ring: loadKeyring(store))
     }
 }
 

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import BadgeCore
+import CommandSupport
 import Foundation
 import KioskApp
 import KioskStore

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import BadgeCore
+import CommandSupport
 import Foundation
 import Kiosk
 import KioskApp

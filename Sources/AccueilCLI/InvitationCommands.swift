@@ -5,9 +5,11 @@ import AccueilCore
 import ArgumentParser
 import BadgeCore
 import Badges
+import CommandSupport
 import Foundation
 import Invitations
 import KioskStore
+import Ops
 import Printing
 
 struct InvitationsCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import BadgeCore
+import CommandSupport
 import Foundation
 import Hummingbird
 import Kiosk
@@ -108,19 +109,9 @@ struct KioskCommand: AsyncParsableCommand {
 
     typealias ScanAction = KioskConfiguration.ScanAction
 
-    /// The options a kiosk's configuration file may set (kiosk/kiosk.yaml documents each one).
-    static let schema: [String: ConfigFile.Kind] = [
-        "data": .string, "name": .string, "server": .string, "token": .string, "ca_file": .string,
-        "listen": .string, "printer": .string, "no_print": .bool, "batch_size": .int,
-        "mode": .choice(KioskMode.allCases.map(\.rawValue)), "session": .string, "room": .string,
-        "direction": .choice(ScanDirection.allCases.map(\.rawValue)),
-        "language": .choice(UILanguage.allCases.map(\.rawValue)), "pin": .string, "allow_hosts": .string,
-        "time_zone": .string, "scan": .choice(ScanAction.allCases.map(\.rawValue)),
-    ]
-
     func run() async throws {
         // Flags first, then the environment, then the configuration file, then the defaults.
-        let file = try ConfigFile.load(config, schema: Self.schema)
+        let file = try ConfigFile.load(config, schema: StationConfig.schema)
         try applyTimeZone(file.string("time_zone"))
         var store = store
         if let name = name ?? file.pick(nil, env: "ACCUEIL_KIOSK", "name") { store.kiosk = store.kiosk ?? name }

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import GRDB
 import Kiosk
@@ -235,7 +236,7 @@ struct PurgeCommand: AsyncParsableCommand {
     func run() async throws {
         guard yes else { throw CommandFailure.usage("this deletes personal data for good: add --yes") }
         if let central {
-            let changed = try await withCentralStore(central) { try await $0.purgePersonalData() }
+            let changed = try await usingCentralStore(central) { try await $0.purgePersonalData() }
             print("purged \(changed) events of the central store \(redacted(central))")
             // The server's projection checkpoint beside a SQLite store holds names too. (Elsewhere,
             // a server finds its checkpoint older than the purge, deletes it and writes a new one.)

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import BadgeCore
+import CommandSupport
 import Foundation
 import Kiosk
 import KioskStore
@@ -141,82 +142,6 @@ struct RosterImportCommand: AsyncParsableCommand {
         var role_values: [RoleValue]
     }
 
-    /// Attendees per request when a roster is sent in pieces.
-    static let pieceAttendees = 20_000
-    /// Bytes per piece at most, under the server's 64 MB limit on a request.
-    static let pieceBytes = 32 << 20
-
-    /// Sends a roster held in memory to the server (``upload(count:keep:cancelled:removeMissing:dryRun:to:next:)``).
-    static func upload(
-        _ attendees: [Attendee], cancelled: [String] = [], codes: [[String]]? = nil, removeMissing: Bool,
-        dryRun: Bool, to client: SyncClient
-    ) async throws -> ImportSummary {
-        var start = 0
-        return try await upload(
-            count: attendees.count, keep: removeMissing ? attendees.map(\.id) : [], cancelled: cancelled,
-            removeMissing: removeMissing, dryRun: dryRun, to: client
-        ) { most in
-            guard start < attendees.count else { return nil }
-            let end = min(start + most, attendees.count)
-            defer { start = end }
-            return (Array(attendees[start..<end]), codes.map { Array($0[start..<end]) })
-        }
-    }
-
-    /// Sends a roster to the server, its attendees asked of `next` (at most that many at a time,
-    /// nil at the end; with their ticket codes when the file has any): `count` attendees in one
-    /// request up to `pieceAttendees`, as before; more in pieces of that many (fewer if their rows
-    /// are long), each applied as it arrives, then, with `removeMissing`, `keep`, the ids of the
-    /// whole file, so that the server removes everyone else. Memory on both ends is one piece's
-    /// (and the file's ids). A piece the server refuses stops the upload: the pieces before it are
-    /// applied, and importing the file again changes nothing twice.
-    static func upload(
-        count: Int, keep: [String], cancelled: [String], removeMissing: Bool, dryRun: Bool, to client: SyncClient,
-        next: (Int) throws -> (attendees: [Attendee], codes: [[String]]?)?
-    ) async throws -> ImportSummary {
-        if count <= pieceAttendees {
-            let all = try next(max(count, 1)) ?? ([], nil)
-            let body = try JSONEncoder().encode(
-                RosterUpload(
-                    attendees: all.attendees, removeMissing: removeMissing, dryRun: dryRun, ticketCodes: all.codes,
-                    cancelled: cancelled))
-            return try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
-        }
-        var total = ImportSummary()
-        var first = true
-        while let piece = try next(pieceAttendees) {
-            var start = 0
-            while start < piece.attendees.count {
-                var end = piece.attendees.count
-                var body: Data
-                repeat {
-                    // Cancelled registrations with the first request; with --remove-missing the
-                    // last request removes them with everyone else not in the file.
-                    body = try JSONEncoder().encode(
-                        RosterUpload(
-                            attendees: Array(piece.attendees[start..<end]), removeMissing: false, dryRun: dryRun,
-                            ticketCodes: piece.codes.map { Array($0[start..<end]) },
-                            cancelled: first && !removeMissing ? cancelled : nil))
-                    if body.count > pieceBytes && end - start > 1 { end = start + (end - start) / 2 } else { break }
-                } while true
-                let sent = try await client.post("api/v1/roster", body: body, as: ImportSummary.self, timeout: 600)
-                total.added += sent.added
-                total.updated += sent.updated
-                total.unchanged += sent.unchanged
-                total.removed += sent.removed
-                first = false
-                start = end
-            }
-        }
-        if removeMissing {
-            let body = try JSONEncoder().encode(RosterRemovals(keep: keep, dryRun: dryRun))
-            total.removed += try await client.post(
-                "api/v1/roster/removals", body: body, as: ImportSummary.self, timeout: 600
-            ).removed
-        }
-        return total
-    }
-
     func run() async throws {
         var options = RosterOptions(preset: preset, defaultRole: defaultRole, acceptPending: acceptPending)
         for map in maps {
@@ -254,7 +179,7 @@ struct RosterImportCommand: AsyncParsableCommand {
                 // Read through once to check the whole file (rows refused, counts) before anything
                 // is sent; its attendees are read again, piece by piece, as they are sent.
                 var reader = try RosterFile.open(data, sheet: sheet, options: options)
-                while let piece = try reader.piece(Self.pieceAttendees) {
+                while let piece = try reader.piece(SyncClient.rosterPieceAttendees) {
                     if removeMissing { keep.append(contentsOf: piece.attendees.map(\.id)) }
                 }
                 parsed = reader.roster
@@ -293,9 +218,9 @@ struct RosterImportCommand: AsyncParsableCommand {
                 server: server, token: access.token, kiosk: store.kioskName, caFile: access.caFile)
             do {
                 var reader = try RosterFile.open(data, sheet: sheet, options: options)
-                changes = try await Self.upload(
+                changes = try await client.uploadRoster(
                     count: parsed.attendeesTaken, keep: keep, cancelled: parsed.cancelledIDs,
-                    removeMissing: removeMissing, dryRun: dryRun, to: client
+                    removeMissing: removeMissing, dryRun: dryRun
                 ) { most in
                     try reader.piece(most).map { ($0.attendees, withTickets > 0 ? $0.ticketCodes : nil) }
                 }

@@ -1,6 +1,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import Hummingbird
 import Kiosk
@@ -8,38 +9,6 @@ import KioskStore
 import Ops
 import Server
 import Sync
-
-/// An error of a store's user, told apart from the store's opening (`withCentralStore`).
-private struct ErrorInside: Error { var error: any Error }
-
-/// Opens the central store named by `--store`, runs `body` on it, and closes it. A store that
-/// cannot be opened is a usage error (exit 2), said with the spec.
-func withCentralStore<T>(_ spec: String, _ body: (any CentralStore) async throws -> T) async throws -> T {
-    do {
-        return try await CentralStorage.withCentralStore(spec) { store in
-            do { return try await body(store) } catch { throw ErrorInside(error: error) }
-        }
-    } catch let inside as ErrorInside {
-        throw inside.error
-    } catch let error as SyncError {
-        throw CommandFailure.usage("cannot open the central store \(redacted(spec)): \(error)")
-    }
-}
-
-/// A store spec with its password hidden, for logs.
-func redacted(_ spec: String) -> String {
-    guard var components = URLComponents(string: spec), components.password != nil else { return spec }
-    components.password = "***"
-    return components.string ?? spec
-}
-
-let centralStoreHelp = ArgumentHelp(
-    "Central store: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DB (default: $ACCUEIL_STORE, else sqlite:accueil-central.sqlite).",
-    valueName: "store")
-
-func centralStoreSpec(_ option: String?) -> String {
-    option ?? ProcessInfo.processInfo.environment["ACCUEIL_STORE"] ?? "sqlite:accueil-central.sqlite"
-}
 
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -123,7 +92,7 @@ struct ServerCommand: AsyncParsableCommand {
             }
         }
         let scheme = certificate == nil ? "http" : "https"
-        try await withCentralStore(spec) { central in
+        try await usingCentralStore(spec) { central in
             let host = configuration.host
             let made = Result {
                 try buildApplication(configuration, store: central) { port in
@@ -172,7 +141,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
             throw CommandFailure.usage("--kiosk: a name of 1 to 64 characters, without control characters")
         }
         let (kiosk, role) = (kiosk, role)
-        let (token, key) = try await withCentralStore(centralStoreSpec(store)) { central in
+        let (token, key) = try await usingCentralStore(centralStoreSpec(store)) { central in
             let token = try await central.createToken(kiosk: kiosk, role: role)
             // With the event's keyring on the server, the station's signing key is issued now:
             // every other station knows it from its next key update, before this one prints.
@@ -194,7 +163,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
     @Option(help: centralStoreHelp) var store: String?
 
     func run() async throws {
-        let count = try await withCentralStore(centralStoreSpec(store)) { try await $0.revokeTokens(kiosk: kiosk) }
+        let count = try await usingCentralStore(centralStoreSpec(store)) { try await $0.revokeTokens(kiosk: kiosk) }
         print("\(count) token(s) of \(kiosk) revoked.")
     }
 }
@@ -339,7 +308,7 @@ struct OrganiserAddCommand: AsyncParsableCommand {
         do { account = try OrganiserAccount.make(name: name, password: password, canSeeNames: names) } catch {
             throw CommandFailure.usage("\(error)")
         }
-        try await withCentralStore(centralStoreSpec(store)) { try await $0.saveOrganiser(account) }
+        try await usingCentralStore(centralStoreSpec(store)) { try await $0.saveOrganiser(account) }
         print("organiser \(name) can sign in to /dashboard\(names ? " and sees names" : " (counts only, no names)")")
     }
 }
@@ -350,7 +319,7 @@ struct OrganiserRemoveCommand: AsyncParsableCommand {
     @Argument(help: "The organiser's sign-in name.") var name: String
 
     func run() async throws {
-        let removed = try await withCentralStore(centralStoreSpec(store)) { try await $0.removeOrganiser(named: name) }
+        let removed = try await usingCentralStore(centralStoreSpec(store)) { try await $0.removeOrganiser(named: name) }
         guard removed else { throw CommandFailure.usage("no organiser named \(name)") }
         print("organiser \(name) removed: their dashboards are closed")
     }

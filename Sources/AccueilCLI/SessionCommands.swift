@@ -2,6 +2,7 @@ import AccueilCore
 import ArgumentParser
 import BadgeCore
 import CentralStorage
+import CommandSupport
 import Foundation
 import KioskApp
 import KioskStore

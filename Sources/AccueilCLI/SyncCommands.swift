@@ -1,5 +1,6 @@
 import AccueilCore
 import ArgumentParser
+import CommandSupport
 import Foundation
 import KioskStore
 import Sync

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import Server
 import Tooling
@@ -46,7 +47,7 @@ struct BenchSignInCommand: AsyncParsableCommand {
         let spec = "sqlite:\(scratch.appendingPathComponent("central.sqlite").path)"
         let port = 21_000 + Int(getpid() % 2000)
         var results: [Scenario] = []
-        try await withCentralStore(spec) { central in
+        try await usingCentralStore(spec) { central in
             for name in ["alice", "bruno", "organiser"] {
                 try await central.saveOrganiser(
                     try OrganiserAccount.make(name: name, password: "\(name)-password", canSeeNames: false))

@@ -5,34 +5,39 @@ import Yams
 /// per option, in YAML. Values given by flags, then environment variables, win over the file's;
 /// the file's win over the defaults. A file with an unknown key, a value of the wrong kind or a
 /// syntax error is refused at start with the file, the line and the reason.
-struct ConfigFile: Sendable {
-    enum Kind: Sendable {
+public struct ConfigFile: Sendable {
+    /// A file that cannot be read or checked: its path, the line and the reason.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var message: String
+        public var description: String { message }
+    }
+
+    public enum Kind: Sendable {
         case string, int, bool
         case choice([String])
     }
 
-    enum Value: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
         case string(String)
         case int(Int)
         case bool(Bool)
     }
 
-    let path: String
-    private(set) var values: [String: Value] = [:]
+    public let path: String
+    public private(set) var values: [String: Value] = [:]
 
     /// An empty configuration (no file).
-    init() { path = "" }
+    public init() { path = "" }
 
     /// Reads and checks `path` against `schema` (key → kind).
-    init(path: String, schema: [String: Kind]) throws(CommandFailure) {
+    public init(path: String, schema: [String: Kind]) throws(Invalid) {
         self.path = path
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw CommandFailure.usage(
-                "\(path): cannot read the configuration: \((error as NSError).localizedDescription)")
+            throw Invalid(message: "\(path): cannot read the configuration: \((error as NSError).localizedDescription)")
         }
-        func fail(_ line: Int, _ reason: String) -> CommandFailure {
-            CommandFailure.usage("\(path), line \(line): \(reason)")
+        func fail(_ line: Int, _ reason: String) -> Invalid {
+            Invalid(message: "\(path), line \(line): \(reason)")
         }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let error as YamlError {
@@ -79,30 +84,30 @@ struct ConfigFile: Sendable {
     }
 
     /// The file named by `--config`, else by `$ACCUEIL_CONFIG`; no file at all is an empty configuration.
-    static func load(_ option: String?, schema: [String: Kind]) throws(CommandFailure) -> ConfigFile {
+    public static func load(_ option: String?, schema: [String: Kind]) throws(Invalid) -> ConfigFile {
         guard let path = option ?? ProcessInfo.processInfo.environment["ACCUEIL_CONFIG"], !path.isEmpty else {
             return ConfigFile()
         }
         return try ConfigFile(path: path, schema: schema)
     }
 
-    func string(_ key: String) -> String? {
+    public func string(_ key: String) -> String? {
         if case .string(let text)? = values[key] { return text }
         return nil
     }
 
-    func int(_ key: String) -> Int? {
+    public func int(_ key: String) -> Int? {
         if case .int(let number)? = values[key] { return number }
         return nil
     }
 
-    func bool(_ key: String) -> Bool? {
+    public func bool(_ key: String) -> Bool? {
         if case .bool(let flag)? = values[key] { return flag }
         return nil
     }
 
     /// A flag's value, else the environment variable's, else the file's, else nil.
-    func pick(_ flag: String?, env: String?, _ key: String) -> String? {
+    public func pick(_ flag: String?, env: String?, _ key: String) -> String? {
         if let flag, !flag.isEmpty { return flag }
         if let env, let value = ProcessInfo.processInfo.environment[env], !value.isEmpty { return value }
         return string(key)

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -99,7 +100,7 @@ struct BenchServersCommand: AsyncParsableCommand {
         async throws
     {
         guard opened.count < count else { return try await body(opened) }
-        try await withCentralStore(store) { central in
+        try await usingCentralStore(store) { central in
             try await withStores(count, opened: opened + [central], body)
         }
     }

@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import Hummingbird
 import Kiosk
@@ -70,7 +71,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let spec = store ?? "sqlite:\(scratch.appendingPathComponent("central.sqlite").path)"
         let port = 18_000 + Int(getpid() % 2000)
         let url = URL(string: "http://127.0.0.1:\(port)")!
-        try await withCentralStore(spec) { central in
+        try await usingCentralStore(spec) { central in
             let app = try buildApplication(ServerConfiguration(port: port, store: spec), store: central)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.run() }
@@ -103,7 +104,7 @@ struct BenchSyncCommand: AsyncParsableCommand {
         let client = try SyncClient(server: url, token: office, kiosk: "bench-import")
         let uploadStart = ContinuousClock.now
         // As `roster import --server` sends it: in pieces past 20,000 attendees.
-        _ = try await RosterImportCommand.upload(big, removeMissing: false, dryRun: false, to: client)
+        _ = try await client.uploadRoster(big, removeMissing: false, dryRun: false)
         let upload = (ContinuousClock.now - uploadStart).seconds
         log("  uploaded in \(fmt(upload)) s")
         let expected = try await client.get("api/v1/stats", as: Stats.self).registered

@@ -5,14 +5,18 @@ import AccueilCore
 import ArgumentParser
 import BadgeCore
 import Badges
+import CommandSupport
 import Foundation
 import KioskApp
 import KioskStore
 import Printing
 import RosterFiles
 
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `accueil bench`: the benchmarks behind BENCHMARKS.md, each a subcommand.
+public struct BenchCommand: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure import, index, search, check-in and memory on a generated roster.",
         discussion: """

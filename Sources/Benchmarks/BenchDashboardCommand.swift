@@ -4,6 +4,7 @@
 import AccueilCore
 import ArgumentParser
 import CentralStorage
+import CommandSupport
 import Foundation
 import Hummingbird
 import Kiosk
@@ -70,7 +71,7 @@ struct BenchDashboardCommand: AsyncParsableCommand {
         log("Filling the central store: \(attendees) attendees, \(events) events…")
         let fillStart = ContinuousClock.now
         var fill = 0.0
-        try await withCentralStore(spec) { central in
+        try await usingCentralStore(spec) { central in
             try await self.fill(central)
             fill = (ContinuousClock.now - fillStart).seconds
             try await central.saveOrganiser(
@@ -80,7 +81,7 @@ struct BenchDashboardCommand: AsyncParsableCommand {
 
         let port = 19_000 + Int(getpid() % 2000)
         let url = URL(string: "http://127.0.0.1:\(port)")!
-        try await withCentralStore(spec) { central in
+        try await usingCentralStore(spec) { central in
             let token = try await central.createToken(kiosk: "bench-door")
             let started = ContinuousClock.now
             let app = try buildApplication(ServerConfiguration(port: port, store: spec), store: central)
