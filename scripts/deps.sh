@@ -94,6 +94,85 @@ accueil_start_cupsd() {
     return 1
 }
 
+# Starts a private cupsd for the tests, apart from the machine's (which is left alone): its own
+# ServerRoot, spool and state in a folder (default: a new one under /tmp), listening only on a
+# socket in it, with a "capture" backend (Tests/tools/capture-backend) that writes each job's
+# document, as a printer would receive it, into a folder, and a PPD for a PDF printer (the one
+# cups-pdf ships, its filter chain ending in PDF). Exports CUPS_SERVER (the socket: every `accueil`
+# and CUPS tool started from this shell uses it) and ACCUEIL_TEST_CUPS (the folder: the tests make
+# their queues, stop and restart it through it). Ready when it answers an IPP request (`lpstat -r`).
+accueil_start_test_cupsd() {
+    local root=${1:-$(mktemp -d /tmp/accueil-test-cups-XXXXXX)}
+    local here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    mkdir -p "$root"/{etc,bin/backend,bin/filter,bin/daemon,spool,cache,state,tmp,log}
+    chmod 0755 "$root"
+    chmod 1777 "$root/tmp"   # filters run as lp and write their temporary files there
+    # What cupsd runs comes from its ServerBin: the system's filters and helpers, and our backend.
+    local file
+    for file in /usr/lib/cups/filter/* /usr/lib/cups/daemon/*; do
+        ln -sf "$file" "$root/bin/$(basename "$(dirname "$file")")/"
+    done
+    ln -sf /usr/lib/cups/backend/socket "$root/bin/backend/socket"   # raw queues, as for a Zebra
+    install -m 0700 "$here/Tests/tools/capture-backend" "$root/bin/backend/capture"   # runs as root
+    sed -e '/^\*PCFileName/a *cupsFilter2: "application/vnd.cups-pdf application/pdf 0 -"' \
+        -e 's/^\*ModelName:.*/*ModelName: "Accueil capture printer"/' \
+        -e 's/^\*NickName:.*/*NickName: "Accueil capture printer (PDF)"/' \
+        /usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd > "$root/capture.ppd"
+    cat > "$root/etc/cups-files.conf" <<CONF
+ServerRoot $root/etc
+ServerBin $root/bin
+DataDir /usr/share/cups
+RequestRoot $root/spool
+CacheDir $root/cache
+StateDir $root/state
+TempDir $root/tmp
+AccessLog $root/log/access_log
+ErrorLog $root/log/error_log
+PageLog $root/log/page_log
+CONF
+    cat > "$root/etc/cupsd.conf" <<CONF
+Listen $root/cups.sock
+Browsing Off
+LogLevel warn
+WebInterface No
+DefaultAuthType None
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+CONF
+    export ACCUEIL_TEST_CUPS="$root" CUPS_SERVER="$root/cups.sock"
+    # Without -f, cupsd returns once it has started (or failed to).
+    /usr/sbin/cupsd -c "$root/etc/cupsd.conf" -s "$root/etc/cups-files.conf"
+    for _ in $(seq 1 100); do
+        lpstat -h "$CUPS_SERVER" -r 2>/dev/null | grep -q "scheduler is running" && return 0
+        sleep 0.1
+    done
+    echo "the tests' cupsd did not start (see $root/log/error_log)" >&2
+    return 1
+}
+
+# Stops the private cupsd of accueil_start_test_cupsd and removes its folder.
+accueil_stop_test_cupsd() {
+    local root=${1:-${ACCUEIL_TEST_CUPS:-}}
+    [ -n "$root" ] && [ -f "$root/etc/cupsd.conf" ] || return 0
+    # Started without -f, cupsd runs again as `cupsd -C FILE`: matched from the start of the line.
+    local match="^/usr/sbin/cupsd -[cC] $root/etc/cupsd\\.conf"
+    pkill -TERM -f -- "$match" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+        pgrep -f -- "$match" > /dev/null || break
+        sleep 0.1
+    done
+    pkill -KILL -f -- "$match" 2>/dev/null || true
+    rm -rf "$root"
+}
+
 # Starts the machine's PostgreSQL (Debian's cluster; made if missing), makes an `accueil` role that
 # may create databases, and exports ACCUEIL_TEST_POSTGRES for the server tests that run on it.
 accueil_start_postgres() {
@@ -112,6 +191,19 @@ accueil_start_postgres() {
     $sudo runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c \
         "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'accueil') THEN CREATE ROLE accueil LOGIN CREATEDB PASSWORD 'accueil'; END IF; END \$\$;" >/dev/null
     export ACCUEIL_TEST_POSTGRES="postgres://accueil:accueil@127.0.0.1:${port}/postgres"
+}
+
+# Drops the databases the tests made on the machine's PostgreSQL (accueil_t_*, one per server
+# test; accueil_e2e_*, one per end-to-end test), closing what still uses them: scripts/test runs
+# it at the end, and at the start for what a killed run left.
+accueil_drop_test_databases() {
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    local name
+    for name in $($sudo runuser -u postgres -- psql -qtA -c \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'accueil\_t\_%' OR datname LIKE 'accueil\_e2e\_%'" 2>/dev/null); do
+        $sudo runuser -u postgres -- psql -q -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1 || true
+    done
 }
 
 # Starts Postfix for the invitation tests: every message, whatever its recipient, is delivered to

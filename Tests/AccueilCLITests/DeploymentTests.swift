@@ -347,9 +347,14 @@ struct DeploymentTests {
         let run = box.root.appendingPathComponent("run").path
         let (serverPort, doorPort) = (20_000 + Int.random(in: 0..<5000), 25_000 + Int.random(in: 0..<5000))
         let out = box.root.appendingPathComponent("run.out").path
+        // The run command prints through the machine's CUPS (it starts cupsd and makes its cups-pdf
+        // queue there, as on an organiser's laptop), not the tests' own cupsd.
+        var machine = ProcessInfo.processInfo.environment
+        machine["CUPS_SERVER"] = nil
+        machine["ACCUEIL_TEST_CUPS"] = nil
         let script = try spawn(
             "/bin/bash", [sourceRoot.appendingPathComponent("scripts/run").path],
-            environment: ProcessInfo.processInfo.environment.merging(
+            environment: machine.merging(
                 [
                     "ACCUEIL_BIN": accueilBinary.path, "ACCUEIL_RUN_DIR": run,
                     "ACCUEIL_SERVER_PORT": String(serverPort), "ACCUEIL_DOOR_PORT": String(doorPort),

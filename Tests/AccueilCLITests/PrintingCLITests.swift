@@ -5,8 +5,15 @@ import Printing
 import TestSupport
 import Testing
 
-/// The machine's real cupsd, with queues made for one test each (cups-pdf, or raw to a socket).
+/// A real cupsd of the tests' own, apart from the machine's (`accueil_start_test_cupsd` in
+/// scripts/deps.sh, which scripts/test runs: its folder is `$ACCUEIL_TEST_CUPS`, its socket
+/// `$CUPS_SERVER`, which every `accueil` the tests start inherits), with queues made for one test
+/// each: a PDF printer whose jobs land in a folder (the "capture" backend), or raw to a socket.
 enum Cups {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String
+    }
+
     @discardableResult
     static func run(_ path: String, _ arguments: [String]) -> (status: Int32, output: String) {
         do {
@@ -17,37 +24,63 @@ enum Cups {
         }
     }
 
-    static var isRunning: Bool { run("/usr/bin/lpstat", ["-r"]).output.contains("scheduler is running") }
+    /// The private cupsd's folder; a test that prints fails, and says how, without it.
+    static var root: String {
+        get throws {
+            guard let root = ProcessInfo.processInfo.environment["ACCUEIL_TEST_CUPS"], !root.isEmpty,
+                FileManager.default.fileExists(atPath: root + "/etc/cupsd.conf"),
+                ProcessInfo.processInfo.environment["CUPS_SERVER"] == root + "/cups.sock"
+            else {
+                throw Missing(
+                    description:
+                        "the printing tests need the tests' own cupsd: run them through scripts/test, or first "
+                        + "`source scripts/deps.sh; accueil_start_test_cupsd` in the shell that runs `swift test`")
+            }
+            return root
+        }
+    }
 
-    /// Starts cupsd if it is not running (the test script starts it too). `runProgram` gives it a
-    /// clean signal mask: started with the test runner's blocked signals, cupsd would never notice
-    /// its backends finishing.
+    /// A CUPS command-line tool (lpadmin, cupsdisable, cancel…) on the tests' cupsd.
+    @discardableResult
+    static func tool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let directory = ["lpadmin", "cupsdisable", "cupsenable", "cupsreject", "cupsaccept"].contains(name)
+        return run((directory ? "/usr/sbin/" : "/usr/bin/") + name, ["-h", try root + "/cups.sock"] + arguments)
+    }
+
+    static var isRunning: Bool { (try? tool("lpstat", ["-r"]))?.output.contains("scheduler is running") == true }
+
+    /// Starts the tests' cupsd again if it is not running. `runProgram` gives it a clean signal
+    /// mask: started with the test runner's blocked signals, cupsd would never notice its backends
+    /// finishing. Without -f, cupsd returns once it has started; it is ready when it answers.
     static func ensureRunning() throws {
+        let root = try root
         if isRunning { return }
-        run("/usr/sbin/cupsd", [])
+        run("/usr/sbin/cupsd", ["-c", root + "/etc/cupsd.conf", "-s", root + "/etc/cups-files.conf"])
         for _ in 0..<100 where !isRunning { usleep(100_000) }
-        #expect(isRunning, "cupsd did not start")
+        #expect(isRunning, "the tests' cupsd did not start (\(root)/log/error_log)")
     }
 
-    /// Stops cupsd (SIGTERM, so that it saves the queues the test made; SIGKILL if it will not go).
-    static func stop() {
-        run("/usr/bin/pkill", ["-TERM", "-x", "cupsd"])
+    /// Stops the tests' cupsd (SIGTERM, so that it saves the queues the tests made; SIGKILL if it
+    /// will not go). The machine's cupsd, if any, is not touched.
+    static func stop() throws {
+        // Started without -f, cupsd runs again as `cupsd -C FILE`: matched from the start of the line.
+        let match = "^/usr/sbin/cupsd -[cC] \(try root)/etc/cupsd\\.conf"
+        run("/usr/bin/pkill", ["-TERM", "-f", "--", match])
         for _ in 0..<50 where isRunning { usleep(100_000) }
-        if isRunning { run("/usr/bin/pkill", ["-KILL", "-x", "cupsd"]) }
+        if isRunning { run("/usr/bin/pkill", ["-KILL", "-f", "--", match]) }
         for _ in 0..<50 where isRunning { usleep(100_000) }
     }
 
-    /// A cups-pdf queue writing to a folder of its own.
+    /// A PDF printer whose jobs land, as it would receive them (through CUPS's filters), as PDF
+    /// files in a folder of their own.
     static func pdfQueue() throws -> (name: String, output: URL) {
         try ensureRunning()
+        let root = try root
         let name = "accueil-t\(UUID().uuidString.prefix(8).lowercased())"
-        let output = URL(fileURLWithPath: "/var/spool/cups-pdf/\(name)")
+        let output = URL(fileURLWithPath: "\(root)/printed/\(name)")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        try "Out \(output.path)\nAnonDirName \(output.path)\nLabel 0\n".write(
-            toFile: "/etc/cups/cups-pdf-\(name).conf", atomically: true, encoding: .utf8)
-        let added = run(
-            "/usr/sbin/lpadmin",
-            ["-p", name, "-E", "-v", "cups-pdf:/\(name)", "-P", "/usr/share/ppd/cups-pdf/CUPS-PDF_noopt.ppd"])
+        let added = try tool(
+            "lpadmin", ["-p", name, "-E", "-v", "capture:" + output.path, "-P", root + "/capture.ppd"])
         #expect(added.status == 0, "lpadmin: \(added.output)")
         return (name, output)
     }
@@ -56,14 +89,14 @@ enum Cups {
     static func rawQueue(port: UInt16) throws -> String {
         try ensureRunning()
         let name = "accueil-z\(UUID().uuidString.prefix(8).lowercased())"
-        let added = run("/usr/sbin/lpadmin", ["-p", name, "-E", "-v", "socket://127.0.0.1:\(port)", "-m", "raw"])
+        let added = try tool("lpadmin", ["-p", name, "-E", "-v", "socket://127.0.0.1:\(port)", "-m", "raw"])
         #expect(added.status == 0, "lpadmin: \(added.output)")
         return name
     }
 
-    static func remove(_ name: String) { run("/usr/sbin/lpadmin", ["-x", name]) }
+    static func remove(_ name: String) { _ = try? tool("lpadmin", ["-x", name]) }
 
-    /// PDFs cups-pdf wrote, once `count` of them are there (waits up to 30 s).
+    /// The PDFs a queue of `pdfQueue` printed, once `count` of them are there (waits up to 30 s).
     static func pdfs(in folder: URL, count: Int) -> [URL] {
         var found: [URL] = []
         for _ in 0..<300 {
@@ -139,7 +172,7 @@ struct PrintingCLITests {
         try box.run(["badge", "qr", id]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("check in and print: the badge lands in the cups-pdf queue, and its QR code is the attendee's")
+    @Test("check in and print: the badge lands in the PDF printer, and its QR code is the attendee's")
     func printsToCupsPDF() throws {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
@@ -191,7 +224,7 @@ struct PrintingCLITests {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
         let box = try demo()
-        Cups.run("/usr/sbin/cupsdisable", [queue])
+        try Cups.tool("cupsdisable", [queue])
         let result = try box.run(["checkin", "ACC-00011", "--print", "--printer", queue])
         #expect(result.status == 0, "\(result.output)")
         #expect(try box.run(["print", "run", "--timeout", "1", "--printer", queue]).status == 9)
@@ -200,7 +233,7 @@ struct PrintingCLITests {
         let lastError = (waiting?["last_error"] as? String) ?? ""
         #expect(lastError.contains("stopped"), "\(lastError)")
         #expect(Cups.pdfs(in: output, count: 0).isEmpty)
-        Cups.run("/usr/sbin/cupsenable", [queue])
+        try Cups.tool("cupsenable", [queue])
         #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
         #expect(Cups.pdfs(in: output, count: 1).count == 1)
         usleep(1_000_000)
@@ -212,13 +245,13 @@ struct PrintingCLITests {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
         let box = try demo()
-        Cups.run("/usr/sbin/cupsreject", [queue])
+        try Cups.tool("cupsreject", [queue])
         let result = try box.run(["checkin", "ACC-00012", "--print", "--printer", queue])
         #expect(result.status == 0 && result.stdout.contains("refuses"), "\(result.output)")
         let stats = try #require(try box.json(["stats"]) as? [String: Any])
         #expect(stats["checked_in"] as? Int == 1)
         #expect(try jobs(box).first?["state"] as? String == "pending")
-        Cups.run("/usr/sbin/cupsaccept", [queue])
+        try Cups.tool("cupsaccept", [queue])
         #expect(try box.run(["print", "retry", "--printer", queue]).status == 0)
         #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
         #expect(Cups.pdfs(in: output, count: 1).count == 1)
@@ -230,7 +263,7 @@ struct PrintingCLITests {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
         let box = try demo()
-        Cups.stop()
+        try Cups.stop()
         defer { try? Cups.ensureRunning() }
         for id in ["ACC-00021", "ACC-00022", "ACC-00023"] {
             let result = try box.run(["checkin", id, "--print", "--printer", queue])
@@ -253,16 +286,16 @@ struct PrintingCLITests {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
         let box = try demo()
-        Cups.run("/usr/sbin/cupsdisable", [queue])
+        try Cups.tool("cupsdisable", [queue])
         #expect(try box.run(["checkin", "ACC-00031", "--print", "--printer", queue]).status == 0)
         let cupsJob = try #require(try jobs(box).first?["cups_job"] as? Int)
-        #expect(Cups.run("/usr/bin/cancel", ["\(queue)-\(cupsJob)"]).status == 0)
+        #expect(try Cups.tool("cancel", ["\(queue)-\(cupsJob)"]).status == 0)
         _ = try box.run(["print", "run", "--timeout", "1"])
         let failed = try #require(try jobs(box).first)
         #expect(failed["state"] as? String == "failed")
         let why = (failed["last_error"] as? String) ?? ""
         #expect(why.contains("cancelled"), "\(why)")
-        Cups.run("/usr/sbin/cupsenable", [queue])
+        try Cups.tool("cupsenable", [queue])
         #expect(try box.run(["print", "retry", "--printer", queue]).status == 0)
         #expect(try box.run(["print", "run", "--until-idle", "--timeout", "60"]).status == 0)
         #expect(Cups.pdfs(in: output, count: 1).count == 1)
@@ -279,7 +312,7 @@ struct PrintingCLITests {
             Cups.remove(good)
         }
         let box = try demo()
-        Cups.run("/usr/sbin/cupsreject", [broken])
+        try Cups.tool("cupsreject", [broken])
         #expect(try box.run(["checkin", "ACC-00041", "--print", "--printer", broken]).status == 0)
         let moved = try box.run(["print", "reroute", broken, good])
         #expect(moved.status == 0 && moved.stdout.contains("1 jobs moved"), "\(moved.output)")
@@ -304,10 +337,10 @@ struct PrintingCLITests {
         let (queue, output) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
         let box = Sandbox()
-        Cups.run("/usr/sbin/cupsdisable", [queue])
+        try Cups.tool("cupsdisable", [queue])
         let listed = try box.run(["printers"])
         #expect(listed.stdout.contains(queue) && listed.stdout.contains("stopped"), "\(listed.output)")
-        Cups.run("/usr/sbin/cupsenable", [queue])
+        try Cups.tool("cupsenable", [queue])
         let test = try accueil(["print", "test", "--printer", queue, "--timeout", "60"])
         #expect(test.status == 0 && test.stdout.contains("Printed."), "\(test.output)")
         #expect(Cups.pdfs(in: output, count: 1).count == 1)
@@ -342,7 +375,7 @@ struct PrintingCLITests {
     func crashBetweenSubmitAndRecord() throws {
         let (queue, _) = try Cups.pdfQueue()
         defer { Cups.remove(queue) }
-        Cups.run("/usr/sbin/cupsdisable", [queue])  // keep the job in CUPS while we look
+        try Cups.tool("cupsdisable", [queue])  // keep the job in CUPS while we look
         let box = try demo()
         let db = try KioskDatabase(directory: URL(fileURLWithPath: box.data))
         let (_, queued) = try db.checkIn("ACC-00060", kiosk: "door-1", print: PrintRequest(printer: queue))
@@ -402,7 +435,7 @@ struct PrintingCLITests {
             #expect(try await browser.waitFor("#name", containing: "HIDALGO"))
             let id = try #require(try await browser.script("return current.id") as? String)
 
-            // Check in and print: the badge reaches the cups-pdf queue with this attendee's QR code.
+            // Check in and print: the badge reaches the PDF printer with this attendee's QR code.
             try await browser.click("#checkin")
             #expect(try await browser.waitFor("#message", containing: "Checked in"))
             #expect((try box.json(["stats"]) as? [String: Any])?["checked_in"] as? Int == 1)

@@ -207,8 +207,8 @@ struct RehearsalTests {
         for id in ["ACC-00002", "ACC-00003", "ACC-00004", "ACC-00005"] {
             #expect(post("door-2", "/api/v1/checkin", ["id": id])["status"] as? String == "checked_in")
         }
-        // The badge comes out of cups-pdf; its QR, read from the PDF, opens the plenary and self-service.
-        // Read once CUPS says it is printed (cups-pdf is still writing the file before).
+        // The badge comes out of the PDF printer; its QR, read from the PDF, opens the plenary and self-service.
+        // Read once CUPS says it is printed.
         let done = eventually(60) {
             (status("door-1")?["last_print"] as? [String: Any])?["state"] as? String == "printed"
         }

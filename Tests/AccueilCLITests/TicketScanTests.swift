@@ -177,12 +177,12 @@ struct TicketScanTests {
         ]
         try await withStation(box, arguments) { browser in
             try await see(browser, "#scan", "confirmation")
-            // Eventbrite's barcode: checked in, greeted, and the badge comes out of the cups-pdf queue
+            // Eventbrite's barcode: checked in, greeted, and the badge comes out of the PDF queue
             // with the attendee's own signed code.
             try await browser.burst(exports.eventbriteBarcode + "\n")
             try await see(browser, "#answer", "Ngozi")
             try await see(browser, "#answer", "printing")
-            // Read once CUPS says it is printed: cups-pdf may still be writing the file before.
+            // Read once CUPS says it is printed.
             let printed = try eventually(60) {
                 (try box.json(["print", "jobs"]) as? [[String: Any]])?.first?["state"] as? String == "printed"
             }
