@@ -187,6 +187,10 @@ public struct LiveRoster: Sendable {
     /// Roster changes indexed beside the snapshot, not yet folded into it.
     public var pendingChanges: Int { delta.count }
 
+    /// Attendees on the roster (removed ones left out), those indexed beside the snapshot
+    /// included: the snapshot's, less the ones changed since, plus the changed ones still on it.
+    public var attendeeCount: Int { snapshot.records.count - staleInSnapshot + delta.snapshot.records.count }
+
     /// What a refresh did.
     public enum Refresh: Sendable, Equatable {
         case unchanged, updated

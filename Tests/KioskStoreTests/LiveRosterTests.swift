@@ -103,6 +103,30 @@ struct LiveRosterTests {
         }
         #expect(compared > 2000, "\(compared)")
         #expect(live.rebuilds == 0)
+        // One removed, three walk-ins: the count of a roster read afresh.
+        #expect(live.attendeeCount == 402 && fresh.attendeeCount == 402, "\(live.attendeeCount) \(fresh.attendeeCount)")
+    }
+
+    @Test("a roster that arrived beside an empty snapshot is counted (the status's roster_index said 0)")
+    func countsWhatIsBeside() throws {
+        let directory = temporaryDirectory()
+        let here = try KioskDatabase(directory: directory)
+        var live = try LiveRoster(db: here)
+        #expect(live.attendeeCount == 0)
+        // A new station's first sync: 400 attendees, under the delta's limit.
+        let there = try KioskDatabase(directory: directory)
+        try there.importRoster(roster, kiosk: "import")
+        let arrived = live.refresh(from: here)
+        #expect(arrived)
+        #expect(live.rebuilds == 0 && live.snapshot.records.count == 0 && live.pendingChanges == 400)
+        #expect(live.attendeeCount == 400)
+        // Removed ones leave the count, edited ones stay once.
+        var changed = Array(roster.dropFirst(10))
+        changed[0].lastName = "Renommé"
+        try there.importRoster(changed, removeMissing: true, kiosk: "import")
+        let removed = live.refresh(from: here)
+        #expect(removed)
+        #expect(live.attendeeCount == 390 && live.rebuilds == 0, "\(live.attendeeCount)")
     }
 
     @Test("a ticket follows its attendee through changes: moved, cancelled, new")
