@@ -425,7 +425,7 @@ final class DoorScreen {
             if report?.submitted.contains(where: { $0.id == job.id }) == true {
                 message.0 += "   🖨 badge sent to \(job.printer)"
             } else {
-                let why = report?.waiting.first { $0.job.id == job.id }?.why ?? "waiting"
+                let why = report?.why(job) ?? "waiting"
                 message.0 += "   🖨 badge waiting: \(why)"
                 if message.1 == .success { message.1 = .warning }
             }

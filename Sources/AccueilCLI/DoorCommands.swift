@@ -220,8 +220,7 @@ struct CheckInCommand: ParsableCommand {
                             "badge sent to \(sent.printer) (CUPS job \(sent.cupsJob.map(String.init) ?? "?"))"
                     } else {
                         let why =
-                            report.waiting.first { $0.job.id == job.id }?.why ?? report.failed.first { $0.id == job.id }
-                            .map { _ in "failed" } ?? "queued"
+                            report.why(job) ?? report.failed.first { $0.id == job.id }.map { _ in "failed" } ?? "queued"
                         outs[i].print_state = report.failed.contains { $0.id == job.id } ? "failed" : "pending"
                         outs[i].print_message = "badge queued, not printed yet: \(why)"
                     }

@@ -452,7 +452,9 @@ struct BenchPrintCommand: ParsableCommand {
             let (_, queued) = try db.checkIn(person.id, kiosk: "bench", print: request)
             let report = try spool.runOnce()
             guard case .queued(let job) = queued, let sent = report.submitted.first(where: { $0.id == job.id }) else {
-                throw CommandFailure(message: "\(person.id): not accepted: \(report.waiting.map(\.why))", status: 9)
+                throw CommandFailure(
+                    message: "\(person.id): not accepted: \(report.waiting.map(\.why) + report.deferred.map(\.why))",
+                    status: 9)
             }
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6)
             submittedIDs.append(sent.cupsJob ?? 0)
@@ -465,7 +467,9 @@ struct BenchPrintCommand: ParsableCommand {
             accepted += report.submitted.count
             submittedIDs += report.submitted.compactMap(\.cupsJob)
             if try db.printJobs(states: ["pending"], limit: 1).isEmpty { break }
-            if !report.waiting.filter({ $0.job.state == "pending" }).isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+            if !report.waiting.filter({ $0.job.state == "pending" }).isEmpty || !report.deferred.isEmpty {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
         let burstSeconds = Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
         let f = Figures(

@@ -93,4 +93,5 @@ public func describe(_ report: SpoolReport) -> [String] {
         + report.printed.map { "✓ \($0.attendeeID): printed on \($0.printer)" }
         + report.failed.map { "✗ \($0.attendeeID): print failed on \($0.printer)" }
         + report.waiting.map { "… \($0.job.attendeeID): waiting on \($0.job.printer): \($0.why)" }
+        + report.deferred.map { "… \($0.jobs) badge\($0.jobs == 1 ? "" : "s") waiting on \($0.printer): \($0.why)" }
 }

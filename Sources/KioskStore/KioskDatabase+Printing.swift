@@ -209,15 +209,48 @@ extension KioskDatabase {
         }
     }
 
-    /// Pending jobs whose next attempt is due, oldest first.
-    public func duePrintJobs(now: Date = Date()) throws(StoreError) -> [PrintJob] {
-        try read { db in
+    /// Pending jobs whose next attempt is due, oldest first; only `printer`'s when given.
+    public func duePrintJobs(printer: String? = nil, now: Date = Date()) throws(StoreError) -> [PrintJob] {
+        var arguments: StatementArguments = [Self.milliseconds(now)]
+        if let printer { arguments += [printer] }
+        return try read { db in
             try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT \(PrintJob.columns) FROM print_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY created_at",
-                arguments: [Self.milliseconds(now)]
+                sql: """
+                    SELECT \(PrintJob.columns) FROM print_jobs WHERE state = 'pending' AND next_attempt_at <= ?
+                    \(printer == nil ? "" : "AND printer = ?") ORDER BY created_at
+                    """,
+                arguments: arguments
             ).map(PrintJob.init(row:))
+        }
+    }
+
+    /// The printers with pending jobs due now.
+    public func printersWithDuePrintJobs(now: Date = Date()) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT DISTINCT printer FROM print_jobs WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY printer",
+                arguments: [Self.milliseconds(now)])
+        }
+    }
+
+    /// Every job due on `printer` waits (the printer is away, refusing jobs, or CUPS fails), in one
+    /// statement and one transaction: its attempt counted, `error` as its last error, its next
+    /// try after its own backoff (1 s, 2 s, 4 s… up to a minute, as ``PrintSpooler`` retries).
+    /// Returns how many.
+    @discardableResult
+    public func deferDuePrintJobs(printer: String, error: String, now: Date = Date()) throws(StoreError) -> Int {
+        let at = Self.milliseconds(now)
+        return try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE print_jobs SET last_error = ?, attempts = attempts + 1, updated_at = ?,
+                        next_attempt_at = ? + MIN(60000, 1000 << MIN(MAX(attempts, 0), 6))
+                    WHERE state = 'pending' AND printer = ? AND next_attempt_at <= ?
+                    """, arguments: [error, at, at, printer, at])
+            return db.changesCount
         }
     }
 

@@ -15,10 +15,20 @@ public struct SpoolReport: Sendable, Equatable {
     public var failed: [PrintJob] = []
     /// Jobs still waiting, with why, in plain words.
     public var waiting: [(job: PrintJob, why: String)] = []
+    /// Printers away or refusing jobs: every job due on one waits, how many, and why.
+    public var deferred: [(printer: String, jobs: Int, why: String)] = []
+
+    /// Why this job (due in this pass) is still waiting, if it is.
+    public func why(_ job: PrintJob) -> String? {
+        waiting.first { $0.job.id == job.id }?.why ?? deferred.first { $0.printer == job.printer }?.why
+    }
 
     public static func == (a: SpoolReport, b: SpoolReport) -> Bool {
         a.submitted == b.submitted && a.printed == b.printed && a.failed == b.failed
             && a.waiting.map(\.job) == b.waiting.map(\.job) && a.waiting.map(\.why) == b.waiting.map(\.why)
+            && a.deferred.map(\.printer) == b.deferred.map(\.printer)
+            && a.deferred.map(\.jobs) == b.deferred.map(\.jobs)
+            && a.deferred.map(\.why) == b.deferred.map(\.why)
     }
 }
 
@@ -114,61 +124,73 @@ public struct PrintSpooler {
             // the jobs stay pending and are tried again on the next pass.
             try? db.updatePrintJobs(waits, now: now)
         }
-        for job in try db.duePrintJobs(now: now) {
-            func wait(_ why: String) {
-                let next = now.addingTimeInterval(Self.backoff(attempts: job.attempts + 1))
-                waits.append(
-                    PrintJobUpdate(id: job.id, state: "pending", error: why, attempted: true, nextAttempt: next))
-                report.waiting.append((job, why))
+        // A printer away or refusing jobs: every job due on it waits, in one statement (its attempt
+        // counted, its next try after its own backoff), not read and written one by one. With the
+        // printer unplugged at a busy door that work grew with the queue, at every pass.
+        func deferAll(_ name: String, _ why: String) throws(StoreError) {
+            let count = try db.deferDuePrintJobs(printer: name, error: why, now: now)
+            report.deferred.append((name, count, why))
+        }
+        func handOver(_ jobs: [PrintJob], to printer: PrinterStatus) throws(StoreError) {
+            for job in jobs {
+                func wait(_ why: String) {
+                    let next = now.addingTimeInterval(Self.backoff(attempts: job.attempts + 1))
+                    waits.append(
+                        PrintJobUpdate(id: job.id, state: "pending", error: why, attempted: true, nextAttempt: next))
+                    report.waiting.append((job, why))
+                }
+                do {
+                    // Found again after a crash between handing it over and writing that down?
+                    if job.attempts > 0,
+                        let earlier = try cups.jobs(printer: job.printer).first(where: {
+                            $0.title == job.title && !["cancelled", "aborted"].contains($0.state)
+                        })
+                    {
+                        try db.updatePrintJob(job.id, state: "submitted", cupsJob: earlier.id, error: nil, now: now)
+                        report.submitted.append(job)
+                        continue
+                    }
+                    let document: (data: Data, format: String, options: [String: String])
+                    do {
+                        document = try source.document(for: job)
+                    } catch {
+                        try db.updatePrintJob(
+                            job.id, state: "failed", error: "\(PrinterWords.cannotMake.english) \(error)", now: now)
+                        report.failed.append(job)
+                        continue
+                    }
+                    // Written down before handing it over, so that a crash in between is recognised.
+                    try db.updatePrintJob(job.id, state: "pending", error: job.lastError, attempted: true, now: now)
+                    let cupsID = try cups.submit(
+                        printer: job.printer, title: job.title, document: document.data, format: document.format,
+                        options: document.options)
+                    let waitingWhy = printer.problems.isEmpty ? nil : printer.problems.joined(separator: "; ")
+                    try db.updatePrintJob(job.id, state: "submitted", cupsJob: cupsID, error: waitingWhy, now: now)
+                    var submitted = job
+                    submitted.cupsJob = cupsID
+                    report.submitted.append(submitted)
+                } catch let error as PrintError {
+                    wait(error.message)
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    wait("\(error)")
+                }
             }
+        }
+        for name in try db.printersWithDuePrintJobs(now: now) {
             let printer: PrinterStatus
-            switch status(job.printer) {
+            switch status(name) {
             case .failure(let error):
-                wait(error.message)
+                try deferAll(name, error.message)
                 continue
             case .success(let s): printer = s
             }
             guard printer.acceptingJobs else {
-                wait(printer.problems.joined(separator: "; "))
+                try deferAll(name, printer.problems.joined(separator: "; "))
                 continue
             }
-            do {
-                // Found again after a crash between handing it over and writing that down?
-                if job.attempts > 0,
-                    let earlier = try cups.jobs(printer: job.printer).first(where: {
-                        $0.title == job.title && !["cancelled", "aborted"].contains($0.state)
-                    })
-                {
-                    try db.updatePrintJob(job.id, state: "submitted", cupsJob: earlier.id, error: nil, now: now)
-                    report.submitted.append(job)
-                    continue
-                }
-                let document: (data: Data, format: String, options: [String: String])
-                do {
-                    document = try source.document(for: job)
-                } catch {
-                    try db.updatePrintJob(
-                        job.id, state: "failed", error: "\(PrinterWords.cannotMake.english) \(error)", now: now)
-                    report.failed.append(job)
-                    continue
-                }
-                // Written down before handing it over, so that a crash in between is recognised.
-                try db.updatePrintJob(job.id, state: "pending", error: job.lastError, attempted: true, now: now)
-                let cupsID = try cups.submit(
-                    printer: job.printer, title: job.title, document: document.data, format: document.format,
-                    options: document.options)
-                let waitingWhy = printer.problems.isEmpty ? nil : printer.problems.joined(separator: "; ")
-                try db.updatePrintJob(job.id, state: "submitted", cupsJob: cupsID, error: waitingWhy, now: now)
-                var submitted = job
-                submitted.cupsJob = cupsID
-                report.submitted.append(submitted)
-            } catch let error as PrintError {
-                wait(error.message)
-            } catch let error as StoreError {
-                throw error
-            } catch {
-                wait("\(error)")
-            }
+            try handOver(try db.duePrintJobs(printer: name, now: now), to: printer)
         }
         return report
     }

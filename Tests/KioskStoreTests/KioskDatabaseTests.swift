@@ -405,3 +405,53 @@ struct ConcurrentOpenTests {
         }
     }
 }
+
+@Suite("Print queue: a printer away")
+struct PrintQueueDeferTests {
+    @Test(
+        "every job due on a printer away waits in one statement: its attempt counted, its own backoff; others untouched"
+    )
+    func deferDueJobs() throws {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        let people = RosterGenerator(seed: 5).attendees(count: 30)
+        try db.importRoster(people, kiosk: "import")
+        let start = Date()
+        for person in people.prefix(20) {
+            _ = try db.checkIn(person.id, kiosk: "door-1", print: PrintRequest(printer: "away"))
+        }
+        for person in people.dropFirst(20) {
+            _ = try db.checkIn(person.id, kiosk: "door-1", print: PrintRequest(printer: "there"))
+        }
+        let now = start.addingTimeInterval(1)
+        #expect(try db.printersWithDuePrintJobs(now: now) == ["away", "there"])
+        #expect(try db.duePrintJobs(printer: "away", now: now).count == 20)
+        #expect(try db.duePrintJobs(now: now).count == 30)
+
+        // Five of them have been tried before (backoff 1, 2, 4, 8, 16 s… as the spooler's).
+        let tried = try db.duePrintJobs(printer: "away", now: now).prefix(5)
+        for (i, job) in tried.enumerated() {
+            try db.updatePrintJobs(
+                [PrintJobUpdate(id: job.id, state: "pending", error: "before", attempted: true, nextAttempt: now)]
+                    + (0..<i).map { _ in
+                        PrintJobUpdate(id: job.id, state: "pending", error: "before", attempted: true, nextAttempt: now)
+                    }, now: now)
+        }
+        #expect(try db.deferDuePrintJobs(printer: "away", error: "the printer is unreachable", now: now) == 20)
+        let after = try db.printJobs(states: ["pending"], limit: 100)
+        let away = after.filter { $0.printer == "away" }
+        #expect(away.count == 20 && away.allSatisfy { $0.lastError == "the printer is unreachable" })
+        #expect(after.filter { $0.printer == "there" }.allSatisfy { $0.attempts == 0 && $0.lastError == nil })
+        // Nothing due on it any more until each job's own backoff has passed.
+        #expect(try db.printersWithDuePrintJobs(now: now) == ["there"])
+        for job in away {
+            // The spooler's backoff for a job tried `attempts` times: 1 s, 2 s, 4 s… up to a minute.
+            let wait = min(60, pow(2, Double(job.attempts - 1)))
+            #expect(abs(job.nextAttemptAt.timeIntervalSince(now) - wait) < 0.002, "attempts \(job.attempts)")
+            let due = try db.duePrintJobs(printer: "away", now: now.addingTimeInterval(wait - 0.01))
+            #expect(!due.contains { $0.id == job.id }, "attempts \(job.attempts): not due before \(wait) s")
+            let later = try db.duePrintJobs(printer: "away", now: now.addingTimeInterval(wait + 0.01))
+            #expect(later.contains { $0.id == job.id }, "attempts \(job.attempts): due after \(wait) s")
+        }
+        #expect(Set(away.map(\.attempts)) == [1, 2, 3, 4, 5, 6])
+    }
+}
