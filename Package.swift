@@ -224,7 +224,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "AccueilCoreTests", dependencies: ["AccueilCore"]),
         .testTarget(name: "RosterFilesTests", dependencies: ["RosterFiles", "AccueilCore", "TestSupport"]),
-        .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore"]),
+        .testTarget(name: "KioskStoreTests", dependencies: ["KioskStore", "AccueilCore", "StoreSupport"]),
         .testTarget(name: "BadgesTests", dependencies: ["BadgeCore", "Badges", "AccueilCore", "TestSupport"]),
         .testTarget(
             name: "WebClientTests",

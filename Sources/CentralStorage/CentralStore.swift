@@ -250,6 +250,8 @@ public func centralSQLitePath(_ spec: String) -> String? {
 /// The central store on SQLite (GRDB, WAL, synchronous=FULL).
 public struct SQLiteCentralStore: CentralStore {
     private let pool: DatabasePool
+    /// The write-ahead log kept from growing without end under the dashboard's and kiosks' reads.
+    private let walLimit: WALLimit
 
     public init(path: String) throws {
         var migrator = DatabaseMigrator()
@@ -303,6 +305,7 @@ public struct SQLiteCentralStore: CentralStore {
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
         pool = try SQLiteFile.open(path: path, migrator: migrator)
+        walLimit = WALLimit(path: path)
     }
 
     public func saveOrganiser(_ account: OrganiserAccount) async throws {
@@ -341,7 +344,7 @@ public struct SQLiteCentralStore: CentralStore {
     public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse {
         try validate(batch)
         let received = Int64(now.timeIntervalSince1970 * 1000)
-        return try await pool.write { db in
+        let response = try await pool.write { db in
             var accepted = 0
             let statement = try db.cachedStatement(
                 sql: """
@@ -356,6 +359,8 @@ public struct SQLiteCentralStore: CentralStore {
             }
             return PushResponse(accepted: accepted, duplicates: batch.count - accepted)
         }
+        await walLimit.afterCommitAsync(pool)
+        return response
     }
 
     public func changes(since: Int64, limit: Int) async throws -> PullResponse {

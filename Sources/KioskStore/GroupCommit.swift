@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StoreSupport
 import Synchronization
 
 /// Group commit for the door's writes: check-ins that arrive together are written in one
@@ -11,6 +12,7 @@ import Synchronization
 /// server (an fsync there would hold up every other request).
 final class GroupCommitter: @unchecked Sendable {
     private let writer: DatabasePool
+    private let walLimit: WALLimit
     /// Jobs waiting for the next group, under `lock` (an NSLock, a pthread mutex that
     /// ThreadSanitizer sees; Synchronization's Mutex is a bare futex on Linux, which it does not).
     private let lock = NSLock()
@@ -18,7 +20,7 @@ final class GroupCommitter: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
 
-    init(writer: DatabasePool) { self.writer = writer }
+    init(writer: DatabasePool, walLimit: WALLimit) { (self.writer, self.walLimit) = (writer, walLimit) }
 
     /// Runs `body` in the next group's transaction and returns its result once that is committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -59,6 +61,8 @@ final class GroupCommitter: @unchecked Sendable {
             } catch {
                 for job in batch { job.finish(commitError: error) }
             }
+            // Once the answers are out: the log kept from growing without end under the reads.
+            walLimit.afterCommit(writer)
         }
     }
 }

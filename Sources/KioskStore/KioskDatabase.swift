@@ -14,6 +14,8 @@ public struct KioskDatabase: Sendable {
     public let directory: URL
     /// Check-ins from the door's HTTP API, committed in groups (see `GroupCommitter`).
     let committer: GroupCommitter
+    /// The write-ahead log kept from growing without end under a door's steady reads.
+    let walLimit: WALLimit
 
     public static let fileName = "kiosk.sqlite"
 
@@ -31,7 +33,8 @@ public struct KioskDatabase: Sendable {
         } catch {
             throw StoreError("cannot open the store in \(directory.path): \(error)")
         }
-        committer = GroupCommitter(writer: writer)
+        walLimit = WALLimit(path: directory.appendingPathComponent(Self.fileName).path)
+        committer = GroupCommitter(writer: writer, walLimit: walLimit)
     }
 
     static var migrator: DatabaseMigrator {
@@ -283,6 +286,7 @@ public struct KioskDatabase: Sendable {
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
+            defer { walLimit.afterCommit(writer) }
             return try writer.write(body)
         } catch let error as StoreError {
             throw error

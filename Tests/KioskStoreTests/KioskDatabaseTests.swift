@@ -1,5 +1,6 @@
 import AccueilCore
 import Foundation
+import StoreSupport
 import Synchronization
 import Testing
 
@@ -453,5 +454,29 @@ struct PrintQueueDeferTests {
             #expect(later.contains { $0.id == job.id }, "attempts \(job.attempts): due after \(wait) s")
         }
         #expect(Set(away.map(\.attempts)) == [1, 2, 3, 4, 5, 6])
+    }
+}
+
+@Suite("The write-ahead log under steady reads")
+struct WALLimitTests {
+    @Test("past its limit the log is emptied after a commit, however busy the readers")
+    func logEmptied() throws {
+        let directory = temporaryDirectory()
+        let db = try KioskDatabase(directory: directory)
+        let people = RosterGenerator(seed: 9).attendees(count: 3_000)
+        try db.importRoster(people, kiosk: "import")
+        let limit = WALLimit(path: directory.appendingPathComponent(KioskDatabase.fileName).path, limit: 256 << 10)
+        // A reader that never stops: searches and counts from another thread, as a door's.
+        let stop = Atomic<Bool>(false)
+        let reader = Thread {
+            while !stop.load(ordering: .relaxed) { _ = try? db.stats() }
+        }
+        reader.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        for person in people.prefix(600) { _ = try db.checkIn(person.id, kiosk: "door-1") }
+        #expect(limit.logSize > 256 << 10, "the log grew under the reads: \(limit.logSize)")
+        Thread.sleep(forTimeInterval: 1.1)  // it looks at most once a second
+        limit.afterCommit(db.writer)
+        #expect(limit.logSize == 0, "emptied: \(limit.logSize)")
     }
 }
