@@ -46,7 +46,7 @@ ACCUEIL_TEST_APT_PACKAGES=(
     python3-openpyxl   # tests: Excel workbooks as openpyxl writes them (pretix's exporters use it)
     python3-venv       # tests: pretix itself, from PyPI, in a virtual environment (accueil_install_pretix)
     libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
-    postfix            # tests: a real mail server; invitations go through its sendmail(8) (accueil_start_postfix)
+    postfix            # tests: a real mail server; invitations go through its sendmail(8) (accueil_start_test_postfix)
     nginx              # tests: the load balancer in front of several servers (systemd/nginx-accueil.conf)
 )
 
@@ -206,23 +206,60 @@ accueil_drop_test_databases() {
     done
 }
 
-# Starts Postfix for the invitation tests: every message, whatever its recipient, is delivered to
-# the Maildir of one local user (accueilmail), with the recipient it was sent to in its
-# X-Original-To header; nothing leaves the machine. Exports ACCUEIL_TEST_MAILDIR.
-accueil_start_postfix() {
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    id accueilmail >/dev/null 2>&1 ||
-        $sudo useradd --system --create-home --home-dir /var/lib/accueilmail --shell /usr/sbin/nologin accueilmail
-    echo '!/^accueilmail@/ accueilmail' | $sudo tee /etc/postfix/accueil-catchall >/dev/null
-    $sudo postconf -e "myhostname = accueil.invalid" "myorigin = accueil.invalid" \
-        "mydestination = accueil.invalid, localhost" "inet_interfaces = loopback-only" \
-        "home_mailbox = Maildir/" "virtual_alias_maps = regexp:/etc/postfix/accueil-catchall" \
-        "default_transport = error:this test machine sends no mail out" "relayhost =" \
-        "mailbox_size_limit = 0" "message_size_limit = 20480000"
-    if $sudo postfix status >/dev/null 2>&1; then $sudo postfix reload >/dev/null 2>&1; else $sudo postfix start >/dev/null 2>&1; fi
-    $sudo postfix status >/dev/null 2>&1 || { echo "postfix did not start" >&2; return 1; }
-    export ACCUEIL_TEST_MAILDIR=/var/lib/accueilmail/Maildir
+# Starts a Postfix instance of the tests' own for the invitation tests, apart from the machine's
+# (which is neither configured nor started): its main.cf, queue and data in a folder (default: a new
+# one under /tmp), no network service (`master_service_disable = inet`), every message, whatever its
+# recipient, delivered by virtual(8) to one Maildir in that folder, with the recipient it was sent
+# to in its X-Original-To header; nothing leaves the machine, nothing is written under /etc. Exports
+# MAIL_CONFIG (the sendmail(8) the tests run, as root, uses this instance) and ACCUEIL_TEST_MAILDIR.
+accueil_start_test_postfix() {
+    local root=${1:-$(mktemp -d /tmp/accueil-test-postfix-XXXXXX)}
+    mkdir -p "$root/etc" "$root/spool" "$root/data" "$root/mail"
+    chmod 0755 "$root"
+    cp /etc/postfix/master.cf "$root/etc/master.cf"
+    cat > "$root/etc/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $root/spool
+data_directory = $root/data
+maillog_file = $root/maillog
+maillog_file_prefixes = $root
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = accueil.invalid
+myorigin = accueil.invalid
+mydestination =
+inet_interfaces = loopback-only
+master_service_disable = inet
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_mailbox_domains = regexp:$root/etc/domains
+virtual_mailbox_maps = regexp:$root/etc/mailbox
+virtual_mailbox_base = $root/mail
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+virtual_mailbox_limit = 0
+default_transport = error:this test machine sends no mail out
+relayhost =
+message_size_limit = 20480000
+CONF
+    echo '/.*/ OK' > "$root/etc/domains"
+    echo '/.*/ Maildir/' > "$root/etc/mailbox"
+    chown postfix "$root/data"
+    chown 65534:65534 "$root/mail"
+    export MAIL_CONFIG="$root/etc" ACCUEIL_TEST_MAILDIR="$root/mail/Maildir" ACCUEIL_TEST_POSTFIX="$root"
+    postfix -c "$root/etc" check >/dev/null 2>&1   # makes the queue's folders, with their owners
+    postfix -c "$root/etc" start >/dev/null 2>&1
+    postfix -c "$root/etc" status >/dev/null 2>&1 || { echo "the tests' postfix did not start ($root/maillog)" >&2; return 1; }
+}
+
+# Stops the Postfix instance of accueil_start_test_postfix and removes its folder.
+accueil_stop_test_postfix() {
+    local root=${1:-${ACCUEIL_TEST_POSTFIX:-}}
+    [ -n "$root" ] && [ -f "$root/etc/main.cf" ] || return 0
+    postfix -c "$root/etc" stop >/dev/null 2>&1 || true
+    rm -rf "$root"
 }
 
 # The SMTP relay tests send through a real SMTP server with STARTTLS and AUTH: aiosmtpd from PyPI

@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// Invitations (issue 18): each attendee's badge code before the event, as a mail-merge folder or
-/// as e-mails through the machine's real mail server (Postfix, started by scripts/deps.sh:
-/// accueil_start_postfix, delivering every message to one Maildir). The delivered messages are read
+/// as e-mails through a real mail server (a Postfix instance of the tests' own, started by
+/// scripts/deps.sh: accueil_start_test_postfix, delivering every message to one Maildir; the
+/// sendmail(8) the tests run reaches it through $MAIL_CONFIG). The delivered messages are read
 /// with Python's e-mail parser, their QR codes with zbarimg, and the codes used at a self-service
 /// station in headless Chromium.
 @Suite("Invitations (real Postfix, zbarimg, headless Chromium)", .serialized)
