@@ -31,21 +31,35 @@ public final class Browser {
     public init(windowSize: String = "1280,800", language: String = "fr") async throws {
         log =
             FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(UUID().uuidString).log").path
-        driver = try spawn("/usr/bin/chromedriver", ["--port=0"], stdout: .file(log), stderr: .null)
-        var port = 0
-        // Up to a minute: on two cores busy with other browsers and daemons it has taken over 10 s.
-        for _ in 0..<600 where port == 0 {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: "started successfully on port ") {
-                port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+        // A free port of our choosing, and chromedriver is ready when its /status says so
+        // (WebDriver's readiness state), not when its output says it started. Another program may
+        // take the port between its release here and chromedriver's bind: chromedriver then exits,
+        // and another port is tried.
+        var chosen: (driver: Spawned, port: UInt16)?
+        for _ in 0..<5 where chosen == nil {
+            let (fd, free) = listenOnLoopback(backlog: 1)
+            close(fd)
+            let started = try spawn("/usr/bin/chromedriver", ["--port=\(free)"], stdout: .file(log), stderr: .null)
+            // Up to a minute: on two cores busy with other browsers and daemons it has taken over 10 s.
+            for _ in 0..<600 {
+                if let status = try? await Self.call(free, "/status", "GET", nil),
+                    (status["value"] as? [String: Any])?["ready"] as? Bool == true
+                {
+                    chosen = (started, free)
+                    break
+                }
+                if started.poll() != nil { break }  // it ended: the port was taken
+                try await Task.sleep(for: .milliseconds(100))
             }
-            if port == 0 { try await Task.sleep(for: .milliseconds(100)) }
+            if chosen == nil {
+                started.sendToGroup(SIGKILL)
+                _ = started.wait(timeout: .seconds(5))
+            }
         }
-        guard port != 0 else {
-            driver.sendToGroup(SIGKILL)
+        guard let chosen else {
             throw WebDriverError("chromedriver did not start (is chromium-driver installed?)")
         }
-        self.port = UInt16(port)
+        (driver, port) = (chosen.driver, chosen.port)
         let capabilities: [String: Any] = [
             "capabilities": [
                 "alwaysMatch": [
