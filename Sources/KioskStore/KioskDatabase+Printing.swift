@@ -48,6 +48,16 @@ public enum PrintQueueing: Sendable, Equatable {
 
 /// A badge in the print queue. It survives crashes and reboots: pending → submitted → printed, or
 /// failed (visible, retried on demand), or cancelled.
+extension PrintJob {
+    /// How long a job waits before its next try once it has been tried `attempts` times: 1 s, 2 s,
+    /// 4 s… up to a minute.
+    public static func retryWait(attempts: Int) -> TimeInterval { min(60, pow(2, Double(max(0, attempts - 1)))) }
+
+    /// ``retryWait(attempts:)`` in SQL, in milliseconds, for a row about to be tried once more (its
+    /// `attempts` column before that try is counted).
+    static let retryWaitSQL = "MIN(60000, 1000 << MIN(MAX(attempts, 0), 6))"
+}
+
 public struct PrintJob: Sendable, Equatable, Codable {
     public var id: UUID
     public var attendeeID: String
@@ -238,7 +248,7 @@ extension KioskDatabase {
 
     /// Every job due on `printer` waits (the printer is away, refusing jobs, or CUPS fails), in one
     /// statement and one transaction: its attempt counted, `error` as its last error, its next
-    /// try after its own backoff (1 s, 2 s, 4 s… up to a minute, as ``PrintSpooler`` retries).
+    /// try after its own wait (``PrintJob/retryWait(attempts:)``, as the spooler's other retries).
     /// Returns how many.
     @discardableResult
     public func deferDuePrintJobs(printer: String, error: String, now: Date = Date()) throws(StoreError) -> Int {
@@ -247,7 +257,7 @@ extension KioskDatabase {
             try db.execute(
                 sql: """
                     UPDATE print_jobs SET last_error = ?, attempts = attempts + 1, updated_at = ?,
-                        next_attempt_at = ? + MIN(60000, 1000 << MIN(MAX(attempts, 0), 6))
+                        next_attempt_at = ? + \(PrintJob.retryWaitSQL)
                     WHERE state = 'pending' AND printer = ? AND next_attempt_at <= ?
                     """, arguments: [error, at, at, printer, at])
             return db.changesCount

@@ -48,8 +48,6 @@ public struct PrintSpooler {
         self.source = source
     }
 
-    static func backoff(attempts: Int) -> TimeInterval { min(60, pow(2, Double(max(0, attempts - 1)))) }
-
     /// Submits what is due and updates what was submitted. Blocking: run it off the concurrency pool.
     public func runOnce(now: Date = Date()) throws(StoreError) -> SpoolReport {
         var report = SpoolReport()
@@ -134,7 +132,7 @@ public struct PrintSpooler {
         func handOver(_ jobs: [PrintJob], to printer: PrinterStatus) throws(StoreError) {
             for job in jobs {
                 func wait(_ why: String) {
-                    let next = now.addingTimeInterval(Self.backoff(attempts: job.attempts + 1))
+                    let next = now.addingTimeInterval(PrintJob.retryWait(attempts: job.attempts + 1))
                     waits.append(
                         PrintJobUpdate(id: job.id, state: "pending", error: why, attempted: true, nextAttempt: next))
                     report.waiting.append((job, why))

@@ -43,8 +43,8 @@ enum Cups {
     /// A CUPS command-line tool (lpadmin, cupsdisable, cancel…) on the tests' cupsd.
     @discardableResult
     static func tool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let directory = ["lpadmin", "cupsdisable", "cupsenable", "cupsreject", "cupsaccept"].contains(name)
-        return run((directory ? "/usr/sbin/" : "/usr/bin/") + name, ["-h", try root + "/cups.sock"] + arguments)
+        let administration = ["lpadmin", "cupsdisable", "cupsenable", "cupsreject", "cupsaccept"].contains(name)
+        return run((administration ? "/usr/sbin/" : "/usr/bin/") + name, ["-h", try root + "/cups.sock"] + arguments)
     }
 
     static var isRunning: Bool { (try? tool("lpstat", ["-r"]))?.output.contains("scheduler is running") == true }

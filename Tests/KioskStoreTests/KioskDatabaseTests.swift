@@ -445,8 +445,8 @@ struct PrintQueueDeferTests {
         // Nothing due on it any more until each job's own backoff has passed.
         #expect(try db.printersWithDuePrintJobs(now: now) == ["there"])
         for job in away {
-            // The spooler's backoff for a job tried `attempts` times: 1 s, 2 s, 4 s… up to a minute.
-            let wait = min(60, pow(2, Double(job.attempts - 1)))
+            // The wait in SQL is the one the spooler computes for its other retries.
+            let wait = PrintJob.retryWait(attempts: job.attempts)
             #expect(abs(job.nextAttemptAt.timeIntervalSince(now) - wait) < 0.002, "attempts \(job.attempts)")
             let due = try db.duePrintJobs(printer: "away", now: now.addingTimeInterval(wait - 0.01))
             #expect(!due.contains { $0.id == job.id }, "attempts \(job.attempts): not due before \(wait) s")
