@@ -305,11 +305,11 @@ public struct SQLiteCentralStore: CentralStore {
         // Opened and migrated under a lock: `accueil token create` and the server may open a new
         // store at the same moment.
         pool = try SQLiteFile.open(path: path, migrator: migrator)
-        walLimit = WALLimit(path: path)
+        walLimit = WALLimit(path: path, writer: pool)
     }
 
     public func saveOrganiser(_ account: OrganiserAccount) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO organisers (name, salt, hash, can_see_names, created_at)
@@ -335,7 +335,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func removeOrganiser(named name: String) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM organisers WHERE name = ?", arguments: [name])
             return db.changesCount > 0
         }
@@ -344,7 +344,7 @@ public struct SQLiteCentralStore: CentralStore {
     public func ingest(_ batch: [WireEvent], from kiosk: String, now: Date) async throws -> PushResponse {
         try validate(batch)
         let received = Int64(now.timeIntervalSince1970 * 1000)
-        let response = try await pool.write { db in
+        let response = try await write { db in
             var accepted = 0
             let statement = try db.cachedStatement(
                 sql: """
@@ -359,8 +359,14 @@ public struct SQLiteCentralStore: CentralStore {
             }
             return PushResponse(accepted: accepted, duplicates: batch.count - accepted)
         }
-        await walLimit.afterCommitAsync(pool)
         return response
+    }
+
+    /// A write transaction, with a checkpoint asked for after it (the writer does not checkpoint
+    /// in its commits: `WALLimit`).
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        defer { walLimit.afterCommit() }
+        return try await pool.write(body)
     }
 
     public func changes(since: Int64, limit: Int) async throws -> PullResponse {
@@ -397,7 +403,7 @@ public struct SQLiteCentralStore: CentralStore {
     public func createToken(kiosk: String, role: TokenRole) async throws -> String {
         let token = Self.newToken()
         let hash = Self.hash(token)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO tokens (hash, kiosk, created_at, role) VALUES (?, ?, ?, ?)",
                 arguments: [hash, kiosk, Int64(Date().timeIntervalSince1970 * 1000), role.rawValue])
@@ -407,7 +413,7 @@ public struct SQLiteCentralStore: CentralStore {
 
     @discardableResult
     public func revokeTokens(kiosk: String) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE tokens SET revoked = 1 WHERE kiosk = ? AND revoked = 0", arguments: [kiosk])
             return db.changesCount
         }
@@ -428,7 +434,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func saveKeyringData(_ data: Data) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO keyring (id, json) VALUES (1, ?)", arguments: [data])
         }
     }
@@ -459,7 +465,7 @@ public struct SQLiteCentralStore: CentralStore {
 
     public func openOrganiserSession(tokenHash: String, _ session: OrganiserSession) async throws {
         let now = storeMillis(Date())
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM organiser_sessions WHERE expires <= ?", arguments: [now])
             try db.execute(
                 sql:
@@ -479,14 +485,14 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func closeOrganiserSession(tokenHash: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM organiser_sessions WHERE hash = ?", arguments: [tokenHash])
         }
     }
 
     public func recordKioskContact(_ kiosk: String, at: Date, health: KioskHealth?) async throws {
         let health = KioskRecord.healthText(health)
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO kiosks (name, last_contact, health) VALUES (?, ?, ?)
@@ -497,7 +503,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func recordKioskRefusal(_ kiosk: String, reason: String, at: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO kiosks (name, last_contact, refused, last_refusal) VALUES (?, ?, 1, ?)
@@ -530,7 +536,7 @@ public struct SQLiteCentralStore: CentralStore {
     }
 
     public func purgePersonalData() async throws -> Int {
-        let changed = try await pool.write { db in
+        let changed = try await write { db in
             var changed = 0
             let update = try db.makeStatement(sql: "UPDATE events SET payload = ? WHERE seq = ?")
             for row in try Row.fetchAll(db, sql: "SELECT seq, type, payload FROM events WHERE payload IS NOT NULL") {

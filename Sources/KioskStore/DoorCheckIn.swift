@@ -64,8 +64,7 @@ extension KioskDatabase {
     static func doorCheckIn(_ db: Database, _ attendeeID: String, kiosk: String, at now: Date, print: PrintRequest?)
         throws -> DoorCheckIn
     {
-        let (outcome, printing) = try Self.checkIn(db, attendeeID, kiosk: kiosk, at: now, print: print)
-        guard let attendee = try Self.attendee(db, id: attendeeID) else { throw StoreError.unknownAttendee(attendeeID) }
-        return DoorCheckIn(outcome: outcome, printing: printing, attendee: attendee)
+        let done = try Self.checkInTracked(db, attendeeID, kiosk: kiosk, at: now, print: print)
+        return DoorCheckIn(outcome: done.outcome, printing: done.print, attendee: done.attendee)
     }
 }

@@ -61,8 +61,8 @@ final class GroupCommitter: @unchecked Sendable {
             } catch {
                 for job in batch { job.finish(commitError: error) }
             }
-            // Once the answers are out: the log kept from growing without end under the reads.
-            walLimit.afterCommit(writer)
+            // Once the answers are out: a checkpoint asked of the store's checkpointer (`WALLimit`).
+            walLimit.afterCommit()
         }
     }
 }

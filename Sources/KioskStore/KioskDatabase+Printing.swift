@@ -92,6 +92,20 @@ public struct PrintJob: Sendable, Equatable, Codable {
     static let columns =
         "id, attendee_id, badge_version, printer, format, template, reason, state, cups_job, attempts, last_error, kiosk, created_at, updated_at, next_attempt_at"
 
+    init(
+        id: UUID, attendeeID: String, badgeVersion: Int, printer: String, format: String, template: String,
+        reason: String?, state: String, cupsJob: Int?, attempts: Int, lastError: String?, kiosk: String,
+        createdAt: Date, updatedAt: Date, nextAttemptAt: Date
+    ) {
+        (self.id, self.attendeeID, self.badgeVersion, self.printer, self.format, self.template) = (
+            id, attendeeID, badgeVersion, printer, format, template
+        )
+        (self.reason, self.state, self.cupsJob, self.attempts, self.lastError, self.kiosk) = (
+            reason, state, cupsJob, attempts, lastError, kiosk
+        )
+        (self.createdAt, self.updatedAt, self.nextAttemptAt) = (createdAt, updatedAt, nextAttemptAt)
+    }
+
     init(row: Row) {
         id = UUID(uuidString: row[0]) ?? UUID()
         attendeeID = row[1]
@@ -112,8 +126,11 @@ public struct PrintJob: Sendable, Equatable, Codable {
 }
 
 extension KioskDatabase {
+    /// Queues the attendee's badge (one print job and its event) and counts the print on their row.
+    /// `badgeVersion`, when the caller has just read the row, saves reading it again.
     static func enqueue(
-        _ db: Database, attendeeID: String, request: PrintRequest, reason: String?, kiosk: String, now: Date
+        _ db: Database, attendeeID: String, request: PrintRequest, reason: String?, kiosk: String, now: Date,
+        badgeVersion: Int? = nil
     ) throws -> PrintQueueing {
         if request.onlyOnce && reason == nil,
             let existing = try Row.fetchOne(
@@ -127,7 +144,8 @@ extension KioskDatabase {
             return .alreadyPrinted(existing)
         }
         let version =
-            try Int.fetchOne(
+            try badgeVersion
+            ?? Int.fetchOne(
                 db.cachedStatement(sql: "SELECT badge_version FROM attendees WHERE id = ?"), arguments: [attendeeID])
             ?? 1
         let id = UUID.random()
@@ -146,13 +164,15 @@ extension KioskDatabase {
         try append(
             db,
             Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgePrintRequested(job: id, reason: reason)))
-        try refresh(db, attendeeID: attendeeID)
-        let job = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?"),
-            arguments: [id.uuidString]
-        )
-        .map(PrintJob.init(row:))!
-        return .queued(job)
+        // What folding the new `badgePrintRequested` event changes: one more print, and reprint.
+        try db.cachedStatement(sql: "UPDATE attendees SET prints = prints + 1, reprints = reprints + ? WHERE id = ?")
+            .execute(arguments: [reason == nil ? 0 : 1, attendeeID])
+        let at = Date(timeIntervalSince1970: Double(ms) / 1000)
+        return .queued(
+            PrintJob(
+                id: id, attendeeID: attendeeID, badgeVersion: version, printer: request.printer,
+                format: request.format, template: request.template, reason: reason, state: "pending", cupsJob: nil,
+                attempts: 0, lastError: nil, kiosk: kiosk, createdAt: at, updatedAt: at, nextAttemptAt: at))
     }
 
     /// Queues a badge again, for a reason (lost, damaged, misprint…). A lost badge is reissued first
@@ -193,21 +213,35 @@ extension KioskDatabase {
     /// The print queue at a glance, for status screens and the server: jobs by state, the latest
     /// job, and the error of the newest job still waiting or failed (the printer's trouble).
     public func printSummary() throws(StoreError) -> PrintSummary {
-        let counts = try printJobCounts()
-        let last = try printJobs(limit: 1).first
-        let trouble = try printJobs(states: ["pending", "failed"], limit: 1).first?.lastError
-        return PrintSummary(counts: counts, last: last, trouble: trouble)
+        try read { db in
+            // Counters and an index's first entries (migration v7), whatever the queue's length:
+            // the newest job of each state there is, and of those the newest.
+            let counts = try Self.printJobCounts(db)
+            let newest = "SELECT \(PrintJob.columns) FROM print_jobs WHERE state = ? ORDER BY created_at DESC LIMIT 1"
+            let newestByState = try counts.keys.sorted().compactMap { state in
+                try Row.fetchOne(db.cachedStatement(sql: newest), arguments: [state]).map(PrintJob.init(row:))
+            }
+            func latest(_ jobs: [PrintJob]) -> PrintJob? {
+                jobs.max { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+            }
+            return PrintSummary(
+                counts: counts, last: latest(newestByState),
+                trouble: latest(newestByState.filter { ["pending", "failed"].contains($0.state) })?.lastError)
+        }
     }
 
     /// How many print jobs are in each state (pending, submitted, printed, failed, cancelled).
     public func printJobCounts() throws(StoreError) -> [String: Int] {
-        try read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM print_jobs GROUP BY state") {
-                counts[row[0]] = row[1]
-            }
-            return counts
+        try read { db in try Self.printJobCounts(db) }
+    }
+
+    /// The counts the print queue's triggers keep (migration v7).
+    static func printJobCounts(_ db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, n FROM print_job_counts WHERE n > 0")) {
+            counts[row[0]] = row[1]
         }
+        return counts
     }
 
     public func printJob(_ id: UUID) throws(StoreError) -> PrintJob? {

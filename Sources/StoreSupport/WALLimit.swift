@@ -1,26 +1,57 @@
+import Dispatch
 import Foundation
 import GRDB
 import Synchronization
 
-/// Keeps a store's write-ahead log from growing without end.
+/// Checkpoints a store's write-ahead log on a connection and a thread of its own, away from the
+/// writer, and keeps the log from growing without end.
 ///
-/// SQLite's automatic checkpoint (passive, every 1,000 pages) copies the log into the database, but
-/// it starts the log again from its beginning only at a moment when no reader is using it. Under a
-/// steady stream of short reads (a door answering searches and status polls all day) that moment
-/// never comes: in the door's ten-minute bench the log passed 200 MB in five minutes, and every
-/// read had more of it to look through. A writer calls ``afterCommit(_:)`` after its commits: at
-/// most once a second it looks at the log's size, and past `limit` it checkpoints in TRUNCATE
-/// mode, which waits (up to the store's busy timeout) for the reads of the moment to end, copies
-/// what is left, and empties the log.
+/// - **Off the commit path.** SQLite's automatic checkpoint runs inside the commit that crosses
+///   1,000 pages of log: that commit's caller waits while pages are copied into the database and
+///   the database file is synced. At a busy door that was every few groups of check-ins, and it
+///   doubled the slowest answers (bench kiosk-api, p99 22 ms against 10–12 ms without it). The
+///   writer's automatic checkpoint is turned off; after its commits the writer calls
+///   ``afterCommit()``, which only asks for a checkpoint. A passive one then runs on this object's
+///   own connection, at most every 100 ms, beside the writer and the readers, waiting for neither.
+/// - **A bound.** A passive checkpoint copies the log into the database, but the log starts again
+///   from its beginning only at a moment when no reader is using it. Under a steady stream of short
+///   reads (a door answering searches and status polls all day) that moment may never come: in the
+///   door's ten-minute bench the log passed 200 MB in five minutes, and every read had more of it to
+///   look through. So, at most once a second, a log past `limit` is checkpointed in TRUNCATE mode,
+///   which takes the writer's lock, waits for the reads of the moment to end, copies what is left
+///   and empties the log. Writers wait meanwhile, so it waits for readers 20 ms at most (else it
+///   is tried again a second later): with a 10 s wait, some check-ins had waited half a second.
 public final class WALLimit: Sendable {
+    private let path: String
     private let walPath: String
     private let limit: Int64
-    private let nextLook = Mutex<ContinuousClock.Instant>(.now)
+    private let truncateEvery: Duration
+    private let writer: DatabasePool?
+    private let queue = DispatchQueue(label: "accueil.checkpoint")
+    private let state = Mutex(State())
 
-    /// `path`: the database file (its log is `path-wal`).
-    public init(path: String, limit: Int64 = 32 << 20) {
+    private struct State {
+        var scheduled = false
+        var lastRun = ContinuousClock.now - .seconds(1)
+        var nextTruncate = ContinuousClock.now
+        var connection: DatabaseQueue?
+    }
+
+    /// `path`: the database file (its log is `path-wal`). With `writer`, that pool's writer stops
+    /// checkpointing in its commits and leaves it to this object; its log is also cut back to
+    /// `limit` whenever it starts again.
+    public init(
+        path: String, writer: DatabasePool? = nil, limit: Int64 = 32 << 20, truncateEvery: Duration = .seconds(1)
+    ) {
+        self.path = path
         walPath = path + "-wal"
         self.limit = limit
+        self.truncateEvery = truncateEvery
+        self.writer = writer
+        _ = try? writer?.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(limit)")
+        }
     }
 
     /// The log's size in bytes now (0 without one).
@@ -29,27 +60,67 @@ public final class WALLimit: Sendable {
         return stat(walPath, &info) == 0 ? Int64(info.st_size) : 0
     }
 
-    /// After a commit on `writer`: empties the log if it has grown past the limit. A checkpoint
-    /// that cannot finish (a long read) is tried again a second later; it never fails the write.
-    public func afterCommit(_ writer: DatabasePool) {
-        guard due() else { return }
-        _ = try? writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    /// After a commit: asks for a checkpoint, which runs on this object's thread (at most one
+    /// waiting, at most every 100 ms). Returns at once.
+    public func afterCommit() {
+        let wait: Duration? = state.withLock { s in
+            guard !s.scheduled else { return nil }
+            s.scheduled = true
+            return max(.zero, s.lastRun + .milliseconds(100) - .now)
+        }
+        guard let wait else { return }
+        let nanoseconds =
+            Int(wait.components.seconds) * 1_000_000_000 + Int(wait.components.attoseconds / 1_000_000_000)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in checkpoint() }
     }
 
-    /// ``afterCommit(_:)`` for async callers: the checkpoint waits on GRDB's writer queue, not on
-    /// the caller's thread.
-    public func afterCommitAsync(_ writer: DatabasePool) async {
-        guard due() else { return }
-        _ = try? await writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    /// Waits until the checkpoints asked for so far have run (tests, and a store being closed).
+    public func settle() {
+        while state.withLock({ $0.scheduled }) {
+            queue.sync {}
+            usleep(1_000)
+        }
     }
 
-    private func due() -> Bool {
+    private func checkpoint() {
         let now = ContinuousClock.now
-        let look = nextLook.withLock { next in
-            guard now >= next else { return false }
-            next = now + .seconds(1)
+        let truncate = state.withLock { s -> Bool in
+            s.scheduled = false
+            s.lastRun = now
+            guard now >= s.nextTruncate else { return false }
+            s.nextTruncate = now + truncateEvery
             return true
         }
-        return look && logSize > limit
+        guard let connection = connection() else { return }
+        // A checkpoint that cannot finish (a long read) is tried again after a later commit; it
+        // never fails a write.
+        _ = try? connection.inDatabase { db in
+            if truncate && logSize > limit {
+                try db.checkpoint(.truncate)
+            } else {
+                try db.checkpoint(.passive)
+            }
+        }
+    }
+
+    private func connection() -> DatabaseQueue? {
+        if let open = state.withLock({ $0.connection }) { return open }
+        var configuration = Configuration()
+        // What a TRUNCATE checkpoint waits for readers, holding the writers back (passive ones
+        // never wait).
+        configuration.busyMode = .timeout(0.02)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        do {
+            let opened = try DatabaseQueue(path: path, configuration: configuration)
+            // A connection learns that the file is in WAL mode by reading it; until then a
+            // checkpoint on it does nothing (and says -1 frames).
+            _ = try opened.inDatabase { try Int.fetchOne($0, sql: "PRAGMA schema_version") }
+            state.withLock { $0.connection = opened }
+            return opened
+        } catch {
+            // No connection of its own: the writer checkpoints in its commits again, as by default.
+            _ = try? writer?.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+            return nil
+        }
     }
 }
