@@ -18,10 +18,10 @@ import WebSupport
 /// answers from the index it has, each hit read again from the store, ids and tickets from the
 /// store, and the status says the roster is being indexed (`roster_index`).
 ///
-/// Check-ins are held beside the index (``LiveRoster/heldBeside``), a few kilobytes each; once
-/// they are a tenth of the roster (``LiveRoster/compactionDue``) a new index is built the same way,
-/// while the door answers from the current one, which stays up to date: over a day of check-ins
-/// memory stays bounded (about two indexes at most) instead of holding the roster twice.
+/// Check-ins are held beside the index (``LiveRoster/heldBeside``): each attendee's state, a few
+/// hundred bytes; once half the roster has changed (``LiveRoster/compactionDue``) a new index is
+/// built the same way, while the door answers from the current one, which stays up to date: over
+/// a day of check-ins memory stays bounded (two indexes at most while one is built).
 final class DoorRoster: @unchecked Sendable {
     private let lock = NSLock()
     private let db: KioskDatabase

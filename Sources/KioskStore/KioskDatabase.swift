@@ -221,6 +221,16 @@ public struct KioskDatabase: Sendable {
         ).map(AttendeeRecord.init(row:))
     }
 
+    /// One attendee's state at the doors (``AttendeeStatus``), without their roster entry: what a
+    /// door screen reads again after a check-in, instead of the whole row.
+    public func attendeeStatus(id: String) throws(StoreError) -> AttendeeStatus? {
+        try read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(AttendeeStatus.columns) FROM attendees WHERE id = ?"), arguments: [id]
+            ).map { AttendeeStatus(row: $0, from: 0) }
+        }
+    }
+
     /// An attendee's events, in log order.
     public func events(attendeeID: String) throws(StoreError) -> [Event] {
         try read { db in try Self.events(db, attendeeID: attendeeID) }
@@ -536,21 +546,78 @@ public struct AttendeeRecord: Sendable, Equatable {
         let tickets: String = row[28]
         attendee.tickets = tickets.isEmpty ? [] : tickets.split(separator: "|").map(String.init)
         attendee.pending = row[29]
-        removed = row[15]
-        if let event: String = row[16], let id = UUID(uuidString: event) {
-            let ms: Int64 = row[17]
-            checkIn = CheckInRecord(eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[18])
+        let status = AttendeeStatus(row: row, from: 15)
+        (removed, checkIn, duplicates, refusedAttempts) = (
+            status.removed, status.checkIn, status.duplicates, status.refusedAttempts
+        )
+        (badgeVersion, prints, reprints, inside, attended) = (
+            status.badgeVersion, status.prints, status.reprints, status.inside, status.attended
+        )
+    }
+}
+
+/// What changes about an attendee at the doors (check-ins, refusals, badges, presence) and
+/// removal, without their roster entry: a door screen holds this much for each attendee changed
+/// since its index was built, about a tenth of the whole record.
+public struct AttendeeStatus: Sendable, Equatable {
+    public var removed: Bool
+    public var checkIn: CheckInRecord?
+    public var duplicates: Int
+    public var refusedAttempts: Int
+    public var badgeVersion: Int
+    public var prints: Int
+    public var reprints: Int
+    public var inside: Presence?
+    public var attended: [String]
+
+    public init(_ record: AttendeeRecord) {
+        (removed, checkIn, duplicates, refusedAttempts) = (
+            record.removed, record.checkIn, record.duplicates, record.refusedAttempts
+        )
+        (badgeVersion, prints, reprints, inside, attended) = (
+            record.badgeVersion, record.prints, record.reprints, record.inside, record.attended
+        )
+    }
+
+    /// `record`, with this state instead of its own.
+    public func applied(to record: AttendeeRecord) -> AttendeeRecord {
+        var record = record
+        (record.removed, record.checkIn, record.duplicates, record.refusedAttempts) = (
+            removed, checkIn, duplicates, refusedAttempts
+        )
+        (record.badgeVersion, record.prints, record.reprints, record.inside, record.attended) = (
+            badgeVersion, prints, reprints, inside, attended
+        )
+        return record
+    }
+
+    /// The columns `init(row:from:)` reads, in order (`AttendeeRecord.columns` has them from 15).
+    static let columns = """
+        removed, checkin_event, checked_in_at, checked_in_kiosk, duplicates, refused, badge_version, prints, \
+        reprints, inside_session, inside_since, inside_kiosk, attended
+        """
+
+    /// Reads ``columns`` from the row's column `first` on.
+    init(row: Row, from first: Int) {
+        removed = row[first]
+        checkIn = nil
+        if let event: String = row[first + 1], let id = UUID(uuidString: event) {
+            let ms: Int64 = row[first + 2]
+            checkIn = CheckInRecord(
+                eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[first + 3])
         }
-        duplicates = row[19]
-        refusedAttempts = row[20]
-        badgeVersion = row[21]
-        prints = row[22]
-        reprints = row[23]
-        if let session: String = row[24] {
-            let ms: Int64 = row[25]
-            inside = Presence(session: session, since: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[26])
+        duplicates = row[first + 4]
+        refusedAttempts = row[first + 5]
+        badgeVersion = row[first + 6]
+        prints = row[first + 7]
+        reprints = row[first + 8]
+        inside = nil
+        if let session: String = row[first + 9] {
+            let ms: Int64 = row[first + 10]
+            inside = Presence(
+                session: session, since: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[first + 11])
         }
-        let attended: String = row[27]
+        let attended: String = row[first + 12]
         self.attended = attended.isEmpty ? [] : attended.split(separator: "|").map(String.init)
     }
 }

@@ -158,25 +158,29 @@ public struct LiveRoster: Sendable {
     private var delta = RosterDelta()
     /// How many of the changed attendees the snapshot still holds (under their old entry).
     private var staleInSnapshot = 0
-    /// Records changed since the snapshot was taken (check-ins here or elsewhere).
-    private var overrides: [String: AttendeeRecord] = [:]
+    /// The state now of every attendee touched since the snapshot was taken (check-ins here or
+    /// elsewhere, prints, presence, roster changes): a tenth of a whole record each. Their roster
+    /// entry is the snapshot's, or `delta`'s when it changed.
+    private var overrides: [String: AttendeeStatus] = [:]
     private var version: Int
     /// Full rebuilds of the snapshot since this roster was loaded (for tests and benches).
     public private(set) var rebuilds = 0
-    /// Changed records held beside the snapshot past which it is worth taking the snapshot again
-    /// (``compactionDue``); nil: a tenth of the roster, at least `deltaLimit`.
+    /// Changed states held beside the snapshot past which it is worth taking the snapshot again
+    /// (``compactionDue``); nil: half the roster, at least `deltaLimit`.
     public var compactAfter: Int?
 
-    /// Records changed since the snapshot (check-ins, here or elsewhere), held beside it: each one
-    /// is in memory twice until the snapshot is taken again.
+    /// Attendees whose state changed since the snapshot (check-ins, here or elsewhere), held beside
+    /// it (``AttendeeStatus``, a few hundred bytes each) until the snapshot is taken again.
     public var heldBeside: Int { overrides.count }
 
-    /// Whether so many records changed since the snapshot (a day of check-ins at a large event:
-    /// about 3 KB each) that the snapshot should be taken again, so that memory stays bounded. A
-    /// caller that rebuilds elsewhere (the kiosk daemon) builds a new roster and swaps it in; this
-    /// one is up to date meanwhile.
+    /// Whether so many attendees changed since the snapshot (half the roster checked in) that the
+    /// snapshot should be taken again, so that memory stays bounded. A caller that rebuilds
+    /// elsewhere (the kiosk daemon) builds a new roster and swaps it in; this one is up to date
+    /// meanwhile. (Whole records were held before, about 3 KB each, and the index was rebuilt
+    /// after every tenth of the roster: at 100,000 attendees, every 10,000 check-ins, a second of
+    /// a core each time.)
     public var compactionDue: Bool {
-        overrides.count > (compactAfter ?? max(Self.deltaLimit, snapshot.records.count / 10))
+        overrides.count > (compactAfter ?? max(Self.deltaLimit, snapshot.records.count / 2))
     }
 
     public init(db: KioskDatabase) throws(StoreError) {
@@ -236,10 +240,13 @@ public struct LiveRoster: Sendable {
             staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
         }
         version = changes.version
-        // Every touched attendee's record, the roster changes' included: `overrides` holds all of
-        // `delta`'s records too.
+        // Every touched attendee's state, the roster changes' included (read whole above).
         for id in changes.attendeeIDs {
-            if let record = read[id] ?? (try? db.attendee(id: id)) ?? nil { overrides[id] = record }
+            if let record = read[id] {
+                overrides[id] = AttendeeStatus(record)
+            } else if let status = (try? db.attendeeStatus(id: id)) ?? nil {
+                overrides[id] = status
+            }
         }
         return .updated
     }
@@ -257,7 +264,7 @@ public struct LiveRoster: Sendable {
     /// After this screen wrote `expectedEvents` events about `id`: refreshes that attendee, and
     /// picks up anything another process wrote meanwhile.
     public mutating func wrote(_ id: String, expectedEvents: Int, in db: KioskDatabase) {
-        if let record = try? db.attendee(id: id) { overrides[id] = record }
+        if let status = (try? db.attendeeStatus(id: id)) ?? nil { overrides[id] = status }
         if let now = try? db.logVersion() {
             if now == version + expectedEvents { version = now } else { refresh(from: db) }
         }
@@ -286,10 +293,15 @@ public struct LiveRoster: Sendable {
         return merged.prefix(limit).map { RosterSnapshot.Result(record: current($0.record), hit: $0.hit) }
     }
 
-    /// The up-to-date version of a record the snapshot holds.
-    public func current(_ record: AttendeeRecord) -> AttendeeRecord { overrides[record.attendee.id] ?? record }
+    /// The up-to-date version of a record the snapshot holds: its roster entry as changed since
+    /// (`delta`), with its state now.
+    public func current(_ record: AttendeeRecord) -> AttendeeRecord {
+        let id = record.attendee.id
+        let entry = delta.records[id] ?? record
+        return overrides[id].map { $0.applied(to: entry) } ?? entry
+    }
 
-    public func record(id: String) -> AttendeeRecord? { overrides[id] ?? snapshot.record(id: id) }
+    public func record(id: String) -> AttendeeRecord? { (delta.records[id] ?? snapshot.record(id: id)).map(current) }
 
     /// The attendee whose registration ticket has this digest (removed ones included), up to date.
     public func record(ticket digest: String) -> AttendeeRecord? {

@@ -11,8 +11,8 @@ import Synchronization
 ///   the database file is synced. At a busy door that was every few groups of check-ins, and it
 ///   doubled the slowest answers (bench kiosk-api, p99 22 ms against 10–12 ms without it). The
 ///   writer's automatic checkpoint is turned off; after its commits the writer calls
-///   ``afterCommit()``, which only asks for a checkpoint. A passive one then runs on this object's
-///   own connection, at most every 100 ms, beside the writer and the readers, waiting for neither.
+///   ``afterCommit()``, which only asks for a checkpoint. A passive one then runs on a connection
+///   of this object's own, at most every 100 ms, beside the writer and the readers, waiting for neither.
 /// - **A bound.** A passive checkpoint copies the log into the database, but the log starts again
 ///   from its beginning only at a moment when no reader is using it. Under a steady stream of short
 ///   reads (a door answering searches and status polls all day) that moment may never come: in the
@@ -34,7 +34,6 @@ public final class WALLimit: Sendable {
         var scheduled = false
         var lastRun = ContinuousClock.now - .seconds(1)
         var nextTruncate = ContinuousClock.now
-        var connection: DatabaseQueue?
     }
 
     /// `path`: the database file (its log is `path-wal`). With `writer`, that pool's writer stops
@@ -103,8 +102,11 @@ public final class WALLimit: Sendable {
         }
     }
 
+    /// A connection for one run, closed after it. (One kept open between runs made the purge's
+    /// VACUUM and TRUNCATE on the writer wait out their 10 s busy timeout, one run in three under
+    /// the test suite's load: the cause inside SQLite was not found; opening costs well under a
+    /// millisecond, at most ten times a second.)
     private func connection() -> DatabaseQueue? {
-        if let open = state.withLock({ $0.connection }) { return open }
         var configuration = Configuration()
         // What a TRUNCATE checkpoint waits for readers, holding the writers back (passive ones
         // never wait).
@@ -115,7 +117,6 @@ public final class WALLimit: Sendable {
             // A connection learns that the file is in WAL mode by reading it; until then a
             // checkpoint on it does nothing (and says -1 frames).
             _ = try opened.inDatabase { try Int.fetchOne($0, sql: "PRAGMA schema_version") }
-            state.withLock { $0.connection = opened }
             return opened
         } catch {
             // No connection of its own: the writer checkpoints in its commits again, as by default.
