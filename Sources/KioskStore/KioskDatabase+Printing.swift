@@ -56,6 +56,9 @@ extension PrintJob {
     /// ``retryWait(attempts:)`` in SQL, in milliseconds, for a row about to be tried once more (its
     /// `attempts` column before that try is counted).
     static let retryWaitSQL = "MIN(60000, 1000 << MIN(MAX(attempts, 0), 6))"
+
+    /// The `next_attempt_at` of a job held until its printer is back (``KioskDatabase/holdPrintJobs``).
+    static let waitingForPrinter = Int64.max
 }
 
 public struct PrintJob: Sendable, Equatable, Codable {
@@ -121,7 +124,10 @@ public struct PrintJob: Sendable, Equatable, Codable {
         kiosk = row[11]
         createdAt = Date(timeIntervalSince1970: Double(row[12] as Int64) / 1000)
         updatedAt = Date(timeIntervalSince1970: Double(row[13] as Int64) / 1000)
-        nextAttemptAt = Date(timeIntervalSince1970: Double(row[14] as Int64) / 1000)
+        let next: Int64 = row[14]
+        // Held until its printer is back: no time of its own.
+        nextAttemptAt =
+            next == Self.waitingForPrinter ? .distantFuture : Date(timeIntervalSince1970: Double(next) / 1000)
     }
 }
 
@@ -280,21 +286,61 @@ extension KioskDatabase {
         }
     }
 
-    /// Every job due on `printer` waits (the printer is away, refusing jobs, or CUPS fails), in one
-    /// statement and one transaction: its attempt counted, `error` as its last error, its next
-    /// try after its own wait (``PrintJob/retryWait(attempts:)``, as the spooler's other retries).
-    /// Returns how many.
+    /// The printer is away, refusing jobs, or CUPS fails: the jobs due on it (new ones, or all of
+    /// them the first time) are held until it is back, in one statement: their attempt counted,
+    /// `error` as their last error. They are not rewritten again while it stays away: the printer
+    /// has one next try (1 s, 2 s, 4 s… up to a minute, ``PrintJob/retryWait(attempts:)`` counted
+    /// in the printer's failures), found by ``printersToTryAgain(now:)``. (Each job used to get
+    /// its own next try, and be rewritten at each: with a printer away at a busy door, the writes
+    /// grew with the queue, 2,464 rows a second at 62,891 badges waiting.) Returns how many jobs
+    /// wait for the printer now.
     @discardableResult
-    public func deferDuePrintJobs(printer: String, error: String, now: Date = Date()) throws(StoreError) -> Int {
+    public func holdPrintJobs(printer: String, error: String, now: Date = Date()) throws(StoreError) -> Int {
         let at = Self.milliseconds(now)
         return try write { db in
             try db.execute(
                 sql: """
-                    UPDATE print_jobs SET last_error = ?, attempts = attempts + 1, updated_at = ?,
-                        next_attempt_at = ? + \(PrintJob.retryWaitSQL)
+                    UPDATE print_jobs SET last_error = ?, attempts = attempts + 1, updated_at = ?, next_attempt_at = ?
                     WHERE state = 'pending' AND printer = ? AND next_attempt_at <= ?
-                    """, arguments: [error, at, at, printer, at])
-            return db.changesCount
+                    """, arguments: [error, at, PrintJob.waitingForPrinter, printer, at])
+            let held = db.changesCount
+            try db.execute(
+                sql: """
+                    INSERT INTO printer_waits (printer, failures, next_try_at, error, waiting) VALUES (?, 1, ? + 1000, ?, ?)
+                    ON CONFLICT (printer) DO UPDATE SET failures = failures + 1,
+                        next_try_at = ? + MIN(60000, 1000 << MIN(failures, 6)), error = excluded.error,
+                        waiting = waiting + excluded.waiting
+                    """, arguments: [printer, at, error, held, at])
+            return try Int.fetchOne(
+                db, sql: "SELECT waiting FROM printer_waits WHERE printer = ?", arguments: [printer])
+                ?? held
+        }
+    }
+
+    /// Printers waited for (``holdPrintJobs(printer:error:now:)``) whose next try is due.
+    public func printersToTryAgain(now: Date = Date()) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT printer FROM printer_waits WHERE next_try_at <= ? ORDER BY printer",
+                arguments: [Self.milliseconds(now)])
+        }
+    }
+
+    /// The printer is back: the jobs held for it are due now. Returns how many.
+    @discardableResult
+    public func releasePrintJobs(printer: String, now: Date = Date()) throws(StoreError) -> Int {
+        try write { db in
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM printer_waits WHERE printer = ?", arguments: [printer])
+                    == true
+            else { return 0 }
+            try db.execute(
+                sql: """
+                    UPDATE print_jobs SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at = ? AND printer = ?
+                    """, arguments: [Self.milliseconds(now), PrintJob.waitingForPrinter, printer])
+            let released = db.changesCount
+            try db.execute(sql: "DELETE FROM printer_waits WHERE printer = ?", arguments: [printer])
+            return released
         }
     }
 
@@ -340,7 +386,9 @@ extension KioskDatabase {
                 sql:
                     "UPDATE print_jobs SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state IN ('pending', 'failed')",
                 arguments: [Self.milliseconds(now), Self.milliseconds(now)])
-            return db.changesCount
+            let count = db.changesCount
+            try db.execute(sql: "DELETE FROM printer_waits")  // every printer tried again at once
+            return count
         }
     }
 
@@ -360,7 +408,9 @@ extension KioskDatabase {
                         last_error = NULL
                     WHERE printer = ? AND state IN ('pending', 'failed', 'submitted')
                     """, arguments: [to, Self.milliseconds(now), Self.milliseconds(now), from])
-            return (db.changesCount, submitted)
+            let moved = db.changesCount
+            try db.execute(sql: "DELETE FROM printer_waits WHERE printer = ?", arguments: [from])  // none left for it
+            return (moved, submitted)
         }
     }
 }

@@ -164,6 +164,21 @@ public struct KioskDatabase: Sendable {
                     CREATE INDEX print_jobs_state_created ON print_jobs(state, created_at);
                     """)
         }
+        migrator.registerMigration("v8: printers waited for") { db in
+            // A printer away or refusing jobs: its jobs wait for it (`next_attempt_at` set to
+            // `PrintJob.waitingForPrinter`) and the printer has one row here with its next try,
+            // instead of every job being given its own next try, and rewritten, at each of them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE printer_waits (
+                        printer TEXT PRIMARY KEY NOT NULL,
+                        failures INTEGER NOT NULL,
+                        next_try_at INTEGER NOT NULL,
+                        error TEXT NOT NULL,
+                        waiting INTEGER NOT NULL        -- jobs held for it
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 

@@ -15,7 +15,7 @@ public struct SpoolReport: Sendable, Equatable {
     public var failed: [PrintJob] = []
     /// Jobs still waiting, with why, in plain words.
     public var waiting: [(job: PrintJob, why: String)] = []
-    /// Printers away or refusing jobs: every job due on one waits, how many, and why.
+    /// Printers away or refusing jobs: the jobs held for one until it is back, how many, and why.
     public var deferred: [(printer: String, jobs: Int, why: String)] = []
 
     /// Why this job (due in this pass) is still waiting, if it is.
@@ -35,8 +35,10 @@ public struct SpoolReport: Sendable, Equatable {
 /// Moves badges from the store's print queue to CUPS and follows them until printed.
 ///
 /// A check-in is never undone by printing trouble: jobs wait with the reason in plain words and
-/// are retried with backoff (1 s, 2 s, 4 s… up to a minute). A job handed to CUPS just before a
-/// crash is found again by its title, so it is never printed twice.
+/// are retried with backoff (1 s, 2 s, 4 s… up to a minute): a job CUPS refused, on its own; the
+/// jobs of a printer away or refusing jobs, together, held until the printer is back (tried again
+/// at the printer's next try, or as soon as a new badge for it is due). A job handed to CUPS just
+/// before a crash is found again by its title, so it is never printed twice.
 public struct PrintSpooler {
     public let db: KioskDatabase
     public let cups: CupsClient
@@ -122,11 +124,12 @@ public struct PrintSpooler {
             // the jobs stay pending and are tried again on the next pass.
             try? db.updatePrintJobs(waits, now: now)
         }
-        // A printer away or refusing jobs: every job due on it waits, in one statement (its attempt
-        // counted, its next try after its own backoff), not read and written one by one. With the
-        // printer unplugged at a busy door that work grew with the queue, at every pass.
-        func deferAll(_ name: String, _ why: String) throws(StoreError) {
-            let count = try db.deferDuePrintJobs(printer: name, error: why, now: now)
+        // A printer away or refusing jobs: the jobs due on it are held until it is back, in one
+        // statement, and the printer gets its next try; the jobs held before are not rewritten.
+        // (Each job had its own next try and was rewritten at each: with the printer unplugged at
+        // a busy door, that work grew with the queue.)
+        func holdAll(_ name: String, _ why: String) throws(StoreError) {
+            let count = try db.holdPrintJobs(printer: name, error: why, now: now)
             report.deferred.append((name, count, why))
         }
         func handOver(_ jobs: [PrintJob], to printer: PrinterStatus) throws(StoreError) {
@@ -176,18 +179,21 @@ public struct PrintSpooler {
                 }
             }
         }
-        for name in try db.printersWithDuePrintJobs(now: now) {
+        // The printers with badges due, and those waited for whose next try has come.
+        let candidates = Set(try db.printersWithDuePrintJobs(now: now)).union(try db.printersToTryAgain(now: now))
+        for name in candidates.sorted() {
             let printer: PrinterStatus
             switch status(name) {
             case .failure(let error):
-                try deferAll(name, error.message)
+                try holdAll(name, error.message)
                 continue
             case .success(let s): printer = s
             }
             guard printer.acceptingJobs else {
-                try deferAll(name, printer.problems.joined(separator: "; "))
+                try holdAll(name, printer.problems.joined(separator: "; "))
                 continue
             }
+            try db.releasePrintJobs(printer: name, now: now)  // back: what waited for it is due
             try handOver(try db.duePrintJobs(printer: name, now: now), to: printer)
         }
         return report

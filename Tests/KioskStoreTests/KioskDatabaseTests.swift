@@ -445,7 +445,7 @@ struct PrintQueueDeferTests {
                     PrintJobUpdate(id: $0.id, state: "failed", error: "out of paper", attempted: true)
                 })
         try check("submitted, printed, failed")
-        _ = try db.deferDuePrintJobs(printer: "a", error: "unreachable", now: clock.addingTimeInterval(5))
+        _ = try db.holdPrintJobs(printer: "a", error: "unreachable", now: clock.addingTimeInterval(5))
         _ = try db.retryPrintJobs(now: clock.addingTimeInterval(6))
         _ = try db.reroutePrintJobs(from: "b", to: "c", now: clock.addingTimeInterval(7))
         try check("deferred, retried, rerouted")
@@ -456,50 +456,60 @@ struct PrintQueueDeferTests {
     }
 
     @Test(
-        "every job due on a printer away waits in one statement: its attempt counted, its own backoff; others untouched"
+        "a printer away: its jobs held in one statement, not rewritten again; the printer's next try backs off; released when back"
     )
-    func deferDueJobs() throws {
+    func holdForPrinter() throws {
         let db = try KioskDatabase(directory: temporaryDirectory())
-        let people = RosterGenerator(seed: 5).attendees(count: 30)
+        let people = RosterGenerator(seed: 5).attendees(count: 40)
         try db.importRoster(people, kiosk: "import")
         let start = Date()
         for person in people.prefix(20) {
-            _ = try db.checkIn(person.id, kiosk: "door-1", print: PrintRequest(printer: "away"))
+            _ = try db.checkIn(person.id, kiosk: "door-1", at: start, print: PrintRequest(printer: "away"))
         }
-        for person in people.dropFirst(20) {
-            _ = try db.checkIn(person.id, kiosk: "door-1", print: PrintRequest(printer: "there"))
+        for person in people[20..<30] {
+            _ = try db.checkIn(person.id, kiosk: "door-1", at: start, print: PrintRequest(printer: "there"))
         }
-        let now = start.addingTimeInterval(1)
+        var now = start.addingTimeInterval(1)
         #expect(try db.printersWithDuePrintJobs(now: now) == ["away", "there"])
         #expect(try db.duePrintJobs(printer: "away", now: now).count == 20)
-        #expect(try db.duePrintJobs(now: now).count == 30)
 
-        // Five of them have been tried before (backoff 1, 2, 4, 8, 16 s… as the spooler's).
-        let tried = try db.duePrintJobs(printer: "away", now: now).prefix(5)
-        for (i, job) in tried.enumerated() {
-            try db.updatePrintJobs(
-                [PrintJobUpdate(id: job.id, state: "pending", error: "before", attempted: true, nextAttempt: now)]
-                    + (0..<i).map { _ in
-                        PrintJobUpdate(id: job.id, state: "pending", error: "before", attempted: true, nextAttempt: now)
-                    }, now: now)
+        // Away: all 20 held at once, their attempt counted and the reason written; nothing due on
+        // it any more, whatever the time; the other printer's jobs untouched.
+        #expect(try db.holdPrintJobs(printer: "away", error: "the printer is unreachable", now: now) == 20)
+        let held = try db.printJobs(states: ["pending"], limit: 100).filter { $0.printer == "away" }
+        #expect(held.count == 20)
+        #expect(held.allSatisfy { $0.attempts == 1 && $0.lastError == "the printer is unreachable" })
+        #expect(held.allSatisfy { $0.nextAttemptAt == .distantFuture })
+        #expect(try db.printersWithDuePrintJobs(now: now.addingTimeInterval(3_600)) == ["there"])
+        #expect(try db.duePrintJobs(printer: "there", now: now).allSatisfy { $0.attempts == 0 && $0.lastError == nil })
+
+        // The printer's next tries: 1 s, 2 s, 4 s… up to a minute (the spooler's other retries').
+        var waits: [TimeInterval] = []
+        for failure in 1...8 {
+            let wait = PrintJob.retryWait(attempts: failure)
+            waits.append(wait)
+            #expect(try db.printersToTryAgain(now: now.addingTimeInterval(wait - 0.01)).isEmpty, "try \(failure)")
+            #expect(try db.printersToTryAgain(now: now.addingTimeInterval(wait + 0.01)) == ["away"], "try \(failure)")
+            now = now.addingTimeInterval(wait + 0.01)
+            // Still away at its next try, with two new badges due meanwhile: only those are written.
+            let newcomers = people[(30 + 2 * (failure - 1)) % 40..<(30 + 2 * (failure - 1)) % 40 + 2]
+            for person in newcomers where failure <= 5 {
+                _ = try db.checkIn(person.id, kiosk: "door-2", at: now, print: PrintRequest(printer: "away"))
+            }
+            let before = try db.printJobs(limit: 1_000).filter { $0.printer == "away" && $0.attempts > 0 }
+            let waiting = try db.holdPrintJobs(printer: "away", error: "still unreachable", now: now)
+            let after = try db.printJobs(limit: 1_000).filter { $0.printer == "away" }
+            #expect(waiting == after.count, "try \(failure): every job of the printer waits for it")
+            for job in before {
+                #expect(after.first { $0.id == job.id } == job, "try \(failure): a job held before is not rewritten")
+            }
         }
-        #expect(try db.deferDuePrintJobs(printer: "away", error: "the printer is unreachable", now: now) == 20)
-        let after = try db.printJobs(states: ["pending"], limit: 100)
-        let away = after.filter { $0.printer == "away" }
-        #expect(away.count == 20 && away.allSatisfy { $0.lastError == "the printer is unreachable" })
-        #expect(after.filter { $0.printer == "there" }.allSatisfy { $0.attempts == 0 && $0.lastError == nil })
-        // Nothing due on it any more until each job's own backoff has passed.
-        #expect(try db.printersWithDuePrintJobs(now: now) == ["there"])
-        for job in away {
-            // The wait in SQL is the one the spooler computes for its other retries.
-            let wait = PrintJob.retryWait(attempts: job.attempts)
-            #expect(abs(job.nextAttemptAt.timeIntervalSince(now) - wait) < 0.002, "attempts \(job.attempts)")
-            let due = try db.duePrintJobs(printer: "away", now: now.addingTimeInterval(wait - 0.01))
-            #expect(!due.contains { $0.id == job.id }, "attempts \(job.attempts): not due before \(wait) s")
-            let later = try db.duePrintJobs(printer: "away", now: now.addingTimeInterval(wait + 0.01))
-            #expect(later.contains { $0.id == job.id }, "attempts \(job.attempts): due after \(wait) s")
-        }
-        #expect(Set(away.map(\.attempts)) == [1, 2, 3, 4, 5, 6])
+        #expect(waits == [1, 2, 4, 8, 16, 32, 60, 60])
+        // Back: released, all due at once; the printer no longer waited for.
+        #expect(try db.releasePrintJobs(printer: "away", now: now) == 30)
+        #expect(try db.duePrintJobs(printer: "away", now: now).count == 30)
+        #expect(try db.printersToTryAgain(now: now.addingTimeInterval(3_600)).isEmpty)
+        #expect(try db.releasePrintJobs(printer: "away", now: now) == 0)
     }
 }
 
