@@ -515,14 +515,19 @@ struct PrintQueueDeferTests {
 
 @Suite("The write-ahead log under steady reads")
 struct WALLimitTests {
-    @Test("the writer's commits do not checkpoint; past its limit the log is emptied, however busy the readers")
-    func logEmptied() throws {
+    /// A store with `count` attendees imported, its checkpoints done; and its file's path.
+    func imported(_ count: Int, seed: UInt64) throws -> (KioskDatabase, String, [Attendee]) {
         let directory = temporaryDirectory()
-        let path = directory.appendingPathComponent(KioskDatabase.fileName).path
         let db = try KioskDatabase(directory: directory)
-        let people = RosterGenerator(seed: 9).attendees(count: 3_000)
+        let people = RosterGenerator(seed: seed).attendees(count: count)
         try db.importRoster(people, kiosk: "import")
         db.walLimit.settle()
+        return (db, directory.appendingPathComponent(KioskDatabase.fileName).path, people)
+    }
+
+    @Test("the writer's commits do not checkpoint; past its limit the log is emptied, however busy the readers")
+    func logEmptied() throws {
+        let (db, path, people) = try imported(3_000, seed: 9)
         // Commits that do not ask the checkpointer: nothing checkpoints them, so the log holds
         // every frame (SQLite's default would have started it again past 1,000 pages).
         for person in people.prefix(1_500) {
@@ -554,12 +559,7 @@ struct WALLimitTests {
 
     @Test("the door's check-ins are checkpointed beside them: their pages reach the database file")
     func checkpointedBeside() async throws {
-        let directory = temporaryDirectory()
-        let path = directory.appendingPathComponent(KioskDatabase.fileName).path
-        let db = try KioskDatabase(directory: directory)
-        let people = RosterGenerator(seed: 4).attendees(count: 1_000)
-        try db.importRoster(people, kiosk: "import")
-        db.walLimit.settle()
+        let (db, path, people) = try imported(1_000, seed: 4)
         func size(_ path: String) -> Int64 {
             ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
         }
