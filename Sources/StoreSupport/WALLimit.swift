@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import GRDB
-import Synchronization
 
 /// Checkpoints a store's write-ahead log on a connection and a thread of its own, away from the
 /// writer, and keeps the log from growing without end.
@@ -21,14 +20,19 @@ import Synchronization
 ///   which takes the writer's lock, waits for the reads of the moment to end, copies what is left
 ///   and empties the log. Writers wait meanwhile, so it waits for readers 20 ms at most (else it
 ///   is tried again a second later): with a 10 s wait, some check-ins had waited half a second.
-public final class WALLimit: Sendable {
+public final class WALLimit: @unchecked Sendable {
     private let path: String
     private let walPath: String
     private let limit: Int64
     private let truncateEvery: Duration
     private let writer: DatabasePool?
     private let queue = DispatchQueue(label: "accueil.checkpoint")
-    private let state = Mutex(State())
+    /// Under `lock` (an NSLock, a pthread mutex that ThreadSanitizer sees; Synchronization's Mutex
+    /// is a bare futex on Linux, which it does not: the sanitizer stage reported it).
+    private let lock = NSLock()
+    private var state = State()
+
+    private func locked<T>(_ body: (inout State) -> T) -> T { lock.withLock { body(&state) } }
 
     private struct State {
         var scheduled = false
@@ -62,7 +66,7 @@ public final class WALLimit: Sendable {
     /// After a commit: asks for a checkpoint, which runs on this object's thread (at most one
     /// waiting, at most every 100 ms). Returns at once.
     public func afterCommit() {
-        let wait: Duration? = state.withLock { s in
+        let wait: Duration? = locked { s in
             guard !s.scheduled else { return nil }
             s.scheduled = true
             return max(.zero, s.lastRun + .milliseconds(100) - .now)
@@ -75,7 +79,7 @@ public final class WALLimit: Sendable {
 
     /// Waits until the checkpoints asked for so far have run (tests, and a store being closed).
     public func settle() {
-        while state.withLock({ $0.scheduled }) {
+        while locked({ $0.scheduled }) {
             queue.sync {}
             usleep(1_000)
         }
@@ -83,7 +87,7 @@ public final class WALLimit: Sendable {
 
     private func checkpoint() {
         let now = ContinuousClock.now
-        let truncate = state.withLock { s -> Bool in
+        let truncate = locked { s -> Bool in
             s.scheduled = false
             s.lastRun = now
             guard now >= s.nextTruncate else { return false }
