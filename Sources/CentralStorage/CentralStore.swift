@@ -550,8 +550,11 @@ public struct SQLiteCentralStore: CentralStore {
                 arguments: [UUID().uuidString])
             return changed
         }
-        try await pool.vacuum()
-        _ = try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        // Never beside a background checkpoint (`WALLimit.exclusive`); blocking, as a purge may be.
+        try walLimit.exclusive {
+            try pool.vacuum()
+            _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        }
         return changed
     }
 }

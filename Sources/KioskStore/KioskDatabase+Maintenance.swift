@@ -44,9 +44,12 @@ extension KioskDatabase {
             return changed
         }
         do {
-            try writer.vacuum()
-            // The write-ahead log may still hold the old pages: fold it in and empty it.
-            _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            // Never beside a background checkpoint (`WALLimit.exclusive`).
+            try walLimit.exclusive {
+                try writer.vacuum()
+                // The write-ahead log may still hold the old pages: fold it in and empty it.
+                _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            }
         } catch { throw StoreError("cannot compact the store after the purge: \(error)") }
         return changed
     }
