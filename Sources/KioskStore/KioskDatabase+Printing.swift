@@ -46,21 +46,21 @@ public enum PrintQueueing: Sendable, Equatable {
     case alreadyPrinted(PrintJob)
 }
 
-/// A badge in the print queue. It survives crashes and reboots: pending → submitted → printed, or
-/// failed (visible, retried on demand), or cancelled.
 extension PrintJob {
     /// How long a job waits before its next try once it has been tried `attempts` times: 1 s, 2 s,
     /// 4 s… up to a minute.
     public static func retryWait(attempts: Int) -> TimeInterval { min(60, pow(2, Double(max(0, attempts - 1)))) }
 
-    /// ``retryWait(attempts:)`` in SQL, in milliseconds, for a row about to be tried once more (its
-    /// `attempts` column before that try is counted).
-    static let retryWaitSQL = "MIN(60000, 1000 << MIN(MAX(attempts, 0), 6))"
+    /// ``retryWait(attempts:)`` in SQL, in milliseconds, for a row about to be tried once more:
+    /// `tries` names its column counting the tries before this one.
+    static func retryWaitSQL(tries: String) -> String { "MIN(60000, 1000 << MIN(MAX(\(tries), 0), 6))" }
 
     /// The `next_attempt_at` of a job held until its printer is back (``KioskDatabase/holdPrintJobs``).
     static let waitingForPrinter = Int64.max
 }
 
+/// A badge in the print queue. It survives crashes and reboots: pending → submitted → printed, or
+/// failed (visible, retried on demand), or cancelled.
 public struct PrintJob: Sendable, Equatable, Codable {
     public var id: UUID
     public var attendeeID: String
@@ -306,11 +306,11 @@ extension KioskDatabase {
             let held = db.changesCount
             try db.execute(
                 sql: """
-                    INSERT INTO printer_waits (printer, failures, next_try_at, error, waiting) VALUES (?, 1, ? + 1000, ?, ?)
+                    INSERT INTO printer_waits (printer, failures, next_try_at, error, waiting) VALUES (?, 1, ?, ?, ?)
                     ON CONFLICT (printer) DO UPDATE SET failures = failures + 1,
-                        next_try_at = ? + MIN(60000, 1000 << MIN(failures, 6)), error = excluded.error,
+                        next_try_at = ? + \(PrintJob.retryWaitSQL(tries: "failures")), error = excluded.error,
                         waiting = waiting + excluded.waiting
-                    """, arguments: [printer, at, error, held, at])
+                    """, arguments: [printer, at + Int64(PrintJob.retryWait(attempts: 1) * 1000), error, held, at])
             return try Int.fetchOne(
                 db, sql: "SELECT waiting FROM printer_waits WHERE printer = ?", arguments: [printer])
                 ?? held
@@ -329,11 +329,14 @@ extension KioskDatabase {
     /// The printer is back: the jobs held for it are due now. Returns how many.
     @discardableResult
     public func releasePrintJobs(printer: String, now: Date = Date()) throws(StoreError) -> Int {
-        try write { db in
-            guard
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM printer_waits WHERE printer = ?", arguments: [printer])
-                    == true
-            else { return 0 }
+        // The spooler asks at every pass for every printer that answers: a read, not a write
+        // transaction beside the door's check-ins, when the printer was not waited for.
+        func waited(_ db: Database) throws -> Bool {
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM printer_waits WHERE printer = ?", arguments: [printer]) == true
+        }
+        guard try read(waited) else { return 0 }
+        return try write { db in
+            guard try waited(db) else { return 0 }
             try db.execute(
                 sql: """
                     UPDATE print_jobs SET next_attempt_at = ? WHERE state = 'pending' AND next_attempt_at = ? AND printer = ?
