@@ -552,7 +552,7 @@ public struct SQLiteCentralStore: CentralStore {
         }
         // Never beside a background checkpoint (`WALLimit.exclusive`); blocking, as a purge may be.
         try walLimit.exclusive {
-            try pool.vacuum()
+            try SQLiteFile.vacuum(pool)
             _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         }
         return changed

@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import GRDB
+import StoreSupport
 
 extension KioskDatabase {
     /// Copies the store to `path` with SQLite's online backup: a consistent snapshot of every
@@ -46,7 +47,7 @@ extension KioskDatabase {
         do {
             // Never beside a background checkpoint (`WALLimit.exclusive`).
             try walLimit.exclusive {
-                try writer.vacuum()
+                try SQLiteFile.vacuum(writer)
                 // The write-ahead log may still hold the old pages: fold it in and empty it.
                 _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
             }

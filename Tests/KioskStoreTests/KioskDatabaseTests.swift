@@ -557,6 +557,24 @@ struct WALLimitTests {
         #expect(tries <= 5, "emptied after \(tries) tries")
     }
 
+    @Test("the writer keeps statement journals in memory, readers and VACUUM use files")
+    func journalsInMemory() throws {
+        let (db, _, people) = try imported(200, seed: 5)
+        func tempStore(_ value: Int?) -> String { ["default", "file", "memory"][value ?? 0] }
+        // 2 = MEMORY: a grouped check-in's savepoint journal never becomes a file in /var/tmp.
+        #expect(
+            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
+                == "memory")
+        // A reader's large sort may still spill to disk.
+        #expect(tempStore(try db.writer.read { try Int.fetchOne($0, sql: "PRAGMA temp_store") }) == "default")
+        // A purge's VACUUM copies the database to a file, and leaves the writer as it was.
+        for person in people.prefix(20) { _ = try db.checkIn(person.id, kiosk: "door-1") }
+        _ = try db.purgePersonalData()
+        #expect(
+            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
+                == "memory")
+    }
+
     @Test("the door's check-ins are checkpointed beside them: their pages reach the database file")
     func checkpointedBeside() async throws {
         let (db, path, people) = try imported(1_000, seed: 4)
