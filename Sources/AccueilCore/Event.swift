@@ -11,7 +11,7 @@ public struct Event: Sendable, Equatable, Identifiable {
     public var kiosk: String
     public var body: Body
 
-    public init(id: UUID = .random(), attendeeID: String, at: Date, kiosk: String, body: Body) {
+    public init(id: UUID = .timeOrdered(), attendeeID: String, at: Date, kiosk: String, body: Body) {
         self.id = id
         self.attendeeID = attendeeID
         self.at = at.roundedToMilliseconds
@@ -197,6 +197,26 @@ extension UUID {
         var bytes = (generator.next() as UInt64, generator.next() as UInt64)
         return withUnsafeMutableBytes(of: &bytes) { raw in
             raw[6] = (raw[6] & 0x0F) | 0x40
+            raw[8] = (raw[8] & 0x3F) | 0x80
+            return UUID(
+                uuid: (
+                    raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10], raw[11],
+                    raw[12], raw[13], raw[14], raw[15]
+                ))
+        }
+    }
+
+    /// A version 7 UUID: the time in milliseconds, then 74 random bits. Ids made one after the
+    /// other sort one after the other, so the rows a group commit adds to an index keyed by id
+    /// (the events' `id`, the print jobs') land on the same last page instead of one random page
+    /// each: fewer pages written and synced per check-in.
+    public static func timeOrdered(at date: Date = Date()) -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        return withUnsafeMutableBytes(of: &bytes) { raw in
+            for i in 0..<6 { raw[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
+            raw[6] = (raw[6] & 0x0F) | 0x70
             raw[8] = (raw[8] & 0x3F) | 0x80
             return UUID(
                 uuid: (

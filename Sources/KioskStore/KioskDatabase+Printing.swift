@@ -154,7 +154,7 @@ extension KioskDatabase {
             ?? Int.fetchOne(
                 db.cachedStatement(sql: "SELECT badge_version FROM attendees WHERE id = ?"), arguments: [attendeeID])
             ?? 1
-        let id = UUID.random()
+        let id = UUID.timeOrdered()
         let ms = milliseconds(now)
         try db.cachedStatement(
             sql: """

@@ -60,4 +60,23 @@ struct EventFoldTests {
         #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "teleported", payload: nil) }
         #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "attendee.upserted", payload: "{") }
     }
+
+    @Test("new events' ids are version 7: unique, and in the order they were made, as text too")
+    func timeOrderedIDs() {
+        let start = Date(timeIntervalSince1970: 1_780_000_000)
+        // Ten ids a millisecond, every other millisecond (the middle of it: no rounding at its edges).
+        let ids = (0..<20_000).map { UUID.timeOrdered(at: start + Double($0 / 10) * 0.002 + 0.0005) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            #expect(id.uuid.6 >> 4 == 7, "version: \(id)")
+            #expect(id.uuid.8 >> 6 == 0b10, "variant: \(id)")
+        }
+        // A later millisecond sorts after, as the store's text index sorts them.
+        for (a, b) in zip(ids, ids.dropFirst(10)) { #expect(a.uuidString < b.uuidString) }
+        // The first 48 bits are the milliseconds since 1970.
+        let first = ids[0].uuid
+        let ms = [first.0, first.1, first.2, first.3, first.4, first.5].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(ms == 1_780_000_000_000)
+        #expect(Event(attendeeID: "A", at: start, kiosk: "k", body: .checkedIn).id.uuid.6 >> 4 == 7)
+    }
 }
