@@ -106,7 +106,8 @@ let package = Package(
         .target(
             name: "WebSupport",
             dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                "AccueilCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The central store, apart from the HTTP server (so that `token create`, `backup`, `purge`

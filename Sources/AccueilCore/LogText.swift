@@ -5,6 +5,11 @@ public enum LogText {
     /// controls and zero-width characters written as `\u{…}` (and `\` as `\\`), cut after `limit`
     /// characters with an ellipsis.
     public static func escaped(_ text: some StringProtocol, limit: Int = 200) -> String {
+        // The usual case (ids, names in ASCII): printable ASCII without `\`, within the limit.
+        let utf8 = text.utf8
+        if utf8.count <= limit, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }) {
+            return String(text)
+        }
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {

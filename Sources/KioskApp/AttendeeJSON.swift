@@ -7,7 +7,7 @@ import Foundation
 import KioskStore
 
 /// An attendee as commands print them in JSON.
-public struct AttendeeJSON: Encodable, Sendable {
+public struct AttendeeJSON: JSONWritable, Sendable {
     public var attendee: Attendee
     public var checkIn: CheckInRecord?
     public var duplicates: Int = 0
@@ -48,10 +48,39 @@ public struct AttendeeJSON: Encodable, Sendable {
         try c.encode(a.walkIn, forKey: .walk_in)
         if a.pending { try c.encode(true, forKey: .pending) }
         try c.encode(checkIn != nil, forKey: .checked_in)
-        try c.encodeIfPresent(checkIn.map { $0.at.formatted(.iso8601) }, forKey: .checked_in_at)
+        try c.encodeIfPresent(checkIn?.at.iso8601, forKey: .checked_in_at)
         try c.encodeIfPresent(checkIn?.kiosk, forKey: .checked_in_kiosk)
         try c.encode(duplicates, forKey: .duplicates)
         try c.encodeIfPresent(match.map { "\($0)" }, forKey: .match)
         try c.encodeIfPresent(score, forKey: .score)
+    }
+
+    /// The members `encode(to:)` writes, in its order, straight into bytes (the door's answers).
+    public func write(to json: inout JSONOut) {
+        let a = attendee
+        json.beginObject()
+        json.member("id", a.id)
+        json.member("first_name", a.firstName)
+        json.member("last_name", a.lastName)
+        json.member("native_name", a.nativeName)
+        json.member("organisation", a.organisation)
+        json.member("title", a.title)
+        json.member("country", a.country)
+        json.member("role", a.role.rawValue)
+        json.member("role_label", a.role.label)
+        json.member("delegation", a.delegation)
+        json.member("email", a.email)
+        json.member("language", a.language)
+        json.member("sessions", a.sessions)
+        json.member("vip", a.vip)
+        json.member("walk_in", a.walkIn)
+        if a.pending { json.member("pending", true) }
+        json.member("checked_in", checkIn != nil)
+        json.member("checked_in_at", checkIn?.at.iso8601)
+        json.member("checked_in_kiosk", checkIn?.kiosk)
+        json.member("duplicates", duplicates)
+        json.member("match", match.map { "\($0)" })
+        json.member("score", score)
+        json.endObject()
     }
 }

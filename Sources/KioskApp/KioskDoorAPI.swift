@@ -165,7 +165,7 @@ struct DoorRequest: Decodable {
 }
 
 /// An answer of the door API: what happened, in words for the screen, and the attendee after it.
-struct DoorAnswer: Encodable, Sendable {
+struct DoorAnswer: JSONWritable, Sendable {
     var status: String
     var message: String
     var attendee: AttendeeJSON?
@@ -177,11 +177,28 @@ struct DoorAnswer: Encodable, Sendable {
         case printState = "print_state"
         case printMessage = "print_message"
     }
+
+    func write(to json: inout JSONOut) {
+        json.beginObject()
+        json.member("status", status)
+        json.member("message", message)
+        json.member("attendee", attendee)
+        json.member("print_state", printState)
+        json.member("print_message", printMessage)
+        json.endObject()
+    }
 }
 
-struct SearchAnswer: Encodable {
+struct SearchAnswer: JSONWritable {
     var query: String
     var results: [AttendeeJSON]
+
+    func write(to json: inout JSONOut) {
+        json.beginObject()
+        json.member("query", query)
+        json.member("results", results)
+        json.endObject()
+    }
 }
 
 extension AttendeeJSON {
@@ -202,7 +219,7 @@ func addDoorRoutes(
     router.get("/api/v1/search") { request, _ -> Response in
         let query = request.uri.queryParameters.get("q") ?? ""
         let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 20, 1), 100)
-        return try jsonAnswer(
+        return jsonAnswer(
             SearchAnswer(
                 query: query, results: query.trimmed.isEmpty ? [] : try await roster.search(query, limit: limit)))
     }
@@ -212,7 +229,7 @@ func addDoorRoutes(
         guard let record = try await roster.record(id: id), !record.removed else {
             throw HTTPError(.notFound, message: "unknown attendee id \(id)")
         }
-        return try jsonAnswer(AttendeeJSON(record))
+        return jsonAnswer(AttendeeJSON(record))
     }
 
     @Sendable func body(_ request: Request) async throws -> DoorRequest {
@@ -250,7 +267,7 @@ func addDoorRoutes(
             case .notAsked: break
             }
         }
-        return try jsonAnswer(answer)
+        return jsonAnswer(answer)
     }
 
     router.post("/api/v1/undo") { request, _ -> Response in
@@ -260,7 +277,7 @@ func addDoorRoutes(
             throw HTTPError(.badRequest, message: "an undo needs a reason")
         }
         guard record.checkIn != nil else {
-            return try jsonAnswer(
+            return jsonAnswer(
                 DoorAnswer(
                     status: "not_checked_in", message: record.attendee.listName, attendee: AttendeeJSON(record)))
         }
@@ -268,7 +285,7 @@ func addDoorRoutes(
         kioskLog.notice(
             "check-in undone",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "event_id": "\(undone.eventID)"])
-        return try jsonAnswer(
+        return jsonAnswer(
             DoorAnswer(
                 status: "undone", message: record.attendee.listName,
                 attendee: stored(record.attendee.id).map(AttendeeJSON.init)))
@@ -290,7 +307,7 @@ func addDoorRoutes(
         kioskLog.info(
             "badge reprint queued",
             metadata: ["kiosk": "\(kiosk)", "attendee_id": "\(record.attendee.id)", "job_id": "\(job.id)"])
-        return try jsonAnswer(
+        return jsonAnswer(
             DoorAnswer(
                 status: "reprint_queued", message: record.attendee.listName, attendee: AttendeeJSON(record),
                 printState: "pending", printMessage: job.printer))
@@ -312,7 +329,7 @@ func addDoorRoutes(
         var answer = DoorAnswer(status: "checked_in", message: attendee.listName)
         if case .queued(let job) = queued { (answer.printState, answer.printMessage) = ("pending", job.printer) }
         answer.attendee = try await roster.record(id: attendee.id).map(AttendeeJSON.init)
-        return try jsonAnswer(answer)
+        return jsonAnswer(answer)
     }
 
     // What a scanner typed: a badge QR (checked offline: signature, key, version) or an attendee id
@@ -320,7 +337,7 @@ func addDoorRoutes(
     router.post("/api/v1/scan") { request, _ -> Response in
         let text = (try await body(request)).text?.trimmed ?? ""
         let ring = keys()
-        return try jsonAnswer(try await StoreWork.run { scanAnswer(text, roster: roster, keys: ring, kiosk: kiosk) })
+        return jsonAnswer(try await StoreWork.run { scanAnswer(text, roster: roster, keys: ring, kiosk: kiosk) })
     }
 }
 

@@ -1,3 +1,4 @@
+import AccueilCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,6 +16,17 @@ public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .o
         status: status,
         headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
         body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// A JSON answer written by the value itself (`JSONWritable`: the door's hot routes), the same
+/// JSON as `JSONEncoder` would give, at a fraction of its cost.
+public func jsonAnswer(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+    var json = JSONOut(capacity: 1024)
+    value.write(to: &json)
+    return Response(
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(json.bytes.count)],
+        body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
 }
 
 /// Bytes already encoded as JSON, as a `200 OK` answer.

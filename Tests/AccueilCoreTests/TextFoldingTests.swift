@@ -46,4 +46,17 @@ struct TextFoldingTests {
         #expect(tokens.map(\.string) == ["王小明", "wang", "김민준"])
         #expect(tokens.map(\.isUnsegmented) == [true, false, true])
     }
+
+    @Test(
+        "log text: plain ASCII as is, backslashes doubled, controls and invisible characters escaped, cut at the limit")
+    func logText() {
+        #expect(LogText.escaped("ACC-00001 checked in") == "ACC-00001 checked in")
+        #expect(LogText.escaped(#"C:\temp"#) == #"C:\\temp"#)
+        #expect(LogText.escaped("a\nb\u{7F}c\u{202E}d") == "a\\u{A}b\\u{7F}c\\u{202E}d")
+        #expect(LogText.escaped("Достоевский") == "Достоевский")
+        #expect(LogText.escaped("abcde", limit: 5) == "abcde")
+        #expect(LogText.escaped("abcdef", limit: 5) == "abcde…")
+        #expect(LogText.escaped("Достоевский", limit: 5) == "Досто…")
+        #expect(LogText.escaped(String(repeating: "x", count: 300)) == String(repeating: "x", count: 200) + "…")
+    }
 }

@@ -179,6 +179,35 @@ import WebSupport
         #expect(refusal("[::1]:8081") == nil)
         #expect(refusal("accueil.local") == nil)
         #expect(refusal("attacker.example:8081")?.contains("does not answer to the host") == true)
+
+        // The origin rule: a change from the page names the same host and port as `Host`.
+        func change(from origin: String, to authority: String = "localhost:8081") -> String? {
+            guardian.refusal(
+                Request(
+                    head: .init(
+                        method: .post, scheme: "http", authority: authority, path: "/api/v1/checkin",
+                        headerFields: [
+                            .origin: origin, .contentType: "application/json",
+                            KioskGuard.header: String(repeating: "a", count: 48),
+                        ]),
+                    body: .init(buffer: .init())))
+        }
+        #expect(change(from: "http://localhost:8081") == nil)
+        #expect(change(from: "http://LOCALHOST:8081") == nil)
+        #expect(change(from: "http://[::1]:8081", to: "[::1]:8081") == nil)
+        #expect(change(from: "http://accueil.local", to: "accueil.local") == nil)
+        for other in [
+            "http://localhost:8082", "http://localhost", "http://evil.example:8081", "null", "http://localhost:8081/x",
+            "http://user@localhost:8081", "http://localhost:80x1", "http://[::1:8081", "://localhost:8081", "",
+        ] {
+            #expect(change(from: other)?.contains("another origin") == true, "\(other)")
+        }
+        func origin(_ text: String) -> String {
+            KioskGuard.origin(text).map { "\($0.host) \($0.port.map(String.init) ?? "-")" } ?? "none"
+        }
+        #expect(origin("https://[2001:db8::1]:8443") == "2001:db8::1 8443")
+        #expect(origin("http://Door-1.Local") == "door-1.local -")
+        #expect(origin("http://[::1]x") == "none")
     }
 
     // MARK: The door
