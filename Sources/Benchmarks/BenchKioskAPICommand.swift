@@ -53,6 +53,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var rss_start_mb: Double
         var rss_end_mb: Double
         var rss_max_mb: Double
+        /// CPU time (user + system) per request: the daemon's, and the bench's own clients'.
+        var daemon_cpu_us_per_request: Double
+        var clients_cpu_us_per_request: Double
         var daemon_alive: Bool
         var bad_answers: Int
         var first_bad_answers: [String]
@@ -123,6 +126,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
         let rssStart = Self.rss(pid: kiosk.pid)
         let pid = kiosk.pid
+        let daemonCPUStart = Self.cpuSeconds(pid: pid)
+        let ownCPUStart = Self.cpuSeconds(pid: getpid())
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         log("\(clients) clients for \(seconds) s on \(base) (\(mix.rawValue))…")
         let started = ContinuousClock.now
@@ -149,6 +154,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let elapsed =
             Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
+        let daemonCPU = Self.cpuSeconds(pid: pid) - daemonCPUStart
+        let ownCPU = Self.cpuSeconds(pid: getpid()) - ownCPUStart
         await http.shutdown()
         let alive = kiosk.poll() == nil
         let rssEnd = Self.rss(pid: kiosk.pid)
@@ -168,7 +175,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             checkins_per_second: Double(checkins) / elapsed, checkin_p50_ms: percentile(tally.checkinMs, 50),
             checkin_p99_ms: percentile(tally.checkinMs, 99), checkin_max_ms: tally.checkinMs.max() ?? 0,
             request_p99_ms: percentile(tally.allMs, 99), by_route: tally.byRoute, rss_start_mb: rssStart,
-            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), daemon_alive: alive,
+            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart),
+            daemon_cpu_us_per_request: daemonCPU * 1e6 / Double(max(1, tally.requests)),
+            clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)), daemon_alive: alive,
             bad_answers: tally.badCount,
             first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
             ok: alive && tally.badCount == 0 && mismatches.isEmpty && checkins > 0)
@@ -184,6 +193,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
                 "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
             )
             print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
+            print(
+                "CPU per request: daemon \(Int(figures.daemon_cpu_us_per_request)) µs (\(fmt(daemonCPU / elapsed)) cores), clients \(Int(figures.clients_cpu_us_per_request)) µs (\(fmt(ownCPU / elapsed)) cores)"
+            )
             print(
                 "daemon alive: \(alive); bad answers: \(tally.badCount); ledger: \(stored.count) attendees checked, \(mismatches.count) mismatches"
             )
@@ -324,6 +336,18 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             guard status == 200, object["id"] is String else { return "HTTP \(status): \(object)" }
         }
         return nil
+    }
+
+    /// CPU time a process has used (user + system), in seconds, from `/proc/PID/stat` (0 when it is
+    /// gone).
+    static func cpuSeconds(pid: pid_t) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = text.lastIndex(of: ")")
+        else { return 0 }
+        // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// Resident memory of a process, in MB (0 when it is gone).
