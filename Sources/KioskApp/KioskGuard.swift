@@ -63,9 +63,9 @@ struct KioskGuard: RouterMiddleware {
                 Self.port(of: authority) == originPort
             else { return "a request from another origin (\(LogText.escaped(origin, limit: 80)))" }
         }
-        guard let type = request.headers[.contentType],
-            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
-        else { return "the kiosk's API takes JSON only (Content-Type: application/json)" }
+        guard let type = request.headers[.contentType], Self.isJSON(type) else {
+            return "the kiosk's API takes JSON only (Content-Type: application/json)"
+        }
         guard let token = request.headers[Self.header], Self.same(token, pageToken) else {
             return "not from this kiosk's page (no page token)"
         }
@@ -85,6 +85,18 @@ struct KioskGuard: RouterMiddleware {
         }
         if let colon = text.lastIndex(of: ":") { text = String(text[..<colon]) }
         return text.isEmpty ? nil : text
+    }
+
+    /// Whether a `Content-Type` names JSON: `application/json`, in any case, with or without
+    /// parameters (`; charset=utf-8`). (Without Foundation's `trimmingCharacters`, which goes
+    /// through NSString: 1.5 % of the daemon's CPU under load.)
+    static func isJSON(_ type: String) -> Bool {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        var media = Substring(type)
+        if let semicolon = media.firstIndex(of: ";") { media = media[..<semicolon] }
+        media = media.drop(while: blank)
+        while let last = media.last, blank(last) { media = media.dropLast() }
+        return media.lowercased() == "application/json"
     }
 
     /// `Origin: scheme://name:port` → (`name` in lower case, `port`; nil without one), `[::1]` →

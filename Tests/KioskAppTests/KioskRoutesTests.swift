@@ -202,6 +202,16 @@ import WebSupport
         ] {
             #expect(change(from: other)?.contains("another origin") == true, "\(other)")
         }
+        for json in [
+            "application/json", "Application/JSON; charset=utf-8", " application/json ;x=y", "application/json\t",
+        ] {
+            #expect(KioskGuard.isJSON(json), "\(json)")
+        }
+        for other in [
+            "", "text/plain", "application/json5", "application/jsonp; x", "multipart/form-data; application/json",
+        ] {
+            #expect(!KioskGuard.isJSON(other), "\(other)")
+        }
         func origin(_ text: String) -> String {
             KioskGuard.origin(text).map { "\($0.host) \($0.port.map(String.init) ?? "-")" } ?? "none"
         }
