@@ -525,17 +525,21 @@ struct WALLimitTests {
         return (db, directory.appendingPathComponent(KioskDatabase.fileName).path, people)
     }
 
-    @Test("the writer's commits do not checkpoint; past its limit the log is emptied, however busy the readers")
-    func logEmptied() throws {
+    @Test(
+        "the writer's commits do not checkpoint; past its limit the log starts again, cut back, however busy the readers"
+    )
+    func logStartsAgain() throws {
         let (db, path, people) = try imported(3_000, seed: 9)
-        // Commits that do not ask the checkpointer: nothing checkpoints them, so the log holds
-        // every frame (SQLite's default would have started it again past 1,000 pages).
-        for person in people.prefix(1_500) {
+        func write(_ person: Attendee) throws {
             try db.writer.write { db in
                 try db.execute(sql: "UPDATE attendees SET refused = refused + 1 WHERE id = ?", arguments: [person.id])
             }
         }
-        let limit = WALLimit(path: path, writer: db.writer, limit: 256 << 10, truncateEvery: .milliseconds(100))
+        // Commits that do not ask the checkpointer: nothing checkpoints them, so the log holds
+        // every frame (SQLite's default would have started it again past 1,000 pages).
+        for person in people.prefix(1_500) { try write(person) }
+        let bound: Int64 = 256 << 10
+        let limit = WALLimit(path: path, writer: db.writer, limit: bound, restartEvery: .milliseconds(100))
         #expect(limit.logSize > 1_500 * 4096, "the log kept every commit: \(limit.logSize) bytes")
         // A reader that never stops: searches and counts from another thread, as a door's.
         let stop = Atomic<Bool>(false)
@@ -544,17 +548,22 @@ struct WALLimitTests {
         }
         reader.start()
         defer { stop.store(true, ordering: .relaxed) }
-        // Asked after commits, the checkpointer empties it (TRUNCATE: over the limit), readers or
-        // not. It waits for readers 20 ms at most, then tries again later: a few tries at most.
+        // Asked after commits, the checkpointer copies the log and waits for the readers of the
+        // moment (RESTART: over the limit), 20 ms at most, else again later; the next commit then
+        // writes the log from its beginning and cuts the file back to the limit.
         var tries = 0
-        while limit.logSize > 0 && tries < 20 {
+        while limit.logSize > bound && tries < 20 {
             limit.afterCommit()
             limit.settle()
+            try write(people[tries])
             tries += 1
-            if limit.logSize > 0 { Thread.sleep(forTimeInterval: 0.1) }
+            if limit.logSize > bound { Thread.sleep(forTimeInterval: 0.1) }
         }
-        #expect(limit.logSize == 0, "emptied after \(tries) tries: \(limit.logSize)")
-        #expect(tries <= 5, "emptied after \(tries) tries")
+        #expect(limit.logSize <= bound, "cut back after \(tries) tries: \(limit.logSize)")
+        #expect(tries <= 5, "cut back after \(tries) tries")
+        // And the log is written from its beginning: more commits keep it within the bound.
+        for person in people.suffix(20) { try write(person) }
+        #expect(limit.logSize <= bound, "after 20 more commits: \(limit.logSize)")
     }
 
     @Test("the writer keeps statement journals in memory, readers and VACUUM use files")
