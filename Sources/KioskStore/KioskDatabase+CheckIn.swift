@@ -173,8 +173,8 @@ extension KioskDatabase {
         }
     }
 
-    /// Checks that the projection is what the log says, attendee by attendee, and that every
-    /// event is either sent or in the outbox. Returns the ids whose row disagrees with their events.
+    /// Checks that the projection is what the log says, attendee by attendee, that every event is
+    /// either sent or in the outbox, and that the outbox's count is its size. Returns the ids whose row disagrees with their events.
     public func verifyConsistency() throws(StoreError) -> [String] {
         try read { db in
             var bad: [String] = []
@@ -211,6 +211,9 @@ extension KioskDatabase {
             let sent =
                 try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sent_events'").flatMap(Int.init) ?? 0
             if unsent != sent { bad.append("<outbox: \(unsent) events neither sent nor queued>") }
+            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            let counted = try Self.outboxCount(db)
+            if queued != counted { bad.append("<counted outbox: \(queued) queued, \(counted) counted>") }
             return bad.sorted()
         }
     }

@@ -566,6 +566,44 @@ struct WALLimitTests {
         #expect(limit.logSize <= bound, "after 20 more commits: \(limit.logSize)")
     }
 
+    @Test("the outbox's count is its size through queueing, sending, setting aside, requeueing, a migration")
+    func outboxCounted() throws {
+        let (db, _, people) = try imported(300, seed: 6)
+        func agree(_ step: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let queued = try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? -1 }
+            #expect(try db.outboxCount() == queued, "\(step)", sourceLocation: sourceLocation)
+            #expect(try db.stats().outbox == queued, "\(step)", sourceLocation: sourceLocation)
+            #expect(
+                try db.verifyConsistency().filter { $0.hasPrefix("<counted") } == [], sourceLocation: sourceLocation)
+        }
+        try agree("imported")
+        let before = try db.outboxCount()
+        for person in people.prefix(40) { _ = try db.checkIn(person.id, kiosk: "door-1") }
+        try agree("40 check-ins")
+        #expect(try db.outboxCount() == before + 40)
+        let queued = try db.outbox(limit: 100).map(\.seq)
+        try db.markSent(Array(queued.prefix(30)))
+        try agree("30 sent")
+        try db.markSent(Array(queued.prefix(30)))
+        try agree("the same 30 acknowledged again")
+        for seq in queued[30..<40] { try db.setAside(seq, reason: "refused", version: "0.9") }
+        try agree("10 set aside")
+        #expect(try db.requeueSetAside(notVersion: "0.9") == 0)
+        #expect(try db.requeueSetAside() == 10)
+        try agree("10 queued again")
+        // A store made before the count: migration v9 counts what its outbox holds.
+        try db.writer.write { db in
+            try db.execute(sql: "UPDATE outbox_count SET n = -5")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9: outbox counted'")
+            try db.execute(sql: "DROP TRIGGER outbox_counted_insert; DROP TRIGGER outbox_counted_delete; DROP TABLE outbox_count")
+        }
+        let path = db.writer.path
+        let again = try KioskDatabase(directory: URL(fileURLWithPath: path).deletingLastPathComponent())
+        #expect(
+            try again.outboxCount() == (try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") })
+        )
+    }
+
     @Test("the writer keeps statement journals in memory, readers and VACUUM use files")
     func journalsInMemory() throws {
         let (db, _, people) = try imported(200, seed: 5)
