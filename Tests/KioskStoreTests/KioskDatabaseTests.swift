@@ -595,7 +595,8 @@ struct WALLimitTests {
         try db.writer.write { db in
             try db.execute(sql: "UPDATE outbox_count SET n = -5")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9: outbox counted'")
-            try db.execute(sql: "DROP TRIGGER outbox_counted_insert; DROP TRIGGER outbox_counted_delete; DROP TABLE outbox_count")
+            try db.execute(
+                sql: "DROP TRIGGER outbox_counted_insert; DROP TRIGGER outbox_counted_delete; DROP TABLE outbox_count")
         }
         let path = db.writer.path
         let again = try KioskDatabase(directory: URL(fileURLWithPath: path).deletingLastPathComponent())
