@@ -103,19 +103,21 @@ public final class BadgeRenderer {
     /// Writes a one-page PDF of the badge, at its real size.
     @discardableResult
     public func pdf(_ content: BadgeContent, to path: String) throws(BadgeError) -> RenderReport {
-        let scale = Self.pointsPerMM
-        guard let surface = cairo_pdf_surface_create(path, template.width * scale, template.height * scale) else {
-            throw .invalidInput("cannot create \(path)")
+        try CairoLock.drawing { () throws(BadgeError) in
+            let scale = Self.pointsPerMM
+            guard let surface = cairo_pdf_surface_create(path, template.width * scale, template.height * scale) else {
+                throw .invalidInput("cannot create \(path)")
+            }
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)!
+            defer { cairo_destroy(cr) }
+            cairo_scale(cr, scale, scale)
+            let report = try draw(cr, content)
+            cairo_show_page(cr)
+            cairo_surface_finish(surface)
+            try check(surface, path)
+            return report
         }
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        cairo_scale(cr, scale, scale)
-        let report = try draw(cr, content)
-        cairo_show_page(cr)
-        cairo_surface_finish(surface)
-        try check(surface, path)
-        return report
     }
 
     /// Writes a PNG preview at `dpi`.
@@ -152,71 +154,75 @@ public final class BadgeRenderer {
     private func image(
         _ content: BadgeContent, dpi: Double, _ use: (OpaquePointer) throws(BadgeError) -> Void
     ) throws(BadgeError) -> RenderReport {
-        let scale = dpi / 25.4
-        let width = Int32((template.width * scale).rounded(.up))
-        let height = Int32((template.height * scale).rounded(.up))
-        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height) else {
-            throw .invalidInput("cannot create an image")
+        try CairoLock.drawing { () throws(BadgeError) in
+            let scale = dpi / 25.4
+            let width = Int32((template.width * scale).rounded(.up))
+            let height = Int32((template.height * scale).rounded(.up))
+            guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height) else {
+                throw .invalidInput("cannot create an image")
+            }
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)!
+            defer { cairo_destroy(cr) }
+            cairo_scale(cr, scale, scale)
+            let report = try draw(cr, content)
+            try use(surface)
+            return report
         }
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        cairo_scale(cr, scale, scale)
-        let report = try draw(cr, content)
-        try use(surface)
-        return report
     }
 
     /// Several badges on A4 pages, `perPage` per page (0: as many as fit), with cut marks.
     public func sheet(_ contents: [BadgeContent], to path: String, perPage: Int = 0) throws(BadgeError)
         -> [RenderReport]
     {
-        let (pageW, pageH) = (210.0, 297.0)
-        func grid(margin: Double, gap: Double) -> (columns: Int, rows: Int) {
-            (
-                max(1, Int((pageW - 2 * margin + gap + 0.01) / (template.width + gap))),
-                max(1, Int((pageH - 2 * margin + gap + 0.01) / (template.height + gap)))
-            )
+        try CairoLock.drawing { () throws(BadgeError) in
+            let (pageW, pageH) = (210.0, 297.0)
+            func grid(margin: Double, gap: Double) -> (columns: Int, rows: Int) {
+                (
+                    max(1, Int((pageW - 2 * margin + gap + 0.01) / (template.width + gap))),
+                    max(1, Int((pageH - 2 * margin + gap + 0.01) / (template.height + gap)))
+                )
+            }
+            // With a margin and room to cut; or edge to edge when that is what fits the number asked
+            // for (four A6 on an A4 sheet).
+            var gap = 4.0
+            var (columns, rows) = grid(margin: 5, gap: gap)
+            let tight = grid(margin: 0, gap: 0)
+            if perPage > columns * rows && tight.columns * tight.rows > columns * rows {
+                (columns, rows) = tight
+                gap = 0
+            }
+            let fit = columns * rows
+            let count = perPage > 0 ? min(perPage, fit) : fit
+            let usedColumns = min(columns, count)
+            let usedRows = (count + usedColumns - 1) / usedColumns
+            let originX = (pageW - (Double(usedColumns) * (template.width + gap) - gap)) / 2
+            let originY = (pageH - (Double(usedRows) * (template.height + gap) - gap)) / 2
+            let scale = Self.pointsPerMM
+            guard let surface = cairo_pdf_surface_create(path, pageW * scale, pageH * scale) else {
+                throw .invalidInput("cannot create \(path)")
+            }
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)!
+            defer { cairo_destroy(cr) }
+            cairo_scale(cr, scale, scale)
+            var reports: [RenderReport] = []
+            for (i, content) in contents.enumerated() {
+                let slot = i % count
+                if slot == 0 && i > 0 { cairo_show_page(cr) }
+                let x = originX + Double(slot % usedColumns) * (template.width + gap)
+                let y = originY + Double(slot / usedColumns) * (template.height + gap)
+                cairo_save(cr)
+                cairo_translate(cr, x, y)
+                reports.append(try draw(cr, content))
+                cairo_restore(cr)
+                drawCutMarks(cr, x: x, y: y)
+            }
+            cairo_show_page(cr)
+            cairo_surface_finish(surface)
+            try check(surface, path)
+            return reports
         }
-        // With a margin and room to cut; or edge to edge when that is what fits the number asked
-        // for (four A6 on an A4 sheet).
-        var gap = 4.0
-        var (columns, rows) = grid(margin: 5, gap: gap)
-        let tight = grid(margin: 0, gap: 0)
-        if perPage > columns * rows && tight.columns * tight.rows > columns * rows {
-            (columns, rows) = tight
-            gap = 0
-        }
-        let fit = columns * rows
-        let count = perPage > 0 ? min(perPage, fit) : fit
-        let usedColumns = min(columns, count)
-        let usedRows = (count + usedColumns - 1) / usedColumns
-        let originX = (pageW - (Double(usedColumns) * (template.width + gap) - gap)) / 2
-        let originY = (pageH - (Double(usedRows) * (template.height + gap) - gap)) / 2
-        let scale = Self.pointsPerMM
-        guard let surface = cairo_pdf_surface_create(path, pageW * scale, pageH * scale) else {
-            throw .invalidInput("cannot create \(path)")
-        }
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        cairo_scale(cr, scale, scale)
-        var reports: [RenderReport] = []
-        for (i, content) in contents.enumerated() {
-            let slot = i % count
-            if slot == 0 && i > 0 { cairo_show_page(cr) }
-            let x = originX + Double(slot % usedColumns) * (template.width + gap)
-            let y = originY + Double(slot / usedColumns) * (template.height + gap)
-            cairo_save(cr)
-            cairo_translate(cr, x, y)
-            reports.append(try draw(cr, content))
-            cairo_restore(cr)
-            drawCutMarks(cr, x: x, y: y)
-        }
-        cairo_show_page(cr)
-        cairo_surface_finish(surface)
-        try check(surface, path)
-        return reports
     }
 
     private func check(_ surface: OpaquePointer, _ path: String) throws(BadgeError) {

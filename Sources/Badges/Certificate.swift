@@ -43,19 +43,21 @@ public struct AttendanceCertificate: Sendable {
     /// Writes `certificates` as one PDF at `path`, a page each (all the elected officials' for their
     /// councils, in one file to print).
     public static func pdf(_ certificates: [AttendanceCertificate], to path: String) throws(BadgeError) {
-        let scale = 72 / 25.4
-        guard let surface = cairo_pdf_surface_create(path, 210 * scale, 297 * scale) else {
-            throw .invalidInput("cannot create \(path)")
-        }
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        cairo_scale(cr, scale, scale)
-        for certificate in certificates { certificate.draw(cr) }
-        cairo_surface_finish(surface)
-        let status = cairo_surface_status(surface)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw .invalidInput("cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+        try CairoLock.drawing { () throws(BadgeError) in
+            let scale = 72 / 25.4
+            guard let surface = cairo_pdf_surface_create(path, 210 * scale, 297 * scale) else {
+                throw .invalidInput("cannot create \(path)")
+            }
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)!
+            defer { cairo_destroy(cr) }
+            cairo_scale(cr, scale, scale)
+            for certificate in certificates { certificate.draw(cr) }
+            cairo_surface_finish(surface)
+            let status = cairo_surface_status(surface)
+            guard status == CAIRO_STATUS_SUCCESS else {
+                throw .invalidInput("cannot write \(path): \(String(cString: cairo_status_to_string(status)))")
+            }
         }
     }
 

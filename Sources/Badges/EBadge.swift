@@ -41,32 +41,36 @@ public struct EBadge: Sendable {
     /// Writes the page as a one-page PDF at `path` (`matrix`: the QR code of `qrText`, when the
     /// caller has it already).
     public func pdf(to path: String, matrix: QRMatrix? = nil) throws(BadgeError) {
-        let scale = 72 / 25.4
-        guard let surface = cairo_pdf_surface_create(path, Self.width * scale, Self.height * scale) else {
-            throw .invalidInput("cannot create \(path)")
+        try CairoLock.drawing { () throws(BadgeError) in
+            let scale = 72 / 25.4
+            guard let surface = cairo_pdf_surface_create(path, Self.width * scale, Self.height * scale) else {
+                throw .invalidInput("cannot create \(path)")
+            }
+            defer { cairo_surface_destroy(surface) }
+            try render(on: surface, matrix: matrix, what: path)
         }
-        defer { cairo_surface_destroy(surface) }
-        try render(on: surface, matrix: matrix, what: path)
     }
 
     /// The one-page PDF's bytes, made in memory (for an e-mail's attachment).
     public func pdfData(matrix: QRMatrix? = nil) throws(BadgeError) -> Data {
-        let scale = 72 / 25.4
-        let sink = PDFSink()
-        let box = Unmanaged.passRetained(sink)
-        defer { box.release() }
-        let write: cairo_write_func_t = { closure, bytes, length in
-            guard let closure, let bytes else { return CAIRO_STATUS_WRITE_ERROR }
-            Unmanaged<PDFSink>.fromOpaque(closure).takeUnretainedValue().data.append(bytes, count: Int(length))
-            return CAIRO_STATUS_SUCCESS
+        try CairoLock.drawing { () throws(BadgeError) in
+            let scale = 72 / 25.4
+            let sink = PDFSink()
+            let box = Unmanaged.passRetained(sink)
+            defer { box.release() }
+            let write: cairo_write_func_t = { closure, bytes, length in
+                guard let closure, let bytes else { return CAIRO_STATUS_WRITE_ERROR }
+                Unmanaged<PDFSink>.fromOpaque(closure).takeUnretainedValue().data.append(bytes, count: Int(length))
+                return CAIRO_STATUS_SUCCESS
+            }
+            guard
+                let surface = cairo_pdf_surface_create_for_stream(
+                    write, box.toOpaque(), Self.width * scale, Self.height * scale)
+            else { throw .invalidInput("cannot make a PDF") }
+            defer { cairo_surface_destroy(surface) }
+            try render(on: surface, matrix: matrix, what: "the e-badge")
+            return sink.data
         }
-        guard
-            let surface = cairo_pdf_surface_create_for_stream(
-                write, box.toOpaque(), Self.width * scale, Self.height * scale)
-        else { throw .invalidInput("cannot make a PDF") }
-        defer { cairo_surface_destroy(surface) }
-        try render(on: surface, matrix: matrix, what: "the e-badge")
-        return sink.data
     }
 
     /// Where an in-memory PDF's bytes go.

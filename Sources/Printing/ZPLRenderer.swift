@@ -93,59 +93,62 @@ public struct ZPLRenderer: Sendable {
         throws(BadgeError)
         -> (hex: String, total: Int, rowBytes: Int)
     {
-        guard widthDots > 0, heightDots > 0,
-            let surface = cairo_image_surface_create(CAIRO_FORMAT_A8, Int32(widthDots), Int32(heightDots))
-        else { throw .invalidInput("empty text box") }
-        defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
-        defer { cairo_destroy(cr) }
-        guard let layout = pango_cairo_create_layout(cr) else { throw .invalidInput("pango unavailable") }
-        defer { accueil_g_object_unref(UnsafeMutableRawPointer(layout)) }
-        let description = pango_font_description_from_string(field.font)
-        defer { pango_font_description_free(description) }
-        text.withCString { pango_layout_set_text(layout, $0, -1) }
-        let scale = Double(accueil_pango_scale())
-        pango_layout_set_width(layout, Int32(Double(widthDots) * scale))
-        pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
-        pango_layout_set_alignment(
-            layout,
-            field.align == "center" ? PANGO_ALIGN_CENTER : field.align == "right" ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT
-        )
-        var points = field.maxSize
-        var logical = PangoRectangle()
-        var ink = PangoRectangle()
-        repeat {
-            pango_font_description_set_absolute_size(description, points / 72 * dpi * scale)
-            pango_layout_set_font_description(layout, description)
-            pango_layout_get_extents(layout, &ink, &logical)
-            if Int(pango_layout_get_line_count(layout)) <= field.lines
-                && Double(logical.height) / scale <= Double(heightDots)
-            {
-                break
-            }
-            points -= 0.5
-        } while points > field.minSize
-        let top = max(0, (Double(heightDots) - Double(logical.height) / scale) / 2)
-        cairo_move_to(cr, 0, top)
-        pango_cairo_show_layout(cr, layout)
-        cairo_surface_flush(surface)
-        let stride = Int(cairo_image_surface_get_stride(surface))
-        let data = cairo_image_surface_get_data(surface)!
-        let rowBytes = (widthDots + 7) / 8
-        var hex = ""
-        hex.reserveCapacity(rowBytes * heightDots * 2)
-        let digits = Array("0123456789ABCDEF")
-        for y in 0..<heightDots {
-            for byteIndex in 0..<rowBytes {
-                var byte: UInt8 = 0
-                for bit in 0..<8 {
-                    let x = byteIndex * 8 + bit
-                    if x < widthDots && data[y * stride + x] >= 128 { byte |= 0x80 >> UInt8(bit) }
+        try CairoLock.drawing { () throws(BadgeError) in
+            guard widthDots > 0, heightDots > 0,
+                let surface = cairo_image_surface_create(CAIRO_FORMAT_A8, Int32(widthDots), Int32(heightDots))
+            else { throw .invalidInput("empty text box") }
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)!
+            defer { cairo_destroy(cr) }
+            guard let layout = pango_cairo_create_layout(cr) else { throw .invalidInput("pango unavailable") }
+            defer { accueil_g_object_unref(UnsafeMutableRawPointer(layout)) }
+            let description = pango_font_description_from_string(field.font)
+            defer { pango_font_description_free(description) }
+            text.withCString { pango_layout_set_text(layout, $0, -1) }
+            let scale = Double(accueil_pango_scale())
+            pango_layout_set_width(layout, Int32(Double(widthDots) * scale))
+            pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+            pango_layout_set_alignment(
+                layout,
+                field.align == "center"
+                    ? PANGO_ALIGN_CENTER : field.align == "right" ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT
+            )
+            var points = field.maxSize
+            var logical = PangoRectangle()
+            var ink = PangoRectangle()
+            repeat {
+                pango_font_description_set_absolute_size(description, points / 72 * dpi * scale)
+                pango_layout_set_font_description(layout, description)
+                pango_layout_get_extents(layout, &ink, &logical)
+                if Int(pango_layout_get_line_count(layout)) <= field.lines
+                    && Double(logical.height) / scale <= Double(heightDots)
+                {
+                    break
                 }
-                hex.append(digits[Int(byte >> 4)])
-                hex.append(digits[Int(byte & 0xF)])
+                points -= 0.5
+            } while points > field.minSize
+            let top = max(0, (Double(heightDots) - Double(logical.height) / scale) / 2)
+            cairo_move_to(cr, 0, top)
+            pango_cairo_show_layout(cr, layout)
+            cairo_surface_flush(surface)
+            let stride = Int(cairo_image_surface_get_stride(surface))
+            let data = cairo_image_surface_get_data(surface)!
+            let rowBytes = (widthDots + 7) / 8
+            var hex = ""
+            hex.reserveCapacity(rowBytes * heightDots * 2)
+            let digits = Array("0123456789ABCDEF")
+            for y in 0..<heightDots {
+                for byteIndex in 0..<rowBytes {
+                    var byte: UInt8 = 0
+                    for bit in 0..<8 {
+                        let x = byteIndex * 8 + bit
+                        if x < widthDots && data[y * stride + x] >= 128 { byte |= 0x80 >> UInt8(bit) }
+                    }
+                    hex.append(digits[Int(byte >> 4)])
+                    hex.append(digits[Int(byte & 0xF)])
+                }
             }
+            return (hex, rowBytes * heightDots, rowBytes)
         }
-        return (hex, rowBytes * heightDots, rowBytes)
     }
 }
