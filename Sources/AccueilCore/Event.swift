@@ -192,31 +192,26 @@ extension Date {
 extension UUID {
     /// A version 4 UUID from the system's random generator (getrandom), without the file
     /// descriptor Foundation's `UUID()` opens each time on Linux.
-    public static func random() -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
-        return withUnsafeMutableBytes(of: &bytes) { raw in
-            raw[6] = (raw[6] & 0x0F) | 0x40
-            raw[8] = (raw[8] & 0x3F) | 0x80
-            return UUID(
-                uuid: (
-                    raw[0], raw[1], raw[2], raw[3], raw[4], raw[5], raw[6], raw[7], raw[8], raw[9], raw[10], raw[11],
-                    raw[12], raw[13], raw[14], raw[15]
-                ))
-        }
-    }
+    public static func random() -> UUID { stamped(version: 4) { _ in } }
 
     /// A version 7 UUID: the time in milliseconds, then 74 random bits. Ids made one after the
     /// other sort one after the other, so the rows a group commit adds to an index keyed by id
     /// (the events' `id`, the print jobs') land on the same last page instead of one random page
     /// each: fewer pages written and synced per check-in.
     public static func timeOrdered(at date: Date = Date()) -> UUID {
+        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
+        return stamped(version: 7) { raw in
+            for i in 0..<6 { raw[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
+        }
+    }
+
+    /// 128 random bits, what `fill` writes over them, then the version and RFC 9562's variant.
+    private static func stamped(version: UInt8, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> UUID {
         var generator = SystemRandomNumberGenerator()
         var bytes = (generator.next() as UInt64, generator.next() as UInt64)
-        let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         return withUnsafeMutableBytes(of: &bytes) { raw in
-            for i in 0..<6 { raw[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
-            raw[6] = (raw[6] & 0x0F) | 0x70
+            fill(raw)
+            raw[6] = (raw[6] & 0x0F) | (version << 4)
             raw[8] = (raw[8] & 0x3F) | 0x80
             return UUID(
                 uuid: (

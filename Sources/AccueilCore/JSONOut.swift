@@ -1,7 +1,7 @@
 import Foundation
 
-/// JSON written straight into bytes, for the answers a door asks for many times a second (a
-/// check-in's, a search's). Foundation's `JSONEncoder` goes through `Encodable`'s generic
+/// JSON written straight into bytes, for what is written many times a second: the answers a door
+/// asks for (a check-in's, a search's) and the event log's attendee payloads. Foundation's `JSONEncoder` goes through `Encodable`'s generic
 /// containers: encoding one check-in's answer took 7 % of the kiosk daemon's CPU under load
 /// (bench kiosk-api). A type that is ``JSONWritable`` writes the same JSON members as its
 /// `Encodable` conformance, in the same order; tests hold the two to the same JSON value.
@@ -14,6 +14,11 @@ public struct JSONOut: Sendable {
     private var afterValue = false
 
     public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    /// What was written, as text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     public mutating func beginObject() {
         separate()
@@ -57,11 +62,9 @@ public struct JSONOut: Sendable {
             case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [
-                    UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)],
-                    hex[Int(byte & 0x0F)],
-                ])
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 0x0F)])
             default: bytes.append(byte)
             }
         }

@@ -78,5 +78,8 @@ struct EventFoldTests {
         let ms = [first.0, first.1, first.2, first.3, first.4, first.5].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         #expect(ms == 1_780_000_000_000)
         #expect(Event(attendeeID: "A", at: start, kiosk: "k", body: .checkedIn).id.uuid.6 >> 4 == 7)
+        // Random ids stay version 4, with the same variant.
+        let random = UUID.random().uuid
+        #expect(random.6 >> 4 == 4 && random.8 >> 6 == 0b10)
     }
 }

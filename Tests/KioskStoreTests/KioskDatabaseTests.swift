@@ -566,9 +566,46 @@ struct WALLimitTests {
         #expect(limit.logSize <= bound, "after 20 more commits: \(limit.logSize)")
     }
 
+    @Test("the writer keeps statement journals in memory, readers and VACUUM use files")
+    func journalsInMemory() throws {
+        let (db, _, people) = try imported(200, seed: 5)
+        func tempStore(_ value: Int?) -> String { ["default", "file", "memory"][value ?? 0] }
+        // 2 = MEMORY: a grouped check-in's savepoint journal never becomes a file in /var/tmp.
+        #expect(
+            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
+                == "memory")
+        // A reader's large sort may still spill to disk.
+        #expect(tempStore(try db.writer.read { try Int.fetchOne($0, sql: "PRAGMA temp_store") }) == "default")
+        // A purge's VACUUM copies the database to a file, and leaves the writer as it was.
+        for person in people.prefix(20) { _ = try db.checkIn(person.id, kiosk: "door-1") }
+        _ = try db.purgePersonalData()
+        #expect(
+            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
+                == "memory")
+    }
+
+    @Test("the door's check-ins are checkpointed beside them: their pages reach the database file")
+    func checkpointedBeside() async throws {
+        let (db, path, people) = try imported(1_000, seed: 4)
+        func size(_ path: String) -> Int64 {
+            ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
+        }
+        let before = size(path)
+        for person in people.prefix(600) {
+            _ = try await db.doorCheckInGrouped(person.id, kiosk: "door-1", print: nil)
+        }
+        db.walLimit.settle()
+        // The check-ins' new pages (600 events, their index and outbox rows: about 25) are in the file:
+        // a checkpoint copied them there; without one they would be only in the log.
+        #expect(size(path) >= before + 16 * 4096, "the database file grew: \(before) → \(size(path)) bytes")
+    }
+}
+
+@Suite("Kiosk store: the outbox counted")
+struct OutboxCountTests {
     @Test("the outbox's count is its size through queueing, sending, setting aside, requeueing, a migration")
     func outboxCounted() throws {
-        let (db, _, people) = try imported(300, seed: 6)
+        let (db, _, people) = try WALLimitTests().imported(300, seed: 6)
         func agree(_ step: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
             let queued = try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") ?? -1 }
             #expect(try db.outboxCount() == queued, "\(step)", sourceLocation: sourceLocation)
@@ -603,39 +640,5 @@ struct WALLimitTests {
         #expect(
             try again.outboxCount() == (try db.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM outbox") })
         )
-    }
-
-    @Test("the writer keeps statement journals in memory, readers and VACUUM use files")
-    func journalsInMemory() throws {
-        let (db, _, people) = try imported(200, seed: 5)
-        func tempStore(_ value: Int?) -> String { ["default", "file", "memory"][value ?? 0] }
-        // 2 = MEMORY: a grouped check-in's savepoint journal never becomes a file in /var/tmp.
-        #expect(
-            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
-                == "memory")
-        // A reader's large sort may still spill to disk.
-        #expect(tempStore(try db.writer.read { try Int.fetchOne($0, sql: "PRAGMA temp_store") }) == "default")
-        // A purge's VACUUM copies the database to a file, and leaves the writer as it was.
-        for person in people.prefix(20) { _ = try db.checkIn(person.id, kiosk: "door-1") }
-        _ = try db.purgePersonalData()
-        #expect(
-            tempStore(try db.writer.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA temp_store") })
-                == "memory")
-    }
-
-    @Test("the door's check-ins are checkpointed beside them: their pages reach the database file")
-    func checkpointedBeside() async throws {
-        let (db, path, people) = try imported(1_000, seed: 4)
-        func size(_ path: String) -> Int64 {
-            ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.int64Value ?? 0
-        }
-        let before = size(path)
-        for person in people.prefix(600) {
-            _ = try await db.doorCheckInGrouped(person.id, kiosk: "door-1", print: nil)
-        }
-        db.walLimit.settle()
-        // The check-ins' new pages (600 events, their index and outbox rows: about 25) are in the file:
-        // a checkpoint copied them there; without one they would be only in the log.
-        #expect(size(path) >= before + 16 * 4096, "the database file grew: \(before) → \(size(path)) bytes")
     }
 }
