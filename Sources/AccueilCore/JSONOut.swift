@@ -1,9 +1,9 @@
 import Foundation
 
 /// JSON written straight into bytes, for what is written many times a second: the answers a door
-/// asks for (a check-in's, a search's) and the event log's attendee payloads. Foundation's `JSONEncoder` goes through `Encodable`'s generic
-/// containers: encoding one check-in's answer took 7 % of the kiosk daemon's CPU under load
-/// (bench kiosk-api). A type that is ``JSONWritable`` writes the same JSON members as its
+/// asks for (a check-in's, a search's) and the event log's attendee payloads. Foundation's
+/// `JSONEncoder` goes through `Encodable`'s generic containers: encoding one check-in's answer
+/// took 7 % of the kiosk daemon's CPU under load (bench kiosk-api). A type that is ``JSONWritable`` writes the same JSON members as its
 /// `Encodable` conformance, in the same order; tests hold the two to the same JSON value.
 ///
 /// Strings are escaped as RFC 8259 asks (`"`, `\` and the control characters below U+0020);
@@ -83,15 +83,6 @@ public struct JSONOut: Sendable {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         afterValue = true
     }
-
-    public mutating func null() {
-        separate()
-        bytes.append(contentsOf: "null".utf8)
-        afterValue = true
-    }
-
-    /// A value that writes itself.
-    public mutating func value(_ item: some JSONWritable) { item.write(to: &self) }
 
     /// `"name": value` members. The optional forms write nothing for nil, as `encodeIfPresent`.
     public mutating func member(_ name: StaticString, _ value: String) {

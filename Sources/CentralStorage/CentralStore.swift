@@ -550,11 +550,7 @@ public struct SQLiteCentralStore: CentralStore {
                 arguments: [UUID().uuidString])
             return changed
         }
-        // Never beside a background checkpoint (`WALLimit.exclusive`); blocking, as a purge may be.
-        try walLimit.exclusive {
-            try SQLiteFile.vacuum(pool)
-            _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-        }
+        try walLimit.compact(pool)
         return changed
     }
 }

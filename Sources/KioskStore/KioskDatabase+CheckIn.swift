@@ -174,7 +174,8 @@ extension KioskDatabase {
     }
 
     /// Checks that the projection is what the log says, attendee by attendee, that every event is
-    /// either sent or in the outbox, and that the outbox's count is its size. Returns the ids whose row disagrees with their events.
+    /// either sent or in the outbox, and that the outbox's count is its size. Returns the ids whose
+    /// row disagrees with their events.
     public func verifyConsistency() throws(StoreError) -> [String] {
         try read { db in
             var bad: [String] = []

@@ -45,12 +45,7 @@ extension KioskDatabase {
             return changed
         }
         do {
-            // Never beside a background checkpoint (`WALLimit.exclusive`).
-            try walLimit.exclusive {
-                try SQLiteFile.vacuum(writer)
-                // The write-ahead log may still hold the old pages: fold it in and empty it.
-                _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-            }
+            try walLimit.compact(writer)
         } catch { throw StoreError("cannot compact the store after the purge: \(error)") }
         return changed
     }

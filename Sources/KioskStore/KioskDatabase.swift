@@ -275,12 +275,12 @@ public struct KioskDatabase: Sendable {
         }
     }
 
-    /// Number of events waiting to be sent to the server.
-    /// The changes waiting to be sent, as the triggers of migration v9 count them.
+    /// The events waiting to be sent to the server, as the triggers of migration v9 count them.
     static func outboxCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT n FROM outbox_count")) ?? 0
     }
 
+    /// Number of events waiting to be sent to the server.
     public func outboxCount() throws(StoreError) -> Int {
         try read { db in try Self.outboxCount(db) }
     }

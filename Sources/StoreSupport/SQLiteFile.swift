@@ -10,7 +10,8 @@ import GRDB
 /// - the writer keeps its statement journals in memory (`temp_store = MEMORY`): each grouped
 ///   check-in runs in a savepoint, whose journal otherwise spills to a new file in `/var/tmp` past
 ///   64 KiB (an `open`, writes and an `unlink` many times a second under load). Readers keep the
-///   default, so a large sort on a reader still goes to disk, and `vacuum(_:)` copies to a file;
+///   default, so a large sort on a reader still goes to disk, and a purge's VACUUM copies to a file
+///   (`WALLimit.compact`);
 /// - a lock held by another process (a command beside the daemon) is waited for up to 10 s;
 /// - the directory is made if needed, and the file is opened and migrated under an exclusive lock
 ///   file (`PATH.lock`), since a command and a daemon may open a new store at the same moment.
@@ -28,15 +29,6 @@ public enum SQLiteFile {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try migrator.migrate(pool)
             return pool
-        }
-    }
-
-    /// VACUUM with its copy of the database in a temporary file, not in the writer's memory.
-    public static func vacuum(_ writer: some DatabaseWriter) throws {
-        try writer.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA temp_store = FILE")
-            defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
-            try db.execute(sql: "VACUUM")
         }
     }
 }

@@ -84,11 +84,21 @@ public final class WALLimit: @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in checkpoint() }
     }
 
-    /// Runs `body` (a VACUUM and a TRUNCATE checkpoint on the writer: a purge) with no checkpoint
-    /// of this object's running beside it: the checkpoint's thread runs it. A purge beside a
-    /// background checkpoint failed with "database is locked" (a server test, on a clean clone).
-    public func exclusive<T>(_ body: () throws -> T) rethrows -> T {
-        try queue.sync(execute: body)
+    /// After a purge: VACUUM `writer`'s database, so that nothing purged stays in free pages, then
+    /// fold the log into it and empty it (TRUNCATE), since the log may still hold the old pages.
+    /// VACUUM's copy goes to a temporary file, not to the writer's memory (`temp_store` is MEMORY
+    /// there, `SQLiteFile`). Runs on the checkpoint's thread, so that no checkpoint of this
+    /// object's runs beside it: a purge beside a background checkpoint failed with "database is
+    /// locked" (a server test, on a clean clone). Blocking, as a purge may be.
+    public func compact(_ writer: DatabasePool) throws {
+        try queue.sync {
+            try writer.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+                defer { try? db.execute(sql: "PRAGMA temp_store = MEMORY") }
+                try db.execute(sql: "VACUUM")
+            }
+            _ = try writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        }
     }
 
     /// Waits until the checkpoints asked for so far have run (tests, and a store being closed).

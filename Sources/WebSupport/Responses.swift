@@ -11,11 +11,7 @@ import Hummingbird
 /// async closure's indirect result), so the encoder read garbage and the daemon crashed. Encoding
 /// in the handler reads every field where it was written. See docs/release-crash.md.
 public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let data = try JSONEncoder().encode(value)
-    return Response(
-        status: status,
-        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
-        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    jsonAnswer(bytes: try JSONEncoder().encode(value), status: status)
 }
 
 /// A JSON answer written by the value itself (`JSONWritable`: the door's hot routes), the same
@@ -23,10 +19,15 @@ public func jsonAnswer(_ value: some Encodable, status: HTTPResponse.Status = .o
 public func jsonAnswer(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
     var json = JSONOut(capacity: 1024)
     value.write(to: &json)
+    return jsonAnswer(bytes: json.bytes, status: status)
+}
+
+private func jsonAnswer(bytes: some Sequence<UInt8>, status: HTTPResponse.Status) -> Response {
+    let buffer = ByteBuffer(bytes: bytes)
     return Response(
         status: status,
-        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(json.bytes.count)],
-        body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+        headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
+        body: .init(byteBuffer: buffer))
 }
 
 /// Bytes already encoded as JSON, as a `200 OK` answer.
