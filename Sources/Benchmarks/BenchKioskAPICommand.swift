@@ -53,6 +53,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var rss_start_mb: Double
         var rss_end_mb: Double
         var rss_max_mb: Double
+        /// The daemon's resident memory at the end of each tenth of the run, in MB: flat once the
+        /// roster is in memory, or growing.
+        var rss_tenths_mb: [Double]
         /// CPU time (user + system) per request: the daemon's, and the bench's own clients'.
         var daemon_cpu_us_per_request: Double
         var clients_cpu_us_per_request: Double
@@ -76,6 +79,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var acknowledged: [String: Int] = [:]
         /// The daemon's largest resident memory seen, in MB.
         var rssMax = 0.0
+        /// The daemon's resident memory, sampled: seconds since the start, MB.
+        var rssSamples: [(seconds: Double, mb: Double)] = []
 
         mutating func merge(_ other: Tally) {
             requests += other.requests
@@ -86,6 +91,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             badCount += other.badCount
             acknowledged.merge(other.acknowledged, uniquingKeysWith: +)
             rssMax = max(rssMax, other.rssMax)
+            rssSamples += other.rssSamples
         }
     }
 
@@ -142,7 +148,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             group.addTask {
                 var sampler = Tally()
                 while ContinuousClock.now < deadline {
-                    sampler.rssMax = max(sampler.rssMax, Self.rss(pid: pid))
+                    let mb = Self.rss(pid: pid)
+                    sampler.rssMax = max(sampler.rssMax, mb)
+                    sampler.rssSamples.append((Self.seconds(since: started), mb))
                     try? await Task.sleep(for: .milliseconds(500))
                 }
                 return sampler
@@ -151,9 +159,13 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             for await one in group { all.merge(one) }
             return all
         }
-        let elapsed =
-            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let elapsed = Self.seconds(since: started)
+        // The last sample in each tenth of the run (the end's own for the last tenth).
+        let tenths = (1...10).map { tenth in
+            tenth == 10
+                ? Self.rss(pid: pid)
+                : tally.rssSamples.last { $0.seconds <= elapsed * Double(tenth) / 10 }?.mb ?? rssStart
+        }
         let daemonCPU = Self.cpuSeconds(pid: pid) - daemonCPUStart
         let ownCPU = Self.cpuSeconds(pid: getpid()) - ownCPUStart
         await http.shutdown()
@@ -175,7 +187,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             checkins_per_second: Double(checkins) / elapsed, checkin_p50_ms: percentile(tally.checkinMs, 50),
             checkin_p99_ms: percentile(tally.checkinMs, 99), checkin_max_ms: tally.checkinMs.max() ?? 0,
             request_p99_ms: percentile(tally.allMs, 99), by_route: tally.byRoute, rss_start_mb: rssStart,
-            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart),
+            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), rss_tenths_mb: tenths,
             daemon_cpu_us_per_request: daemonCPU * 1e6 / Double(max(1, tally.requests)),
             clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)), daemon_alive: alive,
             bad_answers: tally.badCount,
@@ -193,6 +205,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
                 "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
             )
             print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
+            let byTenth = tenths.map { String(format: "%.0f", $0) }.joined(separator: " ")
+            print("daemon RSS by tenth of the run, MB: \(byTenth)")
             print(
                 "CPU per request: daemon \(Int(figures.daemon_cpu_us_per_request)) µs (\(fmt(daemonCPU / elapsed)) cores), clients \(Int(figures.clients_cpu_us_per_request)) µs (\(fmt(ownCPU / elapsed)) cores)"
             )
@@ -348,6 +362,12 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let fields = text[text.index(after: end)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Seconds since `start`.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// Resident memory of a process, in MB (0 when it is gone).
