@@ -77,8 +77,6 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var badCount = 0
         /// Acknowledged check-ins (answers "checked_in") per attendee.
         var acknowledged: [String: Int] = [:]
-        /// The daemon's largest resident memory seen, in MB.
-        var rssMax = 0.0
         /// The daemon's resident memory, sampled: seconds since the start, MB.
         var rssSamples: [(seconds: Double, mb: Double)] = []
 
@@ -90,7 +88,6 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             bad += other.bad.prefix(max(0, 10 - bad.count))
             badCount += other.badCount
             acknowledged.merge(other.acknowledged, uniquingKeysWith: +)
-            rssMax = max(rssMax, other.rssMax)
             rssSamples += other.rssSamples
         }
     }
@@ -148,9 +145,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             group.addTask {
                 var sampler = Tally()
                 while ContinuousClock.now < deadline {
-                    let mb = Self.rss(pid: pid)
-                    sampler.rssMax = max(sampler.rssMax, mb)
-                    sampler.rssSamples.append((Self.seconds(since: started), mb))
+                    sampler.rssSamples.append((Self.seconds(since: started), Self.rss(pid: pid)))
                     try? await Task.sleep(for: .milliseconds(500))
                 }
                 return sampler
@@ -160,17 +155,16 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             return all
         }
         let elapsed = Self.seconds(since: started)
-        // The last sample in each tenth of the run (the end's own for the last tenth).
-        let tenths = (1...10).map { tenth in
-            tenth == 10
-                ? Self.rss(pid: pid)
-                : tally.rssSamples.last { $0.seconds <= elapsed * Double(tenth) / 10 }?.mb ?? rssStart
-        }
         let daemonCPU = Self.cpuSeconds(pid: pid) - daemonCPUStart
         let ownCPU = Self.cpuSeconds(pid: getpid()) - ownCPUStart
         await http.shutdown()
         let alive = kiosk.poll() == nil
         let rssEnd = Self.rss(pid: kiosk.pid)
+        // The last sample in each tenth of the run (the end's own for the last tenth).
+        let tenths = (1...10).map { tenth in
+            tenth == 10
+                ? rssEnd : tally.rssSamples.last { $0.seconds <= elapsed * Double(tenth) / 10 }?.mb ?? rssStart
+        }
 
         // The ledger: each "checked_in" answer is one check-in event in the store, no more, no less.
         var mismatches: [String] = []
@@ -187,7 +181,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             checkins_per_second: Double(checkins) / elapsed, checkin_p50_ms: percentile(tally.checkinMs, 50),
             checkin_p99_ms: percentile(tally.checkinMs, 99), checkin_max_ms: tally.checkinMs.max() ?? 0,
             request_p99_ms: percentile(tally.allMs, 99), by_route: tally.byRoute, rss_start_mb: rssStart,
-            rss_end_mb: rssEnd, rss_max_mb: max(tally.rssMax, rssStart), rss_tenths_mb: tenths,
+            rss_end_mb: rssEnd, rss_max_mb: tally.rssSamples.map(\.mb).reduce(max(rssStart, rssEnd), max),
+            rss_tenths_mb: tenths,
             daemon_cpu_us_per_request: daemonCPU * 1e6 / Double(max(1, tally.requests)),
             clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)), daemon_alive: alive,
             bad_answers: tally.badCount,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The release-build miscompile behind issue 12's crash (docs/release-crash.md), reduced to one
@@ -17,10 +18,10 @@ import Testing
     /// Compiles the reproduction with `flags`, runs it, returns what it printed.
     func run(_ name: String, _ flags: [String], in directory: URL) throws -> String {
         let binary = directory.appendingPathComponent(name).path
-        let compile = try runProcess(
+        let compile = try runProgram(
             "/usr/bin/env", ["swiftc", "-parse-as-library", repro.path, "-o", binary] + flags)
         #expect(compile.status == 0, "swiftc \(flags): \(compile.output)")
-        return try runProcess(binary, []).output
+        return try runProgram(binary, []).output
     }
 
     @Test func releaseFlagsKeepTheNilStore() throws {
@@ -39,18 +40,4 @@ import Testing
         let bare = try run("bare", ["-O"], in: directory)
         print("release-crash reproduction with -O alone: \(bare.contains("short: pending") ? "miscompiled" : "right")")
     }
-}
-
-/// Runs a program to its end; its standard output and error together.
-private func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
