@@ -107,7 +107,9 @@ let package = Package(
             name: "WebSupport",
             dependencies: [
                 "AccueilCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The central store, apart from the HTTP server (so that `token create`, `backup`, `purge`

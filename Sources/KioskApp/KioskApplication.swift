@@ -170,6 +170,7 @@ public func buildKioskApplication(
     let port = configuration.port
     return Application(
         router: router,
+        server: .http1OnEventLoop(),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "accueil-kiosk"),
         services: [
