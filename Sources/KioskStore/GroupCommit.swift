@@ -8,62 +8,131 @@ import Synchronization
 /// and made durable by one commit (one fsync of the WAL, `synchronous = FULL`). Each caller gets
 /// its answer only after that commit: what is acknowledged is on disk.
 ///
-/// The writes run on a thread of their own, never on the cooperative thread pool of the HTTP
-/// server (an fsync there would hold up every other request).
+/// Who commits: at a quiet door — no commit under way, and the last three groups were each one
+/// write that nobody waited behind — a write commits at once on its caller's thread, a group of
+/// one: waking another thread and being woken back cost more CPU on this project's two-core
+/// stations than the commit itself. Otherwise the write waits for the committer's thread, which takes all the
+/// waiting writes as one group, and the next, until none is waiting. Under load the groups are
+/// therefore made on that thread, never on the HTTP server's threads; a caller's thread is held
+/// for one commit at most, and only when nobody else was writing.
 final class GroupCommitter: @unchecked Sendable {
     private let writer: DatabasePool
     private let walLimit: WALLimit
-    /// Jobs waiting for the next group, under `lock` (an NSLock, a pthread mutex that
-    /// ThreadSanitizer sees; Synchronization's Mutex is a bare futex on Linux, which it does not).
+    /// The jobs waiting for the next group, and whether someone (a caller or the committer's
+    /// thread) is committing: under `lock` (an NSLock, a pthread mutex that ThreadSanitizer sees;
+    /// Synchronization's Mutex is a bare futex on Linux, which it does not). Whoever commits takes
+    /// the waiting jobs before giving up `committing`, so no job is left waiting with nobody to
+    /// commit it.
     private let lock = NSLock()
     private var pending: [any GroupJob] = []
+    private var committing = false
+    /// How many groups in a row were one write with nothing waiting when they ended: from three
+    /// on, the door is quiet and the next write may commit on its caller's thread. (After one
+    /// such group only, under load, the write committed on its own made the next ones wait.)
+    private var lone = 0
+    private static let quietAfter = 3
+    /// The groups handed to the committer's thread with `committing` (one at a time: a group is
+    /// handed only by whoever holds `committing`), under `lock`; and a signal for each.
+    private var handed: [[any GroupJob]] = []
     private let wake = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
 
     init(writer: DatabasePool, walLimit: WALLimit) { (self.writer, self.walLimit) = (writer, walLimit) }
 
-    /// Runs `body` in the next group's transaction and returns its result once that is committed.
+    /// Runs `body` in a group's transaction and returns its result once that is committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        startIfNeeded()
+        let leads = lock.withLock { () -> Bool in
+            if committing || lone < Self.quietAfter { return false }
+            committing = true
+            return true
+        }
+        if leads {
+            let job = Job(body: body, continuation: nil)
+            let error = commit([job])
+            let more = lock.withLock { afterGroup(of: 1) }
+            finish([job], commitError: error)
+            if !more.isEmpty { handToThread(more) }
+            return try job.outcome.get()
+        }
         return try await withCheckedThrowingContinuation { continuation in
-            lock.withLock { pending.append(Job(body: body, continuation: continuation)) }
-            wake.signal()
+            let handOver = lock.withLock { () -> [any GroupJob] in
+                pending.append(Job(body: body, continuation: continuation))
+                if committing { return [] }
+                // Nobody is committing (the last commit ended meanwhile, or the door is busy):
+                // the committer's thread takes this group.
+                committing = true
+                defer { pending = [] }
+                return pending
+            }
+            if !handOver.isEmpty { handToThread(handOver) }
         }
     }
 
-    private func startIfNeeded() {
-        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-        else { return }
-        let thread = Thread { [self] in loop() }
-        thread.name = "accueil.group-commit"
-        thread.start()
+    /// Once a group of `count` is committed, under `lock`: the writes that came meanwhile, taken
+    /// as the next group by whoever committed (who keeps `committing`); or, if none came,
+    /// `committing` given up.
+    private func afterGroup(of count: Int) -> [any GroupJob] {
+        let next = pending
+        pending = []
+        if next.isEmpty {
+            committing = false
+            lone = count == 1 ? lone + 1 : 0
+        } else {
+            lone = 0
+        }
+        return next
     }
 
+    /// Hands `group` (and `committing`) to the committer's thread, started on first use.
+    private func handToThread(_ group: [any GroupJob]) {
+        if started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            let thread = Thread { [self] in
+                // Named for `top -H`, `perf` and gdb (15 bytes at most: Linux refuses longer).
+                Thread.current.name = "accueil-commit"
+                loop()
+            }
+            thread.start()
+        }
+        lock.withLock { handed.append(group) }
+        wake.signal()
+    }
+
+    /// The committer's thread: commits each group it is handed, then the writes that came
+    /// meanwhile as the next group, until none came.
     private func loop() {
         while true {
             wake.wait()
-            let batch = lock.withLock { () -> [any GroupJob] in
-                let taken = pending
-                pending = []
-                return taken
+            var group = lock.withLock { handed.removeFirst() }
+            while !group.isEmpty {
+                let error = commit(group)
+                let next = lock.withLock { afterGroup(of: group.count) }
+                finish(group, commitError: error)
+                group = next
             }
-            // Each signal was one job: take back the signals of the jobs taken with this one.
-            for _ in 0..<max(0, batch.count - 1) { _ = wake.wait(timeout: .now()) }
-            guard !batch.isEmpty else { continue }
-            do {
-                try writer.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        for job in batch { job.run(db) }
-                        return .commit
-                    }
-                }
-                for job in batch { job.finish(commitError: nil) }
-            } catch {
-                for job in batch { job.finish(commitError: error) }
-            }
-            // Once the answers are out: a checkpoint asked of the store's checkpointer (`WALLimit`).
-            walLimit.afterCommit()
         }
+    }
+
+    /// Runs `group`'s writes, each in a savepoint, in one transaction, and commits it: nil, or
+    /// why the commit failed.
+    private func commit(_ group: [any GroupJob]) -> (any Error)? {
+        do {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for job in group { job.run(db) }
+                    return .commit
+                }
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Gives each of `group` its answer; then asks the store's checkpointer (`WALLimit`) for a
+    /// checkpoint.
+    private func finish(_ group: [any GroupJob], commitError: (any Error)?) {
+        for job in group { job.finish(commitError: commitError) }
+        walLimit.afterCommit()
     }
 }
 
@@ -73,12 +142,13 @@ private protocol GroupJob: Sendable {
 }
 
 private final class Job<T: Sendable>: GroupJob, @unchecked Sendable {
-    // `result` is written by the committer thread in `run` and read by it in `finish`, only.
+    // `outcome` is written in `run` and `finish`, and read after `finish` by the caller that
+    // committed (a job without a continuation), all on the one thread that commits the job.
     private let body: @Sendable (Database) throws -> T
-    private let continuation: CheckedContinuation<T, any Error>
-    private var result: Result<T, any Error>?
+    private let continuation: CheckedContinuation<T, any Error>?
+    private(set) var outcome: Result<T, any Error> = .failure(StoreError("not run"))
 
-    init(body: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<T, any Error>?) {
         self.body = body
         self.continuation = continuation
     }
@@ -90,17 +160,14 @@ private final class Job<T: Sendable>: GroupJob, @unchecked Sendable {
                 value = try body(db)
                 return .commit
             }
-            result = value.map { .success($0) } ?? .failure(StoreError("no result"))
+            outcome = value.map { .success($0) } ?? .failure(StoreError("no result"))
         } catch {
-            result = .failure(error)
+            outcome = .failure(error)
         }
     }
 
     func finish(commitError: (any Error)?) {
-        if let commitError {
-            continuation.resume(throwing: commitError)
-        } else {
-            continuation.resume(with: result ?? .failure(StoreError("not run")))
-        }
+        if let commitError { outcome = .failure(commitError) }
+        continuation?.resume(with: outcome)
     }
 }

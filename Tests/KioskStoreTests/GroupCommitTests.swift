@@ -55,4 +55,57 @@ struct GroupCommitTests {
         let again = try KioskDatabase(directory: db.directory)
         #expect(try again.stats().checkedIn == 200)
     }
+
+    @Test("a quiet door commits on the caller's thread; a busy one groups on the committer's thread")
+    func whoCommits() async throws {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        let committer = db.committer
+        _ = try await committer.write { try $0.execute(sql: "CREATE TABLE marks (n INTEGER NOT NULL)") }
+        // Where each write's body ran: the committer's thread, or its caller's.
+        @Sendable func mark(_ n: Int, slow: Bool = false) async throws -> String {
+            try await committer.write { db in
+                try db.execute(sql: "INSERT INTO marks (n) VALUES (?)", arguments: [n])
+                if slow { usleep(2_000) }
+                // The thread's name as the kernel has it.
+                let name = try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+                return name == "accueil-commit\n" ? "thread" : "caller"
+            }
+        }
+        // One after another: after three groups of one that nobody waited behind, on the caller's.
+        var quiet: [String] = []
+        for n in 0..<8 { quiet.append(try await mark(n)) }
+        #expect(quiet == ["thread", "thread", "caller", "caller", "caller", "caller", "caller", "caller"])
+        // A write that fails on the caller's thread fails alone, undone; the next one commits.
+        await #expect(throws: (any Error).self) {
+            try await committer.write { db in
+                try db.execute(sql: "INSERT INTO marks (n) VALUES (-1)")
+                try db.execute(sql: "INSERT INTO no_such_table VALUES (1)")
+            }
+        }
+        #expect(try await mark(8) == "caller")
+        // A burst, each write from a thread of its own (as from the HTTP server's threads; Swift's
+        // pool may run a test's tasks one after another) and taking 2 ms, so that they overlap:
+        // the writes that find a commit under way wait for the committer's thread, which takes
+        // them as groups; every one is answered once, and on disk.
+        let burst = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 100..<164 {
+                group.addTask(executorPreference: ThreadPerJob()) { try await mark(n, slow: true) }
+            }
+            var all: [String] = []
+            for try await one in group { all.append(one) }
+            return all
+        }
+        #expect(burst.count == 64)
+        #expect(burst.filter { $0 == "thread" }.count >= 32, "\(burst)")
+        let stored = try await db.writer.read { try Int.fetchAll($0, sql: "SELECT n FROM marks ORDER BY n") }
+        #expect(stored == Array(0...8) + Array(100..<164))
+    }
+}
+
+/// Runs each job of a task on a new thread.
+private final class ThreadPerJob: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        Thread { job.runSynchronously(on: self.asUnownedTaskExecutor()) }.start()
+    }
 }
