@@ -64,6 +64,13 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var first_bad_answers: [String]
         var ledger_checked: Int
         var ledger_mismatches: [String]
+        /// What the one-client figure is held against, measured before the load on the same
+        /// machine: one round trip to the daemon's no-op route (`GET /api/v1/health`) with the
+        /// bench's own HTTP client, and one 32 KiB write and `fdatasync` in the store's folder
+        /// (p50 of each). The target for one client: a check-in's p50 within twice their sum.
+        var round_trip_p50_ms: Double
+        var fdatasync_p50_ms: Double
+        var one_client_target_ms: Double
         var ok: Bool
     }
 
@@ -127,6 +134,10 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         }
         let http = try WebClient(configuration: .init(tls: nil, connectTimeout: .seconds(5), idlePerHost: clients))
 
+        let roundTrip = try await Self.roundTripMs(http: http, base: base)
+        let fdatasyncMs = try Self.fdatasyncMs(in: store)
+        let target = 2 * (roundTrip + fdatasyncMs)
+
         let rssStart = Self.rss(pid: kiosk.pid)
         let pid = kiosk.pid
         let daemonCPUStart = Self.cpuSeconds(pid: pid)
@@ -187,6 +198,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)), daemon_alive: alive,
             bad_answers: tally.badCount,
             first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
+            round_trip_p50_ms: roundTrip, fdatasync_p50_ms: fdatasyncMs, one_client_target_ms: target,
             ok: alive && tally.badCount == 0 && mismatches.isEmpty && checkins > 0)
         if json {
             print(Output.json(figures))
@@ -196,8 +208,12 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             print(
                 "requests: \(tally.requests) (\(fmt(figures.requests_per_second))/s), p99 \(fmt(figures.request_p99_ms)) ms"
             )
+            let fmt2 = { (v: Double) in String(format: "%.2f", v) }
             print(
-                "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
+                "check-ins acknowledged: \(checkins) (\(fmt(figures.checkins_per_second))/s), p50 \(fmt2(figures.checkin_p50_ms)) ms, p99 \(fmt(figures.checkin_p99_ms)) ms, max \(fmt(figures.checkin_max_ms)) ms"
+            )
+            print(
+                "reference, before the load: round trip to GET /api/v1/health p50 \(fmt2(roundTrip)) ms, 32 KiB write + fdatasync p50 \(fmt2(fdatasyncMs)) ms; one-client target 2 × their sum = \(fmt2(target)) ms"
             )
             print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
             let byTenth = tenths.map { String(format: "%.0f", $0) }.joined(separator: " ")
@@ -345,6 +361,44 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             guard status == 200, object["id"] is String else { return "HTTP \(status): \(object)" }
         }
         return nil
+    }
+
+    /// p50 of one round trip to the daemon's no-op route (`GET /api/v1/health`), one request
+    /// after another on one connection of `http`, after a warm-up, in milliseconds.
+    static func roundTripMs(http: WebClient, base: String, times: Int = 2_000) async throws -> Double {
+        var ms: [Double] = []
+        for index in 0..<(times + 200) {
+            let start = ContinuousClock.now
+            let response = try await http.execute(.GET, base + "/api/v1/health", timeout: .seconds(10))
+            guard response.status == .ok else {
+                throw CommandFailure(message: "bench: /api/v1/health answered \(response.status)", status: 1)
+            }
+            if index >= 200 { ms.append(seconds(since: start) * 1000) }
+        }
+        return percentile(ms, 50)
+    }
+
+    /// p50 of one 32 KiB write and `fdatasync` in `directory` (a WAL commit's size for a few
+    /// check-ins), 200 times over the same 256 KiB, in milliseconds.
+    static func fdatasyncMs(in directory: URL, times: Int = 200) throws -> Double {
+        let path = directory.appendingPathComponent("fdatasync-probe").path
+        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw CommandFailure(message: "bench: cannot open \(path)", status: 1) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: 32 * 1024)
+        var ms: [Double] = []
+        for index in 0..<times {
+            let start = ContinuousClock.now
+            let written = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(index % 8 * 32 * 1024)) }
+            guard written == block.count, fdatasync(fd) == 0 else {
+                throw CommandFailure(message: "bench: cannot write and sync \(path)", status: 1)
+            }
+            ms.append(seconds(since: start) * 1000)
+        }
+        return percentile(ms, 50)
     }
 
     /// CPU time a process has used (user + system), in seconds, from `/proc/PID/stat` (0 when it is
