@@ -8,10 +8,12 @@ import Synchronization
 /// and made durable by one commit (one fsync of the WAL, `synchronous = FULL`). Each caller gets
 /// its answer only after that commit: what is acknowledged is on disk.
 ///
-/// Who commits: at a quiet door — no commit under way, and the last three groups were each one
-/// write that nobody waited behind — a write commits at once on its caller's thread, a group of
-/// one: waking another thread and being woken back cost more CPU on this project's two-core
-/// stations than the commit itself. Otherwise the write waits for the committer's thread, which takes all the
+/// Who commits: at a quiet door — no commit under way, no other write of the store's under way
+/// (`otherWrite`: an import, a snapshot's page, sync), and the last three groups each one write
+/// that nobody waited behind — a write commits at once on its caller's thread, a group of one:
+/// waking another thread and being woken back cost more CPU on this project's two-core stations
+/// than the commit itself. (Behind another write, the caller's thread — an HTTP event loop —
+/// would wait as long as that write.) Otherwise the write waits for the committer's thread, which takes all the
 /// waiting writes as one group, and the next, until none is waiting. Under load the groups are
 /// therefore made on that thread, never on the HTTP server's threads; a caller's thread is held
 /// for one commit at most, and only when nobody else was writing.
@@ -36,13 +38,15 @@ final class GroupCommitter: @unchecked Sendable {
     private var handed: [[any GroupJob]] = []
     private let wake = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
+    /// The store's other writes under way (`otherWrite`).
+    private let otherWrites = Atomic<Int>(0)
 
     init(writer: DatabasePool, walLimit: WALLimit) { (self.writer, self.walLimit) = (writer, walLimit) }
 
     /// Runs `body` in a group's transaction and returns its result once that is committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let leads = lock.withLock { () -> Bool in
-            if committing || lone < Self.quietAfter { return false }
+            if committing || lone < Self.quietAfter || otherWrites.load(ordering: .acquiring) > 0 { return false }
             committing = true
             return true
         }
@@ -66,6 +70,14 @@ final class GroupCommitter: @unchecked Sendable {
             }
             if !handOver.isEmpty { handToThread(handOver) }
         }
+    }
+
+    /// Runs `write`, one of the store's writes outside the groups: while it runs, no write
+    /// commits on its caller's thread.
+    func otherWrite<T>(_ write: () throws -> T) rethrows -> T {
+        otherWrites.add(1, ordering: .acquiringAndReleasing)
+        defer { otherWrites.subtract(1, ordering: .acquiringAndReleasing) }
+        return try write()
     }
 
     /// Once a group of `count` is committed, under `lock`: the writes that came meanwhile, taken

@@ -45,7 +45,7 @@ extension KioskDatabase {
             return changed
         }
         do {
-            try walLimit.compact(writer)
+            try committer.otherWrite { try walLimit.compact(writer) }
         } catch { throw StoreError("cannot compact the store after the purge: \(error)") }
         return changed
     }

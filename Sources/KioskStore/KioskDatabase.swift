@@ -359,7 +359,7 @@ public struct KioskDatabase: Sendable {
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             defer { walLimit.afterCommit() }
-            return try writer.write(body)
+            return try committer.otherWrite { try writer.write(body) }
         } catch let error as StoreError {
             throw error
         } catch {
