@@ -85,24 +85,38 @@ struct GroupCommitTests {
         #expect(try await mark(8) == "caller")
         // Behind another write of the store's (an import, a snapshot's page), a write waits for the
         // committer's thread rather than hold its caller's thread as long as that write.
-        let other = Task.detached {
-            try db.write { db in
+        // That write runs on a thread of its own (the test's pool may be busy for seconds) and
+        // holds the store for 1.5 s once begun; the next write is asked only once it has begun.
+        let begun = DispatchSemaphore(value: 0)
+        let otherDone = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? db.write { db in
                 try db.execute(sql: "INSERT INTO marks (n) VALUES (9)")
-                usleep(300_000)
+                begun.signal()
+                usleep(1_500_000)
             }
-        }
-        try await Task.sleep(for: .milliseconds(100))
+            otherDone.signal()
+        }.start()
+        #expect(begun.wait(timeout: .now() + 60) == .success)
         #expect(try await mark(10) == "thread")
-        try await other.value
+        #expect(otherDone.wait(timeout: .now() + 60) == .success)
         #expect(try await mark(11) == "caller")
         // A burst, each write from a thread of its own (as from the HTTP server's threads; Swift's
-        // pool may run a test's tasks one after another) and taking 2 ms, so that they overlap:
-        // the writes that find a commit under way wait for the committer's thread, which takes
-        // them as groups; every one is answered once, and on disk.
+        // pool may run a test's tasks one after another), all let go at once and each taking 2 ms,
+        // so that they overlap: the writes that find a commit under way wait for the committer's
+        // thread, which takes them as groups; every one is answered once, and on disk.
+        let arrived = DispatchSemaphore(value: 0)
+        let go = DispatchSemaphore(value: 0)
         let burst = try await withThrowingTaskGroup(of: String.self) { group in
             for n in 100..<164 {
-                group.addTask(executorPreference: ThreadPerJob()) { try await mark(n, slow: true) }
+                group.addTask(executorPreference: ThreadPerJob()) {
+                    arrived.signal()
+                    go.wait()
+                    return try await mark(n, slow: true)
+                }
             }
+            for _ in 100..<164 { arrived.wait() }
+            for _ in 100..<164 { go.signal() }
             var all: [String] = []
             for try await one in group { all.append(one) }
             return all
