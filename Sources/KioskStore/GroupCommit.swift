@@ -13,10 +13,10 @@ import Synchronization
 /// that nobody waited behind — a write commits at once on its caller's thread, a group of one:
 /// waking another thread and being woken back cost more CPU on this project's two-core stations
 /// than the commit itself. (Behind another write, the caller's thread — an HTTP event loop —
-/// would wait as long as that write.) Otherwise the write waits for the committer's thread, which takes all the
-/// waiting writes as one group, and the next, until none is waiting. Under load the groups are
-/// therefore made on that thread, never on the HTTP server's threads; a caller's thread is held
-/// for one commit at most, and only when nobody else was writing.
+/// would wait as long as that write.) Otherwise the write waits for the committer's thread,
+/// which takes all the waiting writes as one group, and the next, until none is waiting. Under
+/// load the groups are therefore made on that thread, never on the HTTP server's threads; a
+/// caller's thread is held for one commit at most, and only when nobody else was writing.
 final class GroupCommitter: @unchecked Sendable {
     private let writer: DatabasePool
     private let walLimit: WALLimit
@@ -33,9 +33,10 @@ final class GroupCommitter: @unchecked Sendable {
     /// such group only, under load, the write committed on its own made the next ones wait.)
     private var lone = 0
     private static let quietAfter = 3
-    /// The groups handed to the committer's thread with `committing` (one at a time: a group is
-    /// handed only by whoever holds `committing`), under `lock`; and a signal for each.
-    private var handed: [[any GroupJob]] = []
+    /// The group handed to the committer's thread with `committing`, under `lock`, and a signal
+    /// for it. One at a time: only whoever holds `committing` hands a group, and the thread takes
+    /// it before it can give `committing` up.
+    private var handed: [any GroupJob] = []
     private let wake = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
     /// The store's other writes under way (`otherWrite`).
@@ -59,16 +60,18 @@ final class GroupCommitter: @unchecked Sendable {
             return try job.outcome.get()
         }
         return try await withCheckedThrowingContinuation { continuation in
-            let handOver = lock.withLock { () -> [any GroupJob] in
-                pending.append(Job(body: body, continuation: continuation))
-                if committing { return [] }
+            let job = Job(body: body, continuation: continuation)
+            let handOver = lock.withLock { () -> Bool in
+                if committing {
+                    pending.append(job)
+                    return false
+                }
                 // Nobody is committing (the last commit ended meanwhile, or the door is busy):
-                // the committer's thread takes this group.
+                // the committer's thread takes this job as a group.
                 committing = true
-                defer { pending = [] }
-                return pending
+                return true
             }
-            if !handOver.isEmpty { handToThread(handOver) }
+            if handOver { handToThread([job]) }
         }
     }
 
@@ -105,7 +108,7 @@ final class GroupCommitter: @unchecked Sendable {
             }
             thread.start()
         }
-        lock.withLock { handed.append(group) }
+        lock.withLock { handed = group }
         wake.signal()
     }
 
@@ -114,7 +117,10 @@ final class GroupCommitter: @unchecked Sendable {
     private func loop() {
         while true {
             wake.wait()
-            var group = lock.withLock { handed.removeFirst() }
+            var group = lock.withLock { () -> [any GroupJob] in
+                defer { handed = [] }
+                return handed
+            }
             while !group.isEmpty {
                 let error = commit(group)
                 let next = lock.withLock { afterGroup(of: group.count) }
