@@ -48,6 +48,7 @@ ACCUEIL_TEST_APT_PACKAGES=(
     libreoffice-calc-nogui  # tests: workbooks as LibreOffice writes them (.xlsx, .ods, .xls, PDF)
     postfix            # tests: a real mail server; invitations go through its sendmail(8) (accueil_start_test_postfix)
     nginx              # tests: the load balancer in front of several servers (systemd/nginx-accueil.conf)
+    strace             # tests: each check-in's commit is synced before its answer (DurabilityTests)
 )
 
 # accueil_install_deps [build|test]: what building needs only (build), what building and running

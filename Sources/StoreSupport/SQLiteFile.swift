@@ -6,7 +6,11 @@ import GRDB
 /// invitations' mail queue — so that they all keep the same promises:
 ///
 /// - WAL (a `DatabasePool`): readers never wait for the writer;
-/// - `synchronous = FULL`: a change acknowledged is on disk, through a power cut;
+/// - `synchronous = FULL` on the writer: each commit syncs the log (`fdatasync`) before it
+///   returns, so a change acknowledged is on disk, through a power cut. GRDB's `DatabasePool` sets
+///   its writer to `NORMAL` once it has put the file in WAL mode, after `prepareDatabase` has run
+///   (a commit then only reaches the page cache, and is synced at the next checkpoint): FULL is set
+///   again after that, and checked (``synchronousLevel(_:)``);
 /// - the writer keeps its statement journals in memory (`temp_store = MEMORY`): each grouped
 ///   check-in runs in a savepoint, whose journal otherwise spills to a new file in `/var/tmp` past
 ///   64 KiB (an `open`, writes and an `unlink` many times a second under load). Readers keep the
@@ -22,13 +26,27 @@ public enum SQLiteFile {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         }
         return try FileLock.exclusive(path + ".lock") {
             let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                guard level == fullSynchronous else {
+                    throw DatabaseError(message: "\(path): the writer's synchronous is \(level ?? -1), not FULL (2)")
+                }
+            }
             try migrator.migrate(pool)
             return pool
         }
+    }
+
+    /// SQLite's `synchronous = FULL`, as `PRAGMA synchronous` reads it.
+    public static let fullSynchronous = 2
+
+    /// The writer's `synchronous` level (`PRAGMA synchronous`: 2 is FULL), for tests.
+    public static func synchronousLevel(_ pool: DatabasePool) throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 }

@@ -513,6 +513,30 @@ struct PrintQueueDeferTests {
     }
 }
 
+@Suite("Durable commits")
+struct DurableCommitTests {
+    /// GRDB's `DatabasePool` sets its writer to `synchronous = NORMAL` after `prepareDatabase` has
+    /// run: a commit then reached only the page cache. Every store opened by `SQLiteFile` (the
+    /// kiosk's, the central one on SQLite, the mail queue) has it set back to FULL.
+    @Test("every SQLite store's writer syncs its log at each commit (synchronous = FULL)")
+    func writerIsFull() async throws {
+        let db = try KioskDatabase(directory: temporaryDirectory())
+        #expect(try SQLiteFile.synchronousLevel(db.writer) == SQLiteFile.fullSynchronous)
+        // Still so after writes through the group commit and the plain writer.
+        let person = RosterGenerator(seed: 4).attendees(count: 1)
+        try db.importRoster(person, kiosk: "k")
+        _ = try await db.doorCheckInGrouped(person[0].id, kiosk: "k", print: nil)
+        #expect(try SQLiteFile.synchronousLevel(db.writer) == SQLiteFile.fullSynchronous)
+
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try db.execute(sql: "CREATE TABLE t (a)") }
+        let path = temporaryDirectory().appendingPathComponent("other.sqlite").path
+        let pool = try SQLiteFile.open(path: path, migrator: migrator)
+        #expect(try SQLiteFile.synchronousLevel(pool) == SQLiteFile.fullSynchronous)
+        #expect(try await pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+    }
+}
+
 @Suite("The write-ahead log under steady reads")
 struct WALLimitTests {
     /// A store with `count` attendees imported, its checkpoints done; and its file's path.
