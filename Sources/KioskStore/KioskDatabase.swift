@@ -256,11 +256,13 @@ public struct KioskDatabase: Sendable {
     /// One attendee's state at the doors (``AttendeeStatus``), without their roster entry: what a
     /// door screen reads again after a check-in, instead of the whole row.
     public func attendeeStatus(id: String) throws(StoreError) -> AttendeeStatus? {
-        try read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(AttendeeStatus.columns) FROM attendees WHERE id = ?"), arguments: [id]
-            ).map { AttendeeStatus(row: $0, from: 0) }
-        }
+        try read { db in try Self.attendeeStatus(db, id: id) }
+    }
+
+    static func attendeeStatus(_ db: Database, id: String) throws -> AttendeeStatus? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(AttendeeStatus.columns) FROM attendees WHERE id = ?"), arguments: [id]
+        ).map { AttendeeStatus(row: $0, from: 0) }
     }
 
     /// An attendee's events, in log order.

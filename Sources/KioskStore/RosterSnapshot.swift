@@ -100,20 +100,22 @@ public struct LogChanges: Sendable {
 extension KioskDatabase {
     /// The attendees touched since `version`, so that a screen refreshes only them.
     public func changes(since version: Int) throws(StoreError) -> LogChanges {
-        try read { db in
-            var changes = LogChanges(version: version, attendeeIDs: [], rosterIDs: [])
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq"),
-                arguments: [version])
-            while let row = try rows.next() {
-                changes.version = row[0]
-                let id: String = row[1]
-                changes.attendeeIDs.insert(id)
-                let type: String = row[2]
-                if type.hasPrefix("attendee.") { changes.rosterIDs.insert(id) }
-            }
-            return changes
+        try read { db in try Self.changes(db, since: version) }
+    }
+
+    static func changes(_ db: Database, since version: Int) throws -> LogChanges {
+        var changes = LogChanges(version: version, attendeeIDs: [], rosterIDs: [])
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, attendee_id, type FROM events WHERE seq > ? ORDER BY seq"),
+            arguments: [version])
+        while let row = try rows.next() {
+            changes.version = row[0]
+            let id: String = row[1]
+            changes.attendeeIDs.insert(id)
+            let type: String = row[2]
+            if type.hasPrefix("attendee.") { changes.rosterIDs.insert(id) }
         }
+        return changes
     }
 }
 
@@ -219,36 +221,62 @@ public struct LiveRoster: Sendable {
         return refresh
     }
 
+    /// What one look at the store found.
+    private enum Look {
+        case unchanged
+        /// More roster changes than the small index takes.
+        case tooBig
+        /// The changes, the roster entries of the attendees whose entry changed, and the state of
+        /// the others touched.
+        case read(LogChanges, [String: AttendeeRecord], [String: AttendeeStatus])
+    }
+
     private mutating func apply(from db: KioskDatabase, rebuilding: Bool) -> Refresh {
-        guard let changes = try? db.changes(since: version), changes.version != version else { return .unchanged }
-        var read: [String: AttendeeRecord] = [:]
-        if changes.rosterChanged {
-            let fresh = changes.rosterIDs.subtracting(delta.records.keys).count
-            if delta.count + fresh > Self.deltaLimit {
-                guard rebuilding else { return .needsRebuild }
-                guard (try? rebuild(from: db)) != nil else { return .unchanged }
-                return .updated
-            }
-            do {
-                for id in changes.rosterIDs {
-                    if let record = try db.attendee(id: id) { read[id] = record }
+        // The changes and everyone they touched, in one read transaction: one state of the store,
+        // and one turn of a reader connection instead of one per attendee (a door taking thousands
+        // of check-ins a second touches that many attendees between two looks). A failed read is
+        // read again next time.
+        let (since, changedBefore, indexed) = (version, delta.records.keys, delta.count)
+        let look: Look
+        do {
+            look = try db.read { db -> Look in
+                let changes = try KioskDatabase.changes(db, since: since)
+                guard changes.version != since else { return .unchanged }
+                if changes.rosterChanged, indexed + changes.rosterIDs.subtracting(changedBefore).count > Self.deltaLimit
+                {
+                    return .tooBig
                 }
-            } catch {
-                return .unchanged  // read again next time
+                var records: [String: AttendeeRecord] = [:]
+                for id in changes.rosterIDs {
+                    if let record = try KioskDatabase.attendee(db, id: id) { records[id] = record }
+                }
+                var statuses: [String: AttendeeStatus] = [:]
+                for id in changes.attendeeIDs where records[id] == nil {
+                    if let status = try KioskDatabase.attendeeStatus(db, id: id) { statuses[id] = status }
+                }
+                return .read(changes, records, statuses)
             }
-            delta.update(Array(read.values))
-            staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
+        } catch {
+            return .unchanged
         }
-        version = changes.version
-        // Every touched attendee's state, the roster changes' included (read whole above).
-        for id in changes.attendeeIDs {
-            if let record = read[id] {
-                overrides[id] = AttendeeStatus(record)
-            } else if let status = (try? db.attendeeStatus(id: id)) ?? nil {
-                overrides[id] = status
+        switch look {
+        case .unchanged:
+            return .unchanged
+        case .tooBig:
+            guard rebuilding else { return .needsRebuild }
+            guard (try? rebuild(from: db)) != nil else { return .unchanged }
+            return .updated
+        case .read(let changes, let records, let statuses):
+            if changes.rosterChanged {
+                delta.update(Array(records.values))
+                staleInSnapshot = delta.records.keys.count { snapshot.record(id: $0) != nil }
             }
+            version = changes.version
+            // Every touched attendee's state, the roster changes' included (read whole above).
+            for (id, record) in records { overrides[id] = AttendeeStatus(record) }
+            for (id, status) in statuses { overrides[id] = status }
+            return .updated
         }
-        return .updated
     }
 
     private mutating func rebuild(from db: KioskDatabase) throws(StoreError) {
