@@ -139,13 +139,12 @@ extension KioskDatabase {
         badgeVersion: Int? = nil
     ) throws -> PrintQueueing {
         if request.onlyOnce && reason == nil,
-            let existing = try Row.fetchOne(
+            let existing = try firstRow(
                 db.cachedStatement(
                     sql: """
                         SELECT \(PrintJob.columns) FROM print_jobs WHERE attendee_id = ? AND state IN ('pending', 'submitted', 'printed')
                         ORDER BY created_at DESC LIMIT 1
-                        """), arguments: [attendeeID]
-            ).map(PrintJob.init(row:))
+                        """), arguments: [attendeeID], PrintJob.init(row:))
         {
             return .alreadyPrinted(existing)
         }

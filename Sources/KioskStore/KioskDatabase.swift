@@ -248,9 +248,19 @@ public struct KioskDatabase: Sendable {
     /// One attendee's row by id, removed ones included (a statement prepared once per connection:
     /// the door's check-ins and scans read it each time).
     static func attendee(_ db: Database, id: String) throws -> AttendeeRecord? {
-        try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id]
-        ).map(AttendeeRecord.init(row:))
+        try firstRow(
+            db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id],
+            AttendeeRecord.init(row:))
+    }
+
+    /// The first row of `statement`, read in place by `body` (which must not keep it): GRDB's
+    /// `Row.fetchOne` first copies every column into a row of its own, and the door's check-in
+    /// paid for its attendee's thirty columns twice.
+    static func firstRow<T>(_ statement: Statement, arguments: StatementArguments, _ body: (Row) throws -> T)
+        throws -> T?
+    {
+        let cursor = try Row.fetchCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(cursor) { try cursor.next().map(body) }
     }
 
     /// One attendee's state at the doors (``AttendeeStatus``), without their roster entry: what a
@@ -260,9 +270,9 @@ public struct KioskDatabase: Sendable {
     }
 
     static func attendeeStatus(_ db: Database, id: String) throws -> AttendeeStatus? {
-        try Row.fetchOne(
+        try firstRow(
             db.cachedStatement(sql: "SELECT \(AttendeeStatus.columns) FROM attendees WHERE id = ?"), arguments: [id]
-        ).map { AttendeeStatus(row: $0, from: 0) }
+        ) { AttendeeStatus(row: $0, from: 0) }
     }
 
     /// An attendee's events, in log order.
