@@ -32,9 +32,9 @@ public enum SQLiteFile {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
-                let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                let level = try synchronousLevel(db)
                 guard level == fullSynchronous else {
-                    throw DatabaseError(message: "\(path): the writer's synchronous is \(level ?? -1), not FULL (2)")
+                    throw DatabaseError(message: "\(path): the writer's synchronous is \(level), not FULL (2)")
                 }
             }
             try migrator.migrate(pool)
@@ -47,6 +47,11 @@ public enum SQLiteFile {
 
     /// The writer's `synchronous` level (`PRAGMA synchronous`: 2 is FULL), for tests.
     public static func synchronousLevel(_ pool: DatabasePool) throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try pool.writeWithoutTransaction { db in try synchronousLevel(db) }
+    }
+
+    /// `PRAGMA synchronous` on `db`'s connection (-1 when it says nothing).
+    static func synchronousLevel(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
     }
 }
