@@ -85,7 +85,7 @@ func addDashboardRoutes(
             await throttle.release()
             return await throttled(waited)
         }
-        let accepted = (account ?? .decoy).accepts(password) && account != nil
+        let accepted = await SignInThrottle.check(password, against: account ?? .decoy) && account != nil
         await throttle.release()
         guard let account, accepted else {
             await throttle.failed(account: name, client: client)

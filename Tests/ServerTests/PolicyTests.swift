@@ -166,12 +166,21 @@ struct PolicyTests {
                 // Two more wrong passwords for alice: her account is locked, even for the right one.
                 _ = try await attempt("alice", "wrong-3")
                 _ = try await attempt("alice", "wrong-4")
-                let (status, text, took) = try await attempt("alice", "alice-password")
+                let (status, text, first) = try await attempt("alice", "alice-password")
                 #expect(status == .tooManyRequests && text.contains("try again in"), "\(status) \(text)")
                 // Without scrypt and without the refusal's delay: a fraction of a wrong password's time
                 // (relative, so that it holds under ThreadSanitizer, where CI saw a refusal take 578 ms
-                // and a wrong password 2.5 s).
-                #expect(took * 2 < known.min()!, "answered in \(took), a wrong password in \(known.min()!)")
+                // and a wrong password 2.5 s). The quickest of five answers is compared, as for the
+                // wrong passwords: CI once saw one throttled answer take 1.1 s while other suites
+                // held both cores. (Wrong passwords keep alice locked should the five outlast it.)
+                var throttled = [first]
+                for i in 0..<4 {
+                    let (status, _, took) = try await attempt("alice", "wrong-again-\(i)")
+                    if status == .tooManyRequests { throttled.append(took) }
+                }
+                #expect(
+                    throttled.min()! * 2 < known.min()!,
+                    "answered in \(throttled), a wrong password in \(known.min()!)")
                 // Bob, from the same client, is not.
                 let (bob, cookie, _) = try await attempt("bob", "bob-password")
                 #expect(bob == .seeOther)
