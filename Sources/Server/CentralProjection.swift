@@ -53,23 +53,65 @@ actor CentralProjection {
     /// The dashboard's counts, kept as states change.
     private(set) var totals = DashboardTotals()
 
-    /// Reads and folds whatever the store has past the cursor. Callers may overlap (the actor is
-    /// reentrant across the store's reads): a page read while another caller moved the cursor on
-    /// is dropped, so each event is added once. Subjects are folded once per catch-up, at the end
-    /// (or every few pages when a long log is read: the new events wait unpacked until then).
+    /// Events read but not folded yet, in `pending`.
+    private var pendingEvents = 0
+    /// Whether a catch-up is reading the log, and the callers that came meanwhile.
+    private var catchingUp = false
+    private var queued: [CheckedContinuation<Turn, Never>] = []
+    private enum Turn {
+        /// Read and fold the log now, then tell `followers` how it went.
+        case lead(followers: [CheckedContinuation<Turn, Never>])
+        /// A read that started after the caller came is done.
+        case done(Result<Void, any Error>)
+    }
+
+    /// Reads and folds whatever the store has past the cursor: on return, every event stored
+    /// before the call is in. One catch-up reads at a time (the actor is reentrant across the
+    /// store's reads); callers that come meanwhile wait and are all answered by the next one,
+    /// which the first of them runs. (Overlapping reads read every page twice and kept one: at a
+    /// cold start, the start's fold and a first dashboard read the whole log twice.)
     func catchUp() async throws {
         while loading { await withCheckedContinuation { waitingForLoad.append($0) } }
+        var followers: [CheckedContinuation<Turn, Never>] = []
+        if catchingUp {
+            switch await withCheckedContinuation({ queued.append($0) }) {
+            case .done(let result): return try result.get()
+            case .lead(let others): followers = others
+            }
+        } else {
+            catchingUp = true
+        }
+        let result: Result<Void, any Error>
+        do {
+            try await readAndFold()
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        for follower in followers { follower.resume(returning: .done(result)) }
+        if queued.isEmpty {
+            catchingUp = false
+        } else {
+            let next = queued
+            queued.removeAll()
+            next[0].resume(returning: .lead(followers: Array(next.dropFirst())))
+        }
+        try result.get()
+    }
+
+    /// Subjects are folded once per catch-up, at the end, or every 200,000 events when a long log
+    /// is read: the new events wait unpacked until then, and each fold repacks the logs of the
+    /// attendees it touches.
+    private func readAndFold() async throws {
         while true {
-            let start = cursor
-            let page = try await store.changes(since: start, limit: 10_000)
-            guard cursor == start else { continue }
+            let page = try await store.changes(since: cursor, limit: 10_000)
             for wire in page.events {
                 guard let event = try? wire.event() else { continue }  // stored ones were validated
                 add(event)
             }
             if let last = page.events.last { lastEventID = last.id }
             cursor = page.cursor
-            if pending.count >= 50_000 { foldPending() }
+            if pendingEvents >= 200_000 { foldPending() }
             if !page.more { break }
         }
         foldPending()
@@ -92,6 +134,7 @@ actor CentralProjection {
             attendees.set(slot, log: log, state: state)
         }
         pending.removeAll(keepingCapacity: true)
+        pendingEvents = 0
     }
 
     private func add(_ event: Event) {
@@ -113,6 +156,7 @@ actor CentralProjection {
             dirtySessions.insert(event.attendeeID)
         } else {
             pending[attendees.slot(for: event.attendeeID), default: []].append(event)
+            pendingEvents += 1
         }
     }
 

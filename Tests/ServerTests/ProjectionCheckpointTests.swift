@@ -229,6 +229,33 @@ struct ProjectionCheckpointTests {
         }
     }
 
+    @Test("catch-ups called at once while doors push: each sees what was stored before it, each event is counted once")
+    func overlappingCatchUps() async throws {
+        try await withFreshStore(.sqlite) { store in
+            let log = Self.history(count: 3_000, seed: 9)
+            let (first, rest) = (Array(log.prefix(log.count / 2)), Array(log.dropFirst(log.count / 2)))
+            try await Self.ingest(first, into: store)
+            let projection = CentralProjection(store: store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await Self.ingest(rest, into: store) }  // doors pushing meanwhile
+                for _ in 0..<24 {
+                    group.addTask {
+                        for _ in 0..<4 {
+                            let stored = try await store.latestSequence()
+                            try await projection.catchUp()
+                            let cursor = await projection.cursor
+                            #expect(cursor >= stored, "caught up to \(cursor), \(stored) were stored before the call")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await projection.catchUp()
+            // The counters too: an event added twice would count twice.
+            try await Self.expectAgree(projection, CentralProjection(store: store), log: log)
+        }
+    }
+
     @Test(
         "a checkpoint that is not this log's is never used: torn, damaged, another store's, ahead, older version, after a purge"
     )
