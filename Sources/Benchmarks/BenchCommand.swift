@@ -12,6 +12,10 @@ import KioskStore
 import Printing
 import RosterFiles
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `accueil bench`: the benchmarks behind BENCHMARKS.md, each a subcommand.
 public struct BenchCommand: ParsableCommand {
     public init() {}
@@ -303,6 +307,23 @@ func residentMegabytes() -> Double {
         return kb / 1024
     }
     return -1
+}
+
+/// Asks a server's `/api/v1/health` every `interval` until it answers 200 (it answers 503 until
+/// its log is folded); throws `failure` after `limit`.
+func waitForHealth(_ url: URL, every interval: Duration, within limit: Duration, failure: String) async throws {
+    let started = ContinuousClock.now
+    var ask = URLRequest(url: url.appendingPathComponent("api/v1/health"))
+    ask.timeoutInterval = 5
+    while ContinuousClock.now - started < limit {
+        if let (_, response) = try? await URLSession.shared.data(for: ask),
+            (response as? HTTPURLResponse)?.statusCode == 200
+        {
+            return
+        }
+        try await Task.sleep(for: interval)
+    }
+    throw CommandFailure(message: failure, status: 1)
 }
 
 func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -173,20 +173,9 @@ struct BenchDashboardCommand: AsyncParsableCommand {
     /// first dashboard. (A request left waiting on URLSession through the whole fold kept
     /// libdispatch's manager thread waking in a loop, which took CPU from the fold on two cores.)
     func firstAnswer(_ url: URL, cookie: String, since started: ContinuousClock.Instant) async throws -> Double {
-        let health = url.appendingPathComponent("api/v1/health")
-        while true {
-            var ask = URLRequest(url: health)
-            ask.timeoutInterval = 5
-            if let (_, response) = try? await URLSession.shared.data(for: ask),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                break
-            }
-            guard ContinuousClock.now - started < .seconds(600) else {
-                throw CommandFailure(message: "the server did not fold its log in 10 minutes", status: 1)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitForHealth(
+            url, every: .milliseconds(50), within: .seconds(600),
+            failure: "the server did not fold its log in 10 minutes")
         var request = URLRequest(url: url.appendingPathComponent("api/v1/dashboard"))
         request.setValue(cookie, forHTTPHeaderField: "Cookie")
         request.timeoutInterval = 600

@@ -75,24 +75,14 @@ struct BenchSyncCommand: AsyncParsableCommand {
             let app = try buildApplication(ServerConfiguration(port: port, store: spec), store: central)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.run() }
-                try await waitForServer(url)
+                try await waitForHealth(
+                    url, every: .milliseconds(100), within: .seconds(10),
+                    failure: "the benchmark's server did not start")
                 let figures = try await measure(central, url: url, scratch: scratch, spec: spec)
                 group.cancelAll()
                 report(figures)
             }
         }
-    }
-
-    func waitForServer(_ url: URL) async throws {
-        for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: url.appendingPathComponent("api/v1/health")),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw CommandFailure(message: "the benchmark's server did not start", status: 1)
     }
 
     func measure(_ central: any CentralStore, url: URL, scratch: URL, spec: String) async throws -> Figures {

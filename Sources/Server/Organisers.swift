@@ -92,15 +92,15 @@ actor SignInThrottle {
         if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
     }
 
-    /// The thread passwords are checked on: scrypt takes tens of milliseconds of CPU and 16 MiB, and
-    /// run on the concurrency pool (two threads on a two-core server) it would hold up the kiosks'
-    /// pushes and the dashboards' answers meanwhile.
-    private static let checks = DispatchQueue(label: "accueil.sign-in", qos: .utility)
-
-    /// Whether `password` is `account`'s, checked on the sign-in thread.
+    /// Whether `password` is `account`'s, checked off the concurrency pool: scrypt takes tens of
+    /// milliseconds of CPU and 16 MiB, and run on the pool (two threads on a two-core server) it
+    /// would hold up the kiosks' pushes and the dashboards' answers meanwhile. How many run at once
+    /// is `acquire()`'s to say.
     static func check(_ password: String, against account: OrganiserAccount) async -> Bool {
         await withCheckedContinuation { continuation in
-            checks.async { continuation.resume(returning: account.accepts(password)) }
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: account.accepts(password))
+            }
         }
     }
 }
