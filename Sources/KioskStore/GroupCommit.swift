@@ -33,6 +33,8 @@ final class GroupCommitter: @unchecked Sendable {
     /// such group only, under load, the write committed on its own made the next ones wait.)
     private var lone = 0
     private static let quietAfter = 3
+    /// The committer's thread's name, as `/proc/<pid>/task/<tid>/comm` shows it.
+    static let threadName = "accueil-commit"
     /// The group handed to the committer's thread with `committing`, under `lock`, and a signal
     /// for it. One at a time: only whoever holds `committing` hands a group, and the thread takes
     /// it before it can give `committing` up.
@@ -102,8 +104,11 @@ final class GroupCommitter: @unchecked Sendable {
     private func handToThread(_ group: [any GroupJob]) {
         if started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
             let thread = Thread { [self] in
-                // Named for `top -H`, `perf` and gdb (15 bytes at most: Linux refuses longer).
-                Thread.current.name = "accueil-commit"
+                // Named for `top -H`, `perf` and gdb (15 bytes at most: Linux refuses longer), by
+                // the thread itself, through the kernel. (Foundation's `Thread.name` setter names
+                // the kernel's thread only once `start()` has returned on the starting thread; set
+                // from here, the name was lost whenever this thread ran first.)
+                try? Self.threadName.write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
                 loop()
             }
             thread.start()

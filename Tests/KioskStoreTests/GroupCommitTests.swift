@@ -68,7 +68,7 @@ struct GroupCommitTests {
                 if slow { usleep(2_000) }
                 // The thread's name as the kernel has it.
                 let name = try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
-                return name == "accueil-commit\n" ? "thread" : "caller"
+                return name == GroupCommitter.threadName + "\n" ? "thread" : "caller"
             }
         }
         // One after another: after three groups of one that nobody waited behind, on the caller's.
