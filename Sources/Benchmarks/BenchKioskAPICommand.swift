@@ -27,7 +27,11 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
     @Option(help: "Concurrent clients.") var clients = 16
     @Option(help: "How long to run, in seconds.") var seconds = 30.0
     @Option(help: "Attendees in the generated roster.") var count = 20_000
-    @Option(help: "Only check-ins (for the throughput figure), instead of the door screens' mix.")
+    @Option(
+        help: """
+            door: the door screens' mix; checkins: only check-ins (for the throughput figure); health: only \
+            GET /api/v1/health (the floor: what HTTP alone costs the daemon and the clients on this machine).
+            """)
     var mix: Mix = .door
     @Option(help: ArgumentHelp("Work in this directory (emptied first) instead of a temporary one.", valueName: "dir"))
     var data: String?
@@ -35,7 +39,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     func log(_ text: String) { if !json { Output.err(text) } }
 
-    enum Mix: String, ExpressibleByArgument, CaseIterable, Sendable { case door, checkins }
+    enum Mix: String, ExpressibleByArgument, CaseIterable, Sendable { case door, checkins, health }
 
     struct Figures: Encodable {
         var clients: Int
@@ -242,7 +246,12 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         // races on one attendee happen too (two doors, one person).
         let slice = ids.count / clients
         while ContinuousClock.now < deadline {
-            let roll = mix == .checkins ? 0 : Int(random.next() % 100)
+            let roll =
+                switch mix {
+                case .checkins: 0
+                case .health: -1
+                case .door: Int(random.next() % 100)
+                }
             let id =
                 random.next() % 10 == 0
                 ? ids[Int(random.next() % UInt64(ids.count))]
@@ -251,6 +260,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             let method: HTTPMethod
             var body: Body? = nil
             switch roll {
+            case ..<0: (route, method) = ("/api/v1/health", .GET)
             case 0..<30:
                 (route, method) = ("/api/v1/checkin", .POST)
                 body = Body(id: id, print: random.next() % 2 == 0)
@@ -338,6 +348,11 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     /// The answer, parsed once, or why it is not one the screens can use.
     static func check(route: String, status: Int, _ data: Data, body: Body?) -> Result<[String: Any], Problem> {
+        if route == "/api/v1/health" {
+            return status == 200 && data == Data("ok".utf8)
+                ? .success([:])
+                : .failure(Problem(text: "HTTP \(status): \(String(decoding: data.prefix(200), as: UTF8.self))"))
+        }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             return .failure(
                 Problem(text: "HTTP \(status), not a JSON object: \(String(decoding: data.prefix(200), as: UTF8.self))")

@@ -68,11 +68,23 @@ extension KioskDatabase {
             try Self.append(db, event)
             // No check-in was active (`record.checkIn` is nil, so no duplicates either): this one is.
             let checkIn = CheckInRecord(eventID: event.id, at: event.at, kiosk: kiosk)
+            // The badge first, so that the row takes the check-in and the print in one update.
+            var printing = PrintQueueing.notAsked
+            if let print {
+                printing = try Self.enqueue(
+                    db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now,
+                    badgeVersion: record.badgeVersion, countOnRow: false)
+            }
+            let printed = if case .queued = printing { 1 } else { 0 }
             try db.cachedStatement(
-                sql: "UPDATE attendees SET checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ? WHERE id = ?"
-            ).execute(arguments: [event.id.uuidString, milliseconds(event.at), kiosk, attendeeID])
+                sql: """
+                    UPDATE attendees SET checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?, prints = prints + ?
+                    WHERE id = ?
+                    """
+            ).execute(arguments: [event.id.uuidString, milliseconds(event.at), kiosk, printed, attendeeID])
             record.checkIn = checkIn
-            outcome = .checkedIn(checkIn)
+            record.prints += printed
+            return (.checkedIn(checkIn), printing, record)
         }
         guard let print else { return (outcome, .notAsked, record) }
         let printing = try Self.enqueue(

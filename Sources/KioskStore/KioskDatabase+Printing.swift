@@ -133,10 +133,12 @@ public struct PrintJob: Sendable, Equatable, Codable {
 
 extension KioskDatabase {
     /// Queues the attendee's badge (one print job and its event) and counts the print on their row.
-    /// `badgeVersion`, when the caller has just read the row, saves reading it again.
+    /// `badgeVersion`, when the caller has just read the row, saves reading it again. With
+    /// `countOnRow` false (a first print, `reason` nil), the caller counts the print on the row
+    /// itself, in an update it makes anyway.
     static func enqueue(
         _ db: Database, attendeeID: String, request: PrintRequest, reason: String?, kiosk: String, now: Date,
-        badgeVersion: Int? = nil
+        badgeVersion: Int? = nil, countOnRow: Bool = true
     ) throws -> PrintQueueing {
         if request.onlyOnce && reason == nil,
             let existing = try firstRow(
@@ -170,8 +172,12 @@ extension KioskDatabase {
             db,
             Event(attendeeID: attendeeID, at: now, kiosk: kiosk, body: .badgePrintRequested(job: id, reason: reason)))
         // What folding the new `badgePrintRequested` event changes: one more print, and reprint.
-        try db.cachedStatement(sql: "UPDATE attendees SET prints = prints + 1, reprints = reprints + ? WHERE id = ?")
+        if countOnRow {
+            try db.cachedStatement(
+                sql: "UPDATE attendees SET prints = prints + 1, reprints = reprints + ? WHERE id = ?"
+            )
             .execute(arguments: [reason == nil ? 0 : 1, attendeeID])
+        }
         let at = Date(timeIntervalSince1970: Double(ms) / 1000)
         return .queued(
             PrintJob(
