@@ -138,8 +138,6 @@ public func bootstrapLogging() {
         && FileManager.default.fileExists(atPath: JournalLogHandler.socketPath)
     LoggingSystem.bootstrap { label in
         if journal { return EscapingLogHandler(JournalLogHandler(label: label, logLevel: level)) }
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return EscapingLogHandler(handler)
+        return EscapingLogHandler(StderrLogHandler(label: label, logLevel: level))
     }
 }
