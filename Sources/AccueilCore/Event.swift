@@ -68,7 +68,7 @@ public struct Event: Sendable, Equatable, Identifiable {
     public static func logOrder(_ a: Event, _ b: Event) -> Bool {
         if a.at != b.at { return a.at < b.at }
         if a.kiosk != b.kiosk { return a.kiosk < b.kiosk }
-        return a.id.uuidString < b.id.uuidString
+        return a.id.text < b.id.text
     }
 }
 
@@ -202,6 +202,65 @@ extension UUID {
         let milliseconds = UInt64(max(0, (date.timeIntervalSince1970 * 1000).rounded(.down)))
         return stamped(version: 7) { raw in
             for i in 0..<6 { raw[i] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - i))) }
+        }
+    }
+
+    /// The canonical text, as `uuidString` gives it (upper-case hex, 8-4-4-4-12), without the
+    /// `snprintf` Foundation formats it with on Linux: a check-in writes three or four ids, and its
+    /// log line two more.
+    public var text: String {
+        withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { out in
+                let digits: StaticString = "0123456789ABCDEF"
+                var at = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    out[at] = digits.utf8Start[Int(byte >> 4)]
+                    out[at + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                    at += 2
+                }
+                return at
+            }
+        }
+    }
+
+    /// The id written as canonical text, in either case (`UUID(uuidString:)`'s format: 36
+    /// characters, hyphens after the 8th, 12th, 16th and 20th hex digits), without the `sscanf`
+    /// Foundation parses it with on Linux: the server's fold reads one id per event.
+    public init?(text: some StringProtocol) {
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed =
+            text.utf8.withContiguousStorageIfAvailable { Self.parse($0, into: &bytes) }
+            ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0, into: &bytes) }
+        guard parsed else { return nil }
+        self.init(uuid: bytes)
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>, into bytes: inout uuid_t) -> Bool {
+        guard utf8.count == 36 else { return false }
+        @inline(__always) func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        return withUnsafeMutableBytes(of: &bytes) { out in
+            var at = 0
+            for index in 0..<16 {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    guard utf8[at] == UInt8(ascii: "-") else { return false }
+                    at += 1
+                }
+                guard let high = nibble(utf8[at]), let low = nibble(utf8[at + 1]) else { return false }
+                out[index] = high << 4 | low
+                at += 2
+            }
+            return true
         }
     }
 

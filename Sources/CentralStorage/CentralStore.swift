@@ -353,7 +353,7 @@ public struct SQLiteCentralStore: CentralStore {
                     """)
             for e in batch {
                 try statement.execute(arguments: [
-                    e.id.uuidString, e.type, e.attendeeID, e.at, e.kiosk, e.payload, received, kiosk,
+                    e.id.text, e.type, e.attendeeID, e.at, e.kiosk, e.payload, received, kiosk,
                 ])
                 accepted += db.changesCount
             }
@@ -379,7 +379,8 @@ public struct SQLiteCentralStore: CentralStore {
                 arguments: [since, limit + 1])
             let events = rows.prefix(limit).map { row in
                 var event = WireEvent(
-                    id: UUID(uuidString: row[0]) ?? UUID(), type: row[1], attendeeID: row[2], at: row[3], kiosk: row[4],
+                    id: UUID(text: row[0] as String) ?? UUID(), type: row[1], attendeeID: row[2], at: row[3],
+                    kiosk: row[4],
                     payload: row[5])
                 event.seq = row[6]
                 return event
@@ -547,7 +548,7 @@ public struct SQLiteCentralStore: CentralStore {
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO store_settings (name, value) VALUES ('log_epoch', ?)",
-                arguments: [UUID().uuidString])
+                arguments: [UUID().text])
             return changed
         }
         try walLimit.compact(pool)

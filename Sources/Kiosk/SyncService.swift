@@ -295,7 +295,7 @@ public final class SyncService: Sendable {
         var wires: [WireEvent] = []
         var sendable: [OutboxEntry] = []
         for entry in entries {
-            guard let id = UUID(uuidString: entry.id) else {
+            guard let id = UUID(text: entry.id) else {
                 try setAside(entry, because: "the event's id \(entry.id) is not a UUID")
                 continue
             }

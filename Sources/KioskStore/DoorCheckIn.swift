@@ -29,12 +29,12 @@ public struct DoorCheckIn: Sendable {
         var metadata: Logger.Metadata = ["kiosk": "\(kiosk)", "attendee_id": "\(id)", "via": "\(via)"]
         switch outcome {
         case .checkedIn(let checkIn):
-            metadata["event_id"] = "\(checkIn.eventID)"
-            if case .queued(let job) = printing { metadata["job_id"] = "\(job.id)" }
+            metadata["event_id"] = .string(checkIn.eventID.text)
+            if case .queued(let job) = printing { metadata["job_id"] = .string(job.id.text) }
             logger.info("checked in", metadata: metadata)
             logger.debug("checked in: \(attendee.attendee.listName)", metadata: ["attendee_id": "\(id)"])
         case .alreadyCheckedIn(let earlier):
-            metadata["first_event_id"] = "\(earlier.eventID)"
+            metadata["first_event_id"] = .string(earlier.eventID.text)
             metadata["first_kiosk"] = "\(earlier.kiosk)"
             logger.notice("second check-in refused: already in", metadata: metadata)
         case .pendingRegistration:

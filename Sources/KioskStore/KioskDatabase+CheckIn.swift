@@ -81,7 +81,7 @@ extension KioskDatabase {
                     UPDATE attendees SET checkin_event = ?, checked_in_at = ?, checked_in_kiosk = ?, prints = prints + ?
                     WHERE id = ?
                     """
-            ).execute(arguments: [event.id.uuidString, milliseconds(event.at), kiosk, printed, attendeeID])
+            ).execute(arguments: [event.id.text, milliseconds(event.at), kiosk, printed, attendeeID])
             record.checkIn = checkIn
             record.prints += printed
             return (.checkedIn(checkIn), printing, record)

@@ -79,7 +79,7 @@ public struct PrintJob: Sendable, Equatable, Codable {
     public var nextAttemptAt: Date
 
     /// The CUPS job title, by which a job submitted just before a crash is found again.
-    public var title: String { "accueil-\(id.uuidString)" }
+    public var title: String { "accueil-\(id.text)" }
 
     enum CodingKeys: String, CodingKey {
         case id, printer, format, template, reason, state, attempts, kiosk
@@ -110,7 +110,7 @@ public struct PrintJob: Sendable, Equatable, Codable {
     }
 
     init(row: Row) {
-        id = UUID(uuidString: row[0]) ?? UUID()
+        id = UUID(text: row[0] as String) ?? UUID()
         attendeeID = row[1]
         badgeVersion = row[2]
         printer = row[3]
@@ -165,7 +165,7 @@ extension KioskDatabase {
                 """
         ).execute(
             arguments: [
-                id.uuidString, attendeeID, version, request.printer, request.format, request.template, reason, kiosk,
+                id.text, attendeeID, version, request.printer, request.format, request.template, reason, kiosk,
                 ms, ms, ms,
             ])
         try append(
@@ -233,7 +233,7 @@ extension KioskDatabase {
                 try Row.fetchOne(db.cachedStatement(sql: newest), arguments: [state]).map(PrintJob.init(row:))
             }
             func latest(_ jobs: [PrintJob]) -> PrintJob? {
-                jobs.max { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+                jobs.max { ($0.createdAt, $0.id.text) < ($1.createdAt, $1.id.text) }
             }
             return PrintSummary(
                 counts: counts, last: latest(newestByState),
@@ -258,7 +258,7 @@ extension KioskDatabase {
     public func printJob(_ id: UUID) throws(StoreError) -> PrintJob? {
         try read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?", arguments: [id.uuidString]
+                db, sql: "SELECT \(PrintJob.columns) FROM print_jobs WHERE id = ?", arguments: [id.text]
             )
             .map(PrintJob.init(row:))
         }
@@ -380,7 +380,7 @@ extension KioskDatabase {
             for update in updates {
                 try statement.execute(arguments: [
                     update.state, update.cupsJob, update.error, update.attempted ? 1 : 0,
-                    update.nextAttempt.map { Self.milliseconds($0) }, Self.milliseconds(now), update.id.uuidString,
+                    update.nextAttempt.map { Self.milliseconds($0) }, Self.milliseconds(now), update.id.text,
                 ])
             }
         }

@@ -398,7 +398,7 @@ public struct KioskDatabase: Sendable {
     static func event(from row: Row) throws -> Event {
         let idText: String = row[0]
         let type: String = row[1]
-        guard let id = UUID(uuidString: idText) else { throw StoreError("corrupt event id \(idText)") }
+        guard let id = UUID(text: idText) else { throw StoreError("corrupt event id \(idText)") }
         let ms: Int64 = row[3]
         return Event(
             id: id, attendeeID: row[2], at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[4],
@@ -422,7 +422,7 @@ public struct KioskDatabase: Sendable {
         // `payload` is the payload as received (nil inside for none), or nil to encode it here.
         let text: String? = if let payload { payload } else { EventCodec.payload(event.body) }
         try statement.execute(arguments: [
-            event.id.uuidString, event.type, event.attendeeID, Self.milliseconds(event.at), event.kiosk, text,
+            event.id.text, event.type, event.attendeeID, Self.milliseconds(event.at), event.kiosk, text,
         ])
         guard db.changesCount > 0 else { return false }
         if outbox {
@@ -491,7 +491,7 @@ public struct KioskDatabase: Sendable {
         ).execute(arguments: [
             a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country, a.role.rawValue,
             a.delegation, a.email, a.language, a.sessions.joined(separator: "|"), a.vip, a.notes, a.walkIn,
-            state.removed, state.checkIn?.eventID.uuidString, state.checkIn.map { milliseconds($0.at) },
+            state.removed, state.checkIn?.eventID.text, state.checkIn.map { milliseconds($0.at) },
             state.checkIn?.kiosk, state.duplicateCheckIns.count, state.refusedAttempts, state.badgeVersion,
             state.prints, state.reprints, state.inside?.session, state.inside.map { milliseconds($0.since) },
             state.inside?.kiosk, state.attended.joined(separator: "|"), a.tickets.joined(separator: "|"), a.pending,
@@ -650,7 +650,7 @@ public struct AttendeeStatus: Sendable, Equatable {
     init(row: Row, from first: Int) {
         removed = row[first]
         checkIn = nil
-        if let event: String = row[first + 1], let id = UUID(uuidString: event) {
+        if let event: String = row[first + 1], let id = UUID(text: event) {
             let ms: Int64 = row[first + 2]
             checkIn = CheckInRecord(
                 eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[first + 3])

@@ -188,7 +188,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.unkeyedContainer()
             let a = attendee
-            try c.encode(eventID.uuidString)
+            try c.encode(eventID.text)
             try c.encode(at)
             try c.encode(kiosk)
             for field in [a.id, a.firstName, a.lastName, a.nativeName, a.organisation, a.title, a.country] {
@@ -209,7 +209,7 @@ public struct Snapshot: Codable, Sendable, Equatable {
 
         public init(from decoder: any Decoder) throws {
             var c = try decoder.unkeyedContainer()
-            guard let id = UUID(uuidString: try c.decode(String.self)) else {
+            guard let id = UUID(text: try c.decode(String.self)) else {
                 throw DecodingError.dataCorruptedError(in: c, debugDescription: "bad event id")
             }
             eventID = id
