@@ -5,8 +5,9 @@ import Synchronization
 
 /// Group commit for the door's writes: check-ins that arrive together are written in one
 /// transaction — each in a savepoint of its own, so that one failing does not undo the others (a
-/// group of one needs none: the transaction is its own) — and made durable by one commit (one fsync of the WAL, `synchronous = FULL`). Each caller gets
-/// its answer only after that commit: what is acknowledged is on disk.
+/// group of one needs none: the transaction is its own) — and made durable by one commit (one
+/// fsync of the WAL, `synchronous = FULL`). Each caller gets its answer only after that commit:
+/// what is acknowledged is on disk.
 ///
 /// Who commits: at a quiet door — no commit under way, no other write of the store's under way
 /// (`otherWrite`: an import, a snapshot's page, sync), and the last three groups each one write
@@ -187,12 +188,9 @@ private final class Job<T: Sendable>: GroupJob, @unchecked Sendable {
 
     func run(_ db: Database) {
         do {
-            var value: T?
-            try db.inSavepoint {
-                value = try body(db)
-                return .commit
-            }
-            outcome = value.map { .success($0) } ?? .failure(StoreError("no result"))
+            // The write's own failure is its outcome, and undoes the savepoint; the savepoint's
+            // own (opening or releasing it) is caught here.
+            try db.inSavepoint { runAlone(db) ? .commit : .rollback }
         } catch {
             outcome = .failure(error)
         }
