@@ -191,9 +191,10 @@ let package = Package(
             name: "Benchmarks",
             dependencies: [
                 "AccueilCore", "KioskStore", "BadgeCore", "Badges", "Printing", "Sync", "CentralStorage", "Server",
-                "Kiosk", "KioskApp", "Tooling", "RosterFiles", "WebClient", "CommandSupport",
+                "Kiosk", "KioskApp", "Tooling", "RosterFiles", "WebClient", "WebSupport", "CommandSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

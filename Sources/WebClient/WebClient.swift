@@ -36,7 +36,9 @@ public final class WebClient: Sendable {
 
     let configuration: Configuration
     let sslContext: NIOSSLContext?
-    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    /// Where connections are made: NIO's shared group, or the one given (an event loop, for a
+    /// caller whose task runs on that loop, so that its requests never leave that thread).
+    let group: any EventLoopGroup
     /// Each request's number: a late cancellation ends its own request, never the next one on its connection.
     static let exchanges = Atomic<UInt64>(0)
     /// Under a pthread mutex (NIOLockedValueBox), which ThreadSanitizer sees; Synchronization's
@@ -56,8 +58,9 @@ public final class WebClient: Sendable {
         var port: Int
     }
 
-    public init(configuration: Configuration = .init()) throws {
+    public init(configuration: Configuration = .init(), group: (any EventLoopGroup)? = nil) throws {
         self.configuration = configuration
+        self.group = group ?? MultiThreadedEventLoopGroup.singleton
         sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
     }
 
@@ -202,13 +205,15 @@ public final class WebClient: Sendable {
 
     private func send(_ exchange: Exchange, on channel: any Channel) async throws -> Answer {
         let promise = channel.eventLoop.makePromise(of: Answer.self)
-        channel.eventLoop.execute {
+        let begin: @Sendable () -> Void = {
             do {
                 try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).begin(exchange, promise)
             } catch {
                 promise.fail(WebClientError.connectionClosed(answered: false))
             }
         }
+        // A caller already on the connection's loop (its task prefers that loop) begins at once.
+        if channel.eventLoop.inEventLoop { begin() } else { channel.eventLoop.execute(begin) }
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
