@@ -205,15 +205,13 @@ public final class WebClient: Sendable {
 
     private func send(_ exchange: Exchange, on channel: any Channel) async throws -> Answer {
         let promise = channel.eventLoop.makePromise(of: Answer.self)
-        let begin: @Sendable () -> Void = {
+        channel.eventLoop.execute {
             do {
                 try channel.pipeline.syncOperations.handler(type: ExchangeHandler.self).begin(exchange, promise)
             } catch {
                 promise.fail(WebClientError.connectionClosed(answered: false))
             }
         }
-        // A caller already on the connection's loop (its task prefers that loop) begins at once.
-        if channel.eventLoop.inEventLoop { begin() } else { channel.eventLoop.execute(begin) }
         return try await withTaskCancellationHandler {
             try await promise.futureResult.get()
         } onCancel: {
