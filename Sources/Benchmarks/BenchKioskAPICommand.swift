@@ -142,7 +142,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         // (`Pinned`): its requests never change threads. From Swift's global executor, with the
         // connections on the loops, each request crossed threads twice, and the clients took more
         // of the daemon's two cores than the measure needs (8 clients, check-ins: 158–173 µs of CPU
-        // a request, against 124–145 µs pinned). The daemon's own figures do not depend on it.
+        // a request, against 124–149 µs pinned). The daemon's own figures do not depend on it.
         let pinned = try (0..<clients).map { _ in try Pinned() }
         let roundTrip = try await pinned[0].run { http in try await Self.roundTripMs(http: http, base: base) }
         let fdatasyncMs = try Self.fdatasyncMs(in: store)
