@@ -73,7 +73,7 @@ extension KioskDatabase {
             if let print {
                 printing = try Self.enqueue(
                     db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now,
-                    badgeVersion: record.badgeVersion, countOnRow: false)
+                    badgeVersion: record.badgeVersion, countOnRow: false, printsOnRow: record.prints)
             }
             let printed = if case .queued = printing { 1 } else { 0 }
             try db.cachedStatement(
@@ -89,7 +89,7 @@ extension KioskDatabase {
         guard let print else { return (outcome, .notAsked, record) }
         let printing = try Self.enqueue(
             db, attendeeID: attendeeID, request: print, reason: nil, kiosk: kiosk, now: now,
-            badgeVersion: record.badgeVersion)
+            badgeVersion: record.badgeVersion, printsOnRow: record.prints)
         if case .queued = printing { record.prints += 1 }
         return (outcome, printing, record)
     }

@@ -135,12 +135,15 @@ extension KioskDatabase {
     /// Queues the attendee's badge (one print job and its event) and counts the print on their row.
     /// `badgeVersion`, when the caller has just read the row, saves reading it again. With
     /// `countOnRow` false (a first print, `reason` nil), the caller counts the print on the row
-    /// itself, in an update it makes anyway.
+    /// itself, in an update it makes anyway. `printsOnRow`, the prints the caller has just read on
+    /// the row: none means that no badge of theirs was ever queued here (each job is queued with
+    /// its `badgePrintRequested` event, which the row counts), so a once-only request need not
+    /// look for one in the queue.
     static func enqueue(
         _ db: Database, attendeeID: String, request: PrintRequest, reason: String?, kiosk: String, now: Date,
-        badgeVersion: Int? = nil, countOnRow: Bool = true
+        badgeVersion: Int? = nil, countOnRow: Bool = true, printsOnRow: Int? = nil
     ) throws -> PrintQueueing {
-        if request.onlyOnce && reason == nil,
+        if request.onlyOnce && reason == nil && printsOnRow != 0,
             let existing = try firstRow(
                 db.cachedStatement(
                     sql: """
