@@ -1,6 +1,7 @@
 import AccueilCore
 import Foundation
 import GRDB
+import StoreSupport
 
 extension KioskDatabase {
     /// Events waiting to be sent, oldest first, with their local sequence numbers.
@@ -116,7 +117,7 @@ extension KioskDatabase {
             // larger page cache while it lasts.
             let big = events.count > 5000
             if big { try db.execute(sql: "PRAGMA cache_size = -65536") }
-            defer { if big { try? db.execute(sql: "PRAGMA cache_size = -2000") } }
+            defer { if big { try? db.execute(sql: "PRAGMA cache_size = -\(SQLiteFile.writerCacheKiB)") } }
             // A store with no events yet (a new kiosk's first snapshot) has nothing to fold with.
             let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM events)") ?? false
             var fresh: [String: [Event]] = [:]
