@@ -61,6 +61,32 @@ struct EventFoldTests {
         #expect(throws: EventCodec.DecodingError.self) { try EventCodec.body(type: "attendee.upserted", payload: "{") }
     }
 
+    @Test("a badge's payload, written without an encoder, is the encoder's bytes")
+    func printPayloadAsTheEncoderWritesIt() throws {
+        struct PrintRequested: Codable {
+            var job: UUID
+            var reason: String?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let ids = (0..<500).map { _ in UUID.timeOrdered() } + (0..<500).map { _ in UUID() }
+        for job in ids {
+            let expected = String(decoding: try encoder.encode(PrintRequested(job: job)), as: UTF8.self)
+            let written = EventCodec.payload(.badgePrintRequested(job: job, reason: nil))
+            #expect(written == expected)
+            #expect(
+                try EventCodec.body(type: "badge.print_requested", payload: written)
+                    == .badgePrintRequested(job: job, reason: nil))
+        }
+        // With a reason (a reprint): the encoder's, reason included.
+        let reprint = EventCodec.payload(.badgePrintRequested(job: ids[0], reason: "perdu / lost \"vite\""))
+        #expect(
+            reprint
+                == String(
+                    decoding: try encoder.encode(PrintRequested(job: ids[0], reason: "perdu / lost \"vite\"")),
+                    as: UTF8.self))
+    }
+
     @Test("new events' ids are version 7: unique, and in the order they were made, as text too")
     func timeOrderedIDs() {
         let start = Date(timeIntervalSince1970: 1_780_000_000)
