@@ -65,6 +65,11 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         /// CPU time (user + system) per request: the daemon's, and the bench's own clients'.
         var daemon_cpu_us_per_request: Double
         var clients_cpu_us_per_request: Double
+        /// CPU time of the daemon's committer thread per request of the check-in route: the one
+        /// thread every grouped check-in's statements and commit run on, in turn (0 when it never
+        /// started: a quiet door commits on the caller's thread). Less noisy than the rate on a
+        /// shared machine, and what bounds the rate at a busy door.
+        var committer_cpu_us_per_checkin: Double
         var daemon_alive: Bool
         var bad_answers: Int
         var first_bad_answers: [String]
@@ -152,6 +157,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let pid = kiosk.pid
         let daemonCPUStart = Self.cpuSeconds(pid: pid)
         let ownCPUStart = Self.cpuSeconds(pid: getpid())
+        let committerCPUStart = Self.committerCPUSeconds(pid: pid)
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         log("\(clients) clients for \(seconds) s on \(base) (\(mix.rawValue))…")
         let started = ContinuousClock.now
@@ -179,6 +185,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         let elapsed = Self.seconds(since: started)
         let daemonCPU = Self.cpuSeconds(pid: pid) - daemonCPUStart
         let ownCPU = Self.cpuSeconds(pid: getpid()) - ownCPUStart
+        let committerCPU = Self.committerCPUSeconds(pid: pid) - committerCPUStart
         for one in pinned { await one.http.shutdown() }
         let alive = kiosk.poll() == nil
         let rssEnd = Self.rss(pid: kiosk.pid)
@@ -206,7 +213,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             rss_end_mb: rssEnd, rss_max_mb: tally.rssSamples.map(\.mb).reduce(max(rssStart, rssEnd), max),
             rss_tenths_mb: tenths,
             daemon_cpu_us_per_request: daemonCPU * 1e6 / Double(max(1, tally.requests)),
-            clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)), daemon_alive: alive,
+            clients_cpu_us_per_request: ownCPU * 1e6 / Double(max(1, tally.requests)),
+            committer_cpu_us_per_checkin: committerCPU * 1e6 / Double(max(1, tally.byRoute["/api/v1/checkin"] ?? 0)),
+            daemon_alive: alive,
             bad_answers: tally.badCount,
             first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
             round_trip_p50_ms: roundTrip, fdatasync_p50_ms: fdatasyncMs, one_client_target_ms: target,
@@ -231,6 +240,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             print("daemon RSS by tenth of the run, MB: \(byTenth)")
             print(
                 "CPU per request: daemon \(Int(figures.daemon_cpu_us_per_request)) µs (\(fmt(daemonCPU / elapsed)) cores), clients \(Int(figures.clients_cpu_us_per_request)) µs (\(fmt(ownCPU / elapsed)) cores)"
+            )
+            print(
+                "committer thread: \(Int(figures.committer_cpu_us_per_checkin)) µs of CPU a check-in (\(fmt(committerCPU / elapsed)) cores)"
             )
             print(
                 "daemon alive: \(alive); bad answers: \(tally.badCount); ledger: \(stored.count) attendees checked, \(mismatches.count) mismatches"
@@ -479,8 +491,23 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     /// CPU time a process has used (user + system), in seconds, from `/proc/PID/stat` (0 when it is
     /// gone).
-    static func cpuSeconds(pid: pid_t) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    static func cpuSeconds(pid: pid_t) -> Double { cpuSeconds(stat: "/proc/\(pid)/stat") }
+
+    /// CPU time the daemon's committer thread has used, in seconds (0 before it starts).
+    static func committerCPUSeconds(pid: pid_t) -> Double {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        for task in tasks {
+            let comm = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+            if comm.trimmingCharacters(in: .newlines) == KioskDatabase.committerThreadName {
+                return cpuSeconds(stat: "/proc/\(pid)/task/\(task)/stat")
+            }
+        }
+        return 0
+    }
+
+    /// User + system CPU time from a `stat` file of `/proc` (a process's or a thread's).
+    static func cpuSeconds(stat path: String) -> Double {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
             let end = text.lastIndex(of: ")")
         else { return 0 }
         // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.

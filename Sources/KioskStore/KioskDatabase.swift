@@ -18,6 +18,9 @@ public struct KioskDatabase: Sendable {
     let walLimit: WALLimit
 
     public static let fileName = "kiosk.sqlite"
+    /// The name of the thread that commits the grouped check-ins, as `/proc/PID/task/TID/comm`,
+    /// `top -H` and `perf` show it (for benches and diagnosis).
+    public static let committerThreadName = GroupCommitter.threadName
 
     /// Opens (creating if needed) the store in `directory`, and migrates it.
     public init(directory: URL) throws(StoreError) {
