@@ -60,7 +60,7 @@ public enum EventCodec {
         case .attendeeRemoved, .checkedIn: return nil
         case .badgePrintRequested(let job, nil):
             // A door's badge at check-in, in the committer's transaction: written as the encoder
-            // writes it (the same bytes, `EventCodecTests`) without making one, which cost 4% of
+            // writes it (the same bytes: `EventFoldTests`) without making one, which cost 4% of
             // the committer's CPU under load.
             return #"{"job":""# + job.text + #""}"#
         case .checkInRefused(let kiosk, let at):

@@ -18,8 +18,8 @@ import GRDB
 ///   (`WALLimit.compact`);
 /// - the writer keeps 32 MiB of pages (SQLite's default is 2 MB): at 100,000 attendees a door's
 ///   check-in touches leaves of the attendees' table and of three indexes at random, and with the
-///   default most of them were read again from the file at each commit (`pread`, about seven a
-///   commit; with 32 MiB, under one);
+///   default many were read again from the file at each commit (`pread`, about ten a commit at
+///   8 busy doors; with 32 MiB, about two);
 /// - a lock held by another process (a command beside the daemon) is waited for up to 10 s;
 /// - the directory is made if needed, and the file is opened and migrated under an exclusive lock
 ///   file (`PATH.lock`), since a command and a daemon may open a new store at the same moment.
