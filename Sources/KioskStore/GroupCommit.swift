@@ -193,7 +193,7 @@ private final class Job<T: Sendable>: GroupJob, @unchecked Sendable {
 
     func run(_ db: Database) -> Bool {
         // The savepoint's three statements are prepared once: GRDB's `inSavepoint` parses its two
-        // anew each time, a twentieth of the committer's CPU at eight busy doors. (GRDB follows
+        // anew each time: 7 % of the committer's samples at eight busy doors. (GRDB follows
         // savepoints through each statement's effect, prepared once or not.)
         do {
             try db.cachedStatement(sql: "SAVEPOINT job").execute()
