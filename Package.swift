@@ -37,7 +37,13 @@ let package = Package(
         ),
         // How every SQLite file is opened (WAL, synchronous FULL, busy timeout, migrated under a
         // lock file): the kiosk's store, the central store, the mail queue.
-        .target(name: "StoreSupport", dependencies: ["AccueilCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "StoreSupport",
+            dependencies: [
+                "AccueilCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
         // The kiosk's local store: SQLite through GRDB (WAL), event log, projection, outbox.
         .target(
             name: "KioskStore",

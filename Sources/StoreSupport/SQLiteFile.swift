@@ -20,11 +20,14 @@ import GRDB
 ///   check-in touches leaves of the attendees' table and of three indexes at random, and with the
 ///   default many were read again from the file at each commit (`pread`, about ten a commit at
 ///   8 busy doors; with 32 MiB, about two);
+/// - the log's frames reach the file in one write per commit, not two per page
+///   (``WALWriteBatching``, installed before the first file is opened);
 /// - a lock held by another process (a command beside the daemon) is waited for up to 10 s;
 /// - the directory is made if needed, and the file is opened and migrated under an exclusive lock
 ///   file (`PATH.lock`), since a command and a daemon may open a new store at the same moment.
 public enum SQLiteFile {
     public static func open(path: String, migrator: DatabaseMigrator) throws -> DatabasePool {
+        WALWriteBatching.install()
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
