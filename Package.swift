@@ -49,7 +49,7 @@ let package = Package(
             name: "KioskStore",
             dependencies: [
                 "AccueilCore", "StoreSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // C libraries from Debian's -dev packages (see scripts/deps.sh), one module each.

@@ -251,9 +251,18 @@ public struct KioskDatabase: Sendable {
     /// One attendee's row by id, removed ones included (a statement prepared once per connection:
     /// the door's check-ins and scans read it each time).
     static func attendee(_ db: Database, id: String) throws -> AttendeeRecord? {
-        try firstRow(
+        try firstColumns(
             db.cachedStatement(sql: "SELECT \(AttendeeRecord.columns) FROM attendees WHERE id = ?"), arguments: [id],
             AttendeeRecord.init(row:))
+    }
+
+    /// The first row of `statement`, read in place by `body` straight from SQLite, by position
+    /// (``StatementColumns``; `body` must not keep it).
+    static func firstColumns<T>(
+        _ statement: Statement, arguments: StatementArguments, _ body: (StatementColumns) throws -> T
+    ) throws -> T? {
+        let cursor = try ColumnsCursor(statement, arguments: arguments)
+        return try withExtendedLifetime(cursor) { try cursor.next().map(body) }
     }
 
     /// The first row of `statement`, read in place by `body` (which must not keep it): GRDB's
@@ -273,7 +282,7 @@ public struct KioskDatabase: Sendable {
     }
 
     static func attendeeStatus(_ db: Database, id: String) throws -> AttendeeStatus? {
-        try firstRow(
+        try firstColumns(
             db.cachedStatement(sql: "SELECT \(AttendeeStatus.columns) FROM attendees WHERE id = ?"), arguments: [id]
         ) { AttendeeStatus(row: $0, from: 0) }
     }
@@ -586,18 +595,19 @@ public struct AttendeeRecord: Sendable, Equatable {
         """
 
     /// Reads a row selected with `columns`, by position (by name, GRDB lowercases every lookup).
-    init(row: Row) throws {
-        let roleText: String = row[7]
+    init(row: some ColumnReader) throws {
+        let roleText = row.text(7)
         guard let role = Role(rawValue: roleText) else { throw StoreError("corrupt role \(roleText)") }
-        let sessions: String = row[11]
+        let sessions = row.text(11)
         attendee = Attendee(
-            id: row[0], firstName: row[1], lastName: row[2], nativeName: row[3], organisation: row[4], title: row[5],
-            country: row[6], role: role, delegation: row[8], email: row[9], language: row[10],
-            sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row[12],
-            notes: row[13], walkIn: row[14])
-        let tickets: String = row[28]
+            id: row.text(0), firstName: row.text(1), lastName: row.text(2), nativeName: row.text(3),
+            organisation: row.text(4), title: row.text(5), country: row.text(6), role: role,
+            delegation: row.text(8), email: row.text(9), language: row.text(10),
+            sessions: sessions.isEmpty ? [] : sessions.split(separator: "|").map(String.init), vip: row.text(12),
+            notes: row.text(13), walkIn: row.bool(14))
+        let tickets = row.text(28)
         attendee.tickets = tickets.isEmpty ? [] : tickets.split(separator: "|").map(String.init)
-        attendee.pending = row[29]
+        attendee.pending = row.bool(29)
         let status = AttendeeStatus(row: row, from: 15)
         (removed, checkIn, duplicates, refusedAttempts) = (
             status.removed, status.checkIn, status.duplicates, status.refusedAttempts
@@ -650,26 +660,26 @@ public struct AttendeeStatus: Sendable, Equatable {
         """
 
     /// Reads ``columns`` from the row's column `first` on.
-    init(row: Row, from first: Int) {
-        removed = row[first]
+    init(row: some ColumnReader, from first: Int) {
+        removed = row.bool(first)
         checkIn = nil
-        if let event: String = row[first + 1], let id = UUID(text: event) {
-            let ms: Int64 = row[first + 2]
+        if let event = row.optionalText(first + 1), let id = UUID(text: event) {
+            let ms = row.int64(first + 2)
             checkIn = CheckInRecord(
-                eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[first + 3])
+                eventID: id, at: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row.text(first + 3))
         }
-        duplicates = row[first + 4]
-        refusedAttempts = row[first + 5]
-        badgeVersion = row[first + 6]
-        prints = row[first + 7]
-        reprints = row[first + 8]
+        duplicates = row.int(first + 4)
+        refusedAttempts = row.int(first + 5)
+        badgeVersion = row.int(first + 6)
+        prints = row.int(first + 7)
+        reprints = row.int(first + 8)
         inside = nil
-        if let session: String = row[first + 9] {
-            let ms: Int64 = row[first + 10]
+        if let session = row.optionalText(first + 9) {
+            let ms = row.int64(first + 10)
             inside = Presence(
-                session: session, since: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row[first + 11])
+                session: session, since: Date(timeIntervalSince1970: Double(ms) / 1000), kiosk: row.text(first + 11))
         }
-        let attended: String = row[first + 12]
+        let attended = row.text(first + 12)
         self.attended = attended.isEmpty ? [] : attended.split(separator: "|").map(String.init)
     }
 }
