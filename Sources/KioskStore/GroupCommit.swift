@@ -141,16 +141,28 @@ final class GroupCommitter: @unchecked Sendable {
     ///
     /// A group of one (every write at a quiet door) needs no savepoint: the transaction is its
     /// own, rolled back if the write fails. That saves the savepoint's two statements.
+    ///
+    /// `BEGIN` and `COMMIT` are prepared once, as the savepoints are (GRDB's `inTransaction` parses
+    /// both anew each time); a failed commit is rolled back, as there.
     private func commit(_ group: [any GroupJob]) -> (any Error)? {
         do {
-            try writer.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    if group.count == 1 { return group[0].runAlone(db) ? .commit : .rollback }
-                    for job in group where !job.run(db) { throw GroupRolledBack() }
-                    return .commit
+            return try writer.writeWithoutTransaction { db -> (any Error)? in
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+                let succeeded = group.count == 1 ? group[0].runAlone(db) : group.allSatisfy { $0.run(db) }
+                guard succeeded else {
+                    // A lone write failed (its error is its outcome), or one of a group could not
+                    // be undone alone (the whole group fails).
+                    try db.rollback()
+                    return group.count == 1 ? nil : GroupRolledBack()
                 }
+                do {
+                    try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                } catch {
+                    try? db.rollback()
+                    throw error
+                }
+                return nil
             }
-            return nil
         } catch {
             return error
         }
