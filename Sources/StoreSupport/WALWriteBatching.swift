@@ -1,3 +1,4 @@
+import Foundation
 import GRDBSQLite
 import Synchronization
 
@@ -5,14 +6,13 @@ import Synchronization
     import Glibc
 #endif
 
-/// One `pwrite` per commit for the write-ahead log, instead of two per page.
+/// One `pwrite` per commit (of up to 31 pages) for the write-ahead log, instead of two per page.
 ///
 /// SQLite writes each frame of its log as two writes — the frame's 24-byte header, then its page —
-/// so a door's group of check-ins (about 22 pages) made 44 system calls before its `fdatasync`.
-/// On this project's two-core stations the calls cost more than the bytes: writing 22 frames and
-/// syncing took 171–205 µs of CPU one call at a time, 129–131 µs as one write (and 327–379 µs
-/// against 273–289 µs of wall time); the committer's thread spent over a third of its time in the
-/// commit's writes and sync.
+/// so a door's group of check-ins (about 22 pages) made 44 system calls before its `fdatasync`:
+/// `perf trace` on the committer's thread counted 47.6 `pwrite64` a commit, 1.1 with this shim.
+/// On this project's two-core stations the calls cost more than the bytes; the committer's CPU per
+/// check-in fell by about 12 % (`accueil bench kiosk-api`, BENCHMARKS.md).
 ///
 /// This is a VFS shim over SQLite's own (`unix`), installed as the default before any store is
 /// opened (``install()``). It changes only the log's files (`SQLITE_OPEN_WAL`); every other file is
@@ -73,25 +73,12 @@ public enum WALWriteBatching {
 
 /// Counts for the tests: the logs counted, writes asked of the shim on them, and writes made.
 private enum Counters {
-    static let lock = PThreadLock()
+    /// An NSLock: a pthread mutex, which ThreadSanitizer sees (Synchronization's `Mutex` is a bare
+    /// futex on Linux).
+    static let lock = NSLock()
     nonisolated(unsafe) static var paths: Set<String> = []
     static let asked = Atomic<Int>(0)
     static let made = Atomic<Int>(0)
-}
-
-/// A pthread mutex, which ThreadSanitizer sees (Synchronization's `Mutex` is a bare futex on Linux).
-private final class PThreadLock: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = {
-        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-        return mutex
-    }()
-
-    func withLock<T>(_ body: () -> T) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
 }
 
 /// The gathered bytes of one open log: `count` bytes meant for the file at `start`.
