@@ -195,8 +195,10 @@ private enum Shim {
             // A frame's header: bytes 4–7 hold the database's size in pages after a commit, and
             // zero in every other frame (SQLite's `walEncodeFrame`).
             let header = data.assumingMemoryBound(to: UInt8.self)
+            // Never written out on its own: a write here would clear `commitFollows` (a header is
+            // 24 bytes; the page after it checks `limit`).
             state.pointee.commitFollows = (header[4] | header[5] | header[6] | header[7]) != 0
-            return state.pointee.count >= limit ? flush(file) : SQLITE_OK
+            return SQLITE_OK
         }
         if state.pointee.commitFollows || state.pointee.count >= limit { return flush(file) }
         return SQLITE_OK
