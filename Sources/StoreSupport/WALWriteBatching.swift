@@ -6,7 +6,7 @@ import Synchronization
     import Glibc
 #endif
 
-/// One `pwrite` per commit (of up to 31 pages) for the write-ahead log, instead of two per page.
+/// One `pwrite` per commit (of up to 30 pages) for the write-ahead log, instead of two per page.
 ///
 /// SQLite writes each frame of its log as two writes — the frame's 24-byte header, then its page —
 /// so a door's group of check-ins (about 22 pages) made 44 system calls before its `fdatasync`:
@@ -163,8 +163,20 @@ private enum Shim {
 
     /// The most one `xWrite` of the `unix` VFS takes: it keeps the low 17 bits of a write's length
     /// (`seekAndWriteFd`, "nBuf &= 0x1ffff"), so a longer write is cut short and reported as a
-    /// full disk. 31 frames of 4 KiB pages.
+    /// full disk. 124 KiB: 30 frames of 4 KiB pages and their headers.
     static let chunk = 0x1ffff & ~0xfff
+
+    /// Writes what `file` gathered, then hands the call on to the `unix` file (`call`, given it
+    /// and its methods); a failed write is the call's error.
+    static func flushed(
+        _ file: UnsafeMutablePointer<sqlite3_file>?,
+        _ call: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32
+    ) -> Int32 {
+        let file = file!
+        let rc = flush(file)
+        guard rc == SQLITE_OK else { return rc }
+        return call(inner(file), methods(file))
+    }
 
     static func write(
         _ file: UnsafeMutablePointer<sqlite3_file>, _ data: UnsafeRawPointer, _ amount: Int32, _ offset: Int64
@@ -223,29 +235,17 @@ private enum Shim {
             return rc == SQLITE_OK ? closed : rc
         }
         methods.pointee.xRead = { file, buffer, amount, offset in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xRead(Shim.inner(file), buffer, amount, offset)
+            Shim.flushed(file) { inner, methods in methods.xRead(inner, buffer, amount, offset) }
         }
         methods.pointee.xWrite = { file, data, amount, offset in Shim.write(file!, data!, amount, offset) }
         methods.pointee.xTruncate = { file, size in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xTruncate(Shim.inner(file), size)
+            Shim.flushed(file) { inner, methods in methods.xTruncate(inner, size) }
         }
         methods.pointee.xSync = { file, flags in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xSync(Shim.inner(file), flags)
+            Shim.flushed(file) { inner, methods in methods.xSync(inner, flags) }
         }
         methods.pointee.xFileSize = { file, size in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xFileSize(Shim.inner(file), size)
+            Shim.flushed(file) { inner, methods in methods.xFileSize(inner, size) }
         }
         methods.pointee.xLock = { file, lock in Shim.methods(file!).xLock(Shim.inner(file!), lock) }
         methods.pointee.xUnlock = { file, lock in Shim.methods(file!).xUnlock(Shim.inner(file!), lock) }
@@ -253,10 +253,7 @@ private enum Shim {
             Shim.methods(file!).xCheckReservedLock(Shim.inner(file!), out)
         }
         methods.pointee.xFileControl = { file, op, argument in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xFileControl(Shim.inner(file), op, argument)
+            Shim.flushed(file) { inner, methods in methods.xFileControl(inner, op, argument) }
         }
         methods.pointee.xSectorSize = { file in Shim.methods(file!).xSectorSize(Shim.inner(file!)) }
         methods.pointee.xDeviceCharacteristics = { file in
@@ -271,10 +268,7 @@ private enum Shim {
         methods.pointee.xShmBarrier = { file in Shim.methods(file!).xShmBarrier(Shim.inner(file!)) }
         methods.pointee.xShmUnmap = { file, delete in Shim.methods(file!).xShmUnmap(Shim.inner(file!), delete) }
         methods.pointee.xFetch = { file, offset, amount, out in
-            let file = file!
-            let rc = Shim.flush(file)
-            guard rc == SQLITE_OK else { return rc }
-            return Shim.methods(file).xFetch(Shim.inner(file), offset, amount, out)
+            Shim.flushed(file) { inner, methods in methods.xFetch(inner, offset, amount, out) }
         }
         methods.pointee.xUnfetch = { file, offset, pointer in
             Shim.methods(file!).xUnfetch(Shim.inner(file!), offset, pointer)

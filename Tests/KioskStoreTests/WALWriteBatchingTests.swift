@@ -103,7 +103,7 @@ struct WALWriteBatchingTests {
         let expected = (0..<count).reduce(0) { $0 + Self.body($1, 1_000).utf8.count + ($1 % 2 == 0 ? 1 : 0) }
         #expect(inside == expected)
         #expect(try pool.read { try Int.fetchOne($0, sql: "SELECT SUM(length(body)) FROM t") } == expected)
-        // A connection of its own, then the file opened again after the pool is gone.
+        // And on a connection of its own.
         let other = try DatabaseQueue(path: path)
         #expect(try other.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
         #expect(try other.read { try Int.fetchOne($0, sql: "SELECT SUM(length(body)) FROM t") } == expected)
