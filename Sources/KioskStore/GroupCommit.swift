@@ -147,6 +147,9 @@ final class GroupCommitter: @unchecked Sendable {
     private func commit(_ group: [any GroupJob]) -> (any Error)? {
         do {
             return try writer.writeWithoutTransaction { db -> (any Error)? in
+                // The log started again here when the checkpointer asks (past its limit), before
+                // the group's transaction: this connection needs no wait for the writer's lock.
+                walLimit.restartIfAsked(db)
                 try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
                 let succeeded = group.count == 1 ? group[0].runAlone(db) : group.allSatisfy { $0.run(db) }
                 guard succeeded else {

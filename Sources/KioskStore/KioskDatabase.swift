@@ -22,8 +22,9 @@ public struct KioskDatabase: Sendable {
     /// `top -H` and `perf` show it (for benches and diagnosis).
     public static let committerThreadName = GroupCommitter.threadName
 
-    /// Opens (creating if needed) the store in `directory`, and migrates it.
-    public init(directory: URL) throws(StoreError) {
+    /// Opens (creating if needed) the store in `directory`, and migrates it. `logLimit`: what the
+    /// write-ahead log may hold before it is started again (`WALLimit`; tests make it small).
+    public init(directory: URL, logLimit: Int64 = 32 << 20) throws(StoreError) {
         self.directory = directory
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -36,7 +37,7 @@ public struct KioskDatabase: Sendable {
         } catch {
             throw StoreError("cannot open the store in \(directory.path): \(error)")
         }
-        walLimit = WALLimit(path: directory.appendingPathComponent(Self.fileName).path, writer: writer)
+        walLimit = WALLimit(path: directory.appendingPathComponent(Self.fileName).path, writer: writer, limit: logLimit)
         committer = GroupCommitter(writer: writer, walLimit: walLimit)
     }
 

@@ -31,7 +31,7 @@ public enum SQLiteFile {
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         }
@@ -49,6 +49,9 @@ public enum SQLiteFile {
             return pool
         }
     }
+
+    /// How long a connection waits for a lock another holds, in seconds.
+    public static let busyTimeout: TimeInterval = 10
 
     /// The writer's page cache, in KiB (SQLite's default is 2,000).
     public static let writerCacheKiB = 32768

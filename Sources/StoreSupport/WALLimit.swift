@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 
 /// Checkpoints a store's write-ahead log on a connection and a thread of its own, away from the
 /// writer, and keeps the log from growing without end.
@@ -16,11 +18,22 @@ import GRDB
 ///   from its beginning only at a moment when no reader is using it. Under a steady stream of short
 ///   reads (a door answering searches and status polls all day) that moment may never come: in the
 ///   door's ten-minute bench the log passed 200 MB in five minutes, and every read had more of it to
-///   look through. So, at most once a second, a log holding more than `limit` bytes of frames is
-///   checkpointed in RESTART mode, which takes the writer's lock, waits for the reads of the moment
-///   to end and copies what is left: the next commit writes the log from its beginning again.
-///   Writers wait meanwhile, so it waits for readers 20 ms at most (else it is tried again a second
-///   later): with a 10 s wait, some check-ins had waited half a second.
+///   look through. So a log holding more than `limit` bytes of frames is checkpointed in RESTART
+///   mode, which takes the writer's lock, waits for the reads of the moment to end and copies what
+///   is left: the next commit writes the log from its beginning again. Writers wait meanwhile, so
+///   it waits for readers briefly (else it is tried again later): with a 10 s wait, some
+///   check-ins had waited half a second.
+/// - **The restart made by the writer, when it can.** A RESTART from this object's connection must
+///   first take the writer's lock, which a busy door's committer holds almost all the time (from
+///   `BEGIN` to the end of its `fdatasync`): at 8 busy clients the tries of a 20 ms wait kept
+///   missing the gaps, the log started again only every 2–4 s and its file grew to 250–300 MB, past
+///   the part kept, so that most commits appended to it (see below). So, past `limit`, this object
+///   first only asks, right after its passive checkpoint has copied nearly everything
+///   (`restartIfAsked(_:)`): the writer makes the RESTART on its own connection before its next
+///   transaction, with no lock to wait for, and waits for readers 10 ms at most. An ask that no
+///   writer took within `restartEvery` (a store whose writer does not call it: the central store;
+///   a kiosk whose only writes are imports) is done here, waiting 20 ms at most for the lock and
+///   the readers.
 /// - **The file kept, not emptied, and written over.** Emptying the log (TRUNCATE) made every later
 ///   commit append to a file with no pages behind it: new page-cache pages and new disk blocks for
 ///   each frame, and the synced metadata with them. Writing the log again from its beginning reuses
@@ -28,8 +41,9 @@ import GRDB
 ///   each, alternated: 572–615 µs against 616–675 µs). The same holds for the commit's sync: an
 ///   `fdatasync` after writes past the file's end also commits the file's new size to the file
 ///   system's journal (0.26–0.29 ms here), after writes over blocks the file has it does not
-///   (0.14–0.17 ms). The log grows past `limit` until the next restart (a second at most), so the
-///   file is kept at twice `limit` (`journal_size_limit`): a door's commits write over it instead of
+///   (0.14–0.17 ms; 0.25 against 0.15 ms measured again on 2026-12-04). The log grows past `limit`
+///   until the next restart (at a busy door, the next passive checkpoint: 100 ms), so the file is
+///   kept at twice `limit` (`journal_size_limit`): a door's commits write over it instead of
 ///   appending.
 public final class WALLimit: @unchecked Sendable {
     private let path: String
@@ -42,13 +56,17 @@ public final class WALLimit: @unchecked Sendable {
     /// is a bare futex on Linux, which it does not: the sanitizer stage reported it).
     private let lock = NSLock()
     private var state = State()
+    /// Set when the log is past `limit` and a RESTART is wanted; taken (cleared) by the writer in
+    /// `restartIfAsked(_:)`. An atomic, since each commit of the door's looks at it.
+    private let restartAsked = Atomic<Bool>(false)
 
     private func locked<T>(_ body: (inout State) -> T) -> T { lock.withLock { body(&state) } }
 
     private struct State {
         var scheduled = false
         var lastRun = ContinuousClock.now - .seconds(1)
-        var nextRestart = ContinuousClock.now
+        /// When the pending ask was made (nil: none pending, or taken by the writer).
+        var askedAt: ContinuousClock.Instant?
     }
 
     /// `path`: the database file (its log is `path-wal`). With `writer`, that pool's writer stops
@@ -120,24 +138,75 @@ public final class WALLimit: @unchecked Sendable {
 
     private func checkpoint() {
         let now = ContinuousClock.now
-        let restart = locked { s -> Bool in
+        locked { s in
             s.scheduled = false
             s.lastRun = now
-            guard now >= s.nextRestart else { return false }
-            s.nextRestart = now + restartEvery
-            return true
         }
         guard let connection = connection() else { return }
         // A checkpoint that cannot finish (a long read) is tried again after a later commit; it
         // never fails a write.
         _ = try? connection.inDatabase { db in
-            let frames = try db.checkpoint(.passive).walFrameCount
-            guard restart else { return }
+            var done = try db.checkpoint(.passive)
             // What the log holds since it last started again (its file is larger: `keptFile`).
             let frameBytes = Int64((try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096) + 24)
-            if Int64(frames) * frameBytes > limit { try db.checkpoint(.restart) }
+            let over = Int64(done.walFrameCount) * frameBytes > limit
+            // Past the limit, a RESTART will have to copy what this checkpoint did not: the commits
+            // made while it ran (tens of milliseconds at a busy door, hundreds of pages), and sync
+            // the database file after writing them at random places in it; where the writer makes it,
+            // its next group waits meanwhile (7–25 ms measured at 8 busy clients). So the frames
+            // committed meanwhile are copied here first, again, until one pass finds few (each pass
+            // is shorter than the one before).
+            for _ in 0..<(over ? 4 : 0) {
+                let again = try db.checkpoint(.passive)
+                let copied = again.checkpointedFrameCount - done.checkpointedFrameCount
+                done = again
+                if copied <= 64 { break }
+            }
+            let restartHere = locked { s -> Bool in
+                guard over else {
+                    s.askedAt = nil
+                    restartAsked.store(false, ordering: .releasing)
+                    return false
+                }
+                // Asked before and still not taken by a writer after `restartEvery`: done here.
+                if let asked = s.askedAt, restartAsked.load(ordering: .acquiring), now - asked >= restartEvery {
+                    s.askedAt = nil
+                    restartAsked.store(false, ordering: .releasing)
+                    return true
+                }
+                // Not asked yet, or taken by the writer (which made its RESTART, or could not yet):
+                // asked (again) now, right after this passive checkpoint, with little left to copy.
+                if s.askedAt == nil || !restartAsked.load(ordering: .acquiring) {
+                    s.askedAt = now
+                    restartAsked.store(true, ordering: .releasing)
+                }
+                return false
+            }
+            if restartHere { try db.checkpoint(.restart) }
         }
     }
+
+    /// For the store's writer, on its connection, between two of its transactions (right after a
+    /// commit): when this object has asked for it (the log is past `limit`), a RESTART checkpoint,
+    /// made here since this connection needs no wait for the writer's lock. It copies what the
+    /// last passive checkpoint left (the few commits since), syncs the database file, and waits
+    /// for the reads of the moment 10 ms at most (then the connection's wait is set back to
+    /// `SQLiteFile.busyTimeout`: the writer must be one `SQLiteFile` opened); the writer's next
+    /// commit then writes the log from its beginning. When a read holds on longer, nothing is
+    /// lost: this object asks again after its next passive checkpoint. Costs one atomic load
+    /// when nothing is asked.
+    public func restartIfAsked(_ db: Database) {
+        guard restartAsked.load(ordering: .relaxed),
+            restartAsked.compareExchange(expected: true, desired: false, ordering: .acquiringAndReleasing).exchanged,
+            let connection = db.sqliteConnection
+        else { return }
+        sqlite3_busy_timeout(connection, 10)
+        defer { sqlite3_busy_timeout(connection, Int32(SQLiteFile.busyTimeout * 1000)) }
+        if (try? db.checkpoint(.restart)) != nil { restarts.add(1, ordering: .relaxed) }
+    }
+
+    /// How many RESTARTs writers made in `restartIfAsked(_:)` that finished (tests).
+    public let restarts = Atomic<Int>(0)
 
     /// A connection for one run, closed after it. (One kept open between runs made the purge's
     /// VACUUM and TRUNCATE on the writer wait out their 10 s busy timeout, one run in three under
