@@ -163,38 +163,33 @@ public final class WALLimit: @unchecked Sendable {
                 if copied <= 64 { break }
             }
             let restartHere = locked { s -> Bool in
-                guard over else {
-                    s.askedAt = nil
-                    restartAsked.store(false, ordering: .releasing)
-                    return false
-                }
-                // Asked before and still not taken by a writer after `restartEvery`: done here.
-                if let asked = s.askedAt, restartAsked.load(ordering: .acquiring), now - asked >= restartEvery {
+                // An ask still pending (not taken by a writer): done here once `restartEvery` old.
+                if over, restartAsked.load(ordering: .acquiring), let asked = s.askedAt {
+                    guard now - asked >= restartEvery else { return false }
                     s.askedAt = nil
                     restartAsked.store(false, ordering: .releasing)
                     return true
                 }
-                // Not asked yet, or taken by the writer (which made its RESTART, or could not yet):
-                // asked (again) now, right after this passive checkpoint, with little left to copy.
-                if s.askedAt == nil || !restartAsked.load(ordering: .acquiring) {
-                    s.askedAt = now
-                    restartAsked.store(true, ordering: .releasing)
-                }
+                // Within the limit: no ask. Past it, not asked yet or taken by the writer (which
+                // made its RESTART, or could not yet): asked (again) now, right after this passive
+                // checkpoint, with little left to copy.
+                s.askedAt = over ? now : nil
+                restartAsked.store(over, ordering: .releasing)
                 return false
             }
             if restartHere { try db.checkpoint(.restart) }
         }
     }
 
-    /// For the store's writer, on its connection, between two of its transactions (right after a
-    /// commit): when this object has asked for it (the log is past `limit`), a RESTART checkpoint,
-    /// made here since this connection needs no wait for the writer's lock. It copies what the
-    /// last passive checkpoint left (the few commits since), syncs the database file, and waits
-    /// for the reads of the moment 10 ms at most (then the connection's wait is set back to
-    /// `SQLiteFile.busyTimeout`: the writer must be one `SQLiteFile` opened); the writer's next
-    /// commit then writes the log from its beginning. When a read holds on longer, nothing is
-    /// lost: this object asks again after its next passive checkpoint. Costs one atomic load
-    /// when nothing is asked.
+    /// For the store's writer, on its connection, outside a transaction (the door's committer:
+    /// before each group's `BEGIN`): when this object has asked for it (the log is past `limit`),
+    /// a RESTART checkpoint, made here since this connection needs no wait for the writer's lock.
+    /// It copies what the last passive checkpoint left (the few commits since), syncs the database
+    /// file, and waits for the reads of the moment 10 ms at most (then the connection's wait is
+    /// set back to `SQLiteFile.busyTimeout`: the writer must be one `SQLiteFile` opened); the
+    /// writer's next commit then writes the log from its beginning. When a read holds on longer,
+    /// nothing is lost: this object asks again after its next passive checkpoint. Costs one atomic
+    /// load when nothing is asked.
     public func restartIfAsked(_ db: Database) {
         guard restartAsked.load(ordering: .relaxed),
             restartAsked.compareExchange(expected: true, desired: false, ordering: .acquiringAndReleasing).exchanged,
