@@ -7,10 +7,22 @@ import NIOCore
 public struct ClientContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The event loop of the request's connection: the handler runs there (`OnChannelEventLoop`),
+    /// so work given to it with `execute` runs after the handler's answer is written
+    /// (`afterAnswer(_:)`).
+    public let eventLoop: any EventLoop
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        eventLoop = source.channel.eventLoop
+    }
+
+    /// Runs `work` on the connection's event loop once the handler's current step is over: with the
+    /// handler on that loop, after its answer is written, so that the client does not wait for it
+    /// (a journal line). Off the loop (another executor), whenever the loop gets to it.
+    public func afterAnswer(_ work: @escaping @Sendable () -> Void) {
+        eventLoop.execute(work)
     }
 
     /// Who is asking: the peer's IP address; behind a reverse proxy on this machine (the peer is
