@@ -82,6 +82,14 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var round_trip_p50_ms: Double
         var fdatasync_p50_ms: Double
         var one_client_target_ms: Double
+        /// The same reference measured during the load, at one client only: the client makes one
+        /// round trip to `GET /api/v1/health` and one 32 KiB write and `fdatasync` in the store's
+        /// folder after every `referenceEvery`-th check-in, in the same seconds as the check-ins and
+        /// under the same background (the store's checkpoints, the machine's other work). Nil with
+        /// more clients, where a round trip waits behind the others' check-ins.
+        var round_trip_during_p50_ms: Double?
+        var fdatasync_during_p50_ms: Double?
+        var one_client_target_during_ms: Double?
         var ok: Bool
     }
 
@@ -97,6 +105,10 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         var acknowledged: [String: Int] = [:]
         /// The daemon's resident memory, sampled: seconds since the start, MB.
         var rssSamples: [(seconds: Double, mb: Double)] = []
+        /// The reference measured during the load (one client only): round trips to the no-op
+        /// route and 32 KiB writes + `fdatasync`, in milliseconds.
+        var referenceRoundTripMs: [Double] = []
+        var referenceFdatasyncMs: [Double] = []
 
         mutating func merge(_ other: Tally) {
             requests += other.requests
@@ -107,6 +119,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             badCount += other.badCount
             acknowledged.merge(other.acknowledged, uniquingKeysWith: +)
             rssSamples += other.rssSamples
+            referenceRoundTripMs += other.referenceRoundTripMs
+            referenceFdatasyncMs += other.referenceFdatasyncMs
         }
     }
 
@@ -150,7 +164,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         // a request, against 124–149 µs pinned). The daemon's own figures do not depend on it.
         let pinned = try (0..<clients).map { _ in try Pinned() }
         let roundTrip = try await pinned[0].run { http in try await Self.roundTripMs(http: http, base: base) }
-        let fdatasyncMs = try Self.fdatasyncMs(in: store)
+        let probe = try FdatasyncProbe(in: store)
+        let fdatasyncMs = try probe.p50(times: 200)
         let target = 2 * (roundTrip + fdatasyncMs)
 
         let rssStart = Self.rss(pid: kiosk.pid)
@@ -167,7 +182,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
                 group.addTask(executorPreference: one.executor) {
                     await Self.client(
                         client, of: clients, base: base, pageToken: pageToken, http: one.http, ids: ids, mix: mix,
-                        until: deadline)
+                        reference: clients == 1 ? probe : nil, until: deadline)
                 }
             }
             group.addTask {
@@ -204,6 +219,13 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             }
         }
         let checkins = tally.acknowledged.values.reduce(0, +)
+        let during =
+            tally.referenceRoundTripMs.isEmpty || tally.referenceFdatasyncMs.isEmpty
+            ? nil
+            : (
+                roundTrip: percentile(tally.referenceRoundTripMs, 50),
+                fdatasync: percentile(tally.referenceFdatasyncMs, 50)
+            )
         let figures = Figures(
             clients: clients, seconds: elapsed, attendees: count, requests: tally.requests,
             requests_per_second: Double(tally.requests) / elapsed, checkins_acknowledged: checkins,
@@ -219,6 +241,8 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             bad_answers: tally.badCount,
             first_bad_answers: tally.bad, ledger_checked: stored.count, ledger_mismatches: mismatches,
             round_trip_p50_ms: roundTrip, fdatasync_p50_ms: fdatasyncMs, one_client_target_ms: target,
+            round_trip_during_p50_ms: during?.roundTrip, fdatasync_during_p50_ms: during?.fdatasync,
+            one_client_target_during_ms: during.map { 2 * ($0.roundTrip + $0.fdatasync) },
             ok: alive && tally.badCount == 0 && mismatches.isEmpty && checkins > 0)
         if json {
             print(Output.json(figures))
@@ -235,6 +259,11 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
             print(
                 "reference, before the load: round trip to GET /api/v1/health p50 \(fmt2(roundTrip)) ms, 32 KiB write + fdatasync p50 \(fmt2(fdatasyncMs)) ms; one-client target 2 × their sum = \(fmt2(target)) ms"
             )
+            if let during, let duringTarget = figures.one_client_target_during_ms {
+                print(
+                    "reference, during the load (after every \(Self.referenceEvery)th check-in, \(tally.referenceRoundTripMs.count) of each): round trip p50 \(fmt2(during.roundTrip)) ms, 32 KiB write + fdatasync p50 \(fmt2(during.fdatasync)) ms; one-client target 2 × their sum = \(fmt2(duringTarget)) ms"
+                )
+            }
             print("daemon RSS: start \(fmt(rssStart)) MB, max \(fmt(figures.rss_max_mb)) MB, end \(fmt(rssEnd)) MB")
             let byTenth = tenths.map { String(format: "%.0f", $0) }.joined(separator: " ")
             print("daemon RSS by tenth of the run, MB: \(byTenth)")
@@ -256,7 +285,7 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
     /// One door screen's worth of requests until `deadline`.
     static func client(
         _ index: Int, of clients: Int, base: String, pageToken: String, http: WebClient, ids: [String], mix: Mix,
-        until deadline: ContinuousClock.Instant
+        reference: FdatasyncProbe? = nil, until deadline: ContinuousClock.Instant
     ) async -> Tally {
         var tally = Tally()
         var random = SeededGenerator(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
@@ -327,6 +356,9 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
                 }
                 if name == "/api/v1/checkin" {
                     tally.checkinMs.append(ms)
+                    if let reference, tally.checkinMs.count % referenceEvery == 0 {
+                        await Self.sampleReference(into: &tally, http: http, base: base, probe: reference)
+                    }
                     if object["status"] as? String == "checked_in" {
                         tally.acknowledged[id, default: 0] += 1
                         mine.append(id)
@@ -466,27 +498,57 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
         return percentile(ms, 50)
     }
 
-    /// p50 of one 32 KiB write and `fdatasync` in `directory` (a WAL commit's size for a few
-    /// check-ins), 200 times over the same 256 KiB, in milliseconds.
-    static func fdatasyncMs(in directory: URL, times: Int = 200) throws -> Double {
-        let path = directory.appendingPathComponent("fdatasync-probe").path
-        let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw CommandFailure(message: "bench: cannot open \(path)", status: 1) }
-        defer {
+    /// How often the one client measures the reference during the load: after every this many
+    /// check-ins (a round trip and a write + `fdatasync`, each about a quarter of a check-in).
+    static let referenceEvery = 5
+
+    /// One sample of the reference during the load: a round trip to the no-op route, then one
+    /// write + `fdatasync` (not counted as requests). A failed round trip is not a sample.
+    static func sampleReference(into tally: inout Tally, http: WebClient, base: String, probe: FdatasyncProbe) async {
+        let start = ContinuousClock.now
+        if let response = try? await http.execute(.GET, base + "/api/v1/health", timeout: .seconds(10)),
+            response.status == .ok
+        {
+            tally.referenceRoundTripMs.append(seconds(since: start) * 1000)
+        }
+        if let ms = try? probe.sample() { tally.referenceFdatasyncMs.append(ms) }
+    }
+
+    /// One 32 KiB write and `fdatasync` in a folder (a WAL commit's size for a few check-ins),
+    /// over and over the same 256 KiB of a file of its own: what one durable commit costs the
+    /// machine's disk at the moment, without SQLite.
+    final class FdatasyncProbe: @unchecked Sendable {
+        // Used by one task at a time: before the load, then by the one client.
+        private let fd: Int32
+        private let path: String
+        private var index = 0
+        private let block = [UInt8](repeating: 0x5A, count: 32 * 1024)
+
+        init(in directory: URL) throws {
+            path = directory.appendingPathComponent("fdatasync-probe").path
+            fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+            guard fd >= 0 else { throw CommandFailure(message: "bench: cannot open \(path)", status: 1) }
+        }
+
+        deinit {
             close(fd)
             unlink(path)
         }
-        let block = [UInt8](repeating: 0x5A, count: 32 * 1024)
-        var ms: [Double] = []
-        for index in 0..<times {
+
+        /// One write + `fdatasync`, in milliseconds.
+        func sample() throws -> Double {
             let start = ContinuousClock.now
-            let written = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(index % 8 * 32 * 1024)) }
+            let offset = off_t(index % 8 * block.count)
+            index += 1
+            let written = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, offset) }
             guard written == block.count, fdatasync(fd) == 0 else {
                 throw CommandFailure(message: "bench: cannot write and sync \(path)", status: 1)
             }
-            ms.append(seconds(since: start) * 1000)
+            return BenchKioskAPICommand.seconds(since: start) * 1000
         }
-        return percentile(ms, 50)
+
+        /// p50 of `times` samples.
+        func p50(times: Int) throws -> Double { percentile(try (0..<times).map { _ in try sample() }, 50) }
     }
 
     /// CPU time a process has used (user + system), in seconds, from `/proc/PID/stat` (0 when it is
