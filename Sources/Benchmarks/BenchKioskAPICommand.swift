@@ -504,6 +504,12 @@ struct BenchKioskAPICommand: AsyncParsableCommand {
 
     /// One sample of the reference during the load: a round trip to the no-op route, then one
     /// write + `fdatasync` (not counted as requests). A failed round trip is not a sample.
+    ///
+    /// The round trip first: it is sent when the next check-in would have been, so it finds the
+    /// daemon as a check-in does (just done with the last answer). Sent after the sync instead,
+    /// it found the daemon's thread asleep for a third of a millisecond and took 0.32–0.37 ms
+    /// against 0.18–0.28 ms (BENCHMARKS.md): a reference easier to meet, and less like the
+    /// check-in's own round trip.
     static func sampleReference(into tally: inout Tally, http: WebClient, base: String, probe: FdatasyncProbe) async {
         let start = ContinuousClock.now
         if let response = try? await http.execute(.GET, base + "/api/v1/health", timeout: .seconds(10)),
